@@ -1,0 +1,160 @@
+"""Generate the sample agency's uploaded PDFs (fictional licence printouts, registry printouts,
+diplomas and corporate documents). Run from the repository root after installing cmpacket:
+
+    python sample_inputs/make_uploads.py
+
+The PDFs are committed; rerun this only to change them.
+"""
+
+from __future__ import annotations
+
+import html
+from pathlib import Path
+
+import yaml
+from weasyprint import HTML
+
+HERE = Path(__file__).parent / "prairie-care"
+LICENCES = {
+    "LSW": "Licensed Social Worker",
+    "LCSW": "Licensed Clinical Social Worker",
+    "RN": "Registered Professional Nurse",
+    "LPC": "Licensed Professional Counselor",
+}
+CSS = """
+@page { size: letter; margin: 0.8in; }
+body { font-family: 'DejaVu Sans', sans-serif; font-size: 10.5pt; color: #222; }
+.bar { background: #1f3a5f; color: white; padding: 10px 14px; font-size: 13pt; }
+table { border-collapse: collapse; width: 100%; margin-top: 14px; }
+td { border: 1px solid #999; padding: 6px 8px; } td:first-child { width: 35%; background: #eef2f7; }
+.small { color: #555; font-size: 8.5pt; margin-top: 24px; }
+.diploma { text-align: center; border: 6px double #7a5c1e; padding: 60px 30px; margin-top: 40px; }
+.diploma h1 { font-family: 'DejaVu Serif', serif; font-size: 26pt; color: #7a5c1e; }
+.diploma p { font-family: 'DejaVu Serif', serif; font-size: 14pt; }
+"""
+
+
+def page(body: str, landscape: bool = False) -> bytes:
+    size = "<style>@page { size: letter landscape; }</style>" if landscape else ""
+    doc = f"<html><head><style>{CSS}</style>{size}</head><body>{body}</body></html>"
+    return HTML(string=doc).write_pdf()
+
+
+def rows(pairs: list[tuple[str, str]]) -> str:
+    cells = "".join(f"<tr><td>{html.escape(k)}</td><td>{html.escape(str(v))}</td></tr>" for k, v in pairs)
+    return f"<table>{cells}</table>"
+
+
+def licence(staff: dict, lic: dict) -> bytes:
+    return page(
+        '<div class="bar">Illinois Department of Financial and Professional Regulation — '
+        "License Lookup</div>"
+        + rows(
+            [
+                ("Name", staff["name"]),
+                ("License type", f"{lic['type']} — {LICENCES.get(lic['type'], lic['type'])}"),
+                ("License number", lic["number"]),
+                ("Status", "ACTIVE"),
+                ("Expiration date", str(lic["expires"])),
+                ("City, State", "Springfield, IL"),
+                ("Discipline", "None"),
+            ]
+        )
+        + '<p class="small">Printout for the cmpacket sample agency. Fictional data.</p>'
+    )
+
+
+def registry(staff: dict) -> bytes:
+    bc = staff["background_check"]
+    return page(
+        '<div class="bar">Illinois Department of Public Health — Health Care Worker Registry</div>'
+        + rows(
+            [
+                ("Name", staff["name"]),
+                ("Registry status", "Active — eligible to work"),
+                ("Fingerprint background check", f"Completed {bc['fingerprint']} (CAAPP)"),
+                ("Disqualifying convictions", "None"),
+                ("Registry search date", str(bc["registry_check"])),
+                ("Employer", "Prairie Care Coordination, Inc."),
+            ]
+        )
+        + '<p class="small">Printout for the cmpacket sample agency. Fictional data.</p>'
+    )
+
+
+def diploma(staff: dict, degree: dict) -> bytes:
+    names = {"associate": "Associate in Applied Science", "bachelor": "Bachelor", "master": "Master"}
+    return page(
+        f'<div class="diploma"><p>{html.escape(degree["institution"])}</p>'
+        f"<p>has conferred upon</p><h1>{html.escape(staff['name'])}</h1>"
+        f"<p>the degree of {names.get(degree['level'], degree['level'])} in "
+        f"{html.escape(degree['field'].title())}</p><p>{degree['year']}</p></div>",
+        landscape=True,
+    )
+
+
+def corporate(title: str, paragraphs: list[str], pages: int = 1) -> bytes:
+    body = "".join(f"<p>{html.escape(p)}</p>" for p in paragraphs)
+    breaks = "".join(
+        f'<div style="page-break-before: always"><p>{title}, continued (page {i + 2}).</p>{body}</div>'
+        for i in range(pages - 1)
+    )
+    return page(f'<div class="bar">{html.escape(title)}</div>{body}{breaks}')
+
+
+def main() -> None:
+    data = yaml.safe_load((HERE / "agency.yaml").read_text())
+    out: dict[str, bytes] = {}
+    for s in data["staff"]:
+        for lic in s.get("licenses") or []:
+            out[lic["file"]] = licence(s, lic)
+        out[s["background_check"]["file"]] = registry(s)
+        for doc in s.get("documents") or []:
+            if doc["kind"] == "diploma":
+                out[doc["file"]] = diploma(s, s["degrees"][0])
+            else:
+                out[doc["file"]] = corporate(
+                    doc["title"],
+                    [
+                        f"To whom it may concern: {s['name']} worked for Central Illinois Family "
+                        f"Services as a case aide and then case manager for "
+                        f"{s['case_management_experience_months']} months, carrying a caseload of "
+                        "up to 25 customers, completing assessments and service plans.",
+                        "Signed: Human Resources Director. Fictional letter for the sample agency.",
+                    ],
+                )
+    out["uploads/articles.pdf"] = corporate(
+        "Articles of Incorporation — Illinois General Not For Profit Corporation Act",
+        [
+            "Article 1. The name of the corporation is Prairie Care Coordination, Inc.",
+            "Article 2. Registered agent: Dana Whitfield, 410 W Main St, Springfield, IL 62701.",
+            "Article 3. Purpose: to provide case management and care coordination to residents of "
+            "central Illinois, without regard to ability to pay.",
+            "Filed with the Illinois Secretary of State. Fictional document for the sample agency.",
+        ],
+        pages=2,
+    )
+    out["uploads/irs-determination.pdf"] = corporate(
+        "Internal Revenue Service — Determination Letter",
+        [
+            "Employer Identification Number: 36-4810275.",
+            "We have determined that Prairie Care Coordination, Inc. is exempt from federal income "
+            "tax under section 501(c)(3). Fictional letter for the sample agency.",
+        ],
+    )
+    out["uploads/board-resolution.pdf"] = corporate(
+        "Board Resolution 2026-07",
+        [
+            "Resolved, that the Board of Directors of Prairie Care Coordination, Inc. adopts the "
+            "Case Management Policies and Procedures Manual presented on September 15, 2026.",
+            "Certified by the Board Secretary. Fictional document for the sample agency.",
+        ],
+    )
+    for rel, pdf in sorted(out.items()):
+        (HERE / rel).parent.mkdir(parents=True, exist_ok=True)
+        (HERE / rel).write_bytes(pdf)
+    print(f"wrote {len(out)} PDFs under {HERE / 'uploads'}")
+
+
+if __name__ == "__main__":
+    main()

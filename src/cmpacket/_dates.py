@@ -1,0 +1,33 @@
+"""Where dates come from: the as-of date, SOURCE_DATE_EPOCH, else today (never mid-build clocks)."""
+
+from __future__ import annotations
+
+import os
+from datetime import UTC, date, datetime
+
+from cmpacket.errors import UsageError
+
+
+def parse_date(text: str, what: str = "--as-of") -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise UsageError(f"{what}: {text!r} is not a date. Use YYYY-MM-DD.") from None
+
+
+def today() -> date:
+    """SOURCE_DATE_EPOCH's date when set (reproducible builds), else the local date."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    if epoch:
+        try:
+            return datetime.fromtimestamp(int(epoch), tz=UTC).date()
+        except (ValueError, OverflowError):
+            raise UsageError(
+                f"SOURCE_DATE_EPOCH={epoch!r} is not a whole number of seconds."
+            ) from None
+    return date.today()
+
+
+def pdf_date(day: date) -> str:
+    """A PDF date string for a day (midnight UTC), e.g. D:20261201000000Z."""
+    return f"D:{day:%Y%m%d}000000Z"

@@ -1,0 +1,81 @@
+"""Plain-text renderings of reports, packets and diffs for people (stdout)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from cmpacket.findings import SEVERITIES, Finding, Report
+
+HEADINGS = {"error": "Errors", "warning": "Warnings", "info": "Notes"}
+
+
+def findings_text(findings: Iterable[Finding], summary: str) -> str:
+    findings = list(findings)
+    lines: list[str] = []
+    for severity in SEVERITIES:
+        group = [f for f in findings if f.severity == severity]
+        if group:
+            lines.append(f"{HEADINGS[severity]} ({len(group)}):")
+            lines += [f"  {f.text_line()}" for f in group]
+    lines.append(summary)
+    return "\n".join(lines)
+
+
+def report_text(report: Report, name: str) -> str:
+    c = report.counts
+    state = "ready" if report.ready else "not ready"
+    summary = (
+        f"{name}: {state}: {c['error']} error(s), {c['warning']} warning(s), {c['info']} note(s) "
+        f"(profile {report.profile}, as of {report.as_of})"
+    )
+    return findings_text(report.findings, summary)
+
+
+def profile_text(profile: Any) -> str:
+    lines = [f"{profile.name}: {profile.title}", f"source: {profile.source}", ""]
+    for r in profile.rules:
+        mark = "verified" if r.verified else "guide only"
+        lines.append(f"{r.code}  [{r.severity}, {mark}]")
+        if r.params:
+            lines.append("    params: " + ", ".join(f"{k}={v}" for k, v in r.params.items()))
+        if r.citation:
+            lines.append(f"    citation: {r.citation}")
+        if r.note:
+            lines.append(f"    note: {r.note}")
+    if profile.qualification_paths:
+        lines.append("\nqualification paths:")
+        for key, paths in profile.qualification_paths.items():
+            lines += [f"  {key}: {p.get('name')}" for p in paths]
+    lines.append("\npolicy topics: " + ", ".join(t["key"] for t in profile.policy_topics))
+    return "\n".join(lines)
+
+
+def inspect_text(info: dict[str, Any]) -> str:
+    lines = [
+        f"{info['agency'].get('legal_name')} — profile {info['profile']}, as of {info['as_of']}, "
+        f"{info['packet']['pages']} pages{' (DRAFT)' if info['draft'] else ''}",
+        f"findings: {info['findings']}",
+        "",
+    ]
+    for s in info["sections"]:
+        lines.append(f"{s['letter']:>2}. {s['title']:<48} pp. {s['first_page']}-{s['last_page']}")
+        for d in s["documents"]:
+            lines.append(
+                f"      {d['title'][:50]:<50} pp. {d['first_page']}-{d['last_page']}  "
+                f"{d['source']}  {d['source_sha256'][:12]}"
+            )
+    return "\n".join(lines)
+
+
+def diff_text(result: dict[str, Any]) -> str:
+    lines = [result["summary"], ""]
+    for kind in ("added", "removed", "changed", "moved"):
+        for d in result["documents"][kind]:
+            where = f" (section {d.get('section')})" if d.get("section") else ""
+            lines.append(f"  {kind:<8} {d['title']}{where}")
+    if result["data"]:
+        lines.append("\nData changes:")
+        lines += [f"  {c}" for c in result["data"]]
+    lines.append(f"\nunchanged documents: {len(result['documents']['unchanged'])}")
+    return "\n".join(lines)

@@ -1,0 +1,73 @@
+"""One error hierarchy for cmpacket; each class carries the exit code the CLI returns."""
+
+from __future__ import annotations
+
+from enum import IntEnum
+
+
+class ExitCode(IntEnum):
+    """Exit codes of SPEC §2 (part of the interface)."""
+
+    OK = 0
+    NOT_READY = 1
+    USAGE = 2
+    BUILD_FAILED = 3
+    INTERRUPTED = 130
+
+
+class CmpacketError(Exception):
+    """Base of every error cmpacket reports to a user."""
+
+    exit_code: ExitCode = ExitCode.USAGE
+
+    def __init__(self, message: str, *, hint: str = "") -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+    def __str__(self) -> str:
+        return f"{self.message} {self.hint}".strip()
+
+
+class InputError(CmpacketError):
+    """Input that cannot be read at all: missing folder, YAML/CSV syntax, unreadable file."""
+
+    exit_code = ExitCode.USAGE
+
+
+class UsageError(CmpacketError):
+    """Wrong arguments or a refused operation (e.g. init over existing files)."""
+
+    exit_code = ExitCode.USAGE
+
+
+class NotReadyError(CmpacketError):
+    """The data has error findings; carries the report so the caller can print it."""
+
+    exit_code = ExitCode.NOT_READY
+
+    def __init__(self, message: str, report: object = None) -> None:
+        super().__init__(message)
+        self.report = report
+
+
+class BuildError(CmpacketError):
+    """A build step failed (render, convert, assemble)."""
+
+    exit_code = ExitCode.BUILD_FAILED
+
+
+class TemplateError(BuildError):
+    """A template failed to load or render; names the template file and line."""
+
+
+class ProfileError(CmpacketError):
+    """A requirement profile cannot be found or is malformed."""
+
+    exit_code = ExitCode.USAGE
+
+
+class PacketError(CmpacketError):
+    """A packet given to verify/inspect/diff cannot be read at all."""
+
+    exit_code = ExitCode.USAGE

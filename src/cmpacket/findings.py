@@ -1,0 +1,85 @@
+"""Findings and reports: the plain data every stage passes along (SPEC §4)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+SEVERITIES = ("error", "warning", "info")
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One problem or note about the agency's data, uploads or a packet."""
+
+    code: str
+    severity: str
+    path: str
+    message: str
+    citation: str = ""
+    location: str = ""  # "agency.yaml:41" or "staff.csv:5" when known
+
+    def as_dict(self) -> dict[str, Any]:
+        out = {
+            "code": self.code,
+            "severity": self.severity,
+            "path": self.path,
+            "message": self.message,
+            "citation": self.citation,
+        }
+        if self.location:
+            out["location"] = self.location
+        return out
+
+    def text_line(self) -> str:
+        where = f"{self.location}: " if self.location else ""
+        cite = f" [{self.citation}]" if self.citation else ""
+        return f"{where}{self.path}: {self.message}{cite}"
+
+
+@dataclass(frozen=True)
+class Report:
+    """The result of validation: `ready` is true when no finding is an error."""
+
+    as_of: date
+    profile: str
+    findings: tuple[Finding, ...] = field(default_factory=tuple)
+    strict: bool = False
+
+    def __post_init__(self) -> None:
+        if self.strict:
+            promoted = tuple(
+                Finding(**{**f.__dict__, "severity": "error"}) if f.severity == "warning" else f
+                for f in self.findings
+            )
+            object.__setattr__(self, "findings", promoted)
+        object.__setattr__(self, "findings", tuple(sorted(self.findings, key=_order)))
+
+    @property
+    def counts(self) -> dict[str, int]:
+        return {s: sum(1 for f in self.findings if f.severity == s) for s in SEVERITIES}
+
+    @property
+    def ready(self) -> bool:
+        return self.counts["error"] == 0
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "ready": self.ready,
+            "as_of": self.as_of.isoformat(),
+            "profile": self.profile,
+            "counts": self.counts,
+            "findings": [f.as_dict() for f in self.findings],
+        }
+
+
+def _order(f: Finding) -> tuple[int, str, str, str]:
+    return (SEVERITIES.index(f.severity), _natural(f.path), f.code, f.message)
+
+
+def _natural(path: str) -> str:
+    """Sort `staff[10]` after `staff[9]`."""
+    import re
+
+    return re.sub(r"\d+", lambda m: m.group(0).zfill(6), path)

@@ -1,0 +1,117 @@
+"""`staff.csv`: one row per staff member, list fields flattened into numbered columns.
+
+Columns (every one optional but `id`):
+
+    id, name, position, hire_date, fte, email, case_management_experience_months,
+    caseload, caseload_increase_limit, caseload_increase_approved, caseload_increase_basis,
+    competency_score, training_hours_12mo,
+    degree{N}_level, degree{N}_field, degree{N}_institution, degree{N}_year,
+    license{N}_type, license{N}_number, license{N}_state, license{N}_expires, license{N}_file,
+    bg_registry_check, bg_fingerprint, bg_status, bg_waiver_date, bg_file,
+    training{N}_date, training{N}_hours, training{N}_topic, training{N}_provider,
+    document{N}_kind, document{N}_title, document{N}_file
+
+`N` counts from 1; as many numbered groups as needed may be added.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from typing import Any
+
+from cmpacket.errors import InputError
+
+SCALARS = [
+    "id", "name", "position", "hire_date", "fte", "email",
+    "case_management_experience_months", "caseload", "competency_score", "training_hours_12mo",
+]  # fmt: skip
+GROUPS = {
+    "degree": ("degrees", ["level", "field", "institution", "year"]),
+    "license": ("licenses", ["type", "number", "state", "expires", "file"]),
+    "training": ("training", ["date", "hours", "topic", "provider"]),
+    "document": ("documents", ["kind", "title", "file"]),
+}
+OBJECTS = {
+    "bg": ("background_check", ["registry_check", "fingerprint", "status", "waiver_date", "file"]),
+    "caseload_increase": ("caseload_increase", ["limit", "approved", "basis"]),
+}
+_NUMBERED = re.compile(r"^(degree|license|training|document)(\d+)_(\w+)$")
+
+
+def header(groups: int = 2) -> list[str]:
+    """Every column, with `groups` numbered groups of each list (what `init` writes)."""
+    cols = list(SCALARS)
+    for prefix, (_, names) in OBJECTS.items():
+        cols += [f"{prefix}_{n}" for n in names]
+    for prefix, (_, names) in GROUPS.items():
+        for i in range(1, groups + 1):
+            cols += [f"{prefix}{i}_{n}" for n in names]
+    return cols
+
+
+def read_staff_csv(raw: bytes, filename: str) -> tuple[list[dict[str, Any]], list[dict]]:
+    """Rows as staff mappings, plus for each a {path-suffix: (row, column)} map for messages."""
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise InputError(
+            f"{filename}: not UTF-8 text (byte {raw[exc.start]:#04x} at offset {exc.start}).",
+            hint="Export the spreadsheet as 'CSV UTF-8'.",
+        ) from None
+    reader = csv.DictReader(io.StringIO(text, newline=""))
+    fields = [f.strip() for f in (reader.fieldnames or [])]
+    if "id" not in fields:
+        raise InputError(f"{filename}:1: the header has no 'id' column.", hint=_HINT)
+    unknown = [f for f in fields if f and not _known(f)]
+    if unknown:
+        raise InputError(f"{filename}:1: unknown column(s) {', '.join(unknown)}.", hint=_HINT)
+    rows, where = [], []
+    for row in reader:
+        line = reader.line_num
+        cells = {(k or "").strip(): (v or "").strip() for k, v in row.items() if k}
+        if not any(cells.values()):
+            continue
+        staff, cols = _row(cells)
+        rows.append(staff)
+        where.append({"line": line, "columns": cols})
+    return rows, where
+
+
+_HINT = "See docs/data-format.md for the columns; `cmpacket init` writes a header row."
+
+
+def _known(col: str) -> bool:
+    if col in SCALARS:
+        return True
+    if any(col == f"{p}_{n}" for p, (_, names) in OBJECTS.items() for n in names):
+        return True
+    m = _NUMBERED.match(col)
+    return bool(m) and m.group(3) in GROUPS[m.group(1)][1]
+
+
+def _row(cells: dict[str, str]) -> tuple[dict[str, Any], dict[tuple, str]]:
+    staff: dict[str, Any] = {}
+    cols: dict[tuple, str] = {}
+    for name in SCALARS:
+        if cells.get(name):
+            staff[name] = cells[name]
+            cols[(name,)] = name
+    for prefix, (key, names) in OBJECTS.items():
+        obj = {n: cells[f"{prefix}_{n}"] for n in names if cells.get(f"{prefix}_{n}")}
+        if obj:
+            staff[key] = obj
+            cols.update({(key, n): f"{prefix}_{n}" for n in obj})
+    groups: dict[str, dict[int, dict[str, str]]] = {}
+    for col, value in cells.items():
+        m = _NUMBERED.match(col)
+        if m and value:
+            groups.setdefault(m.group(1), {}).setdefault(int(m.group(2)), {})[m.group(3)] = value
+    for prefix, numbered in groups.items():
+        key = GROUPS[prefix][0]
+        staff[key] = []
+        for pos, n in enumerate(sorted(numbered)):
+            staff[key].append(numbered[n])
+            cols.update({(key, pos, f): f"{prefix}{n}_{f}" for f in numbered[n]})
+    return staff, cols

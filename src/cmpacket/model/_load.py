@@ -1,0 +1,204 @@
+"""Load an agency folder: `agency.yaml` (or `.json`), optional `staff.csv`, into `AgencyData`."""
+
+from __future__ import annotations
+
+import difflib
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from marshmallow import ValidationError
+
+from cmpacket.errors import InputError
+from cmpacket.findings import Finding
+from cmpacket.model import _types as t
+from cmpacket.model._csv import read_staff_csv
+from cmpacket.model._schema import SCHEMAS, AgencyFileSchema
+from cmpacket.model._yaml import Path_, read_yaml
+
+AGENCY_FILES = ("agency.yaml", "agency.yml", "agency.json")
+SCHEMA_CITATION = "SPEC §3 (docs/data-format.md)"
+MAX_DATA_BYTES = 20 * 1024 * 1024
+
+
+@dataclass
+class Loaded:
+    """The result of loading: `data` is None when schema errors prevent building the model."""
+
+    data: t.AgencyData | None
+    findings: list[Finding]
+    raw: dict[str, Any]
+
+
+@dataclass
+class _Sources:
+    """Where each path came from, so messages can name file and line (or CSV row and column)."""
+
+    filename: str
+    lines: dict[Path_, int]
+    inline_staff: int
+    csv_name: str = "staff.csv"
+    csv_rows: list[dict] | None = None
+
+    def locate(self, path: Path_) -> tuple[str, str]:
+        """(location, display path) for a schema path."""
+        if path[:1] == ("staff",) and len(path) > 1 and isinstance(path[1], int):
+            row = path[1] - self.inline_staff
+            if row >= 0 and self.csv_rows is not None and row < len(self.csv_rows):
+                info = self.csv_rows[row]
+                col = info["columns"].get(tuple(path[2:]))
+                column = f" (column {col})" if col else ""
+                return f"{self.csv_name}:{info['line']}{column}", format_path(path)
+        probe = tuple(path)
+        while probe and probe not in self.lines:
+            probe = probe[:-1]
+        line = self.lines.get(probe)
+        return (f"{self.filename}:{line}" if line else self.filename), format_path(path)
+
+
+def format_path(path: Path_) -> str:
+    """('staff', 2, 'hire_date') -> 'staff[2].hire_date'."""
+    out = ""
+    for part in path:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
+
+
+def find_agency_file(folder: Path) -> Path:
+    if not folder.is_dir():
+        raise InputError(
+            f"{folder}: no such folder.", hint="Give the agency folder, or create one with `cmpacket init`."
+        )
+    for name in AGENCY_FILES:
+        if (folder / name).is_file():
+            return folder / name
+    raise InputError(
+        f"{folder}: no agency.yaml (or agency.json) in this folder.",
+        hint="Run `cmpacket init` to create one.",
+    )
+
+
+def read_text(path: Path, display: str) -> str:
+    if path.stat().st_size > MAX_DATA_BYTES:
+        raise InputError(f"{display}: larger than {MAX_DATA_BYTES // 2**20} MB; not an agency file.")
+    raw = path.read_bytes()
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise InputError(
+            f"{display}: not UTF-8 text (byte {raw[exc.start]:#04x} at offset {exc.start}).",
+            hint="Save the file as UTF-8 (most editors: 'Save with encoding').",
+        ) from None
+
+
+def load_folder(folder: Path) -> Loaded:
+    """Read and schema-check an agency folder. Raises InputError if a file cannot be parsed."""
+    folder = folder.resolve()
+    agency_file = find_agency_file(folder)
+    text = read_text(agency_file, agency_file.name)
+    if agency_file.suffix == ".json":
+        raw, lines = _read_json(text, agency_file.name), {}
+    else:
+        raw, lines = read_yaml(text, agency_file.name)
+    if raw is None:
+        raw = {}
+    if not isinstance(raw, dict):
+        raise InputError(
+            f"{agency_file.name}:1: the file holds {type(raw).__name__}, not fields.",
+            hint="Start from `cmpacket init`'s agency.yaml: it is a mapping of fields.",
+        )
+    staff = raw.get("staff")
+    inline = len(staff) if isinstance(staff, list) else 0
+    sources = _Sources(agency_file.name, lines, inline)
+    csv_path = folder / "staff.csv"
+    if csv_path.is_file():
+        if csv_path.stat().st_size > MAX_DATA_BYTES:
+            raise InputError(f"staff.csv: larger than {MAX_DATA_BYTES // 2**20} MB.")
+        rows, where = read_staff_csv(csv_path.read_bytes(), "staff.csv")
+        if rows:
+            raw = {**raw, "staff": (staff if isinstance(staff, list) else []) + rows}
+            sources.csv_rows = where
+    findings = _unknown_fields(raw, sources)
+    try:
+        loaded = AgencyFileSchema().load(raw)
+    except ValidationError as err:
+        findings += _schema_findings(err.messages, raw, sources)
+        return Loaded(None, findings, raw)
+    inputs = [agency_file.name] + (["staff.csv"] if csv_path.is_file() else [])
+    data = t.AgencyData(folder=folder, source_files=tuple(inputs), **loaded)
+    return Loaded(data, findings, raw)
+
+
+def _read_json(text: str, filename: str) -> Any:
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InputError(f"{filename}:{exc.lineno}: JSON syntax error: {exc.msg}.") from None
+
+
+def _schema_findings(messages: Any, raw: Any, sources: _Sources) -> list[Finding]:
+    out = []
+    for path, message in _flatten(messages, ()):
+        value = _value_at(raw, path)
+        if message == "Missing data for required field.":
+            message = "is required but missing. Add it."
+        elif message in ("Invalid input type.", "Not a valid list.", "Not a valid mapping type."):
+            want = "a list" if message == "Not a valid list." else "a group of fields"
+            message = f"{_short(value)} has the wrong shape: expected {want} here."
+        location, shown = sources.locate(path)
+        out.append(Finding("schema-invalid", "error", shown, message, SCHEMA_CITATION, location))
+    return out
+
+
+def _flatten(messages: Any, path: Path_) -> list[tuple[Path_, str]]:
+    if isinstance(messages, list):
+        return [(path, str(m)) for m in messages if not isinstance(m, dict | list)] + [
+            item for m in messages if isinstance(m, dict) for item in _flatten(m, path)
+        ]
+    out: list[tuple[Path_, str]] = []
+    for key, value in messages.items():
+        sub = path if key == "_schema" else (*path, key)
+        out += _flatten(value, sub)
+    return out
+
+
+def _value_at(raw: Any, path: Path_) -> Any:
+    for part in path:
+        try:
+            raw = raw[part]
+        except (KeyError, IndexError, TypeError):
+            return None
+    return raw
+
+
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _unknown_fields(raw: dict[str, Any], sources: _Sources) -> list[Finding]:
+    out: list[Finding] = []
+
+    def visit(value: Any, schema_key: str, path: Path_) -> None:
+        schema = SCHEMAS.get(schema_key)
+        if schema is None or not isinstance(value, dict):
+            return
+        known = list(schema().fields)
+        for key, sub in value.items():
+            if key not in known:
+                guess = difflib.get_close_matches(str(key), known, n=1, cutoff=0.6)
+                fix = f"Did you mean {guess[0]!r}?" if guess else f"Known fields: {', '.join(known)}."
+                location, shown = sources.locate((*path, key))
+                msg = f"unknown field {key!r} is ignored. {fix}"
+                out.append(Finding("unknown-field", "warning", shown, msg, SCHEMA_CITATION, location))
+                continue
+            child = f"{schema_key}.{key}" if schema_key else str(key)
+            if isinstance(sub, list):
+                for i, item in enumerate(sub):
+                    visit(item, f"{child}[]", (*path, key, i))
+            else:
+                visit(sub, child, (*path, key))
+
+    visit(raw, "", ())
+    return out

@@ -1,0 +1,34 @@
+"""Upload paths: relative to the agency folder and never allowed to leave it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+
+
+@dataclass(frozen=True)
+class UploadRef:
+    """A referenced upload: `path` is set only when it is safely inside the folder."""
+
+    given: str
+    path: Path | None
+    problem: str = ""  # "outside" | "missing" | ""
+
+
+def resolve_upload(folder: Path, given: str) -> UploadRef:
+    """Resolve `given` against `folder`; refuse absolute paths, `..` and symlinks that escape."""
+    text = given.replace("\\", "/")
+    pure = PurePosixPath(text)
+    if pure.is_absolute() or ".." in pure.parts or (len(text) > 1 and text[1] == ":"):
+        return UploadRef(given, None, "outside")
+    root = folder.resolve()
+    candidate = root / pure
+    try:
+        real = candidate.resolve(strict=False)
+    except (OSError, RuntimeError):
+        return UploadRef(given, None, "outside")
+    if not real.is_relative_to(root):
+        return UploadRef(given, None, "outside")
+    if not real.is_file():
+        return UploadRef(given, None, "missing")
+    return UploadRef(given, real)

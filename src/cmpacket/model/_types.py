@@ -1,0 +1,226 @@
+"""The agency data model: frozen dataclasses, one per part of `agency.yaml` (SPEC §3)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Address:
+    street: str | None = None
+    city: str | None = None
+    state: str | None = None
+    zip: str | None = None
+
+    def one_line(self) -> str:
+        parts = [self.street, self.city, " ".join(p for p in (self.state, self.zip) if p)]
+        return ", ".join(p for p in parts if p)
+
+
+@dataclass(frozen=True)
+class Person:
+    name: str | None = None
+    title: str | None = None
+    email: str | None = None
+    phone: str | None = None
+
+
+@dataclass(frozen=True)
+class Owner:
+    name: str | None = None
+    percent: float | None = None
+
+
+@dataclass(frozen=True)
+class MedicaidEnrollment:
+    impact_application_id: str | None = None
+    provider_id: str | None = None
+    taxonomy: str | None = None
+
+
+@dataclass(frozen=True)
+class Agency:
+    legal_name: str | None = None
+    dba: str | None = None
+    fein: str | None = None
+    npi: str | None = None
+    medicaid: MedicaidEnrollment | None = None
+    address: Address = field(default_factory=Address)
+    phone: str | None = None
+    email: str | None = None
+    website: str | None = None
+    counties_served: tuple[str, ...] = ()
+    authorized_official: Person = field(default_factory=Person)
+    owners: tuple[Owner, ...] = ()
+    packet_prefix: str | None = None
+
+    @property
+    def display_name(self) -> str:
+        return self.dba or self.legal_name or "Unnamed agency"
+
+
+@dataclass(frozen=True)
+class Submission:
+    date: date | None = None
+    certifying_body: str | None = None
+    program: str | None = None
+    medicaid: bool = False
+
+
+@dataclass(frozen=True)
+class Position:
+    key: str
+    title: str | None = None
+    reports_to: str | None = None
+    summary: str | None = None
+    duties: tuple[str, ...] = ()
+    qualifications: tuple[str, ...] = ()
+    direct_care: bool = False
+    fte_count: float | None = None
+
+
+@dataclass(frozen=True)
+class Degree:
+    level: str | None = None
+    field: str | None = None
+    institution: str | None = None
+    year: int | None = None
+
+
+@dataclass(frozen=True)
+class License:
+    type: str | None = None
+    number: str | None = None
+    state: str | None = None
+    expires: date | None = None
+    file: str | None = None
+
+
+@dataclass(frozen=True)
+class BackgroundCheck:
+    registry_check: date | None = None
+    fingerprint: date | None = None
+    status: str | None = None
+    waiver_date: date | None = None
+    file: str | None = None
+
+
+@dataclass(frozen=True)
+class TrainingEntry:
+    date: date | None = None
+    hours: float = 0.0
+    topic: str | None = None
+    provider: str | None = None
+
+
+@dataclass(frozen=True)
+class CaseloadIncrease:
+    limit: int | None = None
+    approved: date | None = None
+    basis: str | None = None
+
+
+@dataclass(frozen=True)
+class StaffDocument:
+    kind: str | None = None
+    title: str | None = None
+    file: str | None = None
+
+
+@dataclass(frozen=True)
+class Staff:
+    id: str
+    name: str | None = None
+    position: str | None = None
+    hire_date: date | None = None
+    fte: float | None = None
+    email: str | None = None
+    degrees: tuple[Degree, ...] = ()
+    licenses: tuple[License, ...] = ()
+    case_management_experience_months: int | None = None
+    background_check: BackgroundCheck | None = None
+    training: tuple[TrainingEntry, ...] = ()
+    training_hours_12mo: float | None = None
+    caseload: int | None = None
+    caseload_increase: CaseloadIncrease | None = None
+    competency_score: float | None = None
+    documents: tuple[StaffDocument, ...] = ()
+
+
+@dataclass(frozen=True)
+class Policies:
+    adopted: date | None = None
+    crisis_line: str | None = None
+    after_hours: str | None = None
+    contact_frequency: str | None = None
+    reassessment: str | None = None
+    response_time: str | None = None
+    grievance_contact: str | None = None
+    additions: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ServiceSetting:
+    setting: str | None = None
+    description: str | None = None
+    safety: str | None = None
+
+
+@dataclass(frozen=True)
+class RecordsSystem:
+    name: str | None = None
+    format: str | None = None
+    storage: str | None = None
+    access_control: str | None = None
+    encryption_at_rest: bool | None = None
+    audit_log: bool | None = None
+    backup: str | None = None
+    retention_years: float | None = None
+    destruction: str | None = None
+    release_of_information: str | None = None
+    privacy_officer: str | None = None
+
+
+@dataclass(frozen=True)
+class Agreement:
+    department: str | None = None
+    designee: str | None = None
+    effective_date: date | None = None
+    term_months: int | None = None
+    signatory: Person | None = None
+
+
+@dataclass(frozen=True)
+class Attachment:
+    title: str | None = None
+    file: str | None = None
+    section: str = "agency"
+
+
+@dataclass(frozen=True)
+class AgencyData:
+    """Everything loaded from one agency folder; `folder` is the folder's resolved path."""
+
+    folder: Path
+    schema_version: int = 1
+    profile: str = "il-guide"
+    submission: Submission = field(default_factory=Submission)
+    agency: Agency = field(default_factory=Agency)
+    positions: tuple[Position, ...] = ()
+    staff: tuple[Staff, ...] = ()
+    policies: Policies = field(default_factory=Policies)
+    service_settings: tuple[ServiceSetting, ...] = ()
+    records_system: RecordsSystem = field(default_factory=RecordsSystem)
+    agreement: Agreement = field(default_factory=Agreement)
+    attachments: tuple[Attachment, ...] = ()
+    documents: dict[str, Any] = field(default_factory=dict)
+    source_files: tuple[str, ...] = ()
+
+    def position(self, key: str | None) -> Position | None:
+        return next((p for p in self.positions if p.key == key), None)
+
+    def staff_member(self, staff_id: str | None) -> Staff | None:
+        return next((s for s in self.staff if s.id == staff_id), None)

@@ -1,0 +1,81 @@
+"""Safe YAML reading that keeps the line of every field, refuses code tags and alias bombs."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import yaml
+
+from cmpacket.errors import InputError
+
+Path_ = tuple[str | int, ...]
+MAX_NODES = 200_000
+
+
+class _Walker:
+    """Builds plain Python data from a composed node tree, noting each path's line."""
+
+    def __init__(self, filename: str) -> None:
+        self.filename = filename
+        self.lines: dict[Path_, int] = {}
+        self.count = 0
+        self._loader = yaml.SafeLoader("")
+
+    def walk(self, node: yaml.Node, path: Path_) -> Any:
+        self.count += 1
+        if self.count > MAX_NODES:
+            raise InputError(
+                f"{self.filename}:{node.start_mark.line + 1}: the file expands to more than "
+                f"{MAX_NODES:,} values (YAML anchors and aliases?).",
+                hint="Write the data out plainly; agency files never need that many values.",
+            )
+        self.lines.setdefault(path, node.start_mark.line + 1)
+        if isinstance(node, yaml.MappingNode):
+            return self._mapping(node, path)
+        if isinstance(node, yaml.SequenceNode):
+            return [self.walk(item, (*path, i)) for i, item in enumerate(node.value)]
+        try:
+            return self._loader.construct_object(node, deep=True)
+        except yaml.YAMLError as exc:
+            raise InputError(
+                f"{self.filename}:{node.start_mark.line + 1}: {getattr(exc, 'problem', exc)}.",
+                hint="Only plain YAML values are allowed (no tags such as !!python/object).",
+            ) from None
+
+    def _mapping(self, node: yaml.MappingNode, path: Path_) -> dict[Any, Any]:
+        self._loader.flatten_mapping(node)
+        out: dict[Any, Any] = {}
+        for key_node, value_node in node.value:
+            key = self.walk(key_node, (*path, "<key>"))
+            if not isinstance(key, str | int):
+                raise InputError(
+                    f"{self.filename}:{key_node.start_mark.line + 1}: {key!r} cannot be a field name.",
+                    hint="Field names are plain words such as legal_name.",
+                )
+            if key in out:
+                raise InputError(
+                    f"{self.filename}:{key_node.start_mark.line + 1}: field {key!r} appears twice.",
+                    hint="Keep one of them.",
+                )
+            out[key] = self.walk(value_node, (*path, key))
+        return out
+
+
+def read_yaml(text: str, filename: str) -> tuple[Any, dict[Path_, int]]:
+    """Parse YAML text; returns (data, {path: line}). Raises InputError with file:line."""
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = f":{mark.line + 1}" if mark else ""
+        problem = exc.problem or exc.context or "syntax error"
+        raise InputError(
+            f"{filename}{line}: YAML syntax error: {problem}.",
+            hint="Check the indentation and quoting on that line and the one before it.",
+        ) from None
+    except yaml.YAMLError as exc:
+        raise InputError(f"{filename}: YAML error: {exc}.") from None
+    if node is None:
+        return {}, {}
+    walker = _Walker(filename)
+    return walker.walk(node, ()), walker.lines

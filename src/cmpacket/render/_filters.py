@@ -1,0 +1,38 @@
+"""Jinja filters shared by the HTML, text and Word templates."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+
+def long_date(value: Any) -> str:
+    """2026-12-01 -> December 1, 2026 (empty for None)."""
+    if isinstance(value, str):
+        try:
+            value = date.fromisoformat(value)
+        except ValueError:
+            return value
+    if not isinstance(value, date):
+        return "" if value is None else str(value)
+    return f"{value:%B} {value.day}, {value.year}"
+
+
+def join_and(items: Any) -> str:
+    """[a, b, c] -> 'a, b and c'."""
+    items = [str(i) for i in items or [] if i]
+    if len(items) <= 1:
+        return "".join(items)
+    return ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def hours(value: Any) -> str:
+    return f"{float(value or 0):g}"
+
+
+def paragraphs(text: Any) -> list[str]:
+    """Split text on blank lines into paragraphs."""
+    return [p.strip().replace("\n", " ") for p in str(text or "").split("\n\n") if p.strip()]
+
+
+FILTERS = {"long_date": long_date, "join_and": join_and, "hours": hours, "paragraphs": paragraphs}

@@ -1,0 +1,105 @@
+"""Template registry: an ordered, inspectable search path and a sandboxed Jinja environment."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from jinja2 import FileSystemLoader, StrictUndefined, TemplateNotFound, select_autoescape
+from jinja2.sandbox import ImmutableSandboxedEnvironment
+
+__all__ = ["BUILTIN_ROOT", "TemplateRegistry", "Winner"]
+
+BUILTIN_ROOT = Path(str(resources.files("cmpacket.templates").joinpath("builtin")))
+TEMPLATE_SUFFIXES = (".html.j2", ".txt.j2", ".css", ".docx")
+
+
+@dataclass(frozen=True)
+class Winner:
+    """The file that wins for a template name, and the root it came from."""
+
+    name: str
+    path: Path
+    root: Path
+    builtin: bool
+
+    @property
+    def sha256(self) -> str:
+        return hashlib.sha256(self.path.read_bytes()).hexdigest()
+
+    @property
+    def origin(self) -> str:
+        return "built-in" if self.builtin else str(self.root)
+
+
+class _RootLoader(FileSystemLoader):
+    """A FileSystemLoader that refuses any file whose real path leaves its root (symlinks)."""
+
+    def get_source(self, environment: Any, template: str) -> tuple[str, str, Any]:
+        source, filename, uptodate = super().get_source(environment, template)
+        real = Path(filename).resolve()
+        if not any(real.is_relative_to(Path(r).resolve()) for r in self.searchpath):
+            raise TemplateNotFound(template)
+        return source, filename, uptodate
+
+
+class TemplateRegistry:
+    """Template roots in search order: each --template-dir, DIR/templates, the built-ins."""
+
+    def __init__(self, roots: list[Path]) -> None:
+        self.roots = [r.resolve() for r in roots]
+        self._env: ImmutableSandboxedEnvironment | None = None
+
+    @classmethod
+    def for_agency(cls, folder: Path | None, template_dirs: tuple[Path, ...] = ()) -> TemplateRegistry:
+        roots = [Path(d) for d in template_dirs]
+        if folder is not None and (folder / "templates").is_dir():
+            roots.append(folder / "templates")
+        return cls([*roots, BUILTIN_ROOT])
+
+    def find(self, name: str) -> Winner:
+        """The winning file for `name`; raises TemplateNotFound."""
+        for root in self.roots:
+            path = (root / name).resolve()
+            if path.is_file() and path.is_relative_to(root) and ".." not in Path(name).parts:
+                return Winner(name, path, root, root == BUILTIN_ROOT.resolve())
+        raise TemplateNotFound(name)
+
+    def exists(self, name: str) -> bool:
+        try:
+            self.find(name)
+        except TemplateNotFound:
+            return False
+        return True
+
+    def names(self) -> dict[str, list[Path]]:
+        """Every template name and, in search order, each root that has a file of that name."""
+        found: dict[str, list[Path]] = {}
+        for root in self.roots:
+            if not root.is_dir():
+                continue
+            for path in sorted(root.rglob("*")):
+                rel = path.relative_to(root).as_posix()
+                if path.is_file() and rel.endswith(TEMPLATE_SUFFIXES):
+                    found.setdefault(rel, []).append(root)
+        return dict(sorted(found.items()))
+
+    @property
+    def env(self) -> ImmutableSandboxedEnvironment:
+        if self._env is None:
+            env = ImmutableSandboxedEnvironment(
+                loader=_RootLoader([str(r) for r in self.roots]),
+                undefined=StrictUndefined,
+                autoescape=select_autoescape(["html.j2", "html"], default=False),
+                trim_blocks=True,
+                lstrip_blocks=True,
+                keep_trailing_newline=True,
+            )
+            from cmpacket.render._filters import FILTERS
+
+            env.filters.update(FILTERS)
+            self._env = env
+        return self._env

@@ -1,0 +1,146 @@
+"""Requirement profiles: YAML data naming which rules run, with parameters and citations."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from cmpacket.errors import ProfileError
+from cmpacket.findings import Finding
+
+BUILTIN = ("il-guide", "il-hsp-aids-waiver", "il-fcm")
+SEVERITIES = ("error", "warning", "info")
+
+
+@dataclass(frozen=True)
+class RuleSpec:
+    """One rule as a profile configures it."""
+
+    code: str
+    severity: str
+    citation: str
+    verified: bool
+    params: dict[str, Any] = field(default_factory=dict)
+    note: str = ""
+
+    def finding(self, path: str, message: str, severity: str | None = None) -> Finding:
+        return Finding(self.code, severity or self.severity, path, message, self.citation)
+
+
+@dataclass(frozen=True)
+class Profile:
+    """A loaded profile; `source` is the built-in name or the file path it came from."""
+
+    name: str
+    title: str
+    description: str
+    source: str
+    rules: tuple[RuleSpec, ...]
+    qualification_paths: dict[str, list[dict[str, Any]]]
+    policy_topics: tuple[dict[str, Any], ...]
+    required_sections: tuple[str, ...]
+    limits: dict[str, Any]
+    sha256: str = ""
+
+    def rule(self, code: str) -> RuleSpec | None:
+        return next((r for r in self.rules if r.code == code), None)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "title": self.title,
+            "source": self.source,
+            "rules": [r.__dict__ for r in self.rules],
+            "qualification_paths": self.qualification_paths,
+            "policy_topics": list(self.policy_topics),
+            "required_sections": list(self.required_sections),
+            "limits": self.limits,
+        }
+
+
+def _builtin_text(name: str) -> str:
+    return resources.files("cmpacket.validators").joinpath("profiles", f"{name}.yaml").read_text()
+
+
+def load_profile(ref: str, base: Path | None = None) -> Profile:
+    """Load a built-in profile by name, or a profile file (relative to `base`)."""
+    import hashlib
+
+    if ref in BUILTIN:
+        text, source = _builtin_text(ref), ref
+    else:
+        path = Path(ref) if base is None else base / ref
+        if not path.is_file():
+            raise ProfileError(
+                f"profile {ref!r}: no built-in profile of that name and no such file.",
+                hint=f"Built-in profiles: {', '.join(BUILTIN)}; or give a path to a .yaml profile.",
+            )
+        text, source = path.read_text(encoding="utf-8-sig"), str(path)
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise ProfileError(f"{source}: YAML error in profile: {exc}") from None
+    if not isinstance(data, dict):
+        raise ProfileError(f"{source}: a profile is a mapping with `name` and `rules`.")
+    if data.get("extends"):
+        parent = load_profile(str(data["extends"]), base).as_dict()
+        data = _merge(parent, data)
+    profile = _build(data, source)
+    digest = hashlib.sha256(repr(profile.as_dict()).encode()).hexdigest()
+    return Profile(**{**profile.__dict__, "sha256": digest})
+
+
+def _merge(parent: dict[str, Any], child: dict[str, Any]) -> dict[str, Any]:
+    out = {**parent, **{k: v for k, v in child.items() if k not in ("rules", "extends")}}
+    rules = {r["code"]: dict(r) for r in parent["rules"]}
+    for r in child.get("rules") or []:
+        if not isinstance(r, dict) or "code" not in r:
+            raise ProfileError(f"profile rule {r!r} needs a `code`.")
+        base = rules.get(r["code"], {})
+        merged = {**base, **r, "params": {**base.get("params", {}), **(r.get("params") or {})}}
+        rules[r["code"]] = merged
+    out["rules"] = list(rules.values())
+    return out
+
+
+def _build(data: dict[str, Any], source: str) -> Profile:
+    from cmpacket.validators._registry import RULES
+
+    rules = []
+    for i, r in enumerate(data.get("rules") or []):
+        where = f"{source}: rules[{i}]"
+        if not isinstance(r, dict) or r.get("code") not in RULES:
+            known = ", ".join(sorted(RULES))
+            code = r.get("code") if isinstance(r, dict) else r
+            raise ProfileError(f"{where}: unknown rule code {code!r}.", hint=f"Known codes: {known}.")
+        if r.get("severity", "error") not in SEVERITIES:
+            raise ProfileError(
+                f"{where}.severity: {r.get('severity')!r} is not one of {', '.join(SEVERITIES)}."
+            )
+        if r.get("enabled", True) is False:
+            continue
+        rules.append(
+            RuleSpec(
+                code=r["code"],
+                severity=r.get("severity", "error"),
+                citation=str(r.get("citation", "")),
+                verified=bool(r.get("verified", False)),
+                params=dict(r.get("params") or {}),
+                note=str(r.get("note", "")),
+            )
+        )
+    return Profile(
+        name=str(data.get("name") or Path(source).stem),
+        title=str(data.get("title", "")),
+        description=str(data.get("description", "")),
+        source=source,
+        rules=tuple(rules),
+        qualification_paths=dict(data.get("qualification_paths") or {}),
+        policy_topics=tuple(data.get("policy_topics") or ()),
+        required_sections=tuple(data.get("required_sections") or "ABCDEFG"),
+        limits=dict(data.get("limits") or {}),
+    )

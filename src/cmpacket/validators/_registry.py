@@ -1,0 +1,41 @@
+"""The rule registry: each finding code maps to one small function."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import date
+from typing import TYPE_CHECKING, Any
+
+from cmpacket.findings import Finding
+
+if TYPE_CHECKING:
+    from cmpacket.model import AgencyData
+    from cmpacket.validators._profile import Profile, RuleSpec
+
+
+@dataclass
+class Context:
+    """What every rule may read; `cache` holds shared work (e.g. upload inspection)."""
+
+    data: AgencyData
+    as_of: date
+    profile: Profile
+    cache: dict[str, Any] = field(default_factory=dict)
+
+
+RuleFn = Callable[[Context, "RuleSpec"], Iterable[Finding]]
+RULES: dict[str, RuleFn] = {}
+
+
+def rule(code: str) -> Callable[[RuleFn], RuleFn]:
+    def register(fn: RuleFn) -> RuleFn:
+        RULES[code] = fn
+        return fn
+
+    return register
+
+
+# Codes raised outside the rule functions (the loader); listed so profiles may name them.
+RULES["schema-invalid"] = lambda ctx, spec: ()
+RULES["unknown-field"] = lambda ctx, spec: ()

@@ -1,0 +1,225 @@
+"""Staff rules: caseload, training, licences, qualifications, background checks."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import timedelta
+
+from cmpacket.findings import Finding
+from cmpacket.model import Staff
+from cmpacket.validators._dates import add_months, full_months_between
+from cmpacket.validators._profile import RuleSpec
+from cmpacket.validators._registry import Context, rule
+
+LEVELS = {"associate": 1, "bachelor": 2, "master": 3, "doctorate": 4}
+
+
+def _applies(spec: RuleSpec, staff: Staff) -> bool:
+    positions = spec.params.get("positions", "all")
+    return positions == "all" or staff.position in positions
+
+
+def _staff(ctx: Context, spec: RuleSpec) -> Iterator[tuple[int, Staff]]:
+    for i, s in enumerate(ctx.data.staff):
+        if _applies(spec, s):
+            yield i, s
+
+
+def _who(s: Staff) -> str:
+    return f"{s.name or s.id} ({s.id})"
+
+
+def caseload_limit(spec: RuleSpec, s: Staff) -> int:
+    """The staff member's limit: the profile's, or an approved, supported increase."""
+    limit = int(spec.params.get("limit", 30))
+    inc = s.caseload_increase
+    if inc and inc.limit and inc.approved and inc.basis:
+        return max(limit, inc.limit)
+    return limit
+
+
+@rule("caseload-over-limit")
+def caseload_over_limit(ctx: Context, spec: RuleSpec) -> Iterator[Finding]:
+    for i, s in _staff(ctx, spec):
+        limit = caseload_limit(spec, s)
+        if s.caseload is not None and s.caseload > limit:
+            yield spec.finding(
+                f"staff[{i}].caseload",
+                f"{_who(s)} carries {s.caseload} customers, over the limit of {limit}. Reassign "
+                f"cases, or record a competence-based increase (caseload_increase with limit, "
+                f"approved date and basis).",
+            )
+
+
+@rule("caseload-increase-unsupported")
+def caseload_increase_unsupported(ctx: Context, spec: RuleSpec) -> Iterator[Finding]:
+    base = int(spec.params.get("limit", 30))
+    for i, s in _staff(ctx, spec):
+        inc = s.caseload_increase
+        if inc is None or inc.limit is None or inc.limit <= base:
+            continue
+        missing = [n for n, v in (("approved", inc.approved), ("basis", inc.basis)) if not v]
+        if missing:
+            yield spec.finding(
+                f"staff[{i}].caseload_increase",
+                f"{_who(s)} has an increase to {inc.limit} (above {base}) without "
+                f"{' and '.join(missing)}. Record the approval date and the demonstrated-"
+                f"competence basis, or remove the increase.",
+            )
+
+
+def training_hours(s: Staff, window_start, as_of) -> float:
+    logged = [t for t in s.training if t.date and window_start < t.date <= as_of]
+    if s.training:
+        return round(sum(t.hours for t in logged), 2)
+    return float(s.training_hours_12mo or 0.0)
+
+
+def training_required(spec: RuleSpec, s: Staff, as_of) -> float:
+    hours = float(spec.params.get("hours", 12))
+    months = int(spec.params.get("window_months", 12))
+    start = add_months(as_of, -months)
+    if spec.params.get("prorate", True) and s.hire_date and s.hire_date > start:
+        return round(hours * full_months_between(s.hire_date, as_of) / months, 1)
+    return hours
+
+
+@rule("training-hours-short")
+def training_hours_short(ctx: Context, spec: RuleSpec) -> Iterator[Finding]:
+    months = int(spec.params.get("window_months", 12))
+    start = add_months(ctx.as_of, -months)
+    for i, s in _staff(ctx, spec):
+        need = training_required(spec, s, ctx.as_of)
+        have = training_hours(s, start, ctx.as_of)
+        if have < need:
+            prorated = " (prorated for the hire date)" if need < spec.params.get("hours", 12) else ""
+            yield spec.finding(
+                f"staff[{i}].training",
+                f"{_who(s)} has {have:g} in-service hours between {start} and {ctx.as_of}; "
+                f"{need:g} required{prorated}. Log the missing training (date, hours, topic).",
+            )
+
+
+@rule("license-expired")
+def license_expired(ctx: Context, spec: RuleSpec) -> Iterator[Finding]:
+    for i, s in _staff(ctx, spec):
+        for j, lic in enumerate(s.licenses):
+            if lic.expires and lic.expires <= ctx.as_of:
+                yield spec.finding(
+                    f"staff[{i}].licenses[{j}].expires",
+                    f"{_who(s)}'s {lic.type or 'licence'} {lic.number or ''} expired on "
+                    f"{lic.expires} (as of {ctx.as_of}). Renew it and upload the new licence.",
+                )
+
+
+@rule("license-expiring-soon")
+def license_expiring_soon(ctx: Context, spec: RuleSpec) -> Iterator[Finding]:
+    days = int(spec.params.get("days", 60))
+    for i, s in _staff(ctx, spec):
+        for j, lic in enumerate(s.licenses):
+            if lic.expires and ctx.as_of < lic.expires <= ctx.as_of + timedelta(days=days):
+                yield spec.finding(
+                    f"staff[{i}].licenses[{j}].expires",
+                    f"{_who(s)}'s {lic.type or 'licence'} expires on {lic.expires}, within "
+                    f"{days} days of {ctx.as_of}. Plan the renewal before the review.",
+                )
+
+
+@rule("license-proof-missing")
+def license_proof_missing(ctx: Context, spec: RuleSpec) -> Iterator[Finding]:
+    for i, s in _staff(ctx, spec):
+        for j, lic in enumerate(s.licenses):
+            if not lic.file:
+                yield spec.finding(
+                    f"staff[{i}].licenses[{j}].file",
+                    f"{_who(s)}'s {lic.type or 'licence'} {lic.number or ''} has no uploaded "
+                    f"proof. Add the IDFPR licence printout as file: uploads/....pdf.",
+                )
+
+
+def meets_path(s: Staff, path: dict, as_of) -> bool:
+    """True when the staff member satisfies every condition of one qualification path."""
+    level = path.get("degree_level")
+    if level:
+        fields = [f.lower() for f in path.get("degree_fields") or []]
+        ok = any(
+            LEVELS.get(d.level or "", 0) >= LEVELS[level]
+            and (not fields or any(f in (d.field or "").lower() for f in fields))
+            for d in s.degrees
+        )
+        if not ok:
+            return False
+    licences = {x.upper() for x in path.get("licenses") or []}
+    if licences and not any(
+        (lic.type or "").upper() in licences and (lic.expires is None or lic.expires > as_of)
+        for lic in s.licenses
+    ):
+        return False
+    months = path.get("experience_months")
+    return not months or (s.case_management_experience_months or 0) >= months
+
+
+@rule("qualification-not-met")
+def qualification_not_met(ctx: Context, spec: RuleSpec) -> Iterator[Finding]:
+    paths = ctx.profile.qualification_paths
+    for i, s in enumerate(ctx.data.staff):
+        options = paths.get(s.position or "")
+        if not options or any(meets_path(s, p, ctx.as_of) for p in options):
+            continue
+        names = "; ".join(p.get("name", "?") for p in options)
+        yield spec.finding(
+            f"staff[{i}]",
+            f"{_who(s)} meets none of the qualification paths for {s.position!r}: {names}. "
+            f"Record the degree, current licence or experience that qualifies them.",
+        )
+
+
+def _covered(ctx: Context, spec: RuleSpec, s: Staff) -> bool:
+    positions = spec.params.get("positions", "direct-care")
+    if positions == "direct-care":
+        pos = ctx.data.position(s.position)
+        return bool(pos and pos.direct_care)
+    return positions == "all" or s.position in positions
+
+
+@rule("background-check-missing")
+def background_check_missing(ctx: Context, spec: RuleSpec) -> Iterator[Finding]:
+    for i, s in enumerate(ctx.data.staff):
+        bc = s.background_check
+        if _covered(ctx, spec, s) and not (bc and (bc.registry_check or bc.fingerprint)):
+            yield spec.finding(
+                f"staff[{i}].background_check",
+                f"{_who(s)} holds a covered role ({s.position}) but has no Health Care Worker "
+                f"Registry or fingerprint check recorded. Record the check dates and upload the "
+                f"Registry printout.",
+            )
+
+
+@rule("background-check-late")
+def background_check_late(ctx: Context, spec: RuleSpec) -> Iterator[Finding]:
+    for i, s in enumerate(ctx.data.staff):
+        bc = s.background_check
+        if not (bc and s.hire_date and _covered(ctx, spec, s)):
+            continue
+        dates = [d for d in (bc.registry_check, bc.fingerprint) if d]
+        if dates and min(dates) > s.hire_date:
+            yield spec.finding(
+                f"staff[{i}].background_check",
+                f"{_who(s)}'s first check is dated {min(dates)}, after the hire date "
+                f"{s.hire_date}. Checks must precede work; explain or correct the dates.",
+            )
+
+
+@rule("background-check-disqualified")
+def background_check_disqualified(ctx: Context, spec: RuleSpec) -> Iterator[Finding]:
+    for i, s in enumerate(ctx.data.staff):
+        bc = s.background_check
+        if not bc or bc.status not in ("disqualified", "pending"):
+            continue
+        waived = bc.waiver_date and (not s.hire_date or bc.waiver_date <= s.hire_date)
+        if not waived:
+            yield spec.finding(
+                f"staff[{i}].background_check.status",
+                f"{_who(s)}'s check status is {bc.status!r} with no waiver granted before work. "
+                f"Remove them from direct care until IDPH grants a waiver, then record waiver_date.",
+            )

@@ -1,0 +1,89 @@
+"""Upload rules: every referenced file is inside the folder, present, a readable, safe PDF."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from cmpacket.findings import Finding
+from cmpacket.model import AgencyData, UploadRef, resolve_upload
+from cmpacket.validators._profile import RuleSpec
+from cmpacket.validators._registry import Context, rule
+
+CITATION = "SPEC §10: uploads are untrusted"
+
+
+@dataclass(frozen=True)
+class UploadUse:
+    """One reference to an upload: the field path that names it and the resolved file."""
+
+    path: str
+    ref: UploadRef
+
+
+def upload_uses(data: AgencyData) -> list[UploadUse]:
+    """Every file reference in the data, in document order."""
+    refs: list[tuple[str, str | None]] = []
+    for i, s in enumerate(data.staff):
+        refs += [(f"staff[{i}].licenses[{j}].file", x.file) for j, x in enumerate(s.licenses)]
+        if s.background_check:
+            refs.append((f"staff[{i}].background_check.file", s.background_check.file))
+        refs += [(f"staff[{i}].documents[{j}].file", x.file) for j, x in enumerate(s.documents)]
+    refs += [(f"attachments[{i}].file", a.file) for i, a in enumerate(data.attachments)]
+    return [UploadUse(p, resolve_upload(data.folder, f)) for p, f in refs if f]
+
+
+def _facts(ctx: Context) -> dict[str, object]:
+    """Inspect each distinct upload once per validation run."""
+    if "uploads" not in ctx.cache:
+        from cmpacket.assemble import inspect_upload
+
+        limits = ctx.cache.get("limits") or ctx.profile.limits
+        facts = {}
+        for use in upload_uses(ctx.data):
+            if use.ref.path and use.ref.path not in facts:
+                facts[use.ref.path] = inspect_upload(use.ref.path, limits)
+        ctx.cache["uploads"] = facts
+    return ctx.cache["uploads"]
+
+
+@rule("upload-outside-folder")
+def upload_outside(ctx: Context, spec: RuleSpec) -> Iterator[Finding]:
+    for use in upload_uses(ctx.data):
+        if use.ref.problem == "outside":
+            yield spec.finding(
+                use.path,
+                f"{use.ref.given!r} leaves the agency folder; it was not read. Copy the file into "
+                f"uploads/ and refer to it as uploads/NAME.pdf.",
+            )
+
+
+@rule("upload-missing")
+def upload_missing(ctx: Context, spec: RuleSpec) -> Iterator[Finding]:
+    for use in upload_uses(ctx.data):
+        if use.ref.problem == "missing":
+            yield spec.finding(
+                use.path, f"{use.ref.given!r} does not exist. Add the file or correct the path."
+            )
+
+
+def _fact_rule(kind: str) -> object:
+    def check(ctx: Context, spec: RuleSpec) -> Iterator[Finding]:
+        facts = _facts(ctx)
+        for use in upload_uses(ctx.data):
+            fact = facts.get(use.ref.path) if use.ref.path else None
+            for problem_kind, message in getattr(fact, "problems", ()):
+                if problem_kind == kind:
+                    yield spec.finding(use.path, f"{use.ref.given!r}: {message}")
+
+    return check
+
+
+for _code, _kind in (
+    ("upload-unreadable", "unreadable"),
+    ("upload-encrypted", "encrypted"),
+    ("upload-active-content", "active-content"),
+    ("upload-too-large", "too-large"),
+    ("upload-repaired", "repaired"),
+):
+    rule(_code)(_fact_rule(_kind))  # type: ignore[arg-type]
