@@ -38,11 +38,16 @@ class Winner:
 class _RootLoader(FileSystemLoader):
     """A FileSystemLoader that refuses any file whose real path leaves its root (symlinks)."""
 
+    def __init__(self, searchpath: list[str], used: dict[str, Path]) -> None:
+        super().__init__(searchpath)
+        self.used = used
+
     def get_source(self, environment: Any, template: str) -> tuple[str, str, Any]:
         source, filename, uptodate = super().get_source(environment, template)
         real = Path(filename).resolve()
         if not any(real.is_relative_to(Path(r).resolve()) for r in self.searchpath):
             raise TemplateNotFound(template)
+        self.used[template] = real
         return source, filename, uptodate
 
 
@@ -52,6 +57,7 @@ class TemplateRegistry:
     def __init__(self, roots: list[Path]) -> None:
         self.roots = [r.resolve() for r in roots]
         self._env: ImmutableSandboxedEnvironment | None = None
+        self.used: dict[str, Path] = {}  # every template file read, for the manifest
 
     @classmethod
     def for_agency(cls, folder: Path | None, template_dirs: tuple[Path, ...] = ()) -> TemplateRegistry:
@@ -65,15 +71,20 @@ class TemplateRegistry:
         for root in self.roots:
             path = (root / name).resolve()
             if path.is_file() and path.is_relative_to(root) and ".." not in Path(name).parts:
+                self.used[name] = path
                 return Winner(name, path, root, root == BUILTIN_ROOT.resolve())
         raise TemplateNotFound(name)
 
     def exists(self, name: str) -> bool:
-        try:
-            self.find(name)
-        except TemplateNotFound:
-            return False
-        return True
+        return any((root / name).is_file() for root in self.roots)
+
+    def winners_used(self) -> list[Winner]:
+        """The winning file of every template read so far, sorted by name."""
+        out = []
+        for name, path in sorted(self.used.items()):
+            root = next(r for r in self.roots if path.is_relative_to(r))
+            out.append(Winner(name, path, root, root == BUILTIN_ROOT.resolve()))
+        return out
 
     def names(self) -> dict[str, list[Path]]:
         """Every template name and, in search order, each root that has a file of that name."""
@@ -91,7 +102,7 @@ class TemplateRegistry:
     def env(self) -> ImmutableSandboxedEnvironment:
         if self._env is None:
             env = ImmutableSandboxedEnvironment(
-                loader=_RootLoader([str(r) for r in self.roots]),
+                loader=_RootLoader([str(r) for r in self.roots], self.used),
                 undefined=StrictUndefined,
                 autoescape=select_autoescape(["html.j2", "html"], default=False),
                 trim_blocks=True,

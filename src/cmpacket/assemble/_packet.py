@@ -1,0 +1,160 @@
+"""Merge the pieces into the packet: links, outline, labels, stamps, metadata, manifest."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+from dataclasses import dataclass
+from typing import Any
+
+import pikepdf
+from pikepdf import Name
+
+from cmpacket.assemble._intake import sanitize_into
+from cmpacket.assemble._pdfops import (
+    add_outline,
+    page_digest,
+    resolve_links,
+    set_page_labels,
+    stamp_font,
+    stamp_page,
+)
+from cmpacket.assemble._plan import FRONT, SECTIONS, Piece
+
+
+@dataclass
+class PacketInfo:
+    """What the assembler needs besides the pieces."""
+
+    legal_name: str
+    prefix: str
+    draft: bool
+    title: str
+    subject: str
+    pdf_date: str
+    creator: str
+
+
+def count_pages(pdf: bytes) -> int:
+    with pikepdf.open(io.BytesIO(pdf)) as doc:
+        return len(doc.pages)
+
+
+def sanitize_upload(data: bytes) -> bytes:
+    """An upload as a clean standalone PDF: no forms, annotations, actions, outline or files."""
+    out = pikepdf.new()
+    with pikepdf.open(io.BytesIO(data)) as src:
+        sanitize_into(src, out)
+    buf = io.BytesIO()
+    out.save(buf, deterministic_id=True)
+    return buf.getvalue()
+
+
+def section_title(letter: str) -> str:
+    if letter == FRONT[0]:
+        return FRONT[1]
+    return dict(SECTIONS)[letter]
+
+
+def stamp_text(info: PacketInfo, letter: str, n: int, total: int) -> str:
+    where = "Front matter" if letter == FRONT[0] else f"Section {letter}"
+    return f"{info.legal_name}  |  {where}  |  Page {n} of {total}  |  {info.prefix}-{n:06d}"
+
+
+def merge(pieces: list[Piece], info: PacketInfo) -> pikepdf.Pdf:
+    """All pieces in order, links resolved, every page stamped, outline and labels set."""
+    pdf = pikepdf.new()
+    for piece in pieces:
+        with pikepdf.open(io.BytesIO(piece.pdf or b"")) as src:
+            pdf.pages.extend(src.pages)
+    total = len(pdf.pages)
+    resolve_links(pdf)
+    font = stamp_font(pdf)
+    for piece in pieces:
+        for n in range(piece.first_page, piece.last_page + 1):
+            stamp_page(pdf, pdf.pages[n - 1], font, stamp_text(info, piece.section, n, total), info.draft)
+    set_page_labels(pdf)
+    add_outline(pdf, outline(pieces))
+    pdf.docinfo["/Title"] = info.title
+    pdf.docinfo["/Author"] = info.legal_name
+    pdf.docinfo["/Subject"] = info.subject
+    pdf.docinfo["/Creator"] = info.creator
+    pdf.docinfo["/Producer"] = info.creator
+    pdf.docinfo["/CreationDate"] = info.pdf_date
+    pdf.docinfo["/ModDate"] = info.pdf_date
+    pdf.Root.Lang = pikepdf.String("en-US")
+    return pdf
+
+
+def outline(pieces: list[Piece]) -> list[dict[str, Any]]:
+    """Sections at level 1, documents at level 2, each staff member's proofs at level 3."""
+    tree: list[dict[str, Any]] = []
+    current: dict[str, Any] | None = None
+    staff_node: dict[str, Any] | None = None
+    for piece in pieces:
+        page = piece.first_page - 1
+        if piece.section == FRONT[0]:
+            tree.append({"title": piece.title, "page": page})
+            continue
+        if current is None or current["letter"] != piece.section:
+            current = {"letter": piece.section, "title": f"{piece.section}. {section_title(piece.section)}", "page": page, "children": []}
+            tree.append(current)
+            staff_node = None
+        if piece.staff_id:
+            name = piece.title.split(":", 1)[0]
+            if staff_node is None or staff_node["staff_id"] != piece.staff_id:
+                staff_node = {"title": f"{name} ({piece.staff_id})", "page": page, "children": [], "staff_id": piece.staff_id}
+                current["children"].append(staff_node)
+            staff_node["children"].append({"title": piece.title.split(": ", 1)[-1], "page": page})
+        else:
+            current["children"].append({"title": piece.title, "page": page})
+            staff_node = None
+    return tree
+
+
+def document_hashes(pdf: pikepdf.Pdf, piece: Piece) -> tuple[str, list[str]]:
+    """(content_sha256, per-page short hashes) over the final, stamped pages of one document."""
+    pages = [page_digest(pdf.pages[n - 1]) for n in range(piece.first_page, piece.last_page + 1)]
+    return hashlib.sha256("".join(pages).encode()).hexdigest(), [p[:16] for p in pages]
+
+
+def manifest_sections(pdf: pikepdf.Pdf, pieces: list[Piece]) -> list[dict[str, Any]]:
+    sections: list[dict[str, Any]] = []
+    for piece in pieces:
+        if not sections or sections[-1]["letter"] != piece.section:
+            sections.append(
+                {"letter": piece.section, "title": section_title(piece.section), "first_page": piece.first_page, "last_page": piece.last_page, "documents": []}
+            )
+        digest, pages = document_hashes(pdf, piece)
+        sections[-1]["last_page"] = piece.last_page
+        sections[-1]["documents"].append(
+            {
+                "title": piece.title,
+                "kind": piece.kind,
+                "source": piece.source,
+                "source_sha256": piece.source_sha256,
+                "first_page": piece.first_page,
+                "last_page": piece.last_page,
+                "content_sha256": digest,
+                "page_sha256": pages,
+                **({"staff_id": piece.staff_id} if piece.staff_id else {}),
+            }
+        )
+    return sections
+
+
+def manifest_json(manifest: dict[str, Any]) -> bytes:
+    return (json.dumps(manifest, indent=2, sort_keys=True, ensure_ascii=False) + "\n").encode("utf-8")
+
+
+def finish(pdf: pikepdf.Pdf, manifest: dict[str, Any]) -> bytes:
+    """Embed the manifest (packet.sha256 null) and save deterministically."""
+    embedded = json.loads(json.dumps(manifest))
+    embedded["packet"]["sha256"] = None
+    spec = pikepdf.AttachedFileSpec(pdf, manifest_json(embedded), mime_type="application/json", filename="manifest.json", description="cmpacket manifest")
+    pdf.attachments["manifest.json"] = spec
+    pdf.Root.PageMode = Name.UseOutlines
+    buf = io.BytesIO()
+    pdf.save(buf, deterministic_id=True, compress_streams=True, object_stream_mode=pikepdf.ObjectStreamMode.generate)
+    return buf.getvalue()

@@ -1,0 +1,181 @@
+"""Low-level packet operations on a pikepdf document: stamps, links, outline, labels, hashes."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from typing import Any
+
+import pikepdf
+from pikepdf import Array, Dictionary, Name
+
+STAMP_FONT = Name("/CmpStampF")
+STAMP_MARK = b"%cmpacket-stamp"
+LINK_PREFIX = "cmpacket:page/"
+_STAMP_RE = re.compile(rb"%cmpacket-stamp.*?\((.*?)\) Tj", re.S)
+
+
+def pdf_string(text: str) -> bytes:
+    """A PDF literal string body in WinAnsi (cp1252), escaped; unknown characters become '?'."""
+    raw = text.encode("cp1252", errors="replace")
+    return raw.replace(b"\\", b"\\\\").replace(b"(", b"\\(").replace(b")", b"\\)")
+
+
+def display_box(page: pikepdf.Page) -> tuple[float, float, float, float, int]:
+    """(x0, y0, width, height, rotate) of the visible box in default user space."""
+    box = page.obj.get("/CropBox") or page.obj.get("/MediaBox") or Array([0, 0, 612, 792])
+    x0, y0, x1, y1 = (float(v) for v in box)
+    x0, x1 = min(x0, x1), max(x0, x1)
+    y0, y1 = min(y0, y1), max(y0, y1)
+    rotate = int(page.obj.get("/Rotate", 0)) % 360
+    return x0, y0, x1 - x0, y1 - y0, rotate
+
+
+def display_matrix(x0: float, y0: float, w: float, h: float, rotate: int) -> tuple[float, ...]:
+    """The cm matrix mapping display coordinates (origin bottom-left as shown) to user space."""
+    if rotate == 90:
+        return (0, 1, -1, 0, x0 + w, y0)
+    if rotate == 180:
+        return (-1, 0, 0, -1, x0 + w, y0 + h)
+    if rotate == 270:
+        return (0, -1, 1, 0, x0, y0 + h)
+    return (1, 0, 0, 1, x0, y0)
+
+
+def stamp_font(pdf: pikepdf.Pdf) -> pikepdf.Object:
+    return pdf.make_indirect(
+        Dictionary(
+            Type=Name.Font,
+            Subtype=Name.Type1,
+            BaseFont=Name.Helvetica,
+            Encoding=Name.WinAnsiEncoding,
+        )
+    )
+
+
+def stamp_page(pdf: pikepdf.Pdf, page: pikepdf.Page, font: Any, text: str, draft: bool) -> None:
+    """Isolate the page's own content in q/Q and draw the footer stamp (and DRAFT) on top."""
+    x0, y0, w, h, rotate = display_box(page)
+    dw, dh = (h, w) if rotate in (90, 270) else (w, h)
+    size = max(4.0, min(7.5, (dw - 30) / (len(text) * 0.5 + 1)))
+    matrix = " ".join(f"{v:g}" for v in display_matrix(x0, y0, w, h, rotate))
+    ops = [
+        STAMP_MARK,
+        b"q /Artifact BMC",
+        f"{matrix} cm".encode(),
+        f"1 1 1 rg 0 0 {dw:.2f} {size * 2.6:.2f} re f".encode(),
+        b"0.2 0.26 0.34 rg",
+        b"BT /CmpStampF " + f"{size:.2f} Tf 15 {size:.2f} Td (".encode() + pdf_string(text) + b") Tj ET",
+    ]
+    if draft:
+        big = max(10.0, min(dw, dh) / 12)
+        ops += [
+            b"q 0.75 0.1 0.1 rg",
+            f"0.7071 0.7071 -0.7071 0.7071 {dw * 0.18:.2f} {dh * 0.3:.2f} cm".encode(),
+            b"BT /CmpStampF " + f"{big:.2f} Tf 0 0 Td (".encode()
+            + pdf_string("DRAFT \u2014 NOT SUBMISSION-READY") + b") Tj ET Q",
+        ]
+    ops.append(b"EMC Q")
+    resources = page.obj.get("/Resources")
+    if resources is None:
+        resources = page.obj.Resources = Dictionary()
+    fonts = resources.get("/Font")
+    if fonts is None:
+        resources.Font = Dictionary()
+        fonts = resources.Font
+    fonts[STAMP_FONT] = font
+    page.contents_add(pdf.make_stream(b"q\n"), prepend=True)
+    page.contents_add(pdf.make_stream(b"\nQ\n" + b"\n".join(ops) + b"\n"), prepend=False)
+
+
+def read_stamp(page: pikepdf.Page) -> str | None:
+    """The stamp text cmpacket drew on a page, or None."""
+    contents = page.obj.get("/Contents")
+    if contents is None:
+        return None
+    last = contents[-1] if isinstance(contents, Array) and len(contents) else contents
+    try:
+        data = last.read_bytes()
+    except (pikepdf.PdfError, AttributeError, TypeError):
+        return None
+    match = _STAMP_RE.search(data)
+    if not match:
+        return None
+    raw = re.sub(rb"\\(.)", rb"\1", match.group(1))
+    return raw.decode("cp1252", errors="replace")
+
+
+def resolve_links(pdf: pikepdf.Pdf) -> int:
+    """Turn `cmpacket:page/N` URI links (from the index and roster) into GoTo links."""
+    count = 0
+    for page in pdf.pages:
+        for annot in page.obj.get("/Annots") or []:
+            action = annot.get("/A")
+            uri = str(action.get("/URI", "")) if isinstance(action, Dictionary) else ""
+            if not uri.startswith(LINK_PREFIX):
+                continue
+            target = int(uri[len(LINK_PREFIX) :] or 0)
+            if 1 <= target <= len(pdf.pages):
+                del annot["/A"]
+                annot.Dest = Array([pdf.pages[target - 1].obj, Name.Fit])
+                count += 1
+    return count
+
+
+def set_page_labels(pdf: pikepdf.Pdf) -> None:
+    """Labels 1..N, matching the printed `Page N of M`."""
+    pdf.Root.PageLabels = Dictionary(Nums=Array([0, Dictionary(S=Name.D)]))
+
+
+def page_digest(page: pikepdf.Page) -> str:
+    """A hash over what a page shows: its boxes, rotation, content streams and XObjects."""
+    h = hashlib.sha256()
+    obj = page.obj
+    for key in ("/MediaBox", "/CropBox", "/Rotate"):
+        value = obj.get(key)
+        h.update(key.encode() + (repr([float(v) for v in value]) if isinstance(value, Array) else str(value)).encode())
+    contents = obj.get("/Contents")
+    streams = list(contents) if isinstance(contents, Array) else ([contents] if contents is not None else [])
+    for stream in streams:
+        h.update(b"C")
+        h.update(stream.read_bytes())
+    resources = obj.get("/Resources")
+    xobjects = resources.get("/XObject") if isinstance(resources, Dictionary) else None
+    if isinstance(xobjects, Dictionary):
+        for name in sorted(xobjects.keys()):
+            h.update(name.encode())
+            try:
+                h.update(xobjects[name].read_raw_bytes())
+            except (pikepdf.PdfError, AttributeError):
+                pass
+    return h.hexdigest()
+
+
+def add_outline(pdf: pikepdf.Pdf, tree: list[dict[str, Any]]) -> None:
+    """tree: [{title, page (0-based), children: [...]}] -> the PDF outline."""
+
+    def item(node: dict[str, Any]) -> pikepdf.OutlineItem:
+        out = pikepdf.OutlineItem(node["title"], node["page"])
+        out.children.extend(item(c) for c in node.get("children", []))
+        return out
+
+    with pdf.open_outline() as outline:
+        outline.root.extend(item(n) for n in tree)
+    pdf.Root.PageMode = Name.UseOutlines
+
+
+def outline_tree(pdf: pikepdf.Pdf) -> list[dict[str, Any]]:
+    """The outline as [{title, page (1-based), children}] for verification."""
+    pages = {p.objgen: i + 1 for i, p in enumerate(pdf.pages)}
+
+    def node(item: pikepdf.OutlineItem) -> dict[str, Any]:
+        page = None
+        dest = item.destination
+        if isinstance(dest, Array) and len(dest):
+            page = pages.get(dest[0].objgen)
+        elif item.action is not None and isinstance(item.action.get("/D"), Array):
+            page = pages.get(item.action.D[0].objgen)
+        return {"title": item.title, "page": page, "children": [node(c) for c in item.children]}
+
+    with pdf.open_outline() as outline:
+        return [node(i) for i in outline.root]

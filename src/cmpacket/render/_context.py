@@ -1,0 +1,166 @@
+"""The data every template receives: plain dicts and lists built from the model and report."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from datetime import date
+from typing import Any
+
+from cmpacket.findings import Report
+from cmpacket.model import AgencyData, Staff
+from cmpacket.model.defaults import position_content, position_summary
+from cmpacket.validators import Profile, caseload_limit, training_hours, training_required
+from cmpacket.validators._dates import add_months
+
+BODIES = {
+    "IDHS": "Illinois Department of Human Services",
+    "IDPH": "Illinois Department of Public Health",
+}
+LICENCE_NAMES = {
+    "LSW": "Licensed Social Worker",
+    "LCSW": "Licensed Clinical Social Worker",
+    "LPC": "Licensed Professional Counselor",
+    "LCPC": "Licensed Clinical Professional Counselor",
+    "RN": "Registered Professional Nurse",
+    "APRN": "Advanced Practice Registered Nurse",
+}
+DEGREE_NAMES = {"associate": "Associate", "bachelor": "Bachelor's", "master": "Master's", "doctorate": "Doctorate"}
+
+
+def _param(profile: Profile, code: str, key: str, default: Any) -> Any:
+    spec = profile.rule(code)
+    return spec.params.get(key, default) if spec else default
+
+
+def profile_context(profile: Profile) -> dict[str, Any]:
+    return {
+        "name": profile.name,
+        "title": profile.title,
+        "caseload_limit": _param(profile, "caseload-over-limit", "limit", 30),
+        "training_hours": _param(profile, "training-hours-short", "hours", 12),
+        "retention_min_years": _param(profile, "records-retention-short", "min_years", 6),
+        "background_positions": _param(profile, "background-check-missing", "positions", "direct-care"),
+        "qualification_paths": profile.qualification_paths,
+        "topics": list(profile.policy_topics),
+    }
+
+
+def staff_context(data: AgencyData, profile: Profile, as_of: date, s: Staff) -> dict[str, Any]:
+    pos = data.position(s.position)
+    training_rule = profile.rule("training-hours-short")
+    caseload_rule = profile.rule("caseload-over-limit")
+    start = add_months(as_of, -12)
+    bc = s.background_check
+    return {
+        "id": s.id,
+        "name": s.name or s.id,
+        "position": s.position,
+        "position_title": (pos.title if pos and pos.title else s.position) or "",
+        "hire_date": s.hire_date,
+        "fte": s.fte,
+        "degrees": [
+            f"{DEGREE_NAMES.get(d.level or '', d.level or '')} in {d.field or '?'}, "
+            f"{d.institution or ''} {d.year or ''}".strip().rstrip(",")
+            for d in s.degrees
+        ],
+        "licenses": [
+            {
+                "type": lic.type or "",
+                "name": LICENCE_NAMES.get((lic.type or "").upper(), lic.type or ""),
+                "number": lic.number or "",
+                "expires": lic.expires,
+                "current": bool(lic.expires and lic.expires > as_of),
+            }
+            for lic in s.licenses
+        ],
+        "experience_months": s.case_management_experience_months,
+        "background": {
+            "registry_check": bc.registry_check if bc else None,
+            "fingerprint": bc.fingerprint if bc else None,
+            "status": (bc.status if bc else None) or "not recorded",
+        },
+        "training_hours": training_hours(s, start, as_of),
+        "training_required": training_required(training_rule, s, as_of) if training_rule else None,
+        "caseload": s.caseload,
+        "caseload_limit": caseload_limit(caseload_rule, s) if caseload_rule else None,
+        "proof_pages": "",
+        "proof_page": 0,
+    }
+
+
+def _staff_by_position(data: AgencyData, key: str) -> Staff | None:
+    return next((s for s in data.staff if s.position == key), None)
+
+
+def base_context(data: AgencyData, profile: Profile, report: Report, draft: bool) -> dict[str, Any]:
+    """Everything but page numbers (added by the assembler once the layout is known)."""
+    a, sub = data.agency, data.submission
+    as_of = report.as_of
+    officer = data.staff_member(data.records_system.privacy_officer)
+    admin_pos = data.position("program-administrator")
+    supervisor = _staff_by_position(data, "case-management-supervisor")
+    signatory = data.agreement.signatory
+    return {
+        "as_of": as_of,
+        "draft": draft,
+        "agency": {
+            **{k: v for k, v in asdict(a).items() if k not in ("address", "medicaid")},
+            "display_name": a.display_name,
+            "address": a.address.one_line(),
+            "address_parts": asdict(a.address),
+            "counties": list(a.counties_served),
+            "official": asdict(a.authorized_official),
+            "medicaid": asdict(a.medicaid) if a.medicaid else {},
+            "owners": [asdict(o) for o in a.owners],
+        },
+        "submission": {
+            **asdict(sub),
+            "body_name": BODIES.get(sub.certifying_body or "", sub.certifying_body or ""),
+        },
+        "profile": profile_context(profile),
+        "positions": [position_context(data, profile, p) for p in data.positions],
+        "staff": [staff_context(data, profile, as_of, s) for s in data.staff],
+        "policies": asdict(data.policies),
+        "settings": [asdict(s) for s in data.service_settings],
+        "records": asdict(data.records_system),
+        "agreement": {
+            **asdict(data.agreement),
+            "signatory": asdict(signatory) if signatory else {"name": "", "title": ""},
+            "party": data.agreement.designee or data.agreement.department or "",
+        },
+        "attachments": [asdict(x) for x in data.attachments],
+        "privacy_officer": _person(data, officer),
+        "supervisor": _person(data, supervisor),
+        "administrator_title": (admin_pos.title if admin_pos and admin_pos.title else "Program Administrator"),
+        "readiness": report.as_dict(),
+        "pages": {},
+        "fingerprint": "",
+    }
+
+
+def _person(data: AgencyData, s: Staff | None) -> dict[str, str] | None:
+    if s is None:
+        return None
+    pos = data.position(s.position)
+    return {"name": s.name or s.id, "title": (pos.title if pos and pos.title else s.position) or ""}
+
+
+def position_context(data: AgencyData, profile: Profile, p: Any) -> dict[str, Any]:
+    duties, quals = position_content(p)
+    bg = _param(profile, "background-check-missing", "positions", "direct-care")
+    covered = p.direct_care if bg == "direct-care" else (bg == "all" or p.key in bg)
+    holders = [s.name or s.id for s in data.staff if s.position == p.key]
+    return {
+        "key": p.key,
+        "title": p.title or p.key.replace("-", " ").title(),
+        "reports_to": p.reports_to or "",
+        "summary": position_summary(p),
+        "duties": list(duties),
+        "qualifications": list(quals),
+        "paths": [x.get("name", "") for x in profile.qualification_paths.get(p.key, [])],
+        "direct_care": p.direct_care,
+        "background_check": covered,
+        "case_manager": p.key in _param(profile, "caseload-over-limit", "positions", []),
+        "training": p.key in _param(profile, "training-hours-short", "positions", []),
+        "holders": holders,
+    }

@@ -1,0 +1,97 @@
+"""Render a template on the search path, turning every Jinja failure into a TemplateError
+that names the template file and line."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from jinja2.sandbox import SecurityError
+
+from cmpacket.errors import TemplateError
+from cmpacket.templates import TemplateRegistry
+
+
+def render_template(registry: TemplateRegistry, name: str, context: dict[str, Any]) -> str:
+    try:
+        return registry.env.get_template(name).render(context)
+    except jinja2.TemplateSyntaxError as exc:
+        raise TemplateError(
+            f"{_where(registry, exc.filename or exc.name or name, exc.lineno)}: syntax error: {exc.message}",
+            hint="Fix the tag on that line; `cmpacket templates check` lists every problem.",
+        ) from None
+    except jinja2.TemplateNotFound as exc:
+        raise TemplateError(
+            f"{name}: template {exc.name!r} was not found inside the template roots.",
+            hint="Templates may only include or extend files on the search path "
+            "(`cmpacket templates list`).",
+        ) from None
+    except SecurityError as exc:
+        raise TemplateError(
+            f"{_traceback_where(registry, exc, name)}: refused by the sandbox: {exc}",
+            hint="Templates may only use the data they are given.",
+        ) from None
+    except jinja2.UndefinedError as exc:
+        raise TemplateError(
+            f"{_traceback_where(registry, exc, name)}: {exc.message}",
+            hint="Use only the variables listed in docs/templates.md for this template.",
+        ) from None
+    except (TypeError, ValueError, AttributeError, ArithmeticError) as exc:
+        raise TemplateError(f"{_traceback_where(registry, exc, name)}: {type(exc).__name__}: {exc}") from None
+
+
+def _where(registry: TemplateRegistry, filename: str, line: int | None) -> str:
+    path = Path(filename)
+    for root in registry.roots:
+        if path.is_absolute() and path.resolve().is_relative_to(root):
+            shown = "built-in " if root == registry.roots[-1] else ""
+            filename = f"{shown}{path.resolve().relative_to(root).as_posix()}"
+            if not shown:
+                filename = str(path)
+            break
+    return f"{filename}:{line}" if line else filename
+
+
+def _traceback_where(registry: TemplateRegistry, exc: BaseException, name: str) -> str:
+    """The innermost template frame of a render error: file and line."""
+    tb, found = exc.__traceback__, None
+    roots = [str(r) for r in registry.roots]
+    while tb is not None:
+        filename = tb.tb_frame.f_code.co_filename
+        if any(filename.startswith(r) for r in roots):
+            found = (filename, tb.tb_lineno)
+        tb = tb.tb_next
+    if found:
+        return _where(registry, *found)
+    return name
+
+
+def chapter_blocks(text: str) -> list[dict[str, Any]]:
+    """Plain chapter text -> blocks: '## ' headings, '- ' bullet lists, paragraphs."""
+    blocks: list[dict[str, Any]] = []
+    for chunk in text.replace("\r\n", "\n").split("\n\n"):
+        lines = [ln.strip() for ln in chunk.strip().split("\n") if ln.strip()]
+        para: list[str] = []
+        for line in lines:
+            if line.startswith("## "):
+                _flush(blocks, para)
+                blocks.append({"kind": "h", "text": line[3:].strip()})
+            elif line.startswith("- "):
+                _flush(blocks, para)
+                if not blocks or blocks[-1]["kind"] != "ul":
+                    blocks.append({"kind": "ul", "bullets": []})
+                blocks[-1]["bullets"].append(line[2:].strip())
+            else:
+                if blocks and blocks[-1]["kind"] == "ul" and not para:
+                    blocks[-1]["bullets"][-1] += " " + line
+                    continue
+                para.append(line)
+        _flush(blocks, para)
+    return blocks
+
+
+def _flush(blocks: list[dict[str, Any]], para: list[str]) -> None:
+    if para:
+        blocks.append({"kind": "p", "text": " ".join(para)})
+        para.clear()

@@ -1,0 +1,48 @@
+"""HTML -> PDF with WeasyPrint, fetching nothing but files inside the template roots."""
+
+from __future__ import annotations
+
+import logging
+import mimetypes
+from urllib.parse import unquote, urlsplit
+
+from cmpacket.errors import BuildError
+from cmpacket.templates import TemplateRegistry
+
+BASE_URL = "https://templates.cmpacket.invalid/"
+LOG = logging.getLogger("cmpacket.render")
+
+
+def make_fetcher(registry: TemplateRegistry):  # noqa: ANN201 - a weasyprint URLFetcher
+    """A URL fetcher that serves template-root files only; every other URL is refused."""
+    from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+    class RootFetcher(URLFetcher):
+        def fetch(self, url: str, headers: object = None) -> URLFetcherResponse:
+            if url.startswith("data:"):
+                return super().fetch(url, headers)
+            if not url.startswith(BASE_URL):
+                LOG.info("refused to fetch %s (only template files may be loaded)", url)
+                raise ValueError(f"cmpacket fetches nothing outside the template roots: {url}")
+            name = unquote(urlsplit(url).path).lstrip("/")
+            try:
+                winner = registry.find(name)
+            except Exception:
+                raise ValueError(f"no template file {name!r}") from None
+            mime = mimetypes.guess_type(winner.path.name)[0] or "application/octet-stream"
+            return URLFetcherResponse(url, body=winner.path.read_bytes(), headers={"Content-Type": mime})
+
+    return RootFetcher(allowed_protocols=["https", "data"])
+
+
+def html_to_pdf(html: str, registry: TemplateRegistry, name: str) -> bytes:
+    """Lay out and write one HTML document; raises BuildError naming the template."""
+    from weasyprint import HTML
+
+    logging.getLogger("weasyprint").setLevel(logging.ERROR)
+    logging.getLogger("fontTools").setLevel(logging.ERROR)
+    try:
+        doc = HTML(string=html, base_url=BASE_URL, url_fetcher=make_fetcher(registry))
+        return doc.write_pdf(uncompressed_pdf=False)
+    except Exception as exc:  # WeasyPrint raises many kinds; each is a render failure
+        raise BuildError(f"{name}: rendering to PDF failed: {type(exc).__name__}: {exc}") from None
