@@ -41,7 +41,9 @@ def page(body: str, landscape: bool = False) -> bytes:
 
 
 def rows(pairs: list[tuple[str, str]]) -> str:
-    cells = "".join(f"<tr><td>{html.escape(k)}</td><td>{html.escape(str(v))}</td></tr>" for k, v in pairs)
+    cells = "".join(
+        f"<tr><td>{html.escape(k)}</td><td>{html.escape(str(v))}</td></tr>" for k, v in pairs
+    )
     return f"<table>{cells}</table>"
 
 
@@ -83,7 +85,11 @@ def registry(staff: dict) -> bytes:
 
 
 def diploma(staff: dict, degree: dict) -> bytes:
-    names = {"associate": "Associate in Applied Science", "bachelor": "Bachelor", "master": "Master"}
+    names = {
+        "associate": "Associate in Applied Science",
+        "bachelor": "Bachelor",
+        "master": "Master",
+    }
     return page(
         f'<div class="diploma"><p>{html.escape(degree["institution"])}</p>'
         f"<p>has conferred upon</p><h1>{html.escape(staff['name'])}</h1>"

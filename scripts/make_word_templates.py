@@ -81,52 +81,93 @@ def signature(doc: Document, lines: list[str]) -> None:
 
 
 def application_summary() -> Document:
-    d = new("Section A · Agency and application", "Application for certification as a Case Management Agency")
+    d = new(
+        "Section A · Agency and application",
+        "Application for certification as a Case Management Agency",
+    )
     para(d, "{{ as_of | long_date }}")
     para(d, "{{ submission.body_name }} — Case Management Agency Certification")
     para(d, "Dear Reviewer,")
-    para(d, "{{ agency.legal_name }} applies for certification as a Case Management Agency for "
-            "{{ submission.program }} in {{ agency.counties | join_and }}, Illinois. The enclosed packet "
-            "documents staff qualifications and licensure, job descriptions for key positions, policies "
-            "and procedures, service settings, the participant records system and the written agreement.")
-    para(d, "Please direct correspondence to {{ agency.official.name }}, {{ agency.official.title }}, "
-            "at {{ agency.official.email or agency.email }} or {{ agency.phone }}.")
+    para(
+        d,
+        "{{ agency.legal_name }} applies for certification as a Case Management Agency for "
+        "{{ submission.program }} in {{ agency.counties | join_and }}, Illinois. The enclosed packet "
+        "documents staff qualifications and licensure, job descriptions for key positions, policies "
+        "and procedures, service settings, the participant records system and the written agreement.",
+    )
+    para(
+        d,
+        "Please direct correspondence to {{ agency.official.name }}, {{ agency.official.title }}, "
+        "at {{ agency.official.email or agency.email }} or {{ agency.phone }}.",
+    )
     para(d, "Sincerely,")
     signature(d, ["{{ agency.official.name }}", "{{ agency.official.title }}"])
     d.add_heading("Agency information", level=2)
-    kv(d, [("Legal name", "{{ agency.legal_name }}"), ("FEIN", "{{ agency.fein }}"),
-           ("Address", "{{ agency.address }}"), ("Telephone", "{{ agency.phone }}"),
-           ("E-mail", "{{ agency.email }}"), ("Counties served", "{{ agency.counties | join_and }}"),
-           ("Authorized official", "{{ agency.official.name }}, {{ agency.official.title }}")])
+    kv(
+        d,
+        [
+            ("Legal name", "{{ agency.legal_name }}"),
+            ("FEIN", "{{ agency.fein }}"),
+            ("Address", "{{ agency.address }}"),
+            ("Telephone", "{{ agency.phone }}"),
+            ("E-mail", "{{ agency.email }}"),
+            ("Counties served", "{{ agency.counties | join_and }}"),
+            ("Authorized official", "{{ agency.official.name }}, {{ agency.official.title }}"),
+        ],
+    )
     d.add_heading("Medicaid enrollment", level=2)
-    kv(d, [("Bills Medicaid", "{{ 'Yes' if submission.medicaid else 'No' }}"), ("NPI", "{{ agency.npi or '—' }}"),
-           ("IMPACT application id", "{{ agency.medicaid.impact_application_id or '—' }}"),
-           ("Taxonomy", "{{ agency.medicaid.taxonomy or '—' }}")])
+    kv(
+        d,
+        [
+            ("Bills Medicaid", "{{ 'Yes' if submission.medicaid else 'No' }}"),
+            ("NPI", "{{ agency.npi or '—' }}"),
+            ("IMPACT application id", "{{ agency.medicaid.impact_application_id or '—' }}"),
+            ("Taxonomy", "{{ agency.medicaid.taxonomy or '—' }}"),
+        ],
+    )
     return d
 
 
 def agreement() -> Document:
     d = new("Section B · Written agreement", "Case Management Agency Agreement")
-    para(d, "This agreement is made between the {{ agreement.department }} (\"the Department\") and "
-            "{{ agency.legal_name }}, FEIN {{ agency.fein }}, {{ agency.address }} (\"the Agency\"). It "
-            "takes effect on {{ agreement.effective_date | long_date }} and runs for "
-            "{{ agreement.term_months or 12 }} months.")
+    para(
+        d,
+        'This agreement is made between the {{ agreement.department }} ("the Department") and '
+        '{{ agency.legal_name }}, FEIN {{ agency.fein }}, {{ agency.address }} ("the Agency"). It '
+        "takes effect on {{ agreement.effective_date | long_date }} and runs for "
+        "{{ agreement.term_months or 12 }} months.",
+    )
     for title, text in [
-        ("1. Services", "The Agency will provide case management services to eligible customers in "
-         "{{ agency.counties | join_and }}: assessment, goals and action plans developed with the "
-         "customer, access to community resources, coordination and monitoring, regular progress "
-         "meetings and emergency crisis services."),
-        ("2. Standards", "The Agency will comply on a continuing basis with all applicable State and "
-         "federal laws and rules, keep staff qualified and licensed, keep caseloads within approved "
-         "limits, and complete background checks under 225 ILCS 46 for covered staff."),
-        ("3. Records, monitoring and access", "The Agency will keep confidential participant records for "
-         "at least {{ records.retention_years | hours }} years and give the Department access for "
-         "monitoring, on-site reviews and corrective-action plans."),
-        ("4. Confidentiality", "Customer information is used only for program purposes and released "
-         "only as the law allows (45 CFR Parts 160 and 164; 740 ILCS 110)."),
-        ("5. Reporting, changes and termination", "The Agency will furnish requested reports, notify "
-         "the Department of changes within 30 days, and may be suspended or terminated for failing "
-         "these terms."),
+        (
+            "1. Services",
+            "The Agency will provide case management services to eligible customers in "
+            "{{ agency.counties | join_and }}: assessment, goals and action plans developed with the "
+            "customer, access to community resources, coordination and monitoring, regular progress "
+            "meetings and emergency crisis services.",
+        ),
+        (
+            "2. Standards",
+            "The Agency will comply on a continuing basis with all applicable State and "
+            "federal laws and rules, keep staff qualified and licensed, keep caseloads within approved "
+            "limits, and complete background checks under 225 ILCS 46 for covered staff.",
+        ),
+        (
+            "3. Records, monitoring and access",
+            "The Agency will keep confidential participant records for "
+            "at least {{ records.retention_years | hours }} years and give the Department access for "
+            "monitoring, on-site reviews and corrective-action plans.",
+        ),
+        (
+            "4. Confidentiality",
+            "Customer information is used only for program purposes and released "
+            "only as the law allows (45 CFR Parts 160 and 164; 740 ILCS 110).",
+        ),
+        (
+            "5. Reporting, changes and termination",
+            "The Agency will furnish requested reports, notify "
+            "the Department of changes within 30 days, and may be suspended or terminated for failing "
+            "these terms.",
+        ),
     ]:
         d.add_heading(title, level=2)
         para(d, text)
@@ -140,8 +181,14 @@ def agreement() -> Document:
 def job_description() -> Document:
     d = new("Section C · Job description", "Job description")
     d.add_heading("{{ position.title }}", level=1)
-    kv(d, [("Position key", "{{ position.key }}"), ("Reports to", "{{ position.reports_to }}"),
-           ("Direct customer contact", "{{ 'Yes' if position.direct_care else 'No' }}")])
+    kv(
+        d,
+        [
+            ("Position key", "{{ position.key }}"),
+            ("Reports to", "{{ position.reports_to }}"),
+            ("Direct customer contact", "{{ 'Yes' if position.direct_care else 'No' }}"),
+        ],
+    )
     d.add_heading("Summary", level=2)
     para(d, "{{ position.summary }}")
     d.add_heading("Duties and responsibilities", level=2)
@@ -149,14 +196,23 @@ def job_description() -> Document:
     d.add_heading("Qualifications", level=2)
     bullets(d, "q in position.qualifications", "{{ q }}")
     d.add_heading("Supervision", level=2)
-    para(d, "Reports to the {{ position.reports_to }}; monthly supervision and a yearly written evaluation.")
+    para(
+        d,
+        "Reports to the {{ position.reports_to }}; monthly supervision and a yearly written evaluation.",
+    )
     d.add_heading("Caseload and training expectations", level=2)
-    para(d, "{% if position.case_manager %}No more than {{ profile.caseload_limit }} customers; increases only on "
-            "demonstrated competence. {% endif %}{% if position.training %}At least "
-            "{{ profile.training_hours | hours }} hours of in-service training every 12 months.{% endif %}")
+    para(
+        d,
+        "{% if position.case_manager %}No more than {{ profile.caseload_limit }} customers; increases only on "
+        "demonstrated competence. {% endif %}{% if position.training %}At least "
+        "{{ profile.training_hours | hours }} hours of in-service training every 12 months.{% endif %}",
+    )
     d.add_heading("Background check", level=2)
-    para(d, "{% if position.background_check %}Health Care Worker Registry and fingerprint check under "
-            "225 ILCS 46 before starting work.{% else %}Registry check at hire and yearly.{% endif %}")
+    para(
+        d,
+        "{% if position.background_check %}Health Care Worker Registry and fingerprint check under "
+        "225 ILCS 46 before starting work.{% else %}Registry check at hire and yearly.{% endif %}",
+    )
     return d
 
 
@@ -183,8 +239,11 @@ def policy_manual() -> Document:
 
 def service_settings() -> Document:
     d = new("Section E · Service settings", "Service Settings Capability Statement")
-    para(d, "{{ agency.legal_name }} provides case management in these settings: "
-            "{{ settings | map(attribute='setting') | join_and }}.")
+    para(
+        d,
+        "{{ agency.legal_name }} provides case management in these settings: "
+        "{{ settings | map(attribute='setting') | join_and }}.",
+    )
     tag(d, "{%p for s in settings %}")
     d.add_heading("{{ s.setting | capitalize }}", level=2)
     para(d, "{{ s.description }}")
@@ -195,47 +254,94 @@ def service_settings() -> Document:
 
 def records_attestation() -> Document:
     d = new("Section F · Participant records system", "Participant Records System Attestation")
-    kv(d, [("System", "{{ records.name }}"), ("Format", "{{ records.format }}"), ("Storage", "{{ records.storage }}"),
-           ("Access control", "{{ records.access_control }}"), ("Backup", "{{ records.backup }}"),
-           ("Retention", "{{ records.retention_years | hours }} years"), ("Destruction", "{{ records.destruction }}"),
-           ("Release of information", "{{ records.release_of_information }}")])
-    para(d, "I attest that the participant records system described above is in place, that access is "
-            "limited to staff with a need to know, and that the Department may inspect the records.")
-    signature(d, ["{{ agency.official.name }}", "{{ agency.official.title }}, authorized official", "Date:"])
+    kv(
+        d,
+        [
+            ("System", "{{ records.name }}"),
+            ("Format", "{{ records.format }}"),
+            ("Storage", "{{ records.storage }}"),
+            ("Access control", "{{ records.access_control }}"),
+            ("Backup", "{{ records.backup }}"),
+            ("Retention", "{{ records.retention_years | hours }} years"),
+            ("Destruction", "{{ records.destruction }}"),
+            ("Release of information", "{{ records.release_of_information }}"),
+        ],
+    )
+    para(
+        d,
+        "I attest that the participant records system described above is in place, that access is "
+        "limited to staff with a need to know, and that the Department may inspect the records.",
+    )
+    signature(
+        d,
+        ["{{ agency.official.name }}", "{{ agency.official.title }}, authorized official", "Date:"],
+    )
     return d
 
 
 def staff_roster() -> Document:
     d = new("Section G · Staff qualifications and licensure", "Staff Qualifications Roster")
     para(d, "{{ staff | length }} staff members as of {{ as_of | long_date }}.")
-    grid(d, ["Staff", "Position", "Degrees", "Licences", "Background check", "Training (h)", "Caseload"],
-         "s in staff",
-         ["{{ s.name }} ({{ s.id }})", "{{ s.position_title }}", "{{ s.degrees | join('; ') }}",
-          "{% for l in s.licenses %}{{ l.type }} {{ l.number }} ({{ l.expires }}) {% endfor %}",
-          "{{ s.background.status }}", "{{ s.training_hours | hours }}", "{{ s.caseload if s.caseload is not none else '' }}"])
+    grid(
+        d,
+        [
+            "Staff",
+            "Position",
+            "Degrees",
+            "Licences",
+            "Background check",
+            "Training (h)",
+            "Caseload",
+        ],
+        "s in staff",
+        [
+            "{{ s.name }} ({{ s.id }})",
+            "{{ s.position_title }}",
+            "{{ s.degrees | join('; ') }}",
+            "{% for l in s.licenses %}{{ l.type }} {{ l.number }} ({{ l.expires }}) {% endfor %}",
+            "{{ s.background.status }}",
+            "{{ s.training_hours | hours }}",
+            "{{ s.caseload if s.caseload is not none else '' }}",
+        ],
+    )
     return d
 
 
 def readiness_report() -> Document:
     d = new("Readiness report", "Readiness report")
-    para(d, "Profile {{ profile.name }}, as of {{ as_of | long_date }}: "
-            "{{ 'submission-ready' if readiness.ready else 'not submission-ready' }} "
-            "({{ readiness.counts.error }} errors, {{ readiness.counts.warning }} warnings).")
-    grid(d, ["Requirement", "Status", "Evidence page", "Basis"], "req in requirements",
-         ["{{ req.title }}", "{{ req.status }}", "{{ req.page or '' }}", "{{ req.citation }}"])
+    para(
+        d,
+        "Profile {{ profile.name }}, as of {{ as_of | long_date }}: "
+        "{{ 'submission-ready' if readiness.ready else 'not submission-ready' }} "
+        "({{ readiness.counts.error }} errors, {{ readiness.counts.warning }} warnings).",
+    )
+    grid(
+        d,
+        ["Requirement", "Status", "Evidence page", "Basis"],
+        "req in requirements",
+        ["{{ req.title }}", "{{ req.status }}", "{{ req.page or '' }}", "{{ req.citation }}"],
+    )
     d.add_heading("Open findings", level=2)
-    grid(d, ["Severity", "Where", "Finding"], "f in readiness.findings",
-         ["{{ f.severity }}", "{{ f.path }}", "{{ f.message }}"])
+    grid(
+        d,
+        ["Severity", "Where", "Finding"],
+        "f in readiness.findings",
+        ["{{ f.severity }}", "{{ f.path }}", "{{ f.message }}"],
+    )
     return d
 
 
 def main() -> None:
     OUT.mkdir(parents=True, exist_ok=True)
     for name, build in [
-        ("application-summary", application_summary), ("agreement", agreement),
-        ("job-description", job_description), ("policy-manual", policy_manual),
-        ("service-settings", service_settings), ("records-attestation", records_attestation),
-        ("staff-roster", staff_roster), ("readiness-report", readiness_report),
+        ("application-summary", application_summary),
+        ("agreement", agreement),
+        ("job-description", job_description),
+        ("policy-manual", policy_manual),
+        ("service-settings", service_settings),
+        ("records-attestation", records_attestation),
+        ("staff-roster", staff_roster),
+        ("readiness-report", readiness_report),
     ]:
         doc = build()
         for p in doc.paragraphs:

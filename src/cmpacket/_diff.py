@@ -15,14 +15,20 @@ def _docs(manifest: dict[str, Any]) -> dict[tuple[str, str], dict[str, Any]]:
 
 def diff_manifests(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
     a, b = _docs(old), _docs(new)
-    result: dict[str, list[dict[str, Any]]] = {k: [] for k in ("added", "removed", "changed", "moved", "unchanged")}
+    result: dict[str, list[dict[str, Any]]] = {
+        k: [] for k in ("added", "removed", "changed", "moved", "unchanged")
+    }
     for key in sorted(b.keys() - a.keys()):
         result["added"].append(_brief(b[key]))
     for key in sorted(a.keys() - b.keys()):
         result["removed"].append(_brief(a[key]))
     for key in sorted(a.keys() & b.keys()):
         x, y = a[key], b[key]
-        if x["source_sha256"] != y["source_sha256"] or (x["kind"] != "upload" and x["content_sha256"] != y["content_sha256"] and x["kind"] not in ("index", "cover", "readiness-report", "staff-roster")):
+        if x["source_sha256"] != y["source_sha256"] or (
+            x["kind"] != "upload"
+            and x["content_sha256"] != y["content_sha256"]
+            and x["kind"] not in ("index", "cover", "readiness-report", "staff-roster")
+        ):
             result["changed"].append(_brief(y) | {"old_pages": _pages(x)})
         elif (x["first_page"], x["last_page"]) != (y["first_page"], y["last_page"]):
             result["moved"].append(_brief(y) | {"old_pages": _pages(x)})
@@ -35,11 +41,19 @@ def diff_manifests(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
         f"{len(result['moved'])} moved, {len(result['unchanged'])} unchanged document(s); "
         f"{len(data)} data change(s)."
     )
-    return {"summary": summary, "documents": result, "data": data, "old": _head(old), "new": _head(new)}
+    return {
+        "summary": summary,
+        "documents": result,
+        "data": data,
+        "old": _head(old),
+        "new": _head(new),
+    }
 
 
 def _head(m: dict[str, Any]) -> dict[str, Any]:
-    return {k: m.get(k) for k in ("as_of", "profile", "draft", "input_fingerprint")} | {"pages": m.get("packet", {}).get("pages")}
+    return {k: m.get(k) for k in ("as_of", "profile", "draft", "input_fingerprint")} | {
+        "pages": m.get("packet", {}).get("pages")
+    }
 
 
 def _pages(d: dict[str, Any]) -> str:
@@ -47,7 +61,13 @@ def _pages(d: dict[str, Any]) -> str:
 
 
 def _brief(d: dict[str, Any]) -> dict[str, Any]:
-    out = {"title": d["title"], "kind": d["kind"], "section": d["section"], "source": d["source"], "pages": _pages(d)}
+    out = {
+        "title": d["title"],
+        "kind": d["kind"],
+        "section": d["section"],
+        "source": d["source"],
+        "pages": _pages(d),
+    }
     if d.get("staff_id"):
         out["staff_id"] = d["staff_id"]
     return out
@@ -75,8 +95,16 @@ def data_changes(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
             changes.append(f"{who}: licence removed {key[0]} {key[1]}")
         for key in sorted(lx.keys() & ly.keys(), key=str):
             if lx[key]["expires"] != ly[key]["expires"]:
-                changes.append(f"{who}: {key[0]} {key[1]} expiry {lx[key]['expires']} -> {ly[key]['expires']}")
-    for field in ("positions", "service_settings", "records_retention_years", "agreement_effective_date", "policies_adopted"):
+                changes.append(
+                    f"{who}: {key[0]} {key[1]} expiry {lx[key]['expires']} -> {ly[key]['expires']}"
+                )
+    for field in (
+        "positions",
+        "service_settings",
+        "records_retention_years",
+        "agreement_effective_date",
+        "policies_adopted",
+    ):
         if old.get(field) != new.get(field):
             changes.append(f"{field}: {old.get(field)!r} -> {new.get(field)!r}")
     return changes

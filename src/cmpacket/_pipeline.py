@@ -48,7 +48,9 @@ class Job:
     work: Path | None = None
 
 
-def build(folder: Path, out: Path | None = None, *, quiet: bool = False, **options: Any) -> BuildResult:
+def build(
+    folder: Path, out: Path | None = None, *, quiet: bool = False, **options: Any
+) -> BuildResult:
     """Build the packet of an agency folder; nothing is written to OUT unless every step succeeds."""
     job = Job(folder.resolve(), (out or folder / "out").resolve(), options, Progress(7, quiet))
     job.work = Path(tempfile.mkdtemp(prefix="cmpacket-"))
@@ -63,7 +65,9 @@ def build(folder: Path, out: Path | None = None, *, quiet: bool = False, **optio
         return write_outputs(job, packet, manifest)
     finally:
         if options.get("keep_temp"):
-            job.progress.quiet or print(f"work folder kept: {job.work}", file=__import__("sys").stderr)
+            job.progress.quiet or print(
+                f"work folder kept: {job.work}", file=__import__("sys").stderr
+            )
         else:
             shutil.rmtree(job.work, ignore_errors=True)
 
@@ -97,7 +101,9 @@ def plan_pieces(job: Job) -> None:
     from cmpacket.render import base_context
 
     data, report = job.checked.data, job.checked.report
-    job.registry = TemplateRegistry.for_agency(data.folder, tuple(job.options.get("template_dirs") or ()))
+    job.registry = TemplateRegistry.for_agency(
+        data.folder, tuple(job.options.get("template_dirs") or ())
+    )
     job.pieces = plan(data)
     files = {name: data.folder / name for name in data.source_files}
     for piece in job.pieces:
@@ -117,7 +123,11 @@ def plan_pieces(job: Job) -> None:
 
 
 def _display(path: Path, folder: Path) -> str:
-    return path.resolve().relative_to(folder).as_posix() if path.resolve().is_relative_to(folder) else str(path)
+    return (
+        path.resolve().relative_to(folder).as_posix()
+        if path.resolve().is_relative_to(folder)
+        else str(path)
+    )
 
 
 def render_documents(job: Job) -> None:
@@ -129,7 +139,11 @@ def render_documents(job: Job) -> None:
     job.context["chapters"] = policy_chapters(job.registry, job.context)
     for piece in job.progress.bar(docs, len(docs), "Rendering"):
         render_piece(job, piece)
-    word = [p for p in job.pieces if p.word and p.kind not in ("index", "staff-roster", "readiness-report")]
+    word = [
+        p
+        for p in job.pieces
+        if p.word and p.kind not in ("index", "staff-roster", "readiness-report")
+    ]
     for piece in word:
         job.docx[docx_name(piece)] = render_word(job, piece)
 
@@ -143,7 +157,9 @@ def docx_name(piece: Any) -> str:
 def piece_context(job: Job, piece: Any) -> dict[str, Any]:
     ctx = dict(job.context)
     if piece.kind == "job-description":
-        ctx["position"] = next(p for p in job.context["positions"] if p["key"] == piece.extra["position_key"])
+        ctx["position"] = next(
+            p for p in job.context["positions"] if p["key"] == piece.extra["position_key"]
+        )
     return ctx
 
 
@@ -158,7 +174,11 @@ def render_piece(job: Job, piece: Any) -> None:
     from cmpacket.render import docx_to_pdf, render_pdf
 
     ctx = piece_context(job, piece)
-    wanted = (job.checked.data.documents.get(piece.kind) or {}) if isinstance(job.checked.data.documents, dict) else {}
+    wanted = (
+        (job.checked.data.documents.get(piece.kind) or {})
+        if isinstance(job.checked.data.documents, dict)
+        else {}
+    )
     if piece.word and isinstance(wanted, dict) and wanted.get("source") == "word":
         docx = render_word(job, piece)
         piece.pdf, converter = docx_to_pdf(docx, job.registry, piece.word)
@@ -199,7 +219,9 @@ def _unusable(job: Job, piece: Any, facts: dict[Path, Any]) -> str:
         facts[piece.upload] = inspect_upload(piece.upload, job.checked.profile.limits)
     fact = facts[piece.upload]
     if not fact.usable:
-        return "; ".join(m for k, m in fact.problems if k in ("unreadable", "encrypted", "too-large"))
+        return "; ".join(
+            m for k, m in fact.problems if k in ("unreadable", "encrypted", "too-large")
+        )
     return ""
 
 
@@ -208,7 +230,9 @@ def _placeholder(job: Job, piece: Any, reason: str) -> None:
     from cmpacket.assemble._packet import count_pages
     from cmpacket.render import render_pdf
 
-    ctx = dict(job.context, placeholder={"title": piece.title, "file": piece.source, "reason": reason})
+    ctx = dict(
+        job.context, placeholder={"title": piece.title, "file": piece.source, "reason": reason}
+    )
     piece.pdf = render_pdf(job.registry, "_placeholder.html.j2", ctx)
     piece.pages = count_pages(piece.pdf)
 
@@ -231,8 +255,12 @@ def lay_out(job: Job) -> None:
     else:
         raise BuildError("the index did not settle on a page count after 6 layouts.")
     number_pages(job.pieces)
-    job.docx["readiness-report.docx"] = render_word(job, next(p for p in job.pieces if p.kind == "readiness-report"))
-    job.docx["staff-roster.docx"] = render_word(job, next(p for p in job.pieces if p.kind == "staff-roster"))
+    job.docx["readiness-report.docx"] = render_word(
+        job, next(p for p in job.pieces if p.kind == "readiness-report")
+    )
+    job.docx["staff-roster.docx"] = render_word(
+        job, next(p for p in job.pieces if p.kind == "staff-roster")
+    )
 
 
 def number_pages(pieces: list[Any]) -> None:
@@ -250,7 +278,9 @@ def _render_dependent(job: Job, piece: Any) -> None:
     for p in pieces:
         firsts.setdefault(p.section, p.first_page)
     job.context["toc"] = toc(pieces)
-    job.context["requirements"] = requirements(job.checked.profile, job.context["readiness"], firsts)
+    job.context["requirements"] = requirements(
+        job.checked.profile, job.context["readiness"], firsts
+    )
     for s in job.context["staff"]:
         mine = [p for p in pieces if p.staff_id == s["id"]]
         if mine:
@@ -265,26 +295,45 @@ def toc(pieces: list[Any]) -> list[dict[str, Any]]:
 
     entries: list[dict[str, Any]] = []
     for p in pieces:
-        if p.section != "front" and (not entries or entries[-1].get("letter") != p.section) and not any(
-            e.get("letter") == p.section for e in entries
+        if (
+            p.section != "front"
+            and (not entries or entries[-1].get("letter") != p.section)
+            and not any(e.get("letter") == p.section for e in entries)
         ):
             last = max(x.last_page for x in pieces if x.section == p.section)
             title = f"{p.section}. {section_title(p.section)}"
-            entries.append({"level": "section", "title": title, "first": p.first_page, "last": last, "letter": p.section})
+            entries.append(
+                {
+                    "level": "section",
+                    "title": title,
+                    "first": p.first_page,
+                    "last": last,
+                    "letter": p.section,
+                }
+            )
         if p.staff_id:
             if entries[-1].get("staff_id") != p.staff_id:
                 mine = [x for x in pieces if x.staff_id == p.staff_id]
                 name = p.title.split(":", 1)[0]
                 title = f"{name} — qualifications and licensure proofs ({len(mine)})"
-                entries.append({"level": "staff", "title": title, "first": mine[0].first_page, "last": mine[-1].last_page, "staff_id": p.staff_id})
+                entries.append(
+                    {
+                        "level": "staff",
+                        "title": title,
+                        "first": mine[0].first_page,
+                        "last": mine[-1].last_page,
+                        "staff_id": p.staff_id,
+                    }
+                )
             continue
         level = "doc" if p.section != "front" else "section"
-        entries.append({"level": level, "title": p.title, "first": p.first_page, "last": p.last_page})
+        entries.append(
+            {"level": level, "title": p.title, "first": p.first_page, "last": p.last_page}
+        )
     return entries
 
 
 def assemble(job: Job) -> tuple[bytes, dict[str, Any]]:
-    from cmpacket._dates import pdf_date
     from cmpacket.assemble._packet import PacketInfo, finish, manifest_sections, merge
     from cmpacket.assemble._plan import prefix, slug
 
@@ -301,7 +350,9 @@ def assemble(job: Job) -> tuple[bytes, dict[str, Any]]:
         creator=f"cmpacket {__version__}",
     )
     with merge(job.pieces, info) as pdf:
-        manifest = build_manifest(job, manifest_sections(pdf, job.pieces), f"{slug(legal)}-packet.pdf", len(pdf.pages))
+        manifest = build_manifest(
+            job, manifest_sections(pdf, job.pieces), f"{slug(legal)}-packet.pdf", len(pdf.pages)
+        )
         packet = finish(pdf, manifest)
     manifest["packet"]["sha256"] = hashlib.sha256(packet).hexdigest()
     return packet, manifest
@@ -316,12 +367,18 @@ def _stamp_date(as_of: Any) -> str:
     return pdf_date(as_of)
 
 
-def build_manifest(job: Job, sections: list[dict[str, Any]], filename: str, pages: int) -> dict[str, Any]:
+def build_manifest(
+    job: Job, sections: list[dict[str, Any]], filename: str, pages: int
+) -> dict[str, Any]:
     from cmpacket._summary import data_summary
 
     data, report, profile = job.checked.data, job.checked.report, job.checked.profile
     templates = [
-        {"name": w.name, "origin": "built-in" if w.builtin else _display(w.root, data.folder), "sha256": w.sha256}
+        {
+            "name": w.name,
+            "origin": "built-in" if w.builtin else _display(w.root, data.folder),
+            "sha256": w.sha256,
+        }
         for w in job.registry.winners_used()
     ]
     return {
@@ -369,7 +426,9 @@ def write_outputs(job: Job, packet: bytes, manifest: dict[str, Any]) -> BuildRes
         name = manifest["packet"]["file"]
         (stage / name).write_bytes(packet)
         (stage / "manifest.json").write_bytes(manifest_json(manifest))
-        readiness = json.dumps(job.checked.report.as_dict(), indent=2, sort_keys=True, ensure_ascii=False)
+        readiness = json.dumps(
+            job.checked.report.as_dict(), indent=2, sort_keys=True, ensure_ascii=False
+        )
         (stage / "readiness.json").write_text(readiness + "\n", encoding="utf-8")
         docs = stage / "documents"
         docs.mkdir()

@@ -18,7 +18,11 @@ def data_summary(data: AgencyData, as_of: date) -> dict[str, Any]:
                 "hire_date": s.hire_date.isoformat() if s.hire_date else None,
                 "caseload": s.caseload,
                 "licenses": [
-                    {"type": x.type, "number": x.number, "expires": x.expires.isoformat() if x.expires else None}
+                    {
+                        "type": x.type,
+                        "number": x.number,
+                        "expires": x.expires.isoformat() if x.expires else None,
+                    }
                     for x in s.licenses
                 ],
                 "background_check": (s.background_check.status if s.background_check else None),

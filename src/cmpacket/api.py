@@ -148,7 +148,11 @@ def inspect(packet: Path) -> dict[str, Any]:
         "input_fingerprint": m.get("input_fingerprint"),
         "sections": [
             {k: v for k, v in s.items() if k != "documents"}
-            | {"documents": [{k: v for k, v in d.items() if k != "page_sha256"} for d in s["documents"]]}
+            | {
+                "documents": [
+                    {k: v for k, v in d.items() if k != "page_sha256"} for d in s["documents"]
+                ]
+            }
             for s in m.get("sections", [])
         ],
     }
@@ -171,7 +175,9 @@ def show_profile(name: str) -> Profile:
     return load_profile(name, base=Path.cwd())
 
 
-def list_templates(folder: Path | None, template_dirs: tuple[Path, ...] = ()) -> list[dict[str, Any]]:
+def list_templates(
+    folder: Path | None, template_dirs: tuple[Path, ...] = ()
+) -> list[dict[str, Any]]:
     """Every template name, the root whose file wins, and the roots it shadows."""
     from cmpacket.templates import BUILTIN_ROOT, TemplateRegistry
 

@@ -17,7 +17,9 @@ FORMAT = click.option(
     "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
     help="text for people, json for programs (one object on stdout).",
 )  # fmt: skip
-AS_OF = click.option("--as-of", help="Date every date rule uses (YYYY-MM-DD). Default: submission.date.")
+AS_OF = click.option(
+    "--as-of", help="Date every date rule uses (YYYY-MM-DD). Default: submission.date."
+)
 STRICT = click.option("--strict", is_flag=True, help="Treat warnings as errors.")
 PROFILE = click.option("--profile", help="Profile name or file, overriding agency.yaml's profile:.")
 EXISTING = click.Path(path_type=Path)
@@ -56,7 +58,9 @@ def init(folder: Path) -> None:
 
     for path in api.init(folder):
         click.echo(f"created {path}", err=True)
-    click.echo(f"Next: edit {folder / 'agency.yaml'}, then run: cmpacket validate {folder}", err=True)
+    click.echo(
+        f"Next: edit {folder / 'agency.yaml'}, then run: cmpacket validate {folder}", err=True
+    )
 
 
 @cli.command()
@@ -167,7 +171,9 @@ def templates_check(folder: Path | None, template_dirs: tuple[Path, ...]) -> Non
 
 @cli.command()
 @click.argument("packet", type=EXISTING)
-@click.option("--manifest", type=EXISTING, help="The sidecar manifest.json to check the file against.")
+@click.option(
+    "--manifest", type=EXISTING, help="The sidecar manifest.json to check the file against."
+)
 @FORMAT
 def verify(packet: Path, manifest: Path | None, fmt: str) -> None:
     """Check a packet's integrity and completeness (a reviewer's check).

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -154,14 +155,10 @@ def sanitize_into(src: pikepdf.Pdf, dest: pikepdf.Pdf) -> int:
     into the page content first so visible form values stay.
     """
     if "/AcroForm" in src.Root:
-        try:
+        with contextlib.suppress(pikepdf.PdfError):
             src.generate_appearance_streams()
-        except pikepdf.PdfError:
-            pass
-    try:
+    with contextlib.suppress(pikepdf.PdfError):
         src.flatten_annotations(mode="all")
-    except pikepdf.PdfError:
-        pass
     count = 0
     for page in src.pages:
         obj = page.obj

@@ -73,7 +73,9 @@ def merge(pieces: list[Piece], info: PacketInfo) -> pikepdf.Pdf:
     font = stamp_font(pdf)
     for piece in pieces:
         for n in range(piece.first_page, piece.last_page + 1):
-            stamp_page(pdf, pdf.pages[n - 1], font, stamp_text(info, piece.section, n, total), info.draft)
+            stamp_page(
+                pdf, pdf.pages[n - 1], font, stamp_text(info, piece.section, n, total), info.draft
+            )
     set_page_labels(pdf)
     add_outline(pdf, outline(pieces))
     pdf.docinfo["/Title"] = info.title
@@ -98,13 +100,23 @@ def outline(pieces: list[Piece]) -> list[dict[str, Any]]:
             tree.append({"title": piece.title, "page": page})
             continue
         if current is None or current["letter"] != piece.section:
-            current = {"letter": piece.section, "title": f"{piece.section}. {section_title(piece.section)}", "page": page, "children": []}
+            current = {
+                "letter": piece.section,
+                "title": f"{piece.section}. {section_title(piece.section)}",
+                "page": page,
+                "children": [],
+            }
             tree.append(current)
             staff_node = None
         if piece.staff_id:
             name = piece.title.split(":", 1)[0]
             if staff_node is None or staff_node["staff_id"] != piece.staff_id:
-                staff_node = {"title": f"{name} ({piece.staff_id})", "page": page, "children": [], "staff_id": piece.staff_id}
+                staff_node = {
+                    "title": f"{name} ({piece.staff_id})",
+                    "page": page,
+                    "children": [],
+                    "staff_id": piece.staff_id,
+                }
                 current["children"].append(staff_node)
             staff_node["children"].append({"title": piece.title.split(": ", 1)[-1], "page": page})
         else:
@@ -124,7 +136,13 @@ def manifest_sections(pdf: pikepdf.Pdf, pieces: list[Piece]) -> list[dict[str, A
     for piece in pieces:
         if not sections or sections[-1]["letter"] != piece.section:
             sections.append(
-                {"letter": piece.section, "title": section_title(piece.section), "first_page": piece.first_page, "last_page": piece.last_page, "documents": []}
+                {
+                    "letter": piece.section,
+                    "title": section_title(piece.section),
+                    "first_page": piece.first_page,
+                    "last_page": piece.last_page,
+                    "documents": [],
+                }
             )
         digest, pages = document_hashes(pdf, piece)
         sections[-1]["last_page"] = piece.last_page
@@ -145,16 +163,29 @@ def manifest_sections(pdf: pikepdf.Pdf, pieces: list[Piece]) -> list[dict[str, A
 
 
 def manifest_json(manifest: dict[str, Any]) -> bytes:
-    return (json.dumps(manifest, indent=2, sort_keys=True, ensure_ascii=False) + "\n").encode("utf-8")
+    return (json.dumps(manifest, indent=2, sort_keys=True, ensure_ascii=False) + "\n").encode(
+        "utf-8"
+    )
 
 
 def finish(pdf: pikepdf.Pdf, manifest: dict[str, Any]) -> bytes:
     """Embed the manifest (packet.sha256 null) and save deterministically."""
     embedded = json.loads(json.dumps(manifest))
     embedded["packet"]["sha256"] = None
-    spec = pikepdf.AttachedFileSpec(pdf, manifest_json(embedded), mime_type="application/json", filename="manifest.json", description="cmpacket manifest")
+    spec = pikepdf.AttachedFileSpec(
+        pdf,
+        manifest_json(embedded),
+        mime_type="application/json",
+        filename="manifest.json",
+        description="cmpacket manifest",
+    )
     pdf.attachments["manifest.json"] = spec
     pdf.Root.PageMode = Name.UseOutlines
     buf = io.BytesIO()
-    pdf.save(buf, deterministic_id=True, compress_streams=True, object_stream_mode=pikepdf.ObjectStreamMode.generate)
+    pdf.save(
+        buf,
+        deterministic_id=True,
+        compress_streams=True,
+        object_stream_mode=pikepdf.ObjectStreamMode.generate,
+    )
     return buf.getvalue()

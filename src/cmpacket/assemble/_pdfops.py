@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import re
 from typing import Any
@@ -65,15 +66,20 @@ def stamp_page(pdf: pikepdf.Pdf, page: pikepdf.Page, font: Any, text: str, draft
         f"{matrix} cm".encode(),
         f"1 1 1 rg 0 0 {dw:.2f} {size * 2.6:.2f} re f".encode(),
         b"0.2 0.26 0.34 rg",
-        b"BT /CmpStampF " + f"{size:.2f} Tf 15 {size:.2f} Td (".encode() + pdf_string(text) + b") Tj ET",
+        b"BT /CmpStampF "
+        + f"{size:.2f} Tf 15 {size:.2f} Td (".encode()
+        + pdf_string(text)
+        + b") Tj ET",
     ]
     if draft:
         big = max(10.0, min(dw, dh) / 12)
         ops += [
             b"q 0.75 0.1 0.1 rg",
             f"0.7071 0.7071 -0.7071 0.7071 {dw * 0.18:.2f} {dh * 0.3:.2f} cm".encode(),
-            b"BT /CmpStampF " + f"{big:.2f} Tf 0 0 Td (".encode()
-            + pdf_string("DRAFT \u2014 NOT SUBMISSION-READY") + b") Tj ET Q",
+            b"BT /CmpStampF "
+            + f"{big:.2f} Tf 0 0 Td (".encode()
+            + pdf_string("DRAFT \u2014 NOT SUBMISSION-READY")
+            + b") Tj ET Q",
         ]
     ops.append(b"EMC Q")
     resources = page.obj.get("/Resources")
@@ -133,9 +139,16 @@ def page_digest(page: pikepdf.Page) -> str:
     obj = page.obj
     for key in ("/MediaBox", "/CropBox", "/Rotate"):
         value = obj.get(key)
-        h.update(key.encode() + (repr([float(v) for v in value]) if isinstance(value, Array) else str(value)).encode())
+        h.update(
+            key.encode()
+            + (repr([float(v) for v in value]) if isinstance(value, Array) else str(value)).encode()
+        )
     contents = obj.get("/Contents")
-    streams = list(contents) if isinstance(contents, Array) else ([contents] if contents is not None else [])
+    streams = (
+        list(contents)
+        if isinstance(contents, Array)
+        else ([contents] if contents is not None else [])
+    )
     for stream in streams:
         h.update(b"C")
         h.update(stream.read_bytes())
@@ -144,10 +157,8 @@ def page_digest(page: pikepdf.Page) -> str:
     if isinstance(xobjects, Dictionary):
         for name in sorted(xobjects.keys()):
             h.update(name.encode())
-            try:
+            with contextlib.suppress(pikepdf.PdfError, AttributeError):
                 h.update(xobjects[name].read_raw_bytes())
-            except (pikepdf.PdfError, AttributeError):
-                pass
     return h.hexdigest()
 
 

@@ -59,7 +59,9 @@ def prefix(data: AgencyData) -> str:
     if data.agency.packet_prefix:
         return re.sub(r"[^A-Za-z0-9]", "", data.agency.packet_prefix).upper()[:8] or "PKT"
     words = re.findall(r"[A-Za-z0-9]+", data.agency.legal_name or "")
-    words = [w for w in words if w.lower() not in {"inc", "llc", "ltd", "corp", "co", "the", "of", "and"}]
+    words = [
+        w for w in words if w.lower() not in {"inc", "llc", "ltd", "corp", "co", "the", "of", "and"}
+    ]
     return "".join(w[0] for w in words).upper()[:4] or "PKT"
 
 
@@ -88,7 +90,12 @@ def plan(data: AgencyData) -> list[Piece]:
         _doc("cover", "front", "Cover sheet", "cover", word=None),
         _doc("index", "front", "Index", "index", word=None),
         _doc("readiness-report", "front", "Readiness report", "readiness-report"),
-        _doc("application-summary", "A", "Application summary and Medicaid enrollment", "application-summary"),
+        _doc(
+            "application-summary",
+            "A",
+            "Application summary and Medicaid enrollment",
+            "application-summary",
+        ),
     ]
     attachments = [(i, a) for i, a in enumerate(data.attachments) if a.file]
 
@@ -104,13 +111,30 @@ def plan(data: AgencyData) -> list[Piece]:
     pieces += attached("B")
     for p in data.positions:
         title = f"Job description: {p.title or p.key}"
-        pieces.append(_doc(f"job-description:{p.key}", "C", title, "job-description", extra={"position_key": p.key}))
+        pieces.append(
+            _doc(
+                f"job-description:{p.key}",
+                "C",
+                title,
+                "job-description",
+                extra={"position_key": p.key},
+            )
+        )
     pieces += attached("C")
     pieces.append(_doc("policy-manual", "D", "Policies and procedures manual", "policy-manual"))
     pieces += attached("D")
-    pieces.append(_doc("service-settings", "E", "Service settings capability statement", "service-settings"))
+    pieces.append(
+        _doc("service-settings", "E", "Service settings capability statement", "service-settings")
+    )
     pieces += attached("E")
-    pieces.append(_doc("records-attestation", "F", "Participant records system attestation", "records-attestation"))
+    pieces.append(
+        _doc(
+            "records-attestation",
+            "F",
+            "Participant records system attestation",
+            "records-attestation",
+        )
+    )
     pieces += attached("F")
     pieces.append(_doc("staff-roster", "G", "Staff qualifications roster", "staff-roster"))
     pieces += attached("G")
@@ -125,13 +149,19 @@ def _staff_proofs(data: AgencyData, i: int, s: Any) -> list[Piece]:
     for j, lic in enumerate(s.licenses):
         if lic.file:
             title = f"{who}: {lic.type or 'Licence'} licence {lic.number or ''}".strip()
-            out.append(_upload(data, f"staff[{i}].licenses[{j}]", "G", title, lic.file, staff_id=s.id))
+            out.append(
+                _upload(data, f"staff[{i}].licenses[{j}]", "G", title, lic.file, staff_id=s.id)
+            )
     bc = s.background_check
     if bc and bc.file:
         title = f"{who}: Health Care Worker Registry check"
-        out.append(_upload(data, f"staff[{i}].background_check", "G", title, bc.file, staff_id=s.id))
+        out.append(
+            _upload(data, f"staff[{i}].background_check", "G", title, bc.file, staff_id=s.id)
+        )
     for j, doc in enumerate(s.documents):
         if doc.file:
             title = f"{who}: {doc.title or doc.kind or 'Document'}"
-            out.append(_upload(data, f"staff[{i}].documents[{j}]", "G", title, doc.file, staff_id=s.id))
+            out.append(
+                _upload(data, f"staff[{i}].documents[{j}]", "G", title, doc.file, staff_id=s.id)
+            )
     return out

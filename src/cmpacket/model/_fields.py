@@ -96,7 +96,9 @@ class Flag(fields.Field):
 class TextList(fields.Field):
     """A list of text items; a single string is taken as a one-item list."""
 
-    default_error_messages = {"invalid": "{input} is not a list of text. Write [a, b] or one item a line."}
+    default_error_messages = {
+        "invalid": "{input} is not a list of text. Write [a, b] or one item a line."
+    }
 
     def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> tuple[str, ...]:
         if isinstance(value, str):
@@ -113,7 +115,9 @@ class Choice(OneOf):
         super().__init__(choices, error="{input} is not allowed. Use one of: {choices}.")
 
     def _format_error(self, value: Any) -> str:
-        return self.error.format(input=_show(value), choices=", ".join(self.choices_text.split(", ")))
+        return self.error.format(
+            input=_show(value), choices=", ".join(self.choices_text.split(", "))
+        )
 
 
 def text(**kw: Any) -> Text:

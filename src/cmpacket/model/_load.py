@@ -68,7 +68,8 @@ def format_path(path: Path_) -> str:
 def find_agency_file(folder: Path) -> Path:
     if not folder.is_dir():
         raise InputError(
-            f"{folder}: no such folder.", hint="Give the agency folder, or create one with `cmpacket init`."
+            f"{folder}: no such folder.",
+            hint="Give the agency folder, or create one with `cmpacket init`.",
         )
     for name in AGENCY_FILES:
         if (folder / name).is_file():
@@ -81,7 +82,9 @@ def find_agency_file(folder: Path) -> Path:
 
 def read_text(path: Path, display: str) -> str:
     if path.stat().st_size > MAX_DATA_BYTES:
-        raise InputError(f"{display}: larger than {MAX_DATA_BYTES // 2**20} MB; not an agency file.")
+        raise InputError(
+            f"{display}: larger than {MAX_DATA_BYTES // 2**20} MB; not an agency file."
+        )
     raw = path.read_bytes()
     try:
         return raw.decode("utf-8-sig")
@@ -188,10 +191,14 @@ def _unknown_fields(raw: dict[str, Any], sources: _Sources) -> list[Finding]:
         for key, sub in value.items():
             if key not in known:
                 guess = difflib.get_close_matches(str(key), known, n=1, cutoff=0.6)
-                fix = f"Did you mean {guess[0]!r}?" if guess else f"Known fields: {', '.join(known)}."
+                fix = (
+                    f"Did you mean {guess[0]!r}?" if guess else f"Known fields: {', '.join(known)}."
+                )
                 location, shown = sources.locate((*path, key))
                 msg = f"unknown field {key!r} is ignored. {fix}"
-                out.append(Finding("unknown-field", "warning", shown, msg, SCHEMA_CITATION, location))
+                out.append(
+                    Finding("unknown-field", "warning", shown, msg, SCHEMA_CITATION, location)
+                )
                 continue
             child = f"{schema_key}.{key}" if schema_key else str(key)
             if isinstance(sub, list):

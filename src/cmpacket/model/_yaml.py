@@ -30,6 +30,13 @@ class _Walker:
                 hint="Write the data out plainly; agency files never need that many values.",
             )
         self.lines.setdefault(path, node.start_mark.line + 1)
+        if not node.tag.startswith("tag:yaml.org,2002:") or node.tag.startswith(
+            "tag:yaml.org,2002:python"
+        ):
+            raise InputError(
+                f"{self.filename}:{node.start_mark.line + 1}: the tag {node.tag!r} is not allowed.",
+                hint="Only plain YAML values are allowed (no tags such as !!python/object).",
+            )
         if isinstance(node, yaml.MappingNode):
             return self._mapping(node, path)
         if isinstance(node, yaml.SequenceNode):

@@ -24,7 +24,12 @@ LICENCE_NAMES = {
     "RN": "Registered Professional Nurse",
     "APRN": "Advanced Practice Registered Nurse",
 }
-DEGREE_NAMES = {"associate": "Associate", "bachelor": "Bachelor's", "master": "Master's", "doctorate": "Doctorate"}
+DEGREE_NAMES = {
+    "associate": "Associate",
+    "bachelor": "Bachelor's",
+    "master": "Master's",
+    "doctorate": "Doctorate",
+}
 
 
 def _param(profile: Profile, code: str, key: str, default: Any) -> Any:
@@ -39,7 +44,9 @@ def profile_context(profile: Profile) -> dict[str, Any]:
         "caseload_limit": _param(profile, "caseload-over-limit", "limit", 30),
         "training_hours": _param(profile, "training-hours-short", "hours", 12),
         "retention_min_years": _param(profile, "records-retention-short", "min_years", 6),
-        "background_positions": _param(profile, "background-check-missing", "positions", "direct-care"),
+        "background_positions": _param(
+            profile, "background-check-missing", "positions", "direct-care"
+        ),
         "qualification_paths": profile.qualification_paths,
         "topics": list(profile.policy_topics),
     }
@@ -131,7 +138,9 @@ def base_context(data: AgencyData, profile: Profile, report: Report, draft: bool
         "attachments": [asdict(x) for x in data.attachments],
         "privacy_officer": _person(data, officer),
         "supervisor": _person(data, supervisor),
-        "administrator_title": (admin_pos.title if admin_pos and admin_pos.title else "Program Administrator"),
+        "administrator_title": (
+            admin_pos.title if admin_pos and admin_pos.title else "Program Administrator"
+        ),
         "readiness": report.as_dict(),
         "pages": {},
         "fingerprint": "",

@@ -89,7 +89,9 @@ def _libreoffice(exe: str, docx: bytes, name: str) -> bytes:
         try:
             subprocess.run(cmd, capture_output=True, timeout=180, check=False)
         except subprocess.TimeoutExpired:
-            raise BuildError(f"{name}: LibreOffice did not finish converting within 180 s.") from None
+            raise BuildError(
+                f"{name}: LibreOffice did not finish converting within 180 s."
+            ) from None
         out = Path(tmp) / "document.pdf"
         if not out.is_file():
             raise BuildError(f"{name}: LibreOffice could not convert the Word document to PDF.")
@@ -140,7 +142,9 @@ def _table_html(element: Any, esc: Any) -> str:
     for tr in element.iter(f"{ns}tr"):
         cells = []
         for tc in tr.iter(f"{ns}tc"):
-            text = " ".join("".join(t.text or "" for t in p.iter(f"{ns}t")) for p in tc.iter(f"{ns}p"))
+            text = " ".join(
+                "".join(t.text or "" for t in p.iter(f"{ns}t")) for p in tc.iter(f"{ns}p")
+            )
             cells.append(f"<td>{esc(text.strip())}</td>")
         rows.append("<tr>" + "".join(cells) + "</tr>")
     return "<table>" + "".join(rows) + "</table>"

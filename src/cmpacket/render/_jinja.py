@@ -38,7 +38,9 @@ def render_template(registry: TemplateRegistry, name: str, context: dict[str, An
             hint="Use only the variables listed in docs/templates.md for this template.",
         ) from None
     except (TypeError, ValueError, AttributeError, ArithmeticError) as exc:
-        raise TemplateError(f"{_traceback_where(registry, exc, name)}: {type(exc).__name__}: {exc}") from None
+        raise TemplateError(
+            f"{_traceback_where(registry, exc, name)}: {type(exc).__name__}: {exc}"
+        ) from None
 
 
 def _where(registry: TemplateRegistry, filename: str, line: int | None) -> str:

@@ -30,7 +30,9 @@ def make_fetcher(registry: TemplateRegistry):  # noqa: ANN201 - a weasyprint URL
             except Exception:
                 raise ValueError(f"no template file {name!r}") from None
             mime = mimetypes.guess_type(winner.path.name)[0] or "application/octet-stream"
-            return URLFetcherResponse(url, body=winner.path.read_bytes(), headers={"Content-Type": mime})
+            return URLFetcherResponse(
+                url, body=winner.path.read_bytes(), headers={"Content-Type": mime}
+            )
 
     return RootFetcher(allowed_protocols=["https", "data"])
 

@@ -42,12 +42,16 @@ RULES: dict[str, tuple[str, str]] = {
 }
 
 
-def requirements(profile: Any, report: dict[str, Any], section_pages: dict[str, int]) -> list[dict[str, Any]]:
+def requirements(
+    profile: Any, report: dict[str, Any], section_pages: dict[str, int]
+) -> list[dict[str, Any]]:
     rows = []
     for spec in profile.rules:
         title, section = RULES.get(spec.code, (spec.code, "A"))
         hits = [f for f in report["findings"] if f["code"] == spec.code]
-        worst = next((s for s in ("error", "warning", "info") if any(f["severity"] == s for f in hits)), None)
+        worst = next(
+            (s for s in ("error", "warning", "info") if any(f["severity"] == s for f in hits)), None
+        )
         rows.append(
             {
                 "code": spec.code,

@@ -60,7 +60,9 @@ class TemplateRegistry:
         self.used: dict[str, Path] = {}  # every template file read, for the manifest
 
     @classmethod
-    def for_agency(cls, folder: Path | None, template_dirs: tuple[Path, ...] = ()) -> TemplateRegistry:
+    def for_agency(
+        cls, folder: Path | None, template_dirs: tuple[Path, ...] = ()
+    ) -> TemplateRegistry:
         roots = [Path(d) for d in template_dirs]
         if folder is not None and (folder / "templates").is_dir():
             roots.append(folder / "templates")

@@ -116,7 +116,9 @@ def _build(data: dict[str, Any], source: str) -> Profile:
         if not isinstance(r, dict) or r.get("code") not in RULES:
             known = ", ".join(sorted(RULES))
             code = r.get("code") if isinstance(r, dict) else r
-            raise ProfileError(f"{where}: unknown rule code {code!r}.", hint=f"Known codes: {known}.")
+            raise ProfileError(
+                f"{where}: unknown rule code {code!r}.", hint=f"Known codes: {known}."
+            )
         if r.get("severity", "error") not in SEVERITIES:
             raise ProfileError(
                 f"{where}.severity: {r.get('severity')!r} is not one of {', '.join(SEVERITIES)}."

@@ -31,7 +31,9 @@ def npi_valid(npi: str) -> bool:
 def fein_invalid(ctx: Context, spec: RuleSpec) -> Iterator[Finding]:
     fein = ctx.data.agency.fein
     if not fein:
-        yield spec.finding("agency.fein", "no FEIN given. Add the IRS employer number as NN-NNNNNNN.")
+        yield spec.finding(
+            "agency.fein", "no FEIN given. Add the IRS employer number as NN-NNNNNNN."
+        )
     elif not re.fullmatch(r"\d{2}-\d{7}", fein) or fein.startswith("00"):
         yield spec.finding(
             "agency.fein", f"{fein!r} is not a FEIN. Write the IRS employer number as NN-NNNNNNN."
@@ -99,7 +101,9 @@ def agency_info_missing(ctx: Context, spec: RuleSpec) -> Iterator[Finding]:
     }
     for path, value in needed.items():
         if not value:
-            yield spec.finding(path, "is empty; the cover letter and agreement need it. Fill it in.")
+            yield spec.finding(
+                path, "is empty; the cover letter and agreement need it. Fill it in."
+            )
 
 
 @rule("job-description-missing")
@@ -222,7 +226,8 @@ def policies_not_adopted(ctx: Context, spec: RuleSpec) -> Iterator[Finding]:
     adopted = ctx.data.policies.adopted
     if adopted is None:
         yield spec.finding(
-            "policies.adopted", "no governing-body approval date. Record when the board adopted them."
+            "policies.adopted",
+            "no governing-body approval date. Record when the board adopted them.",
         )
     elif adopted > ctx.as_of:
         yield spec.finding(
@@ -236,7 +241,9 @@ def provisional_case_manager(ctx: Context, spec: RuleSpec) -> Iterator[Finding]:
     positions = spec.params.get("positions", ["case-manager"])
     for i, s in enumerate(ctx.data.staff):
         if s.position in positions and (s.competency_score or 0) < threshold:
-            shown = "no score" if s.competency_score is None else f"a score of {s.competency_score:g}%"
+            shown = (
+                "no score" if s.competency_score is None else f"a score of {s.competency_score:g}%"
+            )
             yield spec.finding(
                 f"staff[{i}].competency_score",
                 f"{s.name or s.id} holds {s.position!r} with {shown} (below {threshold:g}%): they "

@@ -92,7 +92,9 @@ def training_hours_short(ctx: Context, spec: RuleSpec) -> Iterator[Finding]:
         need = training_required(spec, s, ctx.as_of)
         have = training_hours(s, start, ctx.as_of)
         if have < need:
-            prorated = " (prorated for the hire date)" if need < spec.params.get("hours", 12) else ""
+            prorated = (
+                " (prorated for the hire date)" if need < spec.params.get("hours", 12) else ""
+            )
             yield spec.finding(
                 f"staff[{i}].training",
                 f"{_who(s)} has {have:g} in-service hours between {start} and {ctx.as_of}; "
@@ -201,12 +203,19 @@ def background_check_late(ctx: Context, spec: RuleSpec) -> Iterator[Finding]:
         bc = s.background_check
         if not (bc and s.hire_date and _covered(ctx, spec, s)):
             continue
-        dates = [d for d in (bc.registry_check, bc.fingerprint) if d]
-        if dates and min(dates) > s.hire_date:
+        late = [
+            (n, d)
+            for n, d in (
+                ("registry check", bc.registry_check),
+                ("fingerprint check", bc.fingerprint),
+            )
+            if d and d > s.hire_date
+        ]
+        for name, day in late:
             yield spec.finding(
                 f"staff[{i}].background_check",
-                f"{_who(s)}'s first check is dated {min(dates)}, after the hire date "
-                f"{s.hire_date}. Checks must precede work; explain or correct the dates.",
+                f"{_who(s)}'s {name} is dated {day}, after the hire date {s.hire_date}. "
+                f"Checks must precede work; correct the dates or record why.",
             )
 
 

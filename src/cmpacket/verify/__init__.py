@@ -58,7 +58,9 @@ def open_packet(data: bytes, name: str) -> pikepdf.Pdf:
     except pikepdf.PasswordError:
         raise PacketError(f"{name}: the PDF is encrypted; a cmpacket packet never is.") from None
     except (pikepdf.PdfError, ValueError, RecursionError) as exc:
-        raise PacketError(f"{name}: not a readable PDF ({str(exc).splitlines()[0][:160]}).") from None
+        raise PacketError(
+            f"{name}: not a readable PDF ({str(exc).splitlines()[0][:160]})."
+        ) from None
 
 
 def read_manifest(pdf: pikepdf.Pdf) -> dict[str, Any] | None:
@@ -97,7 +99,11 @@ def verify_bytes(data: bytes, name: str, sidecar: dict[str, Any] | None = None) 
         try:
             manifest = read_manifest(pdf)
         except (ValueError, UnicodeDecodeError) as exc:
-            result.fail("manifest-invalid", "manifest.json", f"the embedded manifest does not parse ({exc}).")
+            result.fail(
+                "manifest-invalid",
+                "manifest.json",
+                f"the embedded manifest does not parse ({exc}).",
+            )
             return result
         if manifest is None:
             result.fail(
@@ -110,7 +116,11 @@ def verify_bytes(data: bytes, name: str, sidecar: dict[str, Any] | None = None) 
         try:
             _check_structure(pdf, manifest, result)
         except (KeyError, TypeError, ValueError) as exc:
-            result.fail("manifest-invalid", "manifest.json", f"the manifest lacks an expected field ({exc}).")
+            result.fail(
+                "manifest-invalid",
+                "manifest.json",
+                f"the manifest lacks an expected field ({exc}).",
+            )
     if sidecar is not None:
         _check_sidecar(data, manifest, sidecar, result)
     return result
@@ -120,7 +130,11 @@ def _check_structure(pdf: pikepdf.Pdf, manifest: dict[str, Any], result: VerifyR
     declared = manifest["packet"]["pages"]
     n = len(pdf.pages)
     if declared != n:
-        result.fail("page-count-mismatch", "packet", f"the packet has {n} pages; the manifest says {declared}.")
+        result.fail(
+            "page-count-mismatch",
+            "packet",
+            f"the packet has {n} pages; the manifest says {declared}.",
+        )
     sections = manifest["sections"]
     _check_ranges(sections, declared, result)
     _check_required(manifest, sections, result)
@@ -140,14 +154,22 @@ def _check_ranges(sections: list[dict[str, Any]], total: int, result: VerifyResu
             )
         expected = s["last_page"] + 1
     if expected - 1 != total:
-        result.fail("section-range-mismatch", "packet", f"sections end on page {expected - 1}, not {total}.")
+        result.fail(
+            "section-range-mismatch", "packet", f"sections end on page {expected - 1}, not {total}."
+        )
 
 
-def _check_required(manifest: dict[str, Any], sections: list[dict[str, Any]], result: VerifyResult) -> None:
+def _check_required(
+    manifest: dict[str, Any], sections: list[dict[str, Any]], result: VerifyResult
+) -> None:
     present = {s["letter"] for s in sections if s["documents"]}
     for letter in manifest.get("required_sections") or []:
         if letter not in present:
-            result.fail("section-missing", f"section {letter}", f"required section {letter} is missing or empty.")
+            result.fail(
+                "section-missing",
+                f"section {letter}",
+                f"required section {letter} is missing or empty.",
+            )
 
 
 def _check_outline(pdf: pikepdf.Pdf, sections: list[dict[str, Any]], result: VerifyResult) -> None:
@@ -161,7 +183,9 @@ def _check_outline(pdf: pikepdf.Pdf, sections: list[dict[str, Any]], result: Ver
             continue
         node = top.get(s["letter"])
         if node is None:
-            result.fail("outline-mismatch", f"section {s['letter']}", "no bookmark for this section.")
+            result.fail(
+                "outline-mismatch", f"section {s['letter']}", "no bookmark for this section."
+            )
         elif node["page"] != s["first_page"]:
             result.fail(
                 "outline-mismatch",
@@ -182,7 +206,9 @@ def _check_stamps(pdf: pikepdf.Pdf, total: int, result: VerifyResult) -> None:
     for line in bad[:20]:
         result.fail("stamp-wrong", line.split(":")[0], line.split(": ", 1)[1] + ".")
     if len(bad) > 20:
-        result.fail("stamp-wrong", "packet", f"{len(bad) - 20} more pages have a missing or wrong stamp.")
+        result.fail(
+            "stamp-wrong", "packet", f"{len(bad) - 20} more pages have a missing or wrong stamp."
+        )
 
 
 def _check_content(pdf: pikepdf.Pdf, sections: list[dict[str, Any]], result: VerifyResult) -> None:
@@ -191,12 +217,20 @@ def _check_content(pdf: pikepdf.Pdf, sections: list[dict[str, Any]], result: Ver
         for d in s["documents"]:
             first, last = d["first_page"], d["last_page"]
             if last > n:
-                result.fail("content-changed", _where(s, d), f"pages {first}-{last} are missing from the packet.")
+                result.fail(
+                    "content-changed",
+                    _where(s, d),
+                    f"pages {first}-{last} are missing from the packet.",
+                )
                 continue
             digests = [page_digest(pdf.pages[p - 1]) for p in range(first, last + 1)]
             if hashlib.sha256("".join(digests).encode()).hexdigest() == d["content_sha256"]:
                 continue
-            changed = [first + i for i, (a, b) in enumerate(zip(digests, d.get("page_sha256", []), strict=False)) if a[:16] != b]
+            changed = [
+                first + i
+                for i, (a, b) in enumerate(zip(digests, d.get("page_sha256", []), strict=False))
+                if a[:16] != b
+            ]
             pages = ", ".join(str(p) for p in changed) or f"{first}-{last}"
             result.fail(
                 "content-changed",
@@ -209,7 +243,9 @@ def _where(section: dict[str, Any], doc: dict[str, Any]) -> str:
     return f"section {section['letter']}: {doc['title']} (pages {doc['first_page']}-{doc['last_page']})"
 
 
-def _check_sidecar(data: bytes, manifest: dict[str, Any] | None, sidecar: dict[str, Any], result: VerifyResult) -> None:
+def _check_sidecar(
+    data: bytes, manifest: dict[str, Any] | None, sidecar: dict[str, Any], result: VerifyResult
+) -> None:
     actual = hashlib.sha256(data).hexdigest()
     expected = (sidecar.get("packet") or {}).get("sha256")
     if actual != expected:
@@ -223,4 +259,8 @@ def _check_sidecar(data: bytes, manifest: dict[str, Any] | None, sidecar: dict[s
         side = json.loads(json.dumps(sidecar))
         side.setdefault("packet", {})["sha256"] = None
         if side != manifest:
-            result.fail("manifest-mismatch", "manifest.json", "the sidecar and the embedded manifest differ.")
+            result.fail(
+                "manifest-mismatch",
+                "manifest.json",
+                "the sidecar and the embedded manifest differ.",
+            )

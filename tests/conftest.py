@@ -1,0 +1,96 @@
+"""Shared helpers: run the CLI in-process, copy and edit the sample agency, build once per session."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from cmpacket.cli import main
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLE = ROOT / "sample_inputs" / "prairie-care"
+CORPUS = ROOT.parent / "shared" / "corpus" / "pdf"
+EPOCH = "1767225600"
+
+
+@dataclass
+class Result:
+    code: int
+    out: str
+    err: str
+
+    def json(self) -> Any:
+        return json.loads(self.out)
+
+
+@pytest.fixture
+def cli(capsys: pytest.CaptureFixture[str]) -> Callable[..., Result]:
+    """Run `cmpacket ARGS` in-process; returns exit code, stdout and stderr."""
+
+    def run(*args: str | Path) -> Result:
+        capsys.readouterr()
+        try:
+            main([str(a) for a in args])
+            code = 0
+        except SystemExit as exc:
+            code = int(exc.code or 0)
+        captured = capsys.readouterr()
+        return Result(code, captured.out, captured.err)
+
+    return run
+
+
+@pytest.fixture(autouse=True)
+def _epoch(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", EPOCH)
+
+
+def copy_sample(dest: Path, edit: Callable[[dict[str, Any]], None] | None = None) -> Path:
+    """A copy of the sample agency (without out/), its agency.yaml changed by `edit`."""
+    folder = dest / "agency"
+    shutil.copytree(SAMPLE, folder, ignore=shutil.ignore_patterns("out"))
+    if edit is not None:
+        data = yaml.safe_load((folder / "agency.yaml").read_text())
+        edit(data)
+        (folder / "agency.yaml").write_text(
+            yaml.safe_dump(data, sort_keys=False, allow_unicode=True)
+        )
+    return folder
+
+
+@pytest.fixture
+def sample(tmp_path: Path) -> Path:
+    return copy_sample(tmp_path)
+
+
+@pytest.fixture(scope="session")
+def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The sample agency built once for the session (SOURCE_DATE_EPOCH fixed); returns OUT."""
+    import os
+
+    os.environ["SOURCE_DATE_EPOCH"] = EPOCH
+    from cmpacket import api
+
+    base = tmp_path_factory.mktemp("built")
+    folder = copy_sample(base)
+    api.build(folder, out=base / "out", quiet=True)
+    return base / "out"
+
+
+def packet_of(out: Path) -> Path:
+    (pdf,) = sorted(out.glob("*-packet.pdf"))
+    return pdf
+
+
+def corpus(name: str) -> Path:
+    matches = sorted(CORPUS.glob(f"{name}*"))
+    if not matches:
+        pytest.skip(f"corpus file {name} not available")
+    return matches[0]
