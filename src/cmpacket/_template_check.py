@@ -49,8 +49,22 @@ def example_data(folder: Path) -> AgencyData:
         ),
         policies=t.Policies(day, "217-555-0199", "on-call supervisor", "monthly"),
         service_settings=(t.ServiceSetting("home", "Home visits", "Check-ins"),),
-        records_system=t.RecordsSystem("EHR", "electronic", "cloud", "role-based", True, True, "nightly", 7, "shred", "written authorization", "S-1"),
-        agreement=t.Agreement("Illinois Department of Human Services", None, day, 12, t.Person("Alex Doe", "Director")),
+        records_system=t.RecordsSystem(
+            "EHR",
+            "electronic",
+            "cloud",
+            "role-based",
+            True,
+            True,
+            "nightly",
+            7,
+            "shred",
+            "written authorization",
+            "S-1",
+        ),
+        agreement=t.Agreement(
+            "Illinois Department of Human Services", None, day, 12, t.Person("Alex Doe", "Director")
+        ),
     )
 
 
@@ -94,7 +108,18 @@ def _extras(context: dict[str, Any]) -> dict[str, Any]:
     return {
         "position": context["positions"][0] if context["positions"] else {},
         "toc": [{"level": "section", "title": "A. Agency and application", "first": 1, "last": 1}],
-        "requirements": [{"title": "x", "status": "met", "count": 0, "page": 1, "citation": "", "verified": True, "code": "x", "section": "A"}],
+        "requirements": [
+            {
+                "title": "x",
+                "status": "met",
+                "count": 0,
+                "page": 1,
+                "citation": "",
+                "verified": True,
+                "code": "x",
+                "section": "A",
+            }
+        ],
         "placeholder": {"title": "Upload", "file": "uploads/x.pdf", "reason": "missing"},
         "chapters": [],
     }

@@ -99,8 +99,11 @@ def validate(folder: Path, as_of: str | None, fmt: str, strict: bool, profile: s
 @click.option("--keep-temp", is_flag=True, help="Keep the work folder for inspection.")
 @click.option("--cache-dir", type=EXISTING, help="Cache folder. Default: $XDG_CACHE_HOME/cmpacket.")
 @click.option("--no-cache", is_flag=True, help="Render everything afresh.")
+@click.option("-q", "--quiet", "quiet_here", is_flag=True, help="No progress messages on stderr.")
 @click.pass_context
-def build(ctx: click.Context, folder: Path, out: Path | None, **options: Any) -> None:
+def build(
+    ctx: click.Context, folder: Path, out: Path | None, quiet_here: bool, **options: Any
+) -> None:
     """Validate, render and assemble the packet, Word copies, manifest and readiness report.
 
     \b
@@ -109,7 +112,7 @@ def build(ctx: click.Context, folder: Path, out: Path | None, **options: Any) ->
     """
     from cmpacket import api
 
-    result = api.build(folder, out=out, quiet=ctx.obj["quiet"], **options)
+    result = api.build(folder, out=out, quiet=ctx.obj["quiet"] or quiet_here, **options)
     click.echo(f"wrote {result.packet}", err=True)
 
 

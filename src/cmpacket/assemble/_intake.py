@@ -154,8 +154,10 @@ def sanitize_into(src: pikepdf.Pdf, dest: pikepdf.Pdf) -> int:
     Returns the number of pages appended. Widgets and annotations with appearances are burnt
     into the page content first so visible form values stay.
     """
-    if "/AcroForm" in src.Root:
+    if isinstance(src.Root.get("/AcroForm"), pikepdf.Dictionary):
         with contextlib.suppress(pikepdf.PdfError):
+            # qpdf only (re)generates field appearances when NeedAppearances asks for it.
+            src.Root.AcroForm.NeedAppearances = True
             src.generate_appearance_streams()
     with contextlib.suppress(pikepdf.PdfError):
         src.flatten_annotations(mode="all")
