@@ -285,7 +285,7 @@ def test_uploads_arrive_flattened_and_clean(tmp_path: Path) -> None:
         keys, actions = set(), set()
         for obj in pdf.objects:
             if isinstance(obj, pikepdf.Dictionary):
-                keys.update(str(k) for k in obj.keys())
+                keys.update(str(k) for k in obj.keys())  # noqa: SIM118
                 actions.add(str(obj.get("/S", "")))
         assert not ({"/JS", "/JavaScript"} & keys)
         assert "/Launch" not in actions and "/JavaScript" not in actions

@@ -10,14 +10,14 @@ from cmpacket.findings import SEVERITIES, Finding, Report
 HEADINGS = {"error": "Errors", "warning": "Warnings", "info": "Notes"}
 
 
-def findings_text(findings: Iterable[Finding], summary: str) -> str:
+def findings_text(findings: Iterable[Finding], summary: str, *, codes: bool = False) -> str:
     findings = list(findings)
     lines: list[str] = []
     for severity in SEVERITIES:
         group = [f for f in findings if f.severity == severity]
         if group:
             lines.append(f"{HEADINGS[severity]} ({len(group)}):")
-            lines += [f"  {f.text_line()}" for f in group]
+            lines += [f"  {f'[{f.code}] ' if codes else ''}{f.text_line()}" for f in group]
     lines.append(summary)
     return "\n".join(lines)
 

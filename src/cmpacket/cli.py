@@ -192,7 +192,7 @@ def verify(packet: Path, manifest: Path | None, fmt: str) -> None:
     if fmt == "json":
         emit_json(result.as_dict())
     else:
-        click.echo(findings_text(result.findings, f"{packet.name}: {result.summary}"))
+        click.echo(findings_text(result.findings, f"{packet.name}: {result.summary}", codes=True))
     sys.exit(ExitCode.OK if result.ok else ExitCode.NOT_READY)
 
 

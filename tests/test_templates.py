@@ -1,0 +1,150 @@
+"""Templates: search path, export, check, overrides, and the sandbox (no escapes, no network)."""
+
+from __future__ import annotations
+
+import http.server
+import threading
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from cmpacket import api
+from tests.conftest import copy_sample, packet_of
+
+
+def test_list_names_every_template_with_extension(cli: Any, sample: Path) -> None:
+    r = cli("templates", "list", sample)
+    assert r.code == 0
+    for name in (
+        "job-description.html.j2",
+        "policies/crisis-services.txt.j2",
+        "word/policy-manual.docx",
+        "packet.css",
+    ):
+        assert name in r.out
+    (sample / "templates" / "cover.html.j2").write_text("{% extends '_base.html.j2' %}")
+    r = cli("templates", "list", sample)
+    line = next(x for x in r.out.splitlines() if x.startswith("cover.html.j2"))
+    assert str(sample / "templates" / "cover.html.j2") in line and "overrides 1" in line
+
+
+def test_export_to_file_and_folder_and_refuse_overwrite(cli: Any, tmp_path: Path) -> None:
+    r = cli("templates", "export", "policies/caseload.txt.j2", tmp_path / "t.txt.j2")
+    assert r.code == 0 and "caseload_limit" in (tmp_path / "t.txt.j2").read_text()
+    target = tmp_path / "one.html.j2"
+    assert cli("templates", "export", "cover.html.j2", target).code == 0
+    assert "Certification Packet" in target.read_text()
+    (tmp_path / "dir").mkdir()
+    assert cli("templates", "export", "policies/caseload.txt.j2", tmp_path / "dir").code == 0
+    assert (tmp_path / "dir" / "policies" / "caseload.txt.j2").is_file()
+    r = cli("templates", "export", "cover.html.j2", target)
+    assert r.code == 2 and "never overwrites" in r.err
+    r = cli("templates", "export", "nope.html.j2", tmp_path / "x")
+    assert r.code == 2 and "cover.html.j2" in r.err
+
+
+def test_check_passes_on_builtins_and_names_undefined_variable_with_line(
+    cli: Any, sample: Path
+) -> None:
+    assert cli("templates", "check", sample).code == 0
+    (sample / "templates" / "policies").mkdir(parents=True)
+    (sample / "templates" / "policies" / "grievances.txt.j2").write_text(
+        "Line one\n\nWe answer in {{ policies.grievance_days }} days.\n"
+    )
+    (sample / "templates" / "broken.html.j2").write_text("<p>{% if x %}</p>\n")
+    r = cli("templates", "check", sample)
+    assert r.code == 1
+    assert "grievances.txt.j2:3" in r.out and "grievance_days" in r.out
+    assert "broken.html.j2:1" in r.out and "syntax error" in r.out
+
+
+def test_override_changes_the_output(tmp_path: Path) -> None:
+    import pypdf
+
+    folder = copy_sample(tmp_path)
+    (folder / "templates" / "policies").mkdir()
+    (folder / "templates" / "policies" / "grievances.txt.j2").write_text(
+        "Complaints go to the ombudsman of {{ agency.display_name }} within 5 days.\n"
+    )
+    result = api.build(folder, out=tmp_path / "out", quiet=True)
+    text = " ".join(p.extract_text() for p in pypdf.PdfReader(result.packet).pages)
+    assert "Complaints go to the ombudsman of Prairie Care within 5 days." in " ".join(text.split())
+    import json
+
+    man = json.loads(result.manifest.read_text())
+    (entry,) = [t for t in man["templates"] if t["name"] == "policies/grievances.txt.j2"]
+    assert entry["origin"] == "templates"
+
+
+def _build_with_template(tmp_path: Path, name: str, text: str, cli: Any) -> Any:
+    folder = copy_sample(tmp_path)
+    (folder / "templates" / name).write_text(text)
+    return cli("build", folder, "-o", tmp_path / "out", "-q"), tmp_path / "out"
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "{{ ''.__class__.__mro__[1].__subclasses__() }}",
+        "{{ cycler.__init__.__globals__.os.popen('id').read() }}",
+        "{% include '../../../../etc/passwd' %}",
+        "{% include '/etc/passwd' %}",
+        "{{ agency.no_such_field }}",
+    ],
+)
+def test_hostile_templates_fail_cleanly_with_exit_3(tmp_path: Path, cli: Any, body: str) -> None:
+    r, out = _build_with_template(
+        tmp_path,
+        "cover.html.j2",
+        "{% extends '_base.html.j2' %}{% block body %}" + body + "{% endblock %}",
+        cli,
+    )
+    assert r.code == 3, r.err
+    assert "cover.html.j2" in r.err and "Traceback" not in r.err
+    assert not out.exists() or not list(out.glob("*.pdf"))
+    assert "root:" not in r.err and "uid=" not in r.err
+
+
+class _Recorder(http.server.BaseHTTPRequestHandler):
+    hits: list[str] = []
+
+    def do_GET(self) -> None:  # noqa: N802 - http.server API
+        _Recorder.hits.append(self.path)
+        self.send_response(200)
+        self.end_headers()
+
+    def log_message(self, *args: Any) -> None:
+        pass
+
+
+@pytest.mark.e2e
+def test_templates_cannot_reach_the_network_or_files_outside_the_roots(
+    tmp_path: Path, cli: Any
+) -> None:
+    server = http.server.HTTPServer(("127.0.0.1", 0), _Recorder)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{server.server_address[1]}"
+    secret = tmp_path / "secret.png"
+    secret.write_bytes(b"\x89PNG not really")
+    body = (
+        f'<style>@import url("{url}/import.css"); body {{ background: url("{url}/bg.png"); }}</style>'
+        f'<link rel="stylesheet" href="{url}/link.css"><img src="{url}/img.png"><img src="file://{secret}">'
+        f'<img src="https://example.invalid/x.png"><p>Cover</p>'
+    )
+    try:
+        r, out = _build_with_template(
+            tmp_path,
+            "cover.html.j2",
+            "{% extends '_base.html.j2' %}{% block body %}" + body + "{% endblock %}",
+            cli,
+        )
+    finally:
+        server.shutdown()
+    assert r.code == 0, r.err
+    assert _Recorder.hits == []
+    import json
+
+    man = json.loads((out / "manifest.json").read_text())
+    assert all(i["path"] != str(secret) for i in man["inputs"])
+    assert packet_of(out).is_file()

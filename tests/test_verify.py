@@ -1,0 +1,144 @@
+"""Reviewer tools: verify catches tampering and names where; inspect and diff read the manifest."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pikepdf
+import pytest
+import yaml
+
+from cmpacket import api
+from tests.conftest import copy_sample, packet_of
+
+pytestmark = pytest.mark.e2e
+
+
+def test_fresh_packet_verifies_clean(built: Path, cli: Any) -> None:
+    r = cli("verify", packet_of(built), "--manifest", built / "manifest.json")
+    assert r.code == 0 and "every check passed" in r.out
+    r = cli("verify", packet_of(built), "--format", "json")
+    assert r.code == 0 and r.json()["ok"] is True
+
+
+def tamper(built: Path, tmp_path: Path, change: Any) -> Path:
+    target = tmp_path / "tampered.pdf"
+    with pikepdf.open(packet_of(built)) as pdf:
+        change(pdf)
+        pdf.save(target)
+    return target
+
+
+def codes(result: Any) -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {}
+    for f in result.findings:
+        out.setdefault(f.code, []).append(f"{f.path}: {f.message}")
+    return out
+
+
+def test_changed_page_content_is_named(built: Path, tmp_path: Path) -> None:
+    man = json.loads((built / "manifest.json").read_text())
+    doc = next(
+        d
+        for s in man["sections"]
+        for d in s["documents"]
+        if d["title"].startswith("Maria Lopez: LSW")
+    )
+    page = doc["first_page"]
+
+    def change(pdf: pikepdf.Pdf) -> None:
+        pdf.pages[page - 1].contents_add(
+            pdf.make_stream(b"q 1 0 0 RG 10 10 m 200 200 l S Q"), prepend=False
+        )
+
+    result = api.verify(tamper(built, tmp_path, change))
+    assert not result.ok
+    found = codes(result)
+    assert any(
+        "Maria Lopez: LSW licence" in m and f"page(s) {page}" in m for m in found["content-changed"]
+    )
+
+
+def test_removed_page_is_caught(built: Path, tmp_path: Path) -> None:
+    result = api.verify(tamper(built, tmp_path, lambda pdf: pdf.pages.__delitem__(20)))
+    found = codes(result)
+    assert "page-count-mismatch" in found and "stamp-wrong" in found
+
+
+def test_swapped_pages_are_caught_and_named(built: Path, tmp_path: Path) -> None:
+    def swap(pdf: pikepdf.Pdf) -> None:
+        a, b = pdf.pages[21], pdf.pages[22]
+        pdf.pages[21], pdf.pages[22] = pikepdf.Page(b.obj), pikepdf.Page(a.obj)
+
+    result = api.verify(tamper(built, tmp_path, swap))
+    found = codes(result)
+    assert any(m.startswith("page 22") for m in found["stamp-wrong"])
+    assert any("22, 23" in m for m in found["content-changed"])
+
+
+def test_metadata_change_is_caught_with_the_sidecar(built: Path, tmp_path: Path, cli: Any) -> None:
+    def retitle(pdf: pikepdf.Pdf) -> None:
+        pdf.docinfo["/Title"] = "changed"
+
+    target = tamper(built, tmp_path, retitle)
+    assert api.verify(target).ok  # pages untouched
+    r = cli("verify", target, "--manifest", built / "manifest.json")
+    assert r.code == 1 and "packet-hash-mismatch" in r.out
+
+
+def test_removed_manifest_attachment_is_caught(built: Path, tmp_path: Path, cli: Any) -> None:
+    target = tamper(built, tmp_path, lambda pdf: pdf.attachments.__delitem__("manifest.json"))
+    r = cli("verify", target, "--format", "json")
+    assert r.code == 1 and r.json()["findings"][0]["code"] == "manifest-missing"
+
+
+def test_unreadable_packets_exit_2(tmp_path: Path, cli: Any) -> None:
+    assert cli("verify", tmp_path / "absent.pdf").code == 2
+    (tmp_path / "junk.pdf").write_bytes(b"not a pdf at all")
+    r = cli("verify", tmp_path / "junk.pdf")
+    assert r.code == 2 and "not a readable PDF" in r.err and "Traceback" not in r.err
+
+
+def test_foreign_pdf_fails_verify_with_a_message(tmp_path: Path, cli: Any) -> None:
+    from tests.conftest import corpus
+
+    r = cli("verify", corpus("001-"))
+    assert r.code == 1 and "manifest-missing" in r.out
+
+
+def test_inspect_text_and_json(built: Path, cli: Any) -> None:
+    r = cli("inspect", packet_of(built), "--format", "json")
+    info = r.json()
+    assert r.code == 0 and info["profile"] == "il-guide" and info["draft"] is False
+    assert [s["letter"] for s in info["sections"]][1:] == list("ABCDEFG")
+    r = cli("inspect", packet_of(built))
+    assert (
+        "Policies and procedures manual" in r.out
+        and "G. Staff qualifications and licensure" in r.out
+    )
+
+
+def test_diff_names_the_replaced_licence_and_nothing_else(
+    built: Path, tmp_path: Path, cli: Any
+) -> None:
+    folder = copy_sample(tmp_path)
+    shutil.copy(folder / "uploads" / "novak-lsw.pdf", folder / "uploads" / "lopez-lsw.pdf")
+    data = yaml.safe_load((folder / "agency.yaml").read_text())
+    data["staff"][3]["licenses"][0]["expires"] = "2029-11-30"
+    (folder / "agency.yaml").write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True))
+    new = api.build(folder, out=tmp_path / "out", quiet=True)
+    result = api.diff(packet_of(built), new.packet)
+    changed = [d["title"] for d in result["documents"]["changed"]]
+    assert "Maria Lopez: LSW licence 150.123456" in changed
+    assert not [t for t in changed if t.startswith(("James", "Dana", "Aisha"))]
+    assert "Policies and procedures manual" in [
+        d["title"] for d in result["documents"]["unchanged"]
+    ]
+    assert any(
+        "Maria Lopez (S-004)" in c and "2027-11-30 -> 2029-11-30" in c for c in result["data"]
+    )
+    r = cli("diff", packet_of(built), new.packet)
+    assert r.code == 0 and "Maria Lopez: LSW licence" in r.out
