@@ -6,6 +6,8 @@ import hashlib
 import os
 import shutil
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -83,6 +85,7 @@ def validate(job: Job) -> None:
         strict=bool(o.get("strict")),
         profile=o.get("profile"),
         template_dirs=tuple(o.get("template_dirs") or ()),
+        limits=o.get("limits"),
     )
     report = job.checked.report
     if job.checked.data is None:
@@ -216,7 +219,7 @@ def _unusable(job: Job, piece: Any, facts: dict[Path, Any]) -> str:
     if piece.upload is None:
         return "the file is missing or outside the agency folder."
     if piece.upload not in facts:
-        facts[piece.upload] = inspect_upload(piece.upload, job.checked.profile.limits)
+        facts[piece.upload] = inspect_upload(piece.upload, job.checked.limits)
     fact = facts[piece.upload]
     if not fact.usable:
         return "; ".join(
@@ -413,6 +416,25 @@ def self_verify(job: Job, packet: bytes, manifest: dict[str, Any]) -> None:
         raise BuildError(f"the built packet failed its own verification: {problems}")
 
 
+@contextmanager
+def _no_interrupt() -> Iterator[None]:
+    """Hold Ctrl-C while the outputs are moved into place, so OUT is never half-replaced."""
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    caught: list[int] = []
+    previous = signal.signal(signal.SIGINT, lambda signum, frame: caught.append(signum))
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    if caught:
+        raise KeyboardInterrupt
+
+
 def write_outputs(job: Job, packet: bytes, manifest: dict[str, Any]) -> BuildResult:
     """Write everything into a staging folder inside OUT, then move each file into place."""
     import json
@@ -434,15 +456,16 @@ def write_outputs(job: Job, packet: bytes, manifest: dict[str, Any]) -> BuildRes
         docs.mkdir()
         for doc_name, blob in sorted(job.docx.items()):
             (docs / doc_name).write_bytes(blob)
-        for stale in job.out.glob("*-packet.pdf"):
-            if stale.name != name:
-                stale.unlink()
-        for fname in (name, "manifest.json", "readiness.json"):
-            os.replace(stage / fname, job.out / fname)
-        old = job.out / "documents"
-        if old.exists():
-            os.replace(old, stage / "old-documents")
-        os.replace(docs, old)
+        with _no_interrupt():
+            for stale in job.out.glob("*-packet.pdf"):
+                if stale.name != name:
+                    stale.unlink()
+            for fname in (name, "manifest.json", "readiness.json"):
+                os.replace(stage / fname, job.out / fname)
+            old = job.out / "documents"
+            if old.exists():
+                os.replace(old, stage / "old-documents")
+            os.replace(docs, old)
     finally:
         shutil.rmtree(stage, ignore_errors=True)
     return BuildResult(

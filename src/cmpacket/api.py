@@ -38,6 +38,7 @@ class Checked:
     data: AgencyData | None
     profile: Profile | None
     report: Report
+    limits: dict[str, Any] | None = None
 
 
 def init(folder: Path) -> list[Path]:
@@ -73,6 +74,7 @@ def check_folder(
     profile: str | None = None,
     template_dirs: tuple[Path, ...] = (),
     cache: dict[str, Any] | None = None,
+    limits: dict[str, Any] | None = None,
 ) -> Checked:
     """Load and validate an agency folder; raises InputError when it cannot be read at all."""
     loaded = load_folder(folder)
@@ -86,6 +88,7 @@ def check_folder(
     from cmpacket.templates import TemplateRegistry
 
     roots = TemplateRegistry.for_agency(loaded.data.folder, template_dirs).roots
+    limits = {**prof.limits, **{k: v for k, v in (limits or {}).items() if v}}
     report = run_rules(
         loaded.data,
         prof,
@@ -94,8 +97,9 @@ def check_folder(
         strict=strict,
         template_roots=roots,
         cache=cache,
+        limits=limits,
     )
-    return Checked(loaded.data, prof, report)
+    return Checked(loaded.data, prof, report, limits)
 
 
 def validate(folder: Path, **kw: Any) -> Report:

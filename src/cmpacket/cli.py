@@ -25,6 +25,22 @@ PROFILE = click.option("--profile", help="Profile name or file, overriding agenc
 EXISTING = click.Path(path_type=Path)
 
 
+def limits_options(fn: Any) -> Any:
+    """--max-upload-mb, --max-upload-pages, --max-total-pages (override the profile's limits:)."""
+    for name, kind, text in (
+        ("--max-total-pages", int, "Most pages all uploads may add up to."),
+        ("--max-upload-pages", int, "Most pages one upload may have."),
+        ("--max-upload-mb", float, "Largest upload in MB."),
+    ):
+        fn = click.option(name, type=kind, help=text + " Default: the profile's limits.")(fn)
+    return fn
+
+
+def limits_of(options: dict[str, Any]) -> dict[str, Any]:
+    keys = ("max_upload_mb", "max_upload_pages", "max_total_pages")
+    return {k: options.pop(k) for k in keys if k in options}
+
+
 def emit_json(obj: Any) -> None:
     click.echo(json.dumps(obj, indent=2, sort_keys=True, ensure_ascii=False))
 
@@ -69,7 +85,10 @@ def init(folder: Path) -> None:
 @FORMAT
 @STRICT
 @PROFILE
-def validate(folder: Path, as_of: str | None, fmt: str, strict: bool, profile: str | None) -> None:
+@limits_options
+def validate(
+    folder: Path, as_of: str | None, fmt: str, strict: bool, profile: str | None, **limits: Any
+) -> None:
     """Check the agency's data and uploads against its profile; writes nothing.
 
     \b
@@ -79,7 +98,9 @@ def validate(folder: Path, as_of: str | None, fmt: str, strict: bool, profile: s
     from cmpacket import api
     from cmpacket._report_text import report_text
 
-    report = api.validate(folder, as_of=as_of, strict=strict, profile=profile)
+    report = api.validate(
+        folder, as_of=as_of, strict=strict, profile=profile, limits=limits_of(limits)
+    )
     if fmt == "json":
         emit_json(report.as_dict())
     else:
@@ -100,6 +121,7 @@ def validate(folder: Path, as_of: str | None, fmt: str, strict: bool, profile: s
 @click.option("--cache-dir", type=EXISTING, help="Cache folder. Default: $XDG_CACHE_HOME/cmpacket.")
 @click.option("--no-cache", is_flag=True, help="Render everything afresh.")
 @click.option("-q", "--quiet", "quiet_here", is_flag=True, help="No progress messages on stderr.")
+@limits_options
 @click.pass_context
 def build(
     ctx: click.Context, folder: Path, out: Path | None, quiet_here: bool, **options: Any
@@ -112,7 +134,10 @@ def build(
     """
     from cmpacket import api
 
-    result = api.build(folder, out=out, quiet=ctx.obj["quiet"] or quiet_here, **options)
+    limits = limits_of(options)
+    result = api.build(
+        folder, out=out, quiet=ctx.obj["quiet"] or quiet_here, limits=limits, **options
+    )
     click.echo(f"wrote {result.packet}", err=True)
 
 

@@ -83,7 +83,23 @@ for _code, _kind in (
     ("upload-unreadable", "unreadable"),
     ("upload-encrypted", "encrypted"),
     ("upload-active-content", "active-content"),
-    ("upload-too-large", "too-large"),
     ("upload-repaired", "repaired"),
 ):
     rule(_code)(_fact_rule(_kind))  # type: ignore[arg-type]
+
+_too_large_each = _fact_rule("too-large")
+
+
+@rule("upload-too-large")
+def upload_too_large(ctx: Context, spec: RuleSpec) -> Iterator[Finding]:
+    """Each upload within the size and page limits, and all uploads within the total page limit."""
+    yield from _too_large_each(ctx, spec)  # type: ignore[operator]
+    limit = (ctx.cache.get("limits") or {}).get("max_total_pages")
+    facts = _facts(ctx)
+    total = sum(f.pages for f in facts.values() if f.usable)
+    if limit and total > float(limit):
+        yield spec.finding(
+            "uploads",
+            f"the uploads add up to {total} pages, over the {float(limit):g}-page limit for a "
+            f"packet. Remove duplicates or raise limits.max_total_pages.",
+        )
