@@ -1,0 +1,115 @@
+"""Generate a valid synthetic agency of any size for benchmarks.
+
+    python benchmarks/make_agency.py --staff 500 --uploads-per-staff 3 --pages 2 --out /tmp/agency-500
+
+Uploads alternate between text PDFs (a licence printout) and image scans (a greyscale bitmap with
+no text layer), so both kinds of upload cost are measured. Everything is deterministic.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import shutil
+import zlib
+from pathlib import Path
+from typing import Any
+
+import pikepdf
+import yaml
+
+FIRST = ["Maria", "James", "Aisha", "Tomas", "Grace", "Lena", "Marcus", "Renee", "Dana", "Omar", "Priya", "Chen"]
+LAST = ["Lopez", "Thornton", "Rahman", "Herrera", "Kim", "Novak", "Bell", "Okafor", "Whitfield", "Haddad", "Patel", "Wu"]
+LICENCES = [("LSW", "150"), ("LCSW", "149"), ("LPC", "178"), ("RN", "041")]
+
+
+def text_pdf(path: Path, pages: int, title: str) -> None:
+    pdf = pikepdf.new()
+    font = pdf.make_indirect(pikepdf.Dictionary(Type=pikepdf.Name.Font, Subtype=pikepdf.Name.Type1, BaseFont=pikepdf.Name.Helvetica))
+    for n in range(pages):
+        lines = [f"BT /F1 16 Tf 72 720 Td ({title} - page {n + 1}) Tj ET"]
+        lines += [f"BT /F1 10 Tf 72 {690 - 14 * i} Td (Line {i + 1}: licence verification record, status active, no discipline.) Tj ET" for i in range(40)]
+        page = pdf.add_blank_page(page_size=(612, 792))
+        page.obj.Resources = pikepdf.Dictionary(Font=pikepdf.Dictionary(F1=font))
+        page.obj.Contents = pdf.make_stream("\n".join(lines).encode())
+    pdf.save(path)
+
+
+def image_pdf(path: Path, pages: int, seed: int) -> None:
+    rng = random.Random(seed)
+    width, height = 850, 1100  # a 100 dpi letter scan
+    pdf = pikepdf.new()
+    for _ in range(pages):
+        rows = bytearray()
+        for y in range(height):
+            shade = 235 if (y // 40) % 3 else 200 + rng.randrange(20)
+            rows += bytes([shade]) * width
+        image = pikepdf.Stream(pdf, zlib.compress(bytes(rows), 6))
+        image.Type, image.Subtype = pikepdf.Name.XObject, pikepdf.Name.Image
+        image.Width, image.Height, image.BitsPerComponent = width, height, 8
+        image.ColorSpace, image.Filter = pikepdf.Name.DeviceGray, pikepdf.Name.FlateDecode
+        page = pdf.add_blank_page(page_size=(612, 792))
+        page.obj.Resources = pikepdf.Dictionary(XObject=pikepdf.Dictionary(Im0=image))
+        page.obj.Contents = pdf.make_stream(b"q 612 0 0 792 0 0 cm /Im0 Do Q")
+    pdf.save(path)
+
+
+def make(staff: int, uploads: int, pages: int, out: Path) -> Path:
+    sample = Path(__file__).resolve().parent.parent / "sample_inputs" / "prairie-care"
+    if out.exists():
+        shutil.rmtree(out)
+    (out / "uploads").mkdir(parents=True)
+    data: dict[str, Any] = yaml.safe_load((sample / "agency.yaml").read_text())
+    data["attachments"] = []
+    members = []
+    rng = random.Random(staff)
+    for i in range(staff):
+        sid = f"S-{i + 1:04d}"
+        name = f"{FIRST[i % len(FIRST)]} {LAST[(i // len(FIRST)) % len(LAST)]} {i + 1}"
+        lic_type, prefix = LICENCES[i % len(LICENCES)]
+        files = []
+        for k in range(uploads):
+            rel = f"uploads/{sid.lower()}-{k + 1}.pdf"
+            if k % 2 == 0:
+                text_pdf(out / rel, pages, f"{name} {lic_type} licence")
+            else:
+                image_pdf(out / rel, pages, seed=i * 10 + k)
+            files.append(rel)
+        member: dict[str, Any] = {
+            "id": sid,
+            "name": name,
+            "position": "case-manager",
+            "hire_date": "2022-03-01",
+            "fte": 1.0,
+            "degrees": [{"level": "bachelor", "field": "social work", "institution": "Illinois State University", "year": 2018}],
+            "licenses": [{"type": lic_type, "number": f"{prefix}.{100000 + i}", "state": "IL", "expires": "2028-11-30", "file": files[0]}],
+            "case_management_experience_months": 24 + i % 60,
+            "background_check": {"registry_check": "2022-02-10", "fingerprint": "2022-02-12", "status": "clear"},
+            "training": [{"date": "2026-03-10", "hours": 6, "topic": "Crisis de-escalation", "provider": "NAMI Illinois"},
+                         {"date": "2026-09-15", "hours": 7, "topic": "Person-centred planning", "provider": "Internal"}],
+            "caseload": 10 + rng.randrange(20),
+            "documents": [{"kind": "proof", "title": f"Proof {k + 1}", "file": f} for k, f in enumerate(files[1:])],
+        }
+        if len(files) > 1:
+            member["background_check"]["file"] = files[1]
+            member["documents"] = member["documents"][1:]
+        members.append(member)
+    data["staff"] = members
+    data["records_system"]["privacy_officer"] = members[0]["id"]
+    (out / "agency.yaml").write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True))
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--staff", type=int, default=60)
+    parser.add_argument("--uploads-per-staff", type=int, default=3)
+    parser.add_argument("--pages", type=int, default=2)
+    parser.add_argument("--out", type=Path, required=True)
+    a = parser.parse_args()
+    make(a.staff, a.uploads_per_staff, a.pages, a.out)
+    print(f"wrote {a.out} ({a.staff} staff, {a.staff * a.uploads_per_staff} uploads of {a.pages} pages)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,82 @@
+"""A content-addressed cache of rendered pieces and sanitized uploads.
+
+Keys are sha256 digests over everything a result depends on (the tool version, the template
+files, the data the piece reads, the profile parameters, the input file's bytes), so an entry can
+never be stale: changed inputs simply produce a different key. Each entry stores a sha256 of its
+payload; a corrupted or truncated entry is detected on read, deleted and rebuilt. Entries are
+written to a temporary file and renamed into place, so concurrent builds never see half an entry.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import tempfile
+from pathlib import Path
+
+from cmpacket import __version__
+
+MAGIC = b"cmpacket-cache-1\n"
+
+
+def default_dir() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "cmpacket"
+
+
+def digest(*parts: bytes | str) -> str:
+    """A key over the parts (length-prefixed so ('ab','c') != ('a','bc')) and the tool version."""
+    h = hashlib.sha256(__version__.encode())
+    for part in parts:
+        raw = part.encode() if isinstance(part, str) else part
+        h.update(len(raw).to_bytes(8, "big"))
+        h.update(raw)
+    return h.hexdigest()
+
+
+class Cache:
+    """get/put bytes by key; a disabled cache (root None) stores nothing."""
+
+    def __init__(self, root: Path | None) -> None:
+        self.root = root
+        self.hits = 0
+        self.misses = 0
+
+    def _path(self, key: str) -> Path:
+        assert self.root is not None
+        return self.root / key[:2] / key
+
+    def get(self, key: str) -> bytes | None:
+        if self.root is None:
+            return None
+        path = self._path(key)
+        try:
+            raw = path.read_bytes()
+        except OSError:
+            self.misses += 1
+            return None
+        head = len(MAGIC) + 64 + 1
+        payload = raw[head:]
+        if raw[: len(MAGIC)] != MAGIC or raw[len(MAGIC) : head - 1].decode("ascii", "replace") != hashlib.sha256(payload).hexdigest():
+            with contextlib.suppress(OSError):
+                path.unlink()
+            self.misses += 1
+            return None
+        self.hits += 1
+        return payload
+
+    def put(self, key: str, payload: bytes) -> None:
+        if self.root is None:
+            return
+        path = self._path(key)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=path.parent)
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(MAGIC + hashlib.sha256(payload).hexdigest().encode() + b"\n" + payload)
+            os.replace(tmp, path)
+        except OSError:
+            # A cache that cannot be written (read-only home, full disk) only costs speed.
+            with contextlib.suppress(OSError, UnboundLocalError):
+                os.unlink(tmp)
