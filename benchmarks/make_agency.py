@@ -18,17 +18,50 @@ from typing import Any
 import pikepdf
 import yaml
 
-FIRST = ["Maria", "James", "Aisha", "Tomas", "Grace", "Lena", "Marcus", "Renee", "Dana", "Omar", "Priya", "Chen"]
-LAST = ["Lopez", "Thornton", "Rahman", "Herrera", "Kim", "Novak", "Bell", "Okafor", "Whitfield", "Haddad", "Patel", "Wu"]
+FIRST = [
+    "Maria",
+    "James",
+    "Aisha",
+    "Tomas",
+    "Grace",
+    "Lena",
+    "Marcus",
+    "Renee",
+    "Dana",
+    "Omar",
+    "Priya",
+    "Chen",
+]
+LAST = [
+    "Lopez",
+    "Thornton",
+    "Rahman",
+    "Herrera",
+    "Kim",
+    "Novak",
+    "Bell",
+    "Okafor",
+    "Whitfield",
+    "Haddad",
+    "Patel",
+    "Wu",
+]
 LICENCES = [("LSW", "150"), ("LCSW", "149"), ("LPC", "178"), ("RN", "041")]
 
 
 def text_pdf(path: Path, pages: int, title: str) -> None:
     pdf = pikepdf.new()
-    font = pdf.make_indirect(pikepdf.Dictionary(Type=pikepdf.Name.Font, Subtype=pikepdf.Name.Type1, BaseFont=pikepdf.Name.Helvetica))
+    font = pdf.make_indirect(
+        pikepdf.Dictionary(
+            Type=pikepdf.Name.Font, Subtype=pikepdf.Name.Type1, BaseFont=pikepdf.Name.Helvetica
+        )
+    )
     for n in range(pages):
         lines = [f"BT /F1 16 Tf 72 720 Td ({title} - page {n + 1}) Tj ET"]
-        lines += [f"BT /F1 10 Tf 72 {690 - 14 * i} Td (Line {i + 1}: licence verification record, status active, no discipline.) Tj ET" for i in range(40)]
+        lines += [
+            f"BT /F1 10 Tf 72 {690 - 14 * i} Td (Line {i + 1}: licence verification record, status active, no discipline.) Tj ET"
+            for i in range(40)
+        ]
         page = pdf.add_blank_page(page_size=(612, 792))
         page.obj.Resources = pikepdf.Dictionary(Font=pikepdf.Dictionary(F1=font))
         page.obj.Contents = pdf.make_stream("\n".join(lines).encode())
@@ -81,14 +114,48 @@ def make(staff: int, uploads: int, pages: int, out: Path) -> Path:
             "position": "case-manager",
             "hire_date": "2022-03-01",
             "fte": 1.0,
-            "degrees": [{"level": "bachelor", "field": "social work", "institution": "Illinois State University", "year": 2018}],
-            "licenses": [{"type": lic_type, "number": f"{prefix}.{100000 + i}", "state": "IL", "expires": "2028-11-30", "file": files[0]}],
+            "degrees": [
+                {
+                    "level": "bachelor",
+                    "field": "social work",
+                    "institution": "Illinois State University",
+                    "year": 2018,
+                }
+            ],
+            "licenses": [
+                {
+                    "type": lic_type,
+                    "number": f"{prefix}.{100000 + i}",
+                    "state": "IL",
+                    "expires": "2028-11-30",
+                    "file": files[0],
+                }
+            ],
             "case_management_experience_months": 24 + i % 60,
-            "background_check": {"registry_check": "2022-02-10", "fingerprint": "2022-02-12", "status": "clear"},
-            "training": [{"date": "2026-03-10", "hours": 6, "topic": "Crisis de-escalation", "provider": "NAMI Illinois"},
-                         {"date": "2026-09-15", "hours": 7, "topic": "Person-centred planning", "provider": "Internal"}],
+            "background_check": {
+                "registry_check": "2022-02-10",
+                "fingerprint": "2022-02-12",
+                "status": "clear",
+            },
+            "training": [
+                {
+                    "date": "2026-03-10",
+                    "hours": 6,
+                    "topic": "Crisis de-escalation",
+                    "provider": "NAMI Illinois",
+                },
+                {
+                    "date": "2026-09-15",
+                    "hours": 7,
+                    "topic": "Person-centred planning",
+                    "provider": "Internal",
+                },
+            ],
             "caseload": 10 + rng.randrange(20),
-            "documents": [{"kind": "proof", "title": f"Proof {k + 1}", "file": f} for k, f in enumerate(files[1:])],
+            "documents": [
+                {"kind": "proof", "title": f"Proof {k + 1}", "file": f}
+                for k, f in enumerate(files[1:])
+            ],
         }
         if len(files) > 1:
             member["background_check"]["file"] = files[1]
@@ -108,7 +175,9 @@ def main() -> None:
     parser.add_argument("--out", type=Path, required=True)
     a = parser.parse_args()
     make(a.staff, a.uploads_per_staff, a.pages, a.out)
-    print(f"wrote {a.out} ({a.staff} staff, {a.staff * a.uploads_per_staff} uploads of {a.pages} pages)")
+    print(
+        f"wrote {a.out} ({a.staff} staff, {a.staff * a.uploads_per_staff} uploads of {a.pages} pages)"
+    )
 
 
 if __name__ == "__main__":

@@ -48,8 +48,10 @@ def cli(capsys: pytest.CaptureFixture[str]) -> Callable[..., Result]:
 
 
 @pytest.fixture(autouse=True)
-def _epoch(monkeypatch: pytest.MonkeyPatch) -> None:
+def _epoch(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory) -> None:
     monkeypatch.setenv("SOURCE_DATE_EPOCH", EPOCH)
+    # never touch the user's cache; builds in one session share this one
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.getbasetemp() / "xdg-cache"))
 
 
 def copy_sample(dest: Path, edit: Callable[[dict[str, Any]], None] | None = None) -> Path:
@@ -80,7 +82,7 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
     base = tmp_path_factory.mktemp("built")
     folder = copy_sample(base)
-    api.build(folder, out=base / "out", quiet=True)
+    api.build(folder, out=base / "out", quiet=True, no_cache=True)
     return base / "out"
 
 

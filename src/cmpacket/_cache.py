@@ -10,6 +10,7 @@ written to a temporary file and renamed into place, so concurrent builds never s
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import os
 import tempfile
@@ -25,9 +26,22 @@ def default_dir() -> Path:
     return Path(base) / "cmpacket"
 
 
+@functools.cache
+def tool_version() -> str:
+    """The version plus a hash of cmpacket's own code and data, so a changed checkout never
+    reuses results made by different code."""
+    h = hashlib.sha256(__version__.encode())
+    package = Path(__file__).resolve().parent
+    for path in sorted(package.rglob("*")):
+        if path.is_file() and path.suffix in (".py", ".yaml", ".j2", ".css", ".docx"):
+            h.update(path.relative_to(package).as_posix().encode())
+            h.update(path.read_bytes())
+    return h.hexdigest()
+
+
 def digest(*parts: bytes | str) -> str:
     """A key over the parts (length-prefixed so ('ab','c') != ('a','bc')) and the tool version."""
-    h = hashlib.sha256(__version__.encode())
+    h = hashlib.sha256(tool_version().encode())
     for part in parts:
         raw = part.encode() if isinstance(part, str) else part
         h.update(len(raw).to_bytes(8, "big"))
@@ -42,28 +56,39 @@ class Cache:
         self.root = root
         self.hits = 0
         self.misses = 0
+        self.missed: list[str] = []  # labels of what had to be made afresh, in order
 
     def _path(self, key: str) -> Path:
         assert self.root is not None
         return self.root / key[:2] / key
 
-    def get(self, key: str) -> bytes | None:
+    def get(self, key: str, label: str = "") -> bytes | None:
+        payload = self._read(key)
+        if payload is None:
+            self.misses += 1
+            self.missed.append(label or key[:12])
+        else:
+            self.hits += 1
+        return payload
+
+    def _read(self, key: str) -> bytes | None:
         if self.root is None:
             return None
         path = self._path(key)
         try:
             raw = path.read_bytes()
         except OSError:
-            self.misses += 1
             return None
         head = len(MAGIC) + 64 + 1
         payload = raw[head:]
-        if raw[: len(MAGIC)] != MAGIC or raw[len(MAGIC) : head - 1].decode("ascii", "replace") != hashlib.sha256(payload).hexdigest():
+        if (
+            raw[: len(MAGIC)] != MAGIC
+            or raw[len(MAGIC) : head - 1].decode("ascii", "replace")
+            != hashlib.sha256(payload).hexdigest()
+        ):
             with contextlib.suppress(OSError):
                 path.unlink()
-            self.misses += 1
             return None
-        self.hits += 1
         return payload
 
     def put(self, key: str, payload: bytes) -> None:

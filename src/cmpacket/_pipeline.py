@@ -1,10 +1,17 @@
-"""`cmpacket build`: load -> validate -> render -> assemble -> verify -> write."""
+"""`cmpacket build`: load -> validate -> render -> take in uploads -> assemble -> verify -> write.
+
+Every document is laid out once: page numbers are filled in by the assembler (see
+`render._filters.pageref`). Rendered pieces, sanitized uploads, Word copies and the finished
+packet are kept in a content-addressed cache (`_cache`), so a rebuild redoes only what changed.
+"""
 
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import shutil
+import sys
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -14,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from cmpacket import __version__
+from cmpacket._cache import Cache, default_dir, digest
 from cmpacket._progress import Progress
 from cmpacket.errors import BuildError, NotReadyError
 from cmpacket.templates import TemplateRegistry
@@ -30,6 +38,8 @@ class BuildResult:
     documents: list[Path]
     pages: int
     draft: bool
+    cache_hits: int = 0
+    rebuilt: list[str] = field(default_factory=list)  # what was made afresh (cache misses)
 
 
 @dataclass
@@ -40,38 +50,62 @@ class Job:
     out: Path
     options: dict[str, Any]
     progress: Progress
+    cache: Cache
     checked: Any = None
     registry: TemplateRegistry | None = None
     context: dict[str, Any] = field(default_factory=dict)
     pieces: list[Any] = field(default_factory=list)
     inputs: list[dict[str, str]] = field(default_factory=list)
+    uploads: dict[Path, tuple[Any, bytes | None, str]] = field(default_factory=dict)
     docx: dict[str, bytes] = field(default_factory=dict)
     converters: set[str] = field(default_factory=set)
-    work: Path | None = None
+    resources: str = ""
+    refs: dict[str, tuple[int, int]] = field(default_factory=dict)
+    packet_cached: bool = False
 
 
 def build(
     folder: Path, out: Path | None = None, *, quiet: bool = False, **options: Any
 ) -> BuildResult:
     """Build the packet of an agency folder; nothing is written to OUT unless every step succeeds."""
-    job = Job(folder.resolve(), (out or folder / "out").resolve(), options, Progress(7, quiet))
-    job.work = Path(tempfile.mkdtemp(prefix="cmpacket-"))
+    cache_dir = None if options.get("no_cache") else Path(options.get("cache_dir") or default_dir())
+    job = Job(
+        folder.resolve(),
+        (out or folder / "out").resolve(),
+        options,
+        Progress(7, quiet),
+        Cache(cache_dir),
+    )
+    work = Path(tempfile.mkdtemp(prefix="cmpacket-"))
     try:
         validate(job)
         plan_pieces(job)
         render_documents(job)
         take_in_uploads(job)
-        lay_out(job)
         packet, manifest = assemble(job)
+        render_word_documents(job)
         self_verify(job, packet, manifest)
+        if options.get("keep_temp"):
+            _keep(job, work, packet)
         return write_outputs(job, packet, manifest)
     finally:
         if options.get("keep_temp"):
-            job.progress.quiet or print(
-                f"work folder kept: {job.work}", file=__import__("sys").stderr
-            )
+            if not quiet:
+                print(f"work folder kept: {work}", file=sys.stderr)
         else:
-            shutil.rmtree(job.work, ignore_errors=True)
+            shutil.rmtree(work, ignore_errors=True)
+
+
+def _keep(job: Job, work: Path, packet: bytes) -> None:
+    """--keep-temp: every piece's PDF and the packet, for inspection."""
+    for i, piece in enumerate(job.pieces):
+        for k, part in enumerate(piece.parts):
+            name = "".join(c if c.isalnum() else "-" for c in piece.key)[:60]
+            (work / f"{i:04d}-{name}-{k}.pdf").write_bytes(part)
+    (work / "packet.pdf").write_bytes(packet)
+
+
+# -- 1. validate ------------------------------------------------------------------------------
 
 
 def validate(job: Job) -> None:
@@ -86,6 +120,7 @@ def validate(job: Job) -> None:
         profile=o.get("profile"),
         template_dirs=tuple(o.get("template_dirs") or ()),
         limits=o.get("limits"),
+        cache={"inspect": _intake(job)},
     )
     report = job.checked.report
     if job.checked.data is None:
@@ -93,10 +128,34 @@ def validate(job: Job) -> None:
     if not report.ready and not o.get("draft"):
         c = report.counts
         raise NotReadyError(
-            f"{c['error']} error finding(s); nothing was written. Fix them (cmpacket validate lists "
-            f"them) or build a draft with --draft.",
+            f"{c['error']} error finding(s); nothing was written. Fix them "
+            f"(cmpacket validate lists them) or build a draft with --draft.",
             report,
         )
+
+
+def _intake(job: Job) -> Any:
+    """Inspect and sanitize each upload once, through the cache; validation reads the facts."""
+    from cmpacket.assemble._intake import facts_from_json, facts_to_json, take_in
+    from cmpacket.assemble._plan import file_sha256
+
+    def run(path: Path, limits: dict[str, Any]) -> Any:
+        sha = file_sha256(path)
+        key = digest("upload", sha, json.dumps(limits, sort_keys=True, default=str))
+        hit = job.cache.get(key, f"upload:{_display(path, job.folder)}")
+        if hit is not None:
+            head, _, body = hit.partition(b"\n")
+            facts, pdf = facts_from_json(path, json.loads(head)), (body or None)
+        else:
+            facts, pdf = take_in(path, limits)
+            job.cache.put(key, json.dumps(facts_to_json(facts)).encode() + b"\n" + (pdf or b""))
+        job.uploads[path] = (facts, pdf, key)
+        return facts
+
+    return run
+
+
+# -- 2. plan and render -----------------------------------------------------------------------
 
 
 def plan_pieces(job: Job) -> None:
@@ -123,38 +182,39 @@ def plan_pieces(job: Job) -> None:
     job.context = base_context(data, job.checked.profile, report, bool(job.options.get("draft")))
     line = "\n".join(f"{i['path']}:{i['sha256']}" for i in job.inputs)
     job.context["fingerprint"] = hashlib.sha256(line.encode()).hexdigest()[:16]
+    job.resources = _resources_digest(job.registry)
+
+
+def _resources_digest(registry: TemplateRegistry) -> str:
+    """A digest of every file a stylesheet or page could load (CSS, images, fonts) + WeasyPrint."""
+    import weasyprint
+
+    parts = [weasyprint.__version__]
+    for name in registry.names():
+        if not name.endswith((".j2", ".docx")):
+            parts += [name, registry.find(name).sha256]
+    return digest("resources", *parts)
 
 
 def _display(path: Path, folder: Path) -> str:
-    return (
-        path.resolve().relative_to(folder).as_posix()
-        if path.resolve().is_relative_to(folder)
-        else str(path)
-    )
+    resolved = path.resolve()
+    return resolved.relative_to(folder).as_posix() if resolved.is_relative_to(folder) else str(path)
 
 
 def render_documents(job: Job) -> None:
-    from cmpacket.assemble._plan import DEPENDENT
     from cmpacket.render import policy_chapters
+    from cmpacket.render._readiness import requirements
 
-    docs = [p for p in job.pieces if p.template and p.kind not in DEPENDENT]
+    docs = [p for p in job.pieces if p.template]
     job.progress.step(f"Rendering {len(docs)} documents")
     job.context["chapters"] = policy_chapters(job.registry, job.context)
+    job.context["toc"] = toc(job.pieces)
+    job.context["requirements"] = requirements(job.checked.profile, job.context["readiness"])
+    proofs = {p.staff_id for p in job.pieces if p.staff_id}
+    for s in job.context["staff"]:
+        s["ref"] = f"staff/{s['id']}" if s["id"] in proofs else ""
     for piece in job.progress.bar(docs, len(docs), "Rendering"):
         render_piece(job, piece)
-    word = [
-        p
-        for p in job.pieces
-        if p.word and p.kind not in ("index", "staff-roster", "readiness-report")
-    ]
-    for piece in word:
-        job.docx[docx_name(piece)] = render_word(job, piece)
-
-
-def docx_name(piece: Any) -> str:
-    if piece.kind == "job-description":
-        return f"job-description-{piece.extra['position_key']}.docx"
-    return f"{piece.kind}.docx"
 
 
 def piece_context(job: Job, piece: Any) -> dict[str, Any]:
@@ -166,174 +226,146 @@ def piece_context(job: Job, piece: Any) -> dict[str, Any]:
     return ctx
 
 
-def render_word(job: Job, piece: Any) -> bytes:
-    from cmpacket.render import render_docx
-
-    return render_docx(job.registry, piece.word, piece_context(job, piece))
-
-
 def render_piece(job: Job, piece: Any) -> None:
-    from cmpacket.assemble._packet import count_pages
-    from cmpacket.render import docx_to_pdf, render_pdf
-
     ctx = piece_context(job, piece)
     wanted = (
-        (job.checked.data.documents.get(piece.kind) or {})
+        job.checked.data.documents.get(piece.kind)
         if isinstance(job.checked.data.documents, dict)
-        else {}
+        else None
     )
     if piece.word and isinstance(wanted, dict) and wanted.get("source") == "word":
-        docx = render_word(job, piece)
-        piece.pdf, converter = docx_to_pdf(docx, job.registry, piece.word)
-        job.converters.add(converter)
-        piece.source = piece.word
+        _render_from_word(job, piece, ctx)
+    elif piece.kind == "staff-roster":
+        from cmpacket.assemble._plan import ROSTER_CHUNK
+
+        staff = ctx["staff"]
+        chunks = [staff[i : i + ROSTER_CHUNK] for i in range(0, len(staff), ROSTER_CHUNK)] or [[]]
+        parts = [
+            _html_part(
+                job,
+                piece.template,
+                dict(ctx, staff=chunk, chunk={"first": i == 0, "total": len(staff)}),
+            )
+            for i, chunk in enumerate(chunks)
+        ]
+        _set_parts(job, piece, parts)
     else:
-        piece.pdf = render_pdf(job.registry, piece.template, ctx)
-        job.converters.add("weasyprint")
+        _set_parts(job, piece, [_html_part(job, piece.template, ctx)])
     piece.source_sha256 = job.registry.find(piece.source).sha256
-    piece.pages = count_pages(piece.pdf)
+
+
+def _html_part(job: Job, name: str, ctx: dict[str, Any]) -> tuple[bytes, str]:
+    from cmpacket.render import html_to_pdf, render_template
+
+    html = render_template(job.registry, name, ctx)
+    key = digest("pdf", name, html, job.resources)
+    pdf = job.cache.get(key, f"pdf:{name}")
+    if pdf is None:
+        pdf = html_to_pdf(html, job.registry, name)
+        job.cache.put(key, pdf)
+    job.converters.add("weasyprint")
+    return pdf, key
+
+
+def _render_from_word(job: Job, piece: Any, ctx: dict[str, Any]) -> None:
+    from cmpacket.render import docx_to_pdf
+
+    docx = _docx(job, piece.word, ctx)
+    key = digest("word-pdf", hashlib.sha256(docx).hexdigest(), job.resources)
+    pdf = job.cache.get(key, f"word-pdf:{piece.word}")
+    converter = (
+        "libreoffice" if pdf is not None and b"LibreOffice" in pdf[:4000] else "builtin-docx-html"
+    )
+    if pdf is None:
+        pdf, converter = docx_to_pdf(docx, job.registry, piece.word)
+        job.cache.put(key, pdf)
+    job.converters.add(converter)
+    piece.source = piece.word
+    _set_parts(job, piece, [(pdf, key)])
+
+
+def _set_parts(job: Job, piece: Any, parts: list[tuple[bytes, str]]) -> None:
+    from cmpacket.assemble._packet import count_pages
+
+    piece.parts = [pdf for pdf, _ in parts]
+    piece.pages = sum(count_pages(pdf) for pdf in piece.parts)
+    piece.cache_key = digest(*(key for _, key in parts))
+
+
+def toc(pieces: list[Any]) -> list[dict[str, Any]]:
+    """Index entries (page numbers are references the assembler fills in)."""
+    from cmpacket.assemble._packet import section_title
+
+    entries: list[dict[str, Any]] = []
+    seen_sections: set[str] = set()
+    seen_staff: set[str] = set()
+    for p in pieces:
+        if p.section != "front" and p.section not in seen_sections:
+            seen_sections.add(p.section)
+            title = f"{p.section}. {section_title(p.section)}"
+            entries.append({"level": "section", "title": title, "ref": f"section/{p.section}"})
+        if p.staff_id:
+            if p.staff_id not in seen_staff:
+                seen_staff.add(p.staff_id)
+                count = sum(1 for x in pieces if x.staff_id == p.staff_id)
+                name = p.title.split(":", 1)[0]
+                title = f"{name} — qualifications and licensure proofs ({count})"
+                entries.append({"level": "staff", "title": title, "ref": f"staff/{p.staff_id}"})
+            continue
+        level = "doc" if p.section != "front" else "section"
+        entries.append({"level": level, "title": p.title, "ref": f"doc/{p.key}"})
+    return entries
+
+
+# -- 3. uploads -------------------------------------------------------------------------------
 
 
 def take_in_uploads(job: Job) -> None:
-    from cmpacket.assemble._packet import count_pages, sanitize_upload
-
     uploads = [p for p in job.pieces if p.kind == "upload"]
     job.progress.step(f"Taking in {len(uploads)} uploads")
-    facts = {}
-    for piece in job.progress.bar(uploads, len(uploads), "Uploads"):
-        reason = _unusable(job, piece, facts)
-        if reason:
-            _placeholder(job, piece, reason)
+    for piece in uploads:
+        if piece.upload is None:
+            _placeholder(job, piece, "the file is missing or outside the agency folder.")
             continue
-        try:
-            piece.pdf = sanitize_upload(piece.upload.read_bytes())
-        except Exception as exc:  # damaged in a way inspection did not catch
-            _placeholder(job, piece, f"could not be taken in ({type(exc).__name__}).")
+        if piece.upload not in job.uploads:
+            _intake(job)(piece.upload, job.checked.limits)
+        facts, pdf, key = job.uploads[piece.upload]
+        if pdf is None:
+            reason = "; ".join(
+                m for k, m in facts.problems if k in ("unreadable", "encrypted", "too-large")
+            )
+            _placeholder(job, piece, reason or "the file could not be taken in.")
             continue
-        piece.pages = count_pages(piece.pdf)
-
-
-def _unusable(job: Job, piece: Any, facts: dict[Path, Any]) -> str:
-    from cmpacket.assemble import inspect_upload
-
-    if piece.upload is None:
-        return "the file is missing or outside the agency folder."
-    if piece.upload not in facts:
-        facts[piece.upload] = inspect_upload(piece.upload, job.checked.limits)
-    fact = facts[piece.upload]
-    if not fact.usable:
-        return "; ".join(
-            m for k, m in fact.problems if k in ("unreadable", "encrypted", "too-large")
-        )
-    return ""
+        piece.parts, piece.pages, piece.cache_key = [pdf], facts.pages, key
 
 
 def _placeholder(job: Job, piece: Any, reason: str) -> None:
     """Only reachable in --draft builds: a page saying which upload is missing and why."""
-    from cmpacket.assemble._packet import count_pages
-    from cmpacket.render import render_pdf
-
     ctx = dict(
         job.context, placeholder={"title": piece.title, "file": piece.source, "reason": reason}
     )
-    piece.pdf = render_pdf(job.registry, "_placeholder.html.j2", ctx)
-    piece.pages = count_pages(piece.pdf)
+    _set_parts(job, piece, [_html_part(job, "_placeholder.html.j2", ctx)])
 
 
-def lay_out(job: Job) -> None:
-    """Render the page-number-dependent pieces until their lengths stop moving pages."""
-    from cmpacket.assemble._plan import DEPENDENT
-
-    job.progress.step("Laying out the index, readiness report and roster")
-    dependent = [p for p in job.pieces if p.kind in DEPENDENT]
-    for p in dependent:
-        p.pages = p.pages or 1
-    for _ in range(6):
-        number_pages(job.pieces)
-        before = [p.pages for p in dependent]
-        for piece in dependent:
-            _render_dependent(job, piece)
-        if [p.pages for p in dependent] == before:
-            break
-    else:
-        raise BuildError("the index did not settle on a page count after 6 layouts.")
-    number_pages(job.pieces)
-    job.docx["readiness-report.docx"] = render_word(
-        job, next(p for p in job.pieces if p.kind == "readiness-report")
-    )
-    job.docx["staff-roster.docx"] = render_word(
-        job, next(p for p in job.pieces if p.kind == "staff-roster")
-    )
+# -- 4. assemble ------------------------------------------------------------------------------
 
 
-def number_pages(pieces: list[Any]) -> None:
+def number_pages(pieces: list[Any]) -> dict[str, tuple[int, int]]:
+    """Give every piece its first page; returns the page references templates may use."""
     page = 1
+    refs: dict[str, tuple[int, int]] = {}
     for piece in pieces:
         piece.first_page = page
         page += piece.pages
-
-
-def _render_dependent(job: Job, piece: Any) -> None:
-    from cmpacket.render._readiness import requirements
-
-    pieces = job.pieces
-    firsts: dict[str, int] = {}
-    for p in pieces:
-        firsts.setdefault(p.section, p.first_page)
-    job.context["toc"] = toc(pieces)
-    job.context["requirements"] = requirements(
-        job.checked.profile, job.context["readiness"], firsts
-    )
-    for s in job.context["staff"]:
-        mine = [p for p in pieces if p.staff_id == s["id"]]
-        if mine:
-            first, last = mine[0].first_page, mine[-1].last_page
-            s["proof_page"] = first
-            s["proof_pages"] = f"p. {first}" if first == last else f"pp. {first}–{last}"
-    render_piece(job, piece)
-
-
-def toc(pieces: list[Any]) -> list[dict[str, Any]]:
-    from cmpacket.assemble._packet import section_title
-
-    entries: list[dict[str, Any]] = []
-    for p in pieces:
-        if (
-            p.section != "front"
-            and (not entries or entries[-1].get("letter") != p.section)
-            and not any(e.get("letter") == p.section for e in entries)
+        refs[f"doc/{piece.key}"] = (piece.first_page, piece.last_page)
+        for key in (
+            f"section/{piece.section}",
+            f"staff/{piece.staff_id}" if piece.staff_id else "",
         ):
-            last = max(x.last_page for x in pieces if x.section == p.section)
-            title = f"{p.section}. {section_title(p.section)}"
-            entries.append(
-                {
-                    "level": "section",
-                    "title": title,
-                    "first": p.first_page,
-                    "last": last,
-                    "letter": p.section,
-                }
-            )
-        if p.staff_id:
-            if entries[-1].get("staff_id") != p.staff_id:
-                mine = [x for x in pieces if x.staff_id == p.staff_id]
-                name = p.title.split(":", 1)[0]
-                title = f"{name} — qualifications and licensure proofs ({len(mine)})"
-                entries.append(
-                    {
-                        "level": "staff",
-                        "title": title,
-                        "first": mine[0].first_page,
-                        "last": mine[-1].last_page,
-                        "staff_id": p.staff_id,
-                    }
-                )
-            continue
-        level = "doc" if p.section != "front" else "section"
-        entries.append(
-            {"level": level, "title": p.title, "first": p.first_page, "last": p.last_page}
-        )
-    return entries
+            if key:
+                first = refs.get(key, (piece.first_page, 0))[0]
+                refs[key] = (first, piece.last_page)
+    return refs
 
 
 def assemble(job: Job) -> tuple[bytes, dict[str, Any]]:
@@ -341,27 +373,41 @@ def assemble(job: Job) -> tuple[bytes, dict[str, Any]]:
     from cmpacket.assemble._plan import prefix, slug
 
     data, report = job.checked.data, job.checked.report
-    job.progress.step(f"Assembling {job.pieces[-1].last_page} pages")
+    refs = job.refs = number_pages(job.pieces)
+    total = job.pieces[-1].last_page
+    job.progress.step(f"Assembling {total} pages")
     legal = data.agency.legal_name or data.agency.display_name
+    body = job.context["submission"]["body_name"]
     info = PacketInfo(
         legal_name=legal,
         prefix=prefix(data),
         draft=bool(job.options.get("draft")),
         title=f"{legal} \u2014 Case Management Agency Certification Packet",
-        subject=f"Case Management Agency certification packet for {job.context['submission']['body_name']}, as of {report.as_of}",
-        pdf_date=_stamp_date(report.as_of),
+        subject=f"Case Management Agency certification packet for {body}, as of {report.as_of}",
+        pdf_date=_pdf_date(report.as_of),
         creator=f"cmpacket {__version__}",
     )
-    with merge(job.pieces, info) as pdf:
-        manifest = build_manifest(
-            job, manifest_sections(pdf, job.pieces), f"{slug(legal)}-packet.pdf", len(pdf.pages)
-        )
+    filename = f"{slug(legal)}-packet.pdf"
+    base = build_manifest(job, [], filename, total)
+    layout = [
+        (p.key, p.section, p.title, p.kind, p.source, p.source_sha256, p.staff_id, p.cache_key)
+        for p in job.pieces
+    ]
+    key = digest("packet", json.dumps([layout, info.__dict__, base], sort_keys=True, default=str))
+    hit = job.cache.get(key, "packet")
+    if hit is not None:
+        head, _, packet = hit.partition(b"\n")
+        job.packet_cached = True
+        return packet, json.loads(head)
+    with merge(job.pieces, info, refs) as pdf:
+        manifest = dict(base, sections=manifest_sections(pdf, job.pieces))
         packet = finish(pdf, manifest)
     manifest["packet"]["sha256"] = hashlib.sha256(packet).hexdigest()
+    job.cache.put(key, json.dumps(manifest, sort_keys=True).encode() + b"\n" + packet)
     return packet, manifest
 
 
-def _stamp_date(as_of: Any) -> str:
+def _pdf_date(as_of: Any) -> str:
     from cmpacket._dates import pdf_date
 
     epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
@@ -406,10 +452,54 @@ def build_manifest(
     }
 
 
+# -- 5. Word copies ---------------------------------------------------------------------------
+
+
+def render_word_documents(job: Job) -> None:
+    job.progress.step(f"Writing {sum(1 for p in job.pieces if p.word)} Word documents")
+    refs = job.refs
+    for req in job.context["requirements"]:
+        req["page"] = refs.get(req["ref"], (0, 0))[0]
+    for s in job.context["staff"]:
+        first, last = refs.get(s["ref"], (0, 0)) if s["ref"] else (0, 0)
+        s["proof_pages"] = (
+            "" if not first else (f"p. {first}" if first == last else f"pp. {first}-{last}")
+        )
+    for piece in job.pieces:
+        if piece.word:
+            job.docx[docx_name(piece)] = _docx(job, piece.word, piece_context(job, piece))
+
+
+def docx_name(piece: Any) -> str:
+    if piece.kind == "job-description":
+        return f"job-description-{piece.extra['position_key']}.docx"
+    return f"{piece.kind}.docx"
+
+
+def _docx(job: Job, name: str, ctx: dict[str, Any]) -> bytes:
+    from cmpacket.render import render_docx
+    from cmpacket.render._docx import docx_reads
+
+    winner = job.registry.find(name)
+    reads = docx_reads(job.registry, name) or frozenset(ctx)
+    used = {k: ctx[k] for k in sorted(reads) if k in ctx}
+    key = digest("docx", name, winner.sha256, json.dumps(used, sort_keys=True, default=str))
+    blob = job.cache.get(key, f"docx:{name}")
+    if blob is None:
+        blob = render_docx(job.registry, name, ctx)
+        job.cache.put(key, blob)
+    return blob
+
+
+# -- 6. verify and 7. write -------------------------------------------------------------------
+
+
 def self_verify(job: Job, packet: bytes, manifest: dict[str, Any]) -> None:
     from cmpacket.verify import verify_bytes
 
     job.progress.step("Verifying the packet")
+    if job.packet_cached:
+        return  # verified when it was built; the cache entry's sha256 was checked on read
     result = verify_bytes(packet, manifest["packet"]["file"], manifest)
     if not result.ok:
         problems = "; ".join(f"{f.path}: {f.message}" for f in result.findings[:5])
@@ -437,8 +527,6 @@ def _no_interrupt() -> Iterator[None]:
 
 def write_outputs(job: Job, packet: bytes, manifest: dict[str, Any]) -> BuildResult:
     """Write everything into a staging folder inside OUT, then move each file into place."""
-    import json
-
     from cmpacket.assemble._packet import manifest_json
 
     job.progress.step(f"Writing {job.out}")
@@ -470,10 +558,12 @@ def write_outputs(job: Job, packet: bytes, manifest: dict[str, Any]) -> BuildRes
         shutil.rmtree(stage, ignore_errors=True)
     return BuildResult(
         out=job.out,
-        packet=job.out / manifest["packet"]["file"],
+        packet=job.out / name,
         manifest=job.out / "manifest.json",
         readiness=job.out / "readiness.json",
         documents=sorted((job.out / "documents").glob("*.docx")),
         pages=manifest["packet"]["pages"],
         draft=manifest["draft"],
+        cache_hits=job.cache.hits,
+        rebuilt=list(job.cache.missed),
     )

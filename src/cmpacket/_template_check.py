@@ -83,6 +83,8 @@ def check_all(folder: Path | None, template_dirs: tuple[Path, ...] = ()) -> list
     report = Report(data.submission.date or dt.date(2026, 12, 1), profile.name)
     context = base_context(data, profile, report, draft=False)
     context.update(_extras(context))
+    for s in context["staff"]:
+        s["ref"] = f"staff/{s['id']}"
     problems: list[str] = []
     try:
         context["chapters"] = policy_chapters(registry, context)
@@ -107,13 +109,15 @@ def _extras(context: dict[str, Any]) -> dict[str, Any]:
     """Variables only some templates receive (see docs/templates.md)."""
     return {
         "position": context["positions"][0] if context["positions"] else {},
-        "toc": [{"level": "section", "title": "A. Agency and application", "first": 1, "last": 1}],
+        "toc": [{"level": "section", "title": "A. Agency and application", "ref": "section/A"}],
+        "chunk": {"first": True, "total": len(context["staff"])},
         "requirements": [
             {
                 "title": "x",
                 "status": "met",
                 "count": 0,
                 "page": 1,
+                "ref": "section/A",
                 "citation": "",
                 "verified": True,
                 "code": "x",

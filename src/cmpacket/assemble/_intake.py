@@ -176,3 +176,32 @@ def sanitize_into(src: pikepdf.Pdf, dest: pikepdf.Pdf) -> int:
         dest.pages.append(pikepdf.Page(dest.copy_foreign(src.make_indirect(clean))))
         count += 1
     return count
+
+
+def take_in(path: Path, limits: dict[str, Any] | None) -> tuple[UploadFacts, bytes | None]:
+    """Inspect an upload and, when usable, sanitize it as a standalone PDF in the same pass."""
+    import io
+
+    facts = inspect_upload(path, limits)
+    if not facts.usable:
+        return facts, None
+    try:
+        with pikepdf.open(path) as src:
+            out = pikepdf.new()
+            sanitize_into(src, out)
+            buf = io.BytesIO()
+            out.save(buf, deterministic_id=True)
+    except Exception as exc:  # damaged in a way inspection did not reveal
+        facts.problems.append(
+            ("unreadable", f"could not be taken in ({type(exc).__name__}). Export it again.")
+        )
+        return facts, None
+    return facts, buf.getvalue()
+
+
+def facts_to_json(facts: UploadFacts) -> dict[str, Any]:
+    return {"size": facts.size, "pages": facts.pages, "problems": [list(p) for p in facts.problems]}
+
+
+def facts_from_json(path: Path, data: dict[str, Any]) -> UploadFacts:
+    return UploadFacts(path, data["size"], data["pages"], [tuple(p) for p in data["problems"]])

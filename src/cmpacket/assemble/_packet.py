@@ -62,15 +62,17 @@ def stamp_text(info: PacketInfo, letter: str, n: int, total: int) -> str:
     return f"{info.legal_name}  |  {where}  |  Page {n} of {total}  |  {info.prefix}-{n:06d}"
 
 
-def merge(pieces: list[Piece], info: PacketInfo) -> pikepdf.Pdf:
-    """All pieces in order, links resolved, every page stamped, outline and labels set."""
+def merge(pieces: list[Piece], info: PacketInfo, refs: dict[str, tuple[int, int]]) -> pikepdf.Pdf:
+    """All pieces in order, references filled and linked, every page stamped, outline and labels."""
     pdf = pikepdf.new()
     for piece in pieces:
-        with pikepdf.open(io.BytesIO(piece.pdf or b"")) as src:
-            pdf.pages.extend(src.pages)
+        for part in piece.parts:
+            # qpdf keeps a copy of a closed source's stream data, so sources need not stay open
+            with pikepdf.open(io.BytesIO(part)) as src:
+                pdf.pages.extend(src.pages)
     total = len(pdf.pages)
-    resolve_links(pdf)
     font = stamp_font(pdf)
+    resolve_links(pdf, refs, font)
     for piece in pieces:
         for n in range(piece.first_page, piece.last_page + 1):
             stamp_page(

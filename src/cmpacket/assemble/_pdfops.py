@@ -82,14 +82,7 @@ def stamp_page(pdf: pikepdf.Pdf, page: pikepdf.Page, font: Any, text: str, draft
             + b") Tj ET Q",
         ]
     ops.append(b"EMC Q")
-    resources = page.obj.get("/Resources")
-    if resources is None:
-        resources = page.obj.Resources = Dictionary()
-    fonts = resources.get("/Font")
-    if fonts is None:
-        resources.Font = Dictionary()
-        fonts = resources.Font
-    fonts[STAMP_FONT] = font
+    _add_font(page, font)
     page.contents_add(pdf.make_stream(b"q\n"), prepend=True)
     page.contents_add(pdf.make_stream(b"\nQ\n" + b"\n".join(ops) + b"\n"), prepend=False)
 
@@ -111,21 +104,82 @@ def read_stamp(page: pikepdf.Page) -> str | None:
     return raw.decode("cp1252", errors="replace")
 
 
-def resolve_links(pdf: pikepdf.Pdf) -> int:
-    """Turn `cmpacket:page/N` URI links (from the index and roster) into GoTo links."""
+REF_PREFIX = "cmpacket:ref/"
+# Helvetica advance widths (1/1000 em) for the characters page references use.
+_WIDTHS = {".": 278, " ": 278, "-": 333, "\u2013": 556}
+
+
+def text_width(text: str, size: float) -> float:
+    return sum(_WIDTHS.get(ch, 556) for ch in text) * size / 1000
+
+
+def ref_text(style: str, first: int, last: int) -> str:
+    span = str(first) if first == last else f"{first}\u2013{last}"
+    if style == "pp":
+        return ("p. " if first == last else "pp. ") + span
+    if style == "page":
+        return f"p. {first}"
+    return span
+
+
+def resolve_links(pdf: pikepdf.Pdf, refs: dict[str, tuple[int, int]], font: Any) -> int:
+    """Fill page references and turn cmpacket links into GoTo links.
+
+    `cmpacket:ref/STYLE/KEY` boxes get the page number(s) of KEY drawn right-aligned inside them
+    (Helvetica, the stamp font) and link to its first page; `cmpacket:page/N` links to page N.
+    """
     count = 0
     for page in pdf.pages:
+        drawn: list[bytes] = []
         for annot in page.obj.get("/Annots") or []:
             action = annot.get("/A")
             uri = str(action.get("/URI", "")) if isinstance(action, Dictionary) else ""
-            if not uri.startswith(LINK_PREFIX):
-                continue
-            target = int(uri[len(LINK_PREFIX) :] or 0)
+            target = 0
+            if uri.startswith(LINK_PREFIX):
+                target = int(uri[len(LINK_PREFIX) :] or 0)
+            elif uri.startswith(REF_PREFIX):
+                style, _, key = uri[len(REF_PREFIX) :].partition("/")
+                first, last = refs.get(key, (0, 0))
+                if first:
+                    target = first
+                    drawn.append(_ref_ops(annot.Rect, ref_text(style, first, last)))
             if 1 <= target <= len(pdf.pages):
                 del annot["/A"]
                 annot.Dest = Array([pdf.pages[target - 1].obj, Name.Fit])
                 count += 1
+        if drawn:
+            _add_font(page, font)
+            # the page's own content may leave a transform in place (WeasyPrint flips y): isolate it
+            page.contents_add(pdf.make_stream(b"q\n"), prepend=True)
+            ops = b"\nQ\nq 0.12 0.23 0.37 rg\n" + b"\n".join(drawn) + b"\nQ\n"
+            page.contents_add(pdf.make_stream(ops), prepend=False)
     return count
+
+
+def _ref_ops(rect: Any, text: str) -> bytes:
+    x0, y0, x1, y1 = (float(v) for v in rect)
+    height = abs(y1 - y0)
+    size = max(5.0, min(9.0, height / 1.45))
+    x = max(x0, x1) - text_width(text, size)
+    y = min(y0, y1) + (height - size) / 2 + size * 0.22
+    return (
+        b"BT /CmpStampF "
+        + f"{size:.2f} Tf {x:.2f} {y:.2f} Td (".encode()
+        + pdf_string(text)
+        + b") Tj ET"
+    )
+
+
+def _add_font(page: pikepdf.Page, font: Any) -> None:
+    resources = page.obj.get("/Resources")
+    if resources is None:
+        page.obj.Resources = Dictionary()
+        resources = page.obj.Resources
+    fonts = resources.get("/Font")
+    if fonts is None:
+        resources.Font = Dictionary()
+        fonts = resources.Font
+    fonts[STAMP_FONT] = font
 
 
 def set_page_labels(pdf: pikepdf.Pdf) -> None:

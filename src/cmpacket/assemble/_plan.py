@@ -24,7 +24,7 @@ ATTACHMENT_SECTIONS = {
     "agency": "A", "agreement": "B", "job-descriptions": "C", "policies": "D",
     "settings": "E", "records": "F", "staff": "G",
 }  # fmt: skip
-DEPENDENT = ("index", "readiness-report", "staff-roster")  # need page numbers to render
+ROSTER_CHUNK = 40  # staff rows per separately rendered and cached roster part
 
 
 @dataclass
@@ -42,9 +42,10 @@ class Piece:
     extra: dict[str, Any] = field(default_factory=dict)
     upload: Path | None = None
     staff_id: str | None = None
-    pdf: bytes | None = None
+    parts: list[bytes] = field(default_factory=list)  # PDFs laid end to end
     pages: int = 0
     first_page: int = 0
+    cache_key: str = ""
 
     @property
     def last_page(self) -> int:

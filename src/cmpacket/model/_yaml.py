@@ -9,6 +9,7 @@ import yaml
 from cmpacket.errors import InputError
 
 Path_ = tuple[str | int, ...]
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when available: ~10x faster
 MAX_NODES = 200_000
 
 
@@ -42,7 +43,12 @@ class _Walker:
         if isinstance(node, yaml.SequenceNode):
             return [self.walk(item, (*path, i)) for i, item in enumerate(node.value)]
         try:
-            return self._loader.construct_object(node, deep=True)
+            construct = self._loader.yaml_constructors.get(node.tag)
+            if construct is None:
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"unknown tag {node.tag!r}", node.start_mark
+                )
+            return construct(self._loader, node)
         except yaml.YAMLError as exc:
             raise InputError(
                 f"{self.filename}:{node.start_mark.line + 1}: {getattr(exc, 'problem', exc)}.",
@@ -71,7 +77,7 @@ class _Walker:
 def read_yaml(text: str, filename: str) -> tuple[Any, dict[Path_, int]]:
     """Parse YAML text; returns (data, {path: line}). Raises InputError with file:line."""
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        node = yaml.compose(text, Loader=_LOADER)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = f":{mark.line + 1}" if mark else ""

@@ -3,6 +3,7 @@ a `.docx` into PDF when a Word template is a document's packet source."""
 
 from __future__ import annotations
 
+import functools
 import io
 import shutil
 import subprocess
@@ -25,6 +26,22 @@ def _env() -> ImmutableSandboxedEnvironment:
     env = ImmutableSandboxedEnvironment(undefined=StrictUndefined, autoescape=True)
     env.filters.update(FILTERS)
     return env
+
+
+@functools.cache
+def _reads(path: str, sha256: str) -> frozenset[str]:
+    from docxtpl import DocxTemplate
+
+    return frozenset(DocxTemplate(path).get_undeclared_template_variables(_env()))
+
+
+def docx_reads(registry: TemplateRegistry, name: str) -> frozenset[str]:
+    """The top-level variables a Word template reads (so its cache key covers exactly those)."""
+    winner = registry.find(name)
+    try:
+        return _reads(str(winner.path), winner.sha256)
+    except Exception:  # a broken template: key on everything, the render will report it
+        return frozenset()
 
 
 def render_docx(registry: TemplateRegistry, name: str, context: dict[str, Any]) -> bytes:

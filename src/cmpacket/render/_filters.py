@@ -35,4 +35,20 @@ def paragraphs(text: Any) -> list[str]:
     return [p.strip().replace("\n", " ") for p in str(text or "").split("\n\n") if p.strip()]
 
 
+def pageref(ref: str, style: str = "range") -> Any:
+    """A placeholder the assembler fills with the packet page number(s) of `ref` and links.
+
+    `ref` is `doc/<piece key>`, `staff/<staff id>` or `section/<letter>`; `style` is `range`
+    (41-43), `pp` (pp. 41-43) or `page` (p. 41). Rendering never waits for page numbers, so every
+    document is laid out exactly once.
+    """
+    from markupsafe import Markup, escape
+
+    return Markup(
+        f'<a class="pageref pageref-{escape(style)}" href="cmpacket:ref/{escape(style)}/{escape(ref)}">&#160;</a>'
+    )
+
+
+GLOBALS = {"pageref": pageref}
+
 FILTERS = {"long_date": long_date, "join_and": join_and, "hours": hours, "paragraphs": paragraphs}

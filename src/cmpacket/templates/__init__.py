@@ -111,8 +111,9 @@ class TemplateRegistry:
                 lstrip_blocks=True,
                 keep_trailing_newline=True,
             )
-            from cmpacket.render._filters import FILTERS
+            from cmpacket.render._filters import FILTERS, GLOBALS
 
             env.filters.update(FILTERS)
+            env.globals.update(GLOBALS)
             self._env = env
         return self._env

@@ -21,6 +21,12 @@ class UploadUse:
     ref: UploadRef
 
 
+def _uses(ctx: Context) -> list[UploadUse]:
+    if "upload_uses" not in ctx.cache:
+        ctx.cache["upload_uses"] = upload_uses(ctx.data)
+    return ctx.cache["upload_uses"]
+
+
 def upload_uses(data: AgencyData) -> list[UploadUse]:
     """Every file reference in the data, in document order."""
     refs: list[tuple[str, str | None]] = []
@@ -39,17 +45,19 @@ def _facts(ctx: Context) -> dict[str, object]:
         from cmpacket.assemble import inspect_upload
 
         limits = ctx.cache.get("limits") or ctx.profile.limits
+        # A build passes its own intake (inspect + sanitize once, cached); validate only inspects.
+        inspect = ctx.cache.get("inspect") or inspect_upload
         facts = {}
-        for use in upload_uses(ctx.data):
+        for use in _uses(ctx):
             if use.ref.path and use.ref.path not in facts:
-                facts[use.ref.path] = inspect_upload(use.ref.path, limits)
+                facts[use.ref.path] = inspect(use.ref.path, limits)
         ctx.cache["uploads"] = facts
     return ctx.cache["uploads"]
 
 
 @rule("upload-outside-folder")
 def upload_outside(ctx: Context, spec: RuleSpec) -> Iterator[Finding]:
-    for use in upload_uses(ctx.data):
+    for use in _uses(ctx):
         if use.ref.problem == "outside":
             yield spec.finding(
                 use.path,
@@ -60,7 +68,7 @@ def upload_outside(ctx: Context, spec: RuleSpec) -> Iterator[Finding]:
 
 @rule("upload-missing")
 def upload_missing(ctx: Context, spec: RuleSpec) -> Iterator[Finding]:
-    for use in upload_uses(ctx.data):
+    for use in _uses(ctx):
         if use.ref.problem == "missing":
             yield spec.finding(
                 use.path, f"{use.ref.given!r} does not exist. Add the file or correct the path."
@@ -70,7 +78,7 @@ def upload_missing(ctx: Context, spec: RuleSpec) -> Iterator[Finding]:
 def _fact_rule(kind: str) -> object:
     def check(ctx: Context, spec: RuleSpec) -> Iterator[Finding]:
         facts = _facts(ctx)
-        for use in upload_uses(ctx.data):
+        for use in _uses(ctx):
             fact = facts.get(use.ref.path) if use.ref.path else None
             for problem_kind, message in getattr(fact, "problems", ()):
                 if problem_kind == kind:

@@ -1,0 +1,136 @@
+"""The build cache: exact invalidation, corruption detection, identical output with and without."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from cmpacket import _cache, api
+from tests.conftest import copy_sample, packet_of
+
+pytestmark = pytest.mark.e2e
+
+
+def build(folder: Path, cache: Path, out: str = "out", **kw: Any) -> Any:
+    return api.build(folder, out=folder.parent / out, quiet=True, cache_dir=cache, **kw)
+
+
+def edit_yaml(folder: Path, change: Any) -> None:
+    data = yaml.safe_load((folder / "agency.yaml").read_text())
+    change(data)
+    (folder / "agency.yaml").write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True))
+
+
+@pytest.fixture
+def warm(tmp_path: Path) -> tuple[Path, Path]:
+    folder = copy_sample(tmp_path)
+    cache = tmp_path / "cache"
+    first = build(folder, cache)
+    assert "packet" in first.rebuilt and any(r.startswith("upload:") for r in first.rebuilt)
+    return folder, cache
+
+
+def kinds(rebuilt: list[str]) -> set[str]:
+    return set(rebuilt)
+
+
+def test_nothing_changed_rebuilds_nothing(warm: tuple[Path, Path]) -> None:
+    folder, cache = warm
+    again = build(folder, cache, "out2")
+    assert again.rebuilt == []
+    assert again.packet.read_bytes() == packet_of(folder.parent / "out").read_bytes()
+
+
+def test_one_staff_change_rebuilds_only_its_pieces(warm: tuple[Path, Path]) -> None:
+    folder, cache = warm
+    edit_yaml(folder, lambda d: d["staff"][3].update(caseload=29))
+    again = build(folder, cache, "out2")
+    pdfs = [r for r in again.rebuilt if r.startswith("pdf:")]
+    assert sorted(pdfs) == [
+        "pdf:cover.html.j2",
+        "pdf:staff-roster.html.j2",
+    ]  # fingerprint, one roster part
+    assert not [r for r in again.rebuilt if r.startswith("upload:")]
+    assert (
+        "docx:word/staff-roster.docx" in again.rebuilt
+        and "docx:word/policy-manual.docx" not in again.rebuilt
+    )
+
+
+def test_an_upload_change_retakes_only_that_upload(warm: tuple[Path, Path]) -> None:
+    folder, cache = warm
+    from tests.conftest import corpus
+
+    (folder / "uploads" / "lopez-lsw.pdf").write_bytes(corpus("001-").read_bytes())
+    again = build(folder, cache, "out2")
+    assert [r for r in again.rebuilt if r.startswith("upload:")] == ["upload:uploads/lopez-lsw.pdf"]
+    assert [r for r in again.rebuilt if r.startswith("pdf:")] == ["pdf:cover.html.j2"]
+
+
+def test_a_template_change_rerenders_only_its_document(warm: tuple[Path, Path]) -> None:
+    folder, cache = warm
+    (folder / "templates" / "policies").mkdir()
+    (folder / "templates" / "policies" / "grievances.txt.j2").write_text(
+        "Complaints go to {{ agency.display_name }}.\n"
+    )
+    again = build(folder, cache, "out2")
+    assert [r for r in again.rebuilt if r.startswith("pdf:")] == ["pdf:policy-manual.html.j2"]
+    assert [r for r in again.rebuilt if r.startswith("docx:")] == ["docx:word/policy-manual.docx"]
+
+
+def test_a_profile_parameter_change_rerenders_what_reads_it(warm: tuple[Path, Path]) -> None:
+    folder, cache = warm
+    (folder / "p.yaml").write_text(
+        "extends: il-guide\nname: il-guide\nrules:\n  - code: training-hours-short\n    params: {hours: 11}\n"
+    )
+    edit_yaml(folder, lambda d: d.update(profile="p.yaml"))
+    again = build(folder, cache, "out2")
+    pdfs = {r for r in again.rebuilt if r.startswith("pdf:")}
+    assert {
+        "pdf:policy-manual.html.j2",
+        "pdf:job-description.html.j2",
+        "pdf:staff-roster.html.j2",
+    } <= pdfs
+    assert "pdf:agreement.html.j2" not in pdfs and "pdf:service-settings.html.j2" not in pdfs
+
+
+def test_a_new_tool_version_rebuilds_everything(
+    warm: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder, cache = warm
+    monkeypatch.setattr(_cache, "tool_version", lambda: "99.0-test")
+    again = build(folder, cache, "out2")
+    assert again.cache_hits == 0 and "packet" in again.rebuilt
+
+
+def test_corrupted_entries_are_detected_and_rebuilt(warm: tuple[Path, Path]) -> None:
+    folder, cache = warm
+    entries = sorted(p for p in cache.rglob("*") if p.is_file())
+    for entry in entries:
+        data = bytearray(entry.read_bytes())
+        data[-1] ^= 0xFF
+        entry.write_bytes(bytes(data))
+    again = build(folder, cache, "out2")
+    assert again.cache_hits == 0
+    assert again.packet.read_bytes() == packet_of(folder.parent / "out").read_bytes()
+    assert build(folder, cache, "out3").rebuilt == []
+
+
+def test_with_and_without_cache_are_byte_identical(warm: tuple[Path, Path], built: Path) -> None:
+    folder, cache = warm
+    cached = build(folder, cache, "out2")
+    assert cached.packet.read_bytes() == packet_of(built).read_bytes()
+    assert cached.manifest.read_bytes() == (built / "manifest.json").read_bytes()
+    for doc in (built / "documents").glob("*.docx"):
+        assert (cached.out / "documents" / doc.name).read_bytes() == doc.read_bytes()
+
+
+def test_unwritable_cache_only_costs_speed(tmp_path: Path) -> None:
+    folder = copy_sample(tmp_path)
+    blocker = tmp_path / "cache-file"
+    blocker.write_text("not a folder")
+    result = build(folder, blocker)
+    assert result.packet.is_file()
