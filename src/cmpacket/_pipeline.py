@@ -13,8 +13,6 @@ import os
 import shutil
 import sys
 import tempfile
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -22,6 +20,7 @@ from typing import Any
 
 from cmpacket import __version__
 from cmpacket._cache import Cache, default_dir, digest
+from cmpacket._interrupt import checkpoint, deferred
 from cmpacket._progress import Progress
 from cmpacket.errors import BuildError, NotReadyError
 from cmpacket.templates import TemplateRegistry
@@ -78,22 +77,28 @@ def build(
     )
     work = Path(tempfile.mkdtemp(prefix="cmpacket-"))
     try:
-        validate(job)
-        plan_pieces(job)
-        render_documents(job)
-        take_in_uploads(job)
-        packet, manifest = assemble(job)
-        render_word_documents(job)
-        self_verify(job, packet, manifest)
-        if options.get("keep_temp"):
-            _keep(job, work, packet)
-        return write_outputs(job, packet, manifest)
+        with deferred():
+            return _run(job, work)
     finally:
         if options.get("keep_temp"):
             if not quiet:
                 print(f"work folder kept: {work}", file=sys.stderr)
         else:
             shutil.rmtree(work, ignore_errors=True)
+
+
+def _run(job: Job, work: Path) -> BuildResult:
+    """The pipeline, a step at a time (Ctrl-C takes effect between steps and pieces)."""
+    validate(job)
+    plan_pieces(job)
+    render_documents(job)
+    take_in_uploads(job)
+    packet, manifest = assemble(job)
+    render_word_documents(job)
+    self_verify(job, packet, manifest)
+    if job.options.get("keep_temp"):
+        _keep(job, work, packet)
+    return write_outputs(job, packet, manifest)
 
 
 def _keep(job: Job, work: Path, packet: bytes) -> None:
@@ -150,6 +155,7 @@ def _intake(job: Job) -> Any:
             facts, pdf = take_in(path, limits)
             job.cache.put(key, json.dumps(facts_to_json(facts)).encode() + b"\n" + (pdf or b""))
         job.uploads[path] = (facts, pdf, key)
+        checkpoint()
         return facts
 
     return run
@@ -187,9 +193,9 @@ def plan_pieces(job: Job) -> None:
 
 def _resources_digest(registry: TemplateRegistry) -> str:
     """A digest of every file a stylesheet or page could load (CSS, images, fonts) + WeasyPrint."""
-    import weasyprint
+    from importlib.metadata import version
 
-    parts = [weasyprint.__version__]
+    parts = [version("weasyprint")]  # not `import weasyprint`: a warm rebuild never needs it
     for name in registry.names():
         if not name.endswith((".j2", ".docx")):
             parts += [name, registry.find(name).sha256]
@@ -203,6 +209,7 @@ def _display(path: Path, folder: Path) -> str:
 
 def render_documents(job: Job) -> None:
     from cmpacket.render import policy_chapters
+    from cmpacket.render._pool import render_all
     from cmpacket.render._readiness import requirements
 
     docs = [p for p in job.pieces if p.template]
@@ -213,8 +220,26 @@ def render_documents(job: Job) -> None:
     proofs = {p.staff_id for p in job.pieces if p.staff_id}
     for s in job.context["staff"]:
         s["ref"] = f"staff/{s['id']}" if s["id"] in proofs else ""
-    for piece in job.progress.bar(docs, len(docs), "Rendering"):
-        render_piece(job, piece)
+    pending = {piece.key: prepare_piece(job, piece) for piece in docs}
+    todo = [part for parts in pending.values() for part in parts if part.pdf is None]
+    for part, pdf in zip(
+        todo, render_all([(p.name, p.html) for p in todo], job.registry), strict=True
+    ):
+        part.pdf = pdf
+        job.cache.put(part.key, pdf)
+    for piece in docs:
+        if pending[piece.key]:
+            _set_parts(job, piece, [(part.pdf, part.key) for part in pending[piece.key]])
+
+
+@dataclass
+class Part:
+    """One HTML document waiting for layout; `pdf` is set from the cache or after rendering."""
+
+    name: str
+    html: str
+    key: str
+    pdf: bytes | None
 
 
 def piece_context(job: Job, piece: Any) -> dict[str, Any]:
@@ -226,45 +251,53 @@ def piece_context(job: Job, piece: Any) -> dict[str, Any]:
     return ctx
 
 
-def render_piece(job: Job, piece: Any) -> None:
+def prepare_piece(job: Job, piece: Any) -> list[Part]:
+    """Render a piece's template(s) to HTML and look each up in the cache (layout comes later)."""
     ctx = piece_context(job, piece)
     wanted = (
         job.checked.data.documents.get(piece.kind)
         if isinstance(job.checked.data.documents, dict)
         else None
     )
+    piece.source_sha256 = job.registry.find(piece.source).sha256
     if piece.word and isinstance(wanted, dict) and wanted.get("source") == "word":
         _render_from_word(job, piece, ctx)
-    elif piece.kind == "staff-roster":
+        piece.source_sha256 = job.registry.find(piece.source).sha256
+        return []
+    if piece.kind == "staff-roster":
         from cmpacket.assemble._plan import ROSTER_CHUNK
 
         staff = ctx["staff"]
         chunks = [staff[i : i + ROSTER_CHUNK] for i in range(0, len(staff), ROSTER_CHUNK)] or [[]]
-        parts = [
-            _html_part(
+        return [
+            _prepare(
                 job,
                 piece.template,
                 dict(ctx, staff=chunk, chunk={"first": i == 0, "total": len(staff)}),
             )
             for i, chunk in enumerate(chunks)
         ]
-        _set_parts(job, piece, parts)
-    else:
-        _set_parts(job, piece, [_html_part(job, piece.template, ctx)])
-    piece.source_sha256 = job.registry.find(piece.source).sha256
+    return [_prepare(job, piece.template, ctx)]
 
 
-def _html_part(job: Job, name: str, ctx: dict[str, Any]) -> tuple[bytes, str]:
-    from cmpacket.render import html_to_pdf, render_template
+def _prepare(job: Job, name: str, ctx: dict[str, Any]) -> Part:
+    from cmpacket.render import render_template
 
     html = render_template(job.registry, name, ctx)
     key = digest("pdf", name, html, job.resources)
-    pdf = job.cache.get(key, f"pdf:{name}")
-    if pdf is None:
-        pdf = html_to_pdf(html, job.registry, name)
-        job.cache.put(key, pdf)
     job.converters.add("weasyprint")
-    return pdf, key
+    return Part(name, html, key, job.cache.get(key, f"pdf:{name}"))
+
+
+def _html_part(job: Job, name: str, ctx: dict[str, Any]) -> tuple[bytes, str]:
+    """Render one HTML document now (cache first)."""
+    from cmpacket.render import html_to_pdf
+
+    part = _prepare(job, name, ctx)
+    if part.pdf is None:
+        part.pdf = html_to_pdf(part.html, job.registry, name)
+        job.cache.put(part.key, part.pdf)
+    return part.pdf, part.key
 
 
 def _render_from_word(job: Job, piece: Any, ctx: dict[str, Any]) -> None:
@@ -481,7 +514,14 @@ def _docx(job: Job, name: str, ctx: dict[str, Any]) -> bytes:
     from cmpacket.render._docx import docx_reads
 
     winner = job.registry.find(name)
-    reads = docx_reads(job.registry, name) or frozenset(ctx)
+    reads_key = digest("docx-reads", winner.sha256)
+    known = job.cache.get(reads_key, f"docx-reads:{name}")
+    if known is None:
+        reads = docx_reads(job.registry, name)
+        job.cache.put(reads_key, json.dumps(sorted(reads)).encode())
+    else:
+        reads = frozenset(json.loads(known))
+    reads = reads or frozenset(ctx)
     used = {k: ctx[k] for k in sorted(reads) if k in ctx}
     key = digest("docx", name, winner.sha256, json.dumps(used, sort_keys=True, default=str))
     blob = job.cache.get(key, f"docx:{name}")
@@ -506,25 +546,6 @@ def self_verify(job: Job, packet: bytes, manifest: dict[str, Any]) -> None:
         raise BuildError(f"the built packet failed its own verification: {problems}")
 
 
-@contextmanager
-def _no_interrupt() -> Iterator[None]:
-    """Hold Ctrl-C while the outputs are moved into place, so OUT is never half-replaced."""
-    import signal
-    import threading
-
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    caught: list[int] = []
-    previous = signal.signal(signal.SIGINT, lambda signum, frame: caught.append(signum))
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGINT, previous)
-    if caught:
-        raise KeyboardInterrupt
-
-
 def write_outputs(job: Job, packet: bytes, manifest: dict[str, Any]) -> BuildResult:
     """Write everything into a staging folder inside OUT, then move each file into place."""
     from cmpacket.assemble._packet import manifest_json
@@ -544,16 +565,16 @@ def write_outputs(job: Job, packet: bytes, manifest: dict[str, Any]) -> BuildRes
         docs.mkdir()
         for doc_name, blob in sorted(job.docx.items()):
             (docs / doc_name).write_bytes(blob)
-        with _no_interrupt():
-            for stale in job.out.glob("*-packet.pdf"):
-                if stale.name != name:
-                    stale.unlink()
-            for fname in (name, "manifest.json", "readiness.json"):
-                os.replace(stage / fname, job.out / fname)
-            old = job.out / "documents"
-            if old.exists():
-                os.replace(old, stage / "old-documents")
-            os.replace(docs, old)
+        # Ctrl-C is deferred (see _interrupt): the moves below always complete together
+        for stale in job.out.glob("*-packet.pdf"):
+            if stale.name != name:
+                stale.unlink()
+        for fname in (name, "manifest.json", "readiness.json"):
+            os.replace(stage / fname, job.out / fname)
+        old = job.out / "documents"
+        if old.exists():
+            os.replace(old, stage / "old-documents")
+        os.replace(docs, old)
     finally:
         shutil.rmtree(stage, ignore_errors=True)
     return BuildResult(

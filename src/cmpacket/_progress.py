@@ -18,6 +18,9 @@ class Progress:
         self.current = 0
 
     def step(self, text: str) -> None:
+        from cmpacket._interrupt import checkpoint
+
+        checkpoint()
         self.current += 1
         if not self.quiet:
             print(f"Step {self.current}/{self.total} - {text}", file=sys.stderr, flush=True)

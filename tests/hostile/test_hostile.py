@@ -195,7 +195,7 @@ def test_ctrl_c_exits_130_and_leaves_nothing_partial(tmp_path: Path) -> None:
     tmp.mkdir()
     env = dict(os.environ, SOURCE_DATE_EPOCH=EPOCH, TMPDIR=str(tmp))
     proc = subprocess.Popen(
-        [sys.executable, "-m", "cmpacket", "build", str(folder), "-o", str(out)],
+        [sys.executable, "-m", "cmpacket", "build", str(folder), "-o", str(out), "--no-cache"],
         stderr=subprocess.PIPE,
         text=True,
         env=env,
@@ -203,7 +203,7 @@ def test_ctrl_c_exits_130_and_leaves_nothing_partial(tmp_path: Path) -> None:
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline and not list(tmp.iterdir()):
         time.sleep(0.05)
-    time.sleep(0.5)
+    time.sleep(0.3)
     proc.send_signal(signal.SIGINT)
     _, err = proc.communicate(timeout=120)
     assert proc.returncode == 130, err

@@ -1,0 +1,182 @@
+"""Build synthetic agencies and print cmpacket's figures against the floor of SPEC §9.
+
+    python benchmarks/bench.py                 # 60 and 500 staff (about 3 uploads of 2 pages each)
+    python benchmarks/bench.py --sizes 60      # a quicker run
+
+Every figure is measured in this run on this machine; ratios are what the targets are about.
+The floor is the cost of the essential work: starting Python with WeasyPrint imported, rendering
+the staff roster as one table (a row per staff member), rendering every other generated page as
+plain prose, and concatenating the uploads with `qpdf --empty --pages`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import yaml
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from make_agency import make  # noqa: E402
+
+RUN = (
+    "import resource, sys\n"
+    "from cmpacket.cli import main\n"
+    "try:\n    main(sys.argv[2:])\n"
+    "except SystemExit as exc:\n    code = exc.code\n"
+    "open(sys.argv[1], 'w').write(str(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss))\n"
+    "sys.exit(code)\n"
+)
+
+
+def timed(cmd: list[str], env: dict[str, str] | None = None) -> float:
+    start = time.perf_counter()
+    subprocess.run(cmd, check=True, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return time.perf_counter() - start
+
+
+def cmpacket(args: list[str], work: Path) -> tuple[float, int]:
+    """Run cmpacket in a fresh process; returns (seconds, peak RSS in MB)."""
+    rss = work / "rss.txt"
+    env = dict(os.environ, SOURCE_DATE_EPOCH="1767225600")
+    seconds = timed([sys.executable, "-c", RUN, str(rss), *args], env)
+    return seconds, int(rss.read_text()) // 1024
+
+
+def floor(agency: Path, manifest: dict, staff: int) -> dict[str, float]:
+    """The floor of SPEC §9 and its parts, measured now."""
+    startup = statistics.median(
+        timed([sys.executable, "-c", "import weasyprint"]) for _ in range(3)
+    )
+    from weasyprint import HTML
+
+    cells = "".join(
+        f"<tr><td>Person {i}<br>S-{i}</td><td>Case Manager<br>2022-03-01</td><td>Bachelor's in social work, Illinois State University 2018</td>"
+        f"<td>LSW 150.{100000 + i} (2028-11-30)</td><td>Registry 2022-02-10<br>Prints 2022-02-12<br>clear</td><td>13 h [12]</td><td>20 / 30</td><td>pp. 100-105</td></tr>"
+        for i in range(staff)
+    )
+    roster_html = f"<style>@page{{size:letter;margin:0.9in}} body{{font-family:sans-serif;font-size:7.6pt}} table{{width:100%;border-collapse:collapse}} td{{padding:2.5pt 3pt;border-bottom:0.4pt solid #ccc;vertical-align:top}}</style><table>{cells}</table>"
+    start = time.perf_counter()
+    roster_pages = len(HTML(string=roster_html).render().pages)
+    HTML(string=roster_html).write_pdf()
+    roster = (time.perf_counter() - start) / 2 * 2  # render + write measured once each
+    generated = sum(
+        d["last_page"] - d["first_page"] + 1
+        for s in manifest["sections"]
+        for d in s["documents"]
+        if d["kind"] != "upload"
+    )
+    prose_pages = max(generated - roster_pages, 1)
+    paragraph = (
+        "<p>"
+        + "Case managers assess needs, plan with the customer, link to resources and monitor services. "
+        * 12
+        + "</p>"
+    )
+    prose_html = (
+        "<style>@page{size:letter;margin:0.9in} body{font-family:sans-serif;font-size:10pt}</style>"
+        + paragraph * (5 * prose_pages)
+    )
+    start = time.perf_counter()
+    HTML(string=prose_html).write_pdf()
+    prose = time.perf_counter() - start
+    uploads = sorted((agency / "uploads").glob("*.pdf"))
+    with tempfile.TemporaryDirectory() as tmp:
+        args = ["qpdf", "--empty", "--pages", *map(str, uploads), "--", str(Path(tmp) / "all.pdf")]
+        concat = timed(args)
+    return {
+        "startup": startup,
+        "roster": roster,
+        "prose": prose,
+        "concat": concat,
+        "total": startup + roster + prose + concat,
+        "roster_pages": roster_pages,
+        "prose_pages": prose_pages,
+    }
+
+
+def one_size(staff: int, work: Path) -> dict[str, float]:
+    agency = make(staff, 3, 2, work / f"agency-{staff}")
+    cache, out = work / f"cache-{staff}", work / f"out-{staff}"
+    base = ["build", str(agency), "-o", str(out), "-q", "--cache-dir", str(cache)]
+    cold, rss = cmpacket(base, work)
+    warm, _ = cmpacket(base, work)
+    data = yaml.safe_load((agency / "agency.yaml").read_text())
+    data["staff"][staff // 2]["caseload"] = data["staff"][staff // 2]["caseload"] + 1
+    (agency / "agency.yaml").write_text(yaml.safe_dump(data, sort_keys=False))
+    one, _ = cmpacket(base, work)
+    manifest = json.loads((out / "manifest.json").read_text())
+    packet = out / manifest["packet"]["file"]
+    verify, _ = cmpacket(["verify", str(packet)], work)
+    fl = floor(agency, manifest, staff)
+    pages = manifest["packet"]["pages"]
+    return {
+        "staff": staff,
+        "pages": pages,
+        "cold": cold,
+        "warm": warm,
+        "one": one,
+        "rss": rss,
+        "verify": verify,
+        "floor": fl,
+    }
+
+
+def report(results: list[dict]) -> None:
+    print(
+        f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, {platform.system()}"
+    )
+    for r in results:
+        f = r["floor"]
+        print(f"\n{r['staff']} staff, {r['pages']} pages")
+        print(
+            f"  floor {f['total']:.2f}s = startup {f['startup']:.2f} + roster table {f['roster']:.2f} ({f['roster_pages']} pages)"
+            f" + prose {f['prose']:.2f} ({f['prose_pages']} pages) + qpdf concat {f['concat']:.2f}"
+        )
+        print(
+            f"  cold build {r['cold']:.2f}s   cold / floor = {r['cold'] / f['total']:.2f}   (target <= 1.3)"
+        )
+        print(
+            f"  no-change rebuild {r['warm']:.2f}s   / cold = {r['warm'] / r['cold']:.2f}   (target <= 0.2)"
+        )
+        print(
+            f"  one-staff-change rebuild {r['one']:.2f}s   / cold = {r['one'] / r['cold']:.2f}   (target <= 0.35)"
+        )
+        print(f"  peak RSS {r['rss']} MB   (target < 500 MB at 500 staff)")
+        print(f"  verify {r['verify']:.2f}s   (target < 3 s at 500 staff)")
+        print(f"  time per page {1000 * r['cold'] / r['pages']:.1f} ms")
+    if len(results) >= 2:
+        small, big = results[0], results[-1]
+        ratio = (big["cold"] / big["pages"]) / (small["cold"] / small["pages"])
+        print(
+            f"\nper-page time at {big['staff']} / at {small['staff']} staff = {ratio:.2f}   (target <= 1.2)"
+        )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[60, 500])
+    parser.add_argument("--keep", type=Path, help="keep the agencies and outputs here")
+    args = parser.parse_args()
+    if not shutil.which("qpdf"):
+        sys.exit("bench.py needs qpdf (apt-get install qpdf) for the floor's concatenation")
+    work = args.keep or Path(tempfile.mkdtemp(prefix="cmpacket-bench-"))
+    work.mkdir(parents=True, exist_ok=True)
+    try:
+        report([one_size(n, work) for n in args.sizes])
+    finally:
+        if not args.keep:
+            shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,68 @@
+"""Lay out independent HTML documents on every core: a forked pool of WeasyPrint workers."""
+
+from __future__ import annotations
+
+import os
+import signal
+from collections.abc import Sequence
+from pathlib import Path
+
+from cmpacket._interrupt import checkpoint
+from cmpacket.render._pdf import html_to_pdf
+from cmpacket.templates import TemplateRegistry
+
+Task = tuple[str, str]  # (template name, html)
+MIN_TASKS = 3  # below this a pool costs more than it saves
+
+
+def _ignore_sigint() -> None:
+    # The parent handles Ctrl-C and terminates the pool; workers must not print tracebacks.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+_ROOTS: list[Path] = []
+
+
+def _work(task: Task) -> bytes:
+    name, html = task
+    return html_to_pdf(html, TemplateRegistry(_ROOTS), name)
+
+
+def _one(html: str, registry: TemplateRegistry, name: str) -> bytes:
+    checkpoint()
+    return html_to_pdf(html, registry, name)
+
+
+def render_all(
+    tasks: Sequence[Task], registry: TemplateRegistry, workers: int | None = None
+) -> list[bytes]:
+    """PDF bytes for each (name, html), in order; parallel where it pays and fork is available."""
+    workers = workers or min(os.cpu_count() or 1, 8)
+    if workers < 2 or len(tasks) < MIN_TASKS:
+        return [_one(html, registry, name) for name, html in tasks]
+    import multiprocessing
+
+    try:
+        context = multiprocessing.get_context("fork")
+    except ValueError:  # no fork on this platform: render here
+        return [_one(html, registry, name) for name, html in tasks]
+    import weasyprint  # noqa: F401 - imported once here, inherited by the forked workers
+
+    _ROOTS[:] = registry.roots
+    # largest first, so the cores finish together
+    order = sorted(range(len(tasks)), key=lambda i: -len(tasks[i][1]))
+    pool = context.Pool(min(workers, len(tasks)), initializer=_ignore_sigint)
+    try:
+        pending = pool.map_async(_work, [tasks[i] for i in order], chunksize=1)
+        while not pending.ready():
+            pending.wait(0.1)
+            checkpoint()
+        results = pending.get()
+        pool.close()
+    finally:
+        pool.terminate()
+        pool.join()
+    out: list[bytes] = [b""] * len(tasks)
+    for i, pdf in zip(order, results, strict=True):
+        out[i] = pdf
+    return out
