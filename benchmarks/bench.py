@@ -66,9 +66,14 @@ def floor(agency: Path, manifest: dict, staff: int) -> dict[str, float]:
     )
     roster_html = f"<style>@page{{size:letter;margin:0.9in}} body{{font-family:sans-serif;font-size:7.6pt}} table{{width:100%;border-collapse:collapse}} td{{padding:2.5pt 3pt;border-bottom:0.4pt solid #ccc;vertical-align:top}}</style><table>{cells}</table>"
     start = time.perf_counter()
-    roster_pages = len(HTML(string=roster_html).render().pages)
-    HTML(string=roster_html).write_pdf()
-    roster = (time.perf_counter() - start) / 2 * 2  # render + write measured once each
+    roster_pdf = HTML(string=roster_html).write_pdf()
+    roster = time.perf_counter() - start
+    import io
+
+    import pikepdf
+
+    with pikepdf.open(io.BytesIO(roster_pdf)) as doc:
+        roster_pages = len(doc.pages)
     generated = sum(
         d["last_page"] - d["first_page"] + 1
         for s in manifest["sections"]

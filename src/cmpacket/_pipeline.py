@@ -60,6 +60,7 @@ class Job:
     converters: set[str] = field(default_factory=set)
     resources: str = ""
     refs: dict[str, tuple[int, int]] = field(default_factory=dict)
+    hashes: dict[Path, str] = field(default_factory=dict)  # sha256 of files already read
     packet_cached: bool = False
 
 
@@ -155,6 +156,7 @@ def _intake(job: Job) -> Any:
             facts, pdf = take_in(path, limits)
             job.cache.put(key, json.dumps(facts_to_json(facts)).encode() + b"\n" + (pdf or b""))
         job.uploads[path] = (facts, pdf, key)
+        job.hashes[path] = sha
         checkpoint()
         return facts
 
@@ -180,7 +182,9 @@ def plan_pieces(job: Job) -> None:
     profile_src = Path(job.checked.profile.source)
     if profile_src.is_file():
         files[_display(profile_src, data.folder)] = profile_src
-    job.inputs = [{"path": k, "sha256": file_sha256(v)} for k, v in sorted(files.items())]
+    job.inputs = [
+        {"path": k, "sha256": job.hashes.get(v) or file_sha256(v)} for k, v in sorted(files.items())
+    ]
     hashes = {i["path"]: i["sha256"] for i in job.inputs}
     for piece in job.pieces:
         if piece.upload is not None:
@@ -432,8 +436,9 @@ def assemble(job: Job) -> tuple[bytes, dict[str, Any]]:
         head, _, packet = hit.partition(b"\n")
         job.packet_cached = True
         return packet, json.loads(head)
-    with merge(job.pieces, info, refs) as pdf:
-        manifest = dict(base, sections=manifest_sections(pdf, job.pieces))
+    pdf, known = merge(job.pieces, info, refs, job.cache)
+    with pdf:
+        manifest = dict(base, sections=manifest_sections(pdf, job.pieces, known))
         packet = finish(pdf, manifest)
     manifest["packet"]["sha256"] = hashlib.sha256(packet).hexdigest()
     job.cache.put(key, json.dumps(manifest, sort_keys=True).encode() + b"\n" + packet)

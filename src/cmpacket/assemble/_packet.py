@@ -62,22 +62,51 @@ def stamp_text(info: PacketInfo, letter: str, n: int, total: int) -> str:
     return f"{info.legal_name}  |  {where}  |  Page {n} of {total}  |  {info.prefix}-{n:06d}"
 
 
-def merge(pieces: list[Piece], info: PacketInfo, refs: dict[str, tuple[int, int]]) -> pikepdf.Pdf:
-    """All pieces in order, references filled and linked, every page stamped, outline and labels."""
+BLOCK = 64  # uploads per separately stamped and cached block
+
+
+def merge(
+    pieces: list[Piece], info: PacketInfo, refs: dict[str, tuple[int, int]], cache: Any
+) -> tuple[pikepdf.Pdf, dict[int, str]]:
+    """All pieces in order, references filled and linked, every page stamped, outline and labels.
+
+    Runs of uploads are stamped in blocks kept in `cache` (with their page digests): when an
+    agency changes one field, the thousands of proof pages that did not move are reused, not
+    re-merged, re-stamped and re-hashed. Returns the PDF and the digests already known by page.
+    """
     pdf = pikepdf.new()
-    for piece in pieces:
-        for part in piece.parts:
+    total = pieces[-1].last_page
+    digests: dict[int, str] = {}
+    i = 0
+    while i < len(pieces):
+        if pieces[i].kind == "upload":
+            run = [pieces[i]]
+            while (
+                i + len(run) < len(pieces)
+                and pieces[i + len(run)].kind == "upload"
+                and len(run) < BLOCK
+            ):
+                run.append(pieces[i + len(run)])
+            _add_block(pdf, run, info, total, cache, digests)
+            i += len(run)
+            continue
+        for part in pieces[i].parts:
             # qpdf keeps a copy of a closed source's stream data, so sources need not stay open
             with pikepdf.open(io.BytesIO(part)) as src:
                 pdf.pages.extend(src.pages)
-    total = len(pdf.pages)
+        i += 1
     font = stamp_font(pdf)
     resolve_links(pdf, refs, font)
     for piece in pieces:
-        for n in range(piece.first_page, piece.last_page + 1):
-            stamp_page(
-                pdf, pdf.pages[n - 1], font, stamp_text(info, piece.section, n, total), info.draft
-            )
+        if piece.kind != "upload":
+            for n in range(piece.first_page, piece.last_page + 1):
+                stamp_page(
+                    pdf,
+                    pdf.pages[n - 1],
+                    font,
+                    stamp_text(info, piece.section, n, total),
+                    info.draft,
+                )
     set_page_labels(pdf)
     add_outline(pdf, outline(pieces))
     pdf.docinfo["/Title"] = info.title
@@ -88,7 +117,53 @@ def merge(pieces: list[Piece], info: PacketInfo, refs: dict[str, tuple[int, int]
     pdf.docinfo["/CreationDate"] = info.pdf_date
     pdf.docinfo["/ModDate"] = info.pdf_date
     pdf.Root.Lang = pikepdf.String("en-US")
-    return pdf
+    return pdf, digests
+
+
+def _add_block(
+    pdf: pikepdf.Pdf,
+    run: list[Piece],
+    info: PacketInfo,
+    total: int,
+    cache: Any,
+    digests: dict[int, str],
+) -> None:
+    from cmpacket._cache import digest
+
+    layout = [[p.cache_key, p.section, p.first_page, p.pages] for p in run]
+    key = digest("block", json.dumps([layout, total, info.legal_name, info.prefix, info.draft]))
+    blob = cache.get(key, "block")
+    if blob is None:
+        block = pikepdf.new()
+        for piece in run:
+            for part in piece.parts:
+                with pikepdf.open(io.BytesIO(part)) as src:
+                    block.pages.extend(src.pages)
+        font = stamp_font(block)
+        n = run[0].first_page
+        for piece in run:
+            for _ in range(piece.pages):
+                stamp_page(
+                    block,
+                    block.pages[n - run[0].first_page],
+                    font,
+                    stamp_text(info, piece.section, n, total),
+                    info.draft,
+                )
+                n += 1
+        buf = io.BytesIO()
+        block.save(buf, deterministic_id=True)
+        block.close()
+        with pikepdf.open(io.BytesIO(buf.getvalue())) as saved:
+            known = [page_digest(page) for page in saved.pages]
+        blob = json.dumps(known).encode() + b"\n" + buf.getvalue()
+        cache.put(key, blob)
+    head, _, body = blob.partition(b"\n")
+    # Both paths take the pages from the saved bytes, so cached and fresh builds are identical.
+    with pikepdf.open(io.BytesIO(body)) as src:
+        pdf.pages.extend(src.pages)
+    for offset, value in enumerate(json.loads(head)):
+        digests[run[0].first_page + offset] = value
 
 
 def outline(pieces: list[Piece]) -> list[dict[str, Any]]:
@@ -127,13 +202,18 @@ def outline(pieces: list[Piece]) -> list[dict[str, Any]]:
     return tree
 
 
-def document_hashes(pdf: pikepdf.Pdf, piece: Piece) -> tuple[str, list[str]]:
+def document_hashes(pdf: pikepdf.Pdf, piece: Piece, known: dict[int, str]) -> tuple[str, list[str]]:
     """(content_sha256, per-page short hashes) over the final, stamped pages of one document."""
-    pages = [page_digest(pdf.pages[n - 1]) for n in range(piece.first_page, piece.last_page + 1)]
+    pages = [
+        known.get(n) or page_digest(pdf.pages[n - 1])
+        for n in range(piece.first_page, piece.last_page + 1)
+    ]
     return hashlib.sha256("".join(pages).encode()).hexdigest(), [p[:16] for p in pages]
 
 
-def manifest_sections(pdf: pikepdf.Pdf, pieces: list[Piece]) -> list[dict[str, Any]]:
+def manifest_sections(
+    pdf: pikepdf.Pdf, pieces: list[Piece], known: dict[int, str]
+) -> list[dict[str, Any]]:
     sections: list[dict[str, Any]] = []
     for piece in pieces:
         if not sections or sections[-1]["letter"] != piece.section:
@@ -146,7 +226,7 @@ def manifest_sections(pdf: pikepdf.Pdf, pieces: list[Piece]) -> list[dict[str, A
                     "documents": [],
                 }
             )
-        digest, pages = document_hashes(pdf, piece)
+        digest, pages = document_hashes(pdf, piece, known)
         sections[-1]["last_page"] = piece.last_page
         sections[-1]["documents"].append(
             {

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import functools
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -180,14 +181,18 @@ def _short(value: Any) -> str:
     return text if len(text) <= 60 else text[:57] + "..."
 
 
+@functools.cache
+def _known_fields(schema_key: str) -> list[str]:
+    return list(SCHEMAS[schema_key]().fields)
+
+
 def _unknown_fields(raw: dict[str, Any], sources: _Sources) -> list[Finding]:
     out: list[Finding] = []
 
     def visit(value: Any, schema_key: str, path: Path_) -> None:
-        schema = SCHEMAS.get(schema_key)
-        if schema is None or not isinstance(value, dict):
+        if schema_key not in SCHEMAS or not isinstance(value, dict):
             return
-        known = list(schema().fields)
+        known = _known_fields(schema_key)
         for key, sub in value.items():
             if key not in known:
                 guess = difflib.get_close_matches(str(key), known, n=1, cutoff=0.6)

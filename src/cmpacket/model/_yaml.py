@@ -9,6 +9,7 @@ import yaml
 from cmpacket.errors import InputError
 
 Path_ = tuple[str | int, ...]
+_STR = "tag:yaml.org,2002:str"
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when available: ~10x faster
 MAX_NODES = 200_000
 
@@ -42,6 +43,8 @@ class _Walker:
             return self._mapping(node, path)
         if isinstance(node, yaml.SequenceNode):
             return [self.walk(item, (*path, i)) for i, item in enumerate(node.value)]
+        if node.tag == _STR:
+            return node.value  # the common case, without the constructor's overhead
         try:
             construct = self._loader.yaml_constructors.get(node.tag)
             if construct is None:

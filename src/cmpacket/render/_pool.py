@@ -12,7 +12,7 @@ from cmpacket.render._pdf import html_to_pdf
 from cmpacket.templates import TemplateRegistry
 
 Task = tuple[str, str]  # (template name, html)
-MIN_TASKS = 3  # below this a pool costs more than it saves
+MIN_TASKS = 3  # below this, forking (and warming fonts in each worker) costs more than it saves
 
 
 def _ignore_sigint() -> None:
