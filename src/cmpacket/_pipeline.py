@@ -423,6 +423,7 @@ def assemble(job: Job) -> tuple[bytes, dict[str, Any]]:
         subject=f"Case Management Agency certification packet for {body}, as of {report.as_of}",
         pdf_date=_pdf_date(report.as_of),
         creator=f"cmpacket {__version__}",
+        fingerprint=job.context["fingerprint"],
     )
     filename = f"{slug(legal)}-packet.pdf"
     base = build_manifest(job, [], filename, total)

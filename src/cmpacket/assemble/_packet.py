@@ -34,6 +34,7 @@ class PacketInfo:
     subject: str
     pdf_date: str
     creator: str
+    fingerprint: str = ""
 
 
 def count_pages(pdf: bytes) -> int:
@@ -96,7 +97,7 @@ def merge(
                 pdf.pages.extend(src.pages)
         i += 1
     font = stamp_font(pdf)
-    resolve_links(pdf, refs, font)
+    resolve_links(pdf, refs, font, {"fingerprint": info.fingerprint})
     for piece in pieces:
         if piece.kind != "upload":
             for n in range(piece.first_page, piece.last_page + 1):

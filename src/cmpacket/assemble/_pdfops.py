@@ -105,6 +105,7 @@ def read_stamp(page: pikepdf.Page) -> str | None:
 
 
 REF_PREFIX = "cmpacket:ref/"
+FILL_PREFIX = "cmpacket:fill/"
 # Helvetica advance widths (1/1000 em) for the characters page references use.
 _WIDTHS = {".": 278, " ": 278, "-": 333, "\u2013": 556}
 
@@ -122,8 +123,15 @@ def ref_text(style: str, first: int, last: int) -> str:
     return span
 
 
-def resolve_links(pdf: pikepdf.Pdf, refs: dict[str, tuple[int, int]], font: Any) -> int:
-    """Fill page references and turn cmpacket links into GoTo links.
+def resolve_links(
+    pdf: pikepdf.Pdf,
+    refs: dict[str, tuple[int, int]],
+    font: Any,
+    fills: dict[str, str] | None = None,
+) -> int:
+    """Fill page references and values, and turn cmpacket links into GoTo links.
+
+    `cmpacket:fill/NAME` boxes get the value of NAME drawn inside them and stop being links.
 
     `cmpacket:ref/STYLE/KEY` boxes get the page number(s) of KEY drawn right-aligned inside them
     (Helvetica, the stamp font) and link to its first page; `cmpacket:page/N` links to page N.
@@ -131,10 +139,17 @@ def resolve_links(pdf: pikepdf.Pdf, refs: dict[str, tuple[int, int]], font: Any)
     count = 0
     for page in pdf.pages:
         drawn: list[bytes] = []
-        for annot in page.obj.get("/Annots") or []:
+        annots = page.obj.get("/Annots")
+        for index in reversed(range(len(annots))) if annots is not None else ():
+            annot = annots[index]
             action = annot.get("/A")
             uri = str(action.get("/URI", "")) if isinstance(action, Dictionary) else ""
             target = 0
+            if uri.startswith(FILL_PREFIX):
+                value = (fills or {}).get(uri[len(FILL_PREFIX) :], "")
+                drawn.append(_ref_ops(annot.Rect, value, align="left"))
+                del annots[index]
+                continue
             if uri.startswith(LINK_PREFIX):
                 target = int(uri[len(LINK_PREFIX) :] or 0)
             elif uri.startswith(REF_PREFIX):
@@ -156,11 +171,11 @@ def resolve_links(pdf: pikepdf.Pdf, refs: dict[str, tuple[int, int]], font: Any)
     return count
 
 
-def _ref_ops(rect: Any, text: str) -> bytes:
+def _ref_ops(rect: Any, text: str, align: str = "right") -> bytes:
     x0, y0, x1, y1 = (float(v) for v in rect)
     height = abs(y1 - y0)
     size = max(5.0, min(9.0, height / 1.45))
-    x = max(x0, x1) - text_width(text, size)
+    x = min(x0, x1) if align == "left" else max(x0, x1) - text_width(text, size)
     y = min(y0, y1) + (height - size) / 2 + size * 0.22
     return (
         b"BT /CmpStampF "

@@ -24,7 +24,7 @@ ATTACHMENT_SECTIONS = {
     "agency": "A", "agreement": "B", "job-descriptions": "C", "policies": "D",
     "settings": "E", "records": "F", "staff": "G",
 }  # fmt: skip
-ROSTER_CHUNK = 25  # staff rows per separately rendered and cached roster part
+ROSTER_CHUNK = 15  # staff rows per separately rendered and cached roster part
 
 
 @dataclass

@@ -49,6 +49,16 @@ def pageref(ref: str, style: str = "range") -> Any:
     )
 
 
-GLOBALS = {"pageref": pageref}
+def fill(name: str) -> Any:
+    """A box the assembler fills with a packet-level value (`fingerprint`), so the page around it
+    can be laid out once and cached even though the value changes with every input."""
+    from markupsafe import Markup, escape
+
+    return Markup(
+        f'<a class="fill fill-{escape(name)}" href="cmpacket:fill/{escape(name)}">&#160;</a>'
+    )
+
+
+GLOBALS = {"pageref": pageref, "fill": fill}
 
 FILTERS = {"long_date": long_date, "join_and": join_and, "hours": hours, "paragraphs": paragraphs}
