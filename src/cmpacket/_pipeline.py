@@ -105,7 +105,7 @@ def _run(job: Job, work: Path) -> BuildResult:
 def _keep(job: Job, work: Path, packet: bytes) -> None:
     """--keep-temp: every piece's PDF and the packet, for inspection."""
     for i, piece in enumerate(job.pieces):
-        for k, part in enumerate(piece.parts):
+        for k, part in enumerate(piece.parts or (piece.load() if piece.load else [])):
             name = "".join(c if c.isalnum() else "-" for c in piece.key)[:60]
             (work / f"{i:04d}-{name}-{k}.pdf").write_bytes(part)
     (work / "packet.pdf").write_bytes(packet)
@@ -147,15 +147,22 @@ def _intake(job: Job) -> Any:
 
     def run(path: Path, limits: dict[str, Any]) -> Any:
         sha = file_sha256(path)
-        key = digest("upload", sha, json.dumps(limits, sort_keys=True, default=str))
-        hit = job.cache.get(key, f"upload:{_display(path, job.folder)}")
+        shown = _display(path, job.folder)
+        facts_key = digest("upload-facts", sha, json.dumps(limits, sort_keys=True, default=str))
+        pdf_key = digest("upload-pdf", sha)
+        hit = job.cache.get(facts_key, f"upload:{shown}")
+        pdf = None
         if hit is not None:
-            head, _, body = hit.partition(b"\n")
-            facts, pdf = facts_from_json(path, json.loads(head)), (body or None)
+            facts = facts_from_json(path, json.loads(hit))
         else:
             facts, pdf = take_in(path, limits)
-            job.cache.put(key, json.dumps(facts_to_json(facts)).encode() + b"\n" + (pdf or b""))
-        job.uploads[path] = (facts, pdf, key)
+            if pdf is not None:
+                job.cache.put(pdf_key, pdf)
+            job.cache.put(facts_key, json.dumps(facts_to_json(facts)).encode())
+        # With a cache, sanitized PDFs are not held in memory: they are read back only when a
+        # block of the packet must be (re)built, so memory does not grow with the uploads.
+        keep = pdf if job.cache.root is None else None
+        job.uploads[path] = (facts, keep, pdf_key if facts.usable else "")
         job.hashes[path] = sha
         checkpoint()
         return facts
@@ -367,13 +374,33 @@ def take_in_uploads(job: Job) -> None:
         if piece.upload not in job.uploads:
             _intake(job)(piece.upload, job.checked.limits)
         facts, pdf, key = job.uploads[piece.upload]
-        if pdf is None:
+        if not key:
             reason = "; ".join(
                 m for k, m in facts.problems if k in ("unreadable", "encrypted", "too-large")
             )
             _placeholder(job, piece, reason or "the file could not be taken in.")
             continue
-        piece.parts, piece.pages, piece.cache_key = [pdf], facts.pages, key
+        piece.parts = [pdf] if pdf is not None else []
+        piece.load = _loader(job, piece.upload, key)
+        piece.pages, piece.cache_key = facts.pages, key
+
+
+def _loader(job: Job, path: Path, key: str) -> Any:
+    """Read a sanitized upload from the cache, or take it in again if the entry is gone."""
+    from cmpacket.assemble._intake import take_in
+
+    def load() -> list[bytes]:
+        pdf = job.cache.get(key, f"upload-pdf:{_display(path, job.folder)}")
+        if pdf is None:
+            _, pdf = take_in(path, job.checked.limits)
+            if pdf is None:
+                raise BuildError(
+                    f"{_display(path, job.folder)}: could not be taken in on a second reading."
+                )
+            job.cache.put(key, pdf)
+        return [pdf]
+
+    return load
 
 
 def _placeholder(job: Job, piece: Any, reason: str) -> None:

@@ -137,7 +137,7 @@ def _add_block(
     if blob is None:
         block = pikepdf.new()
         for piece in run:
-            for part in piece.parts:
+            for part in piece.parts or (piece.load() if piece.load else []):
                 with pikepdf.open(io.BytesIO(part)) as src:
                     block.pages.extend(src.pages)
         font = stamp_font(block)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -43,6 +44,7 @@ class Piece:
     upload: Path | None = None
     staff_id: str | None = None
     parts: list[bytes] = field(default_factory=list)  # PDFs laid end to end
+    load: Callable[[], list[bytes]] | None = None  # fetches `parts` when they are not in memory
     pages: int = 0
     first_page: int = 0
     cache_key: str = ""
