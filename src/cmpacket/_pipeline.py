@@ -7,6 +7,7 @@ packet are kept in a content-addressed cache (`_cache`), so a rebuild redoes onl
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -88,9 +89,24 @@ def build(
             shutil.rmtree(work, ignore_errors=True)
 
 
+def _preload_renderer() -> Any:
+    """Import WeasyPrint on a thread while validation runs (it takes about half a second and
+    most of it is spent loading native libraries); rendering then finds it ready."""
+    import threading
+
+    def load() -> None:
+        with contextlib.suppress(Exception):  # reported where rendering imports it
+            import weasyprint  # noqa: F401
+
+    thread = threading.Thread(target=load, name="cmpacket-preload", daemon=True)
+    thread.start()
+    return thread
+
+
 def _run(job: Job, work: Path) -> BuildResult:
     """The pipeline, a step at a time (Ctrl-C takes effect between steps and pieces)."""
     validate(job)
+    _preload_renderer()
     plan_pieces(job)
     render_documents(job)
     take_in_uploads(job)
