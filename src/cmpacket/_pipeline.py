@@ -62,6 +62,7 @@ class Job:
     resources: str = ""
     refs: dict[str, tuple[int, int]] = field(default_factory=dict)
     hashes: dict[Path, str] = field(default_factory=dict)  # sha256 of files already read
+    shared: dict[str, Any] = field(default_factory=dict)  # the validation rules' per-run cache
     packet_cached: bool = False
 
 
@@ -135,6 +136,7 @@ def validate(job: Job) -> None:
 
     job.progress.step("Validating the agency data and uploads")
     o = job.options
+    job.shared["inspect"] = _intake(job)
     job.checked = check_folder(
         job.folder,
         as_of=o.get("as_of"),
@@ -142,7 +144,7 @@ def validate(job: Job) -> None:
         profile=o.get("profile"),
         template_dirs=tuple(o.get("template_dirs") or ()),
         limits=o.get("limits"),
-        cache={"inspect": _intake(job)},
+        cache=job.shared,
     )
     report = job.checked.report
     if job.checked.data is None:
@@ -197,7 +199,8 @@ def plan_pieces(job: Job) -> None:
     job.registry = TemplateRegistry.for_agency(
         data.folder, tuple(job.options.get("template_dirs") or ())
     )
-    job.pieces = plan(data)
+    resolved = {use.ref.given: use.ref for use in job.shared.get("upload_uses", [])}
+    job.pieces = plan(data, resolved)
     files = {name: data.folder / name for name in data.source_files}
     for piece in job.pieces:
         if piece.upload is not None:

@@ -82,13 +82,25 @@ def _doc(key: str, section: str, title: str, kind: str, **kw: Any) -> Piece:
     return Piece(key, section, title, kind, source=template, template=template, word=word, **kw)
 
 
-def _upload(data: AgencyData, key: str, section: str, title: str, given: str, **kw: Any) -> Piece:
-    ref = resolve_upload(data.folder, given)
+def _upload(
+    data: AgencyData,
+    resolved: dict[str, Any],
+    key: str,
+    section: str,
+    title: str,
+    given: str,
+    **kw: Any,
+) -> Piece:
+    ref = resolved.get(given) or resolve_upload(data.folder, given)
     return Piece(key, section, title, "upload", source=given, upload=ref.path, **kw)
 
 
-def plan(data: AgencyData) -> list[Piece]:
-    """Every piece in packet order; uploads carry their resolved path (None if unusable)."""
+def plan(data: AgencyData, resolved: dict[str, Any] | None = None) -> list[Piece]:
+    """Every piece in packet order; uploads carry their resolved path (None if unusable).
+
+    `resolved` reuses the path checks validation already made (given path -> UploadRef).
+    """
+    resolved = resolved or {}
     pieces = [
         _doc("cover", "front", "Cover sheet", "cover", word=None),
         _doc("index", "front", "Index", "index", word=None),
@@ -104,7 +116,9 @@ def plan(data: AgencyData) -> list[Piece]:
 
     def attached(letter: str) -> list[Piece]:
         return [
-            _upload(data, f"attachments[{i}]", letter, a.title or Path(a.file).stem, a.file)
+            _upload(
+                data, resolved, f"attachments[{i}]", letter, a.title or Path(a.file).stem, a.file
+            )
             for i, a in attachments
             if ATTACHMENT_SECTIONS.get(a.section, "A") == letter
         ]
@@ -142,29 +156,41 @@ def plan(data: AgencyData) -> list[Piece]:
     pieces.append(_doc("staff-roster", "G", "Staff qualifications roster", "staff-roster"))
     pieces += attached("G")
     for i, s in enumerate(data.staff):
-        pieces += _staff_proofs(data, i, s)
+        pieces += _staff_proofs(data, resolved, i, s)
     return pieces
 
 
-def _staff_proofs(data: AgencyData, i: int, s: Any) -> list[Piece]:
+def _staff_proofs(data: AgencyData, resolved: dict[str, Any], i: int, s: Any) -> list[Piece]:
     who = s.name or s.id
     out = []
     for j, lic in enumerate(s.licenses):
         if lic.file:
             title = f"{who}: {lic.type or 'Licence'} licence {lic.number or ''}".strip()
             out.append(
-                _upload(data, f"staff[{i}].licenses[{j}]", "G", title, lic.file, staff_id=s.id)
+                _upload(
+                    data, resolved, f"staff[{i}].licenses[{j}]", "G", title, lic.file, staff_id=s.id
+                )
             )
     bc = s.background_check
     if bc and bc.file:
         title = f"{who}: Health Care Worker Registry check"
         out.append(
-            _upload(data, f"staff[{i}].background_check", "G", title, bc.file, staff_id=s.id)
+            _upload(
+                data, resolved, f"staff[{i}].background_check", "G", title, bc.file, staff_id=s.id
+            )
         )
     for j, doc in enumerate(s.documents):
         if doc.file:
             title = f"{who}: {doc.title or doc.kind or 'Document'}"
             out.append(
-                _upload(data, f"staff[{i}].documents[{j}]", "G", title, doc.file, staff_id=s.id)
+                _upload(
+                    data,
+                    resolved,
+                    f"staff[{i}].documents[{j}]",
+                    "G",
+                    title,
+                    doc.file,
+                    staff_id=s.id,
+                )
             )
     return out
