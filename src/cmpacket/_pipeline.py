@@ -252,9 +252,10 @@ def render_documents(job: Job) -> None:
         s["ref"] = f"staff/{s['id']}" if s["id"] in proofs else ""
     pending = {piece.key: prepare_piece(job, piece) for piece in docs}
     todo = [part for parts in pending.values() for part in parts if part.pdf is None]
-    for part, pdf in zip(
-        todo, render_all([(p.name, p.html) for p in todo], job.registry), strict=True
-    ):
+    rendered = render_all(
+        [(p.name, p.html) for p in todo], job.registry, meanwhile=lambda: _early_word(job)
+    )
+    for part, pdf in zip(todo, rendered, strict=True):
         part.pdf = pdf
         job.cache.put(part.key, pdf)
     for piece in docs:
@@ -540,6 +541,16 @@ def build_manifest(
 # -- 5. Word copies ---------------------------------------------------------------------------
 
 
+LATE_WORD = ("readiness-report", "staff-roster")  # their Word copies show packet page numbers
+
+
+def _early_word(job: Job) -> None:
+    """Word copies that need no page numbers, made while the render pool lays out documents."""
+    for piece in job.pieces:
+        if piece.word and piece.kind not in LATE_WORD:
+            job.docx[docx_name(piece)] = _docx(job, piece.word, piece_context(job, piece))
+
+
 def render_word_documents(job: Job) -> None:
     job.progress.step(f"Writing {sum(1 for p in job.pieces if p.word)} Word documents")
     refs = job.refs
@@ -551,7 +562,7 @@ def render_word_documents(job: Job) -> None:
             "" if not first else (f"p. {first}" if first == last else f"pp. {first}-{last}")
         )
     for piece in job.pieces:
-        if piece.word:
+        if piece.word and docx_name(piece) not in job.docx:
             job.docx[docx_name(piece)] = _docx(job, piece.word, piece_context(job, piece))
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import signal
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from cmpacket._interrupt import checkpoint
@@ -34,17 +34,25 @@ def _one(html: str, registry: TemplateRegistry, name: str) -> bytes:
 
 
 def render_all(
-    tasks: Sequence[Task], registry: TemplateRegistry, workers: int | None = None
+    tasks: Sequence[Task],
+    registry: TemplateRegistry,
+    workers: int | None = None,
+    meanwhile: Callable[[], None] = lambda: None,
 ) -> list[bytes]:
-    """PDF bytes for each (name, html), in order; parallel where it pays and fork is available."""
+    """PDF bytes for each (name, html), in order; parallel where it pays and fork is available.
+
+    `meanwhile` runs in this process while the workers lay out (or first, without a pool).
+    """
     workers = workers or min(os.cpu_count() or 1, 8)
     if workers < 2 or len(tasks) < MIN_TASKS:
+        meanwhile()
         return [_one(html, registry, name) for name, html in tasks]
     import multiprocessing
 
     try:
         context = multiprocessing.get_context("fork")
     except ValueError:  # no fork on this platform: render here
+        meanwhile()
         return [_one(html, registry, name) for name, html in tasks]
     import weasyprint  # noqa: F401 - imported once here, inherited by the forked workers
 
@@ -54,6 +62,7 @@ def render_all(
     pool = context.Pool(min(workers, len(tasks)), initializer=_ignore_sigint)
     try:
         pending = pool.map_async(_work, [tasks[i] for i in order], chunksize=1)
+        meanwhile()
         while not pending.ready():
             pending.wait(0.1)
             checkpoint()
