@@ -64,6 +64,7 @@ class Job:
     hashes: dict[Path, str] = field(default_factory=dict)  # sha256 of files already read
     shared: dict[str, Any] = field(default_factory=dict)  # the validation rules' per-run cache
     packet_cached: bool = False
+    known_digests: dict[int, str] = field(default_factory=dict)
 
 
 def build(
@@ -485,6 +486,7 @@ def assemble(job: Job) -> tuple[bytes, dict[str, Any]]:
         job.packet_cached = True
         return packet, json.loads(head)
     pdf, known = merge(job.pieces, info, refs, job.cache)
+    job.known_digests = known
     with pdf:
         manifest = dict(base, sections=manifest_sections(pdf, job.pieces, known))
         packet = finish(pdf, manifest)
@@ -603,7 +605,7 @@ def self_verify(job: Job, packet: bytes, manifest: dict[str, Any]) -> None:
     job.progress.step("Verifying the packet")
     if job.packet_cached:
         return  # verified when it was built; the cache entry's sha256 was checked on read
-    result = verify_bytes(packet, manifest["packet"]["file"], manifest)
+    result = verify_bytes(packet, manifest["packet"]["file"], manifest, job.known_digests)
     if not result.ok:
         problems = "; ".join(f"{f.path}: {f.message}" for f in result.findings[:5])
         raise BuildError(f"the built packet failed its own verification: {problems}")
