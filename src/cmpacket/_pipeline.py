@@ -52,7 +52,7 @@ class Job:
     progress: Progress
     cache: Cache
     checked: Any = None
-    registry: TemplateRegistry | None = None
+    registry: TemplateRegistry = field(default_factory=lambda: TemplateRegistry([]))
     context: dict[str, Any] = field(default_factory=dict)
     pieces: list[Any] = field(default_factory=list)
     inputs: list[dict[str, str]] = field(default_factory=list)
@@ -261,7 +261,7 @@ def render_documents(job: Job) -> None:
         job.cache.put(part.key, pdf)
     for piece in docs:
         if pending[piece.key]:
-            _set_parts(job, piece, [(part.pdf, part.key) for part in pending[piece.key]])
+            _set_parts(job, piece, [(part.pdf or b"", part.key) for part in pending[piece.key]])
 
 
 @dataclass

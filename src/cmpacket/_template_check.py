@@ -92,14 +92,13 @@ def check_all(folder: Path | None, template_dirs: tuple[Path, ...] = ()) -> list
         problems.append(str(exc))
         context["chapters"] = []
     for name in registry.names():
-        if name.endswith((".html.j2", ".txt.j2")):
-            job = lambda n=name: render_template(registry, n, context)  # noqa: E731
-        elif name.endswith(".docx"):
-            job = lambda n=name: render_docx(registry, n, context)  # noqa: E731
-        else:
+        if not name.endswith((".html.j2", ".txt.j2", ".docx")):
             continue
         try:
-            job()
+            if name.endswith(".docx"):
+                render_docx(registry, name, context)
+            else:
+                render_template(registry, name, context)
         except TemplateError as exc:
             problems.append(str(exc))
     return problems

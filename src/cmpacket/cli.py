@@ -143,7 +143,13 @@ def build(
 
 @cli.group()
 def templates() -> None:
-    """List, export and check the templates on the search path."""
+    """List, export and check the templates on the search path.
+
+    \b
+    Example:
+      cmpacket templates list my-agency
+      cmpacket templates export policies/grievances.txt.j2 my-agency/templates/
+    """
 
 
 @templates.command("list")
@@ -264,7 +270,12 @@ def diff(old: Path, new: Path, fmt: str) -> None:
 
 @cli.group()
 def profiles() -> None:
-    """The requirement profiles and their rules, with citations."""
+    """The requirement profiles and their rules, with citations.
+
+    \b
+    Example:
+      cmpacket profiles show il-guide --format json
+    """
 
 
 @profiles.command("list")

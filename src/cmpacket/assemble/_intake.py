@@ -140,7 +140,8 @@ def active_content(pdf: pikepdf.Pdf) -> set[str]:
 
 
 def _inherited(page: pikepdf.Dictionary, key: str) -> Any:
-    node, depth = page, 0
+    node: Any = page
+    depth = 0
     while isinstance(node, pikepdf.Dictionary) and depth < 64:
         if key in node:
             return node[key]

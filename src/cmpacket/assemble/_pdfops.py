@@ -139,7 +139,7 @@ def resolve_links(
     count = 0
     for page in pdf.pages:
         drawn: list[bytes] = []
-        annots = page.obj.get("/Annots")
+        annots: Any = page.obj.get("/Annots")
         for index in reversed(range(len(annots))) if annots is not None else ():
             annot = annots[index]
             action = annot.get("/A")
@@ -246,7 +246,7 @@ def add_outline(pdf: pikepdf.Pdf, tree: list[dict[str, Any]]) -> None:
 
 def outline_tree(pdf: pikepdf.Pdf) -> list[dict[str, Any]]:
     """The outline as [{title, page (1-based), children}] for verification."""
-    pages = {p.objgen: i + 1 for i, p in enumerate(pdf.pages)}
+    pages: dict[Any, int] = {p.objgen: i + 1 for i, p in enumerate(pdf.pages)}
 
     def node(item: pikepdf.OutlineItem) -> dict[str, Any]:
         page = None

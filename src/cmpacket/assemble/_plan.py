@@ -112,14 +112,12 @@ def plan(data: AgencyData, resolved: dict[str, Any] | None = None) -> list[Piece
             "application-summary",
         ),
     ]
-    attachments = [(i, a) for i, a in enumerate(data.attachments) if a.file]
+    attachments = [(i, a, a.file) for i, a in enumerate(data.attachments) if a.file]
 
     def attached(letter: str) -> list[Piece]:
         return [
-            _upload(
-                data, resolved, f"attachments[{i}]", letter, a.title or Path(a.file).stem, a.file
-            )
-            for i, a in attachments
+            _upload(data, resolved, f"attachments[{i}]", letter, a.title or Path(file).stem, file)
+            for i, a, file in attachments
             if ATTACHMENT_SECTIONS.get(a.section, "A") == letter
         ]
 

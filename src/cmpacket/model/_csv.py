@@ -88,7 +88,7 @@ def _known(col: str) -> bool:
     if any(col == f"{p}_{n}" for p, (_, names) in OBJECTS.items() for n in names):
         return True
     m = _NUMBERED.match(col)
-    return bool(m) and m.group(3) in GROUPS[m.group(1)][1]
+    return m is not None and m.group(3) in GROUPS[m.group(1)][1]
 
 
 def _row(cells: dict[str, str]) -> tuple[dict[str, Any], dict[tuple, str]]:

@@ -101,8 +101,9 @@ def load_folder(folder: Path) -> Loaded:
     folder = folder.resolve()
     agency_file = find_agency_file(folder)
     text = read_text(agency_file, agency_file.name)
+    lines: dict[Path_, int] = {}
     if agency_file.suffix == ".json":
-        raw, lines = _read_json(text, agency_file.name), {}
+        raw = _read_json(text, agency_file.name)
     else:
         raw, lines = read_yaml(text, agency_file.name)
     if raw is None:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
 
 from cmpacket.findings import Finding
 from cmpacket.model import AgencyData, UploadRef, resolve_upload
@@ -39,7 +41,7 @@ def upload_uses(data: AgencyData) -> list[UploadUse]:
     return [UploadUse(p, resolve_upload(data.folder, f)) for p, f in refs if f]
 
 
-def _facts(ctx: Context) -> dict[str, object]:
+def _facts(ctx: Context) -> dict[Path, Any]:
     """Inspect each distinct upload once per validation run."""
     if "uploads" not in ctx.cache:
         from cmpacket.assemble import inspect_upload
