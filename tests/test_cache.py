@@ -135,3 +135,45 @@ def test_unwritable_cache_only_costs_speed(tmp_path: Path) -> None:
     blocker.write_text("not a folder")
     result = build(folder, blocker)
     assert result.packet.is_file()
+
+
+def test_a_stylesheet_change_rerenders_every_document(warm: tuple[Path, Path]) -> None:
+    from cmpacket.templates import BUILTIN_ROOT
+
+    folder, cache = warm
+    css = (BUILTIN_ROOT / "packet.css").read_text() + "\nh1 { color: #000; }\n"
+    (folder / "templates" / "packet.css").write_text(css)
+    again = build(folder, cache, "out2")
+    pdfs = {r for r in again.rebuilt if r.startswith("pdf:")}
+    assert {"pdf:cover.html.j2", "pdf:policy-manual.html.j2", "pdf:index.html.j2"} <= pdfs
+    assert not [r for r in again.rebuilt if r.startswith("upload:")]
+
+
+def test_concurrent_builds_share_a_cache_safely(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    folder = copy_sample(tmp_path)
+    cache = tmp_path / "cache"
+    env = {**__import__("os").environ, "SOURCE_DATE_EPOCH": "1767225600"}
+    procs = [
+        subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "cmpacket",
+                "build",
+                str(folder),
+                "-o",
+                str(tmp_path / f"o{i}"),
+                "-q",
+                "--cache-dir",
+                str(cache),
+            ],
+            env=env,
+        )
+        for i in range(2)
+    ]
+    assert [p.wait(timeout=300) for p in procs] == [0, 0]
+    assert packet_of(tmp_path / "o0").read_bytes() == packet_of(tmp_path / "o1").read_bytes()
+    assert build(folder, cache, "o2").rebuilt == []

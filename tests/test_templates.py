@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from cmpacket import api
-from tests.conftest import copy_sample, packet_of
+from tests.conftest import copy_sample
 
 
 def test_list_names_every_template_with_extension(cli: Any, sample: Path) -> None:
@@ -118,33 +118,52 @@ class _Recorder(http.server.BaseHTTPRequestHandler):
         pass
 
 
-@pytest.mark.e2e
+@pytest.mark.parametrize(
+    "body",
+    [
+        '<style>@import url("{url}/import.css");</style>',
+        '<style>body {{ background: url("{url}/bg.png"); }}</style>',
+        '<link rel="stylesheet" href="{url}/link.css">',
+        '<img src="{url}/img.png">',
+        '<img src="file://{secret}">',
+        '<img src="../../../../etc/passwd">',
+    ],
+)
 def test_templates_cannot_reach_the_network_or_files_outside_the_roots(
-    tmp_path: Path, cli: Any
+    tmp_path: Path, cli: Any, body: str
 ) -> None:
     server = http.server.HTTPServer(("127.0.0.1", 0), _Recorder)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     url = f"http://127.0.0.1:{server.server_address[1]}"
     secret = tmp_path / "secret.png"
     secret.write_bytes(b"\x89PNG not really")
-    body = (
-        f'<style>@import url("{url}/import.css"); body {{ background: url("{url}/bg.png"); }}</style>'
-        f'<link rel="stylesheet" href="{url}/link.css"><img src="{url}/img.png"><img src="file://{secret}">'
-        f'<img src="https://example.invalid/x.png"><p>Cover</p>'
-    )
+    page = body.format(url=url, secret=secret) + "<p>Cover</p>"
     try:
         r, out = _build_with_template(
             tmp_path,
             "cover.html.j2",
-            "{% extends '_base.html.j2' %}{% block body %}" + body + "{% endblock %}",
+            "{% extends '_base.html.j2' %}{% block body %}" + page + "{% endblock %}",
             cli,
         )
     finally:
         server.shutdown()
-    assert r.code == 0, r.err
     assert _Recorder.hits == []
+    assert r.code == 3 and "cover.html.j2" in r.err and "Traceback" not in r.err
+    assert "refused to load" in r.err or "not a file on the template search path" in r.err
+    assert not out.exists() or not list(out.glob("*.pdf"))
+
+
+def test_templates_may_load_their_own_files(tmp_path: Path, cli: Any) -> None:
+    folder = copy_sample(tmp_path)
+    (folder / "templates" / "logo.svg").write_text(
+        '<svg xmlns="http://www.w3.org/2000/svg" width="40" height="40"><rect width="40" height="40" fill="#1f3a5f"/></svg>'
+    )
+    (folder / "templates" / "cover.html.j2").write_text(
+        "{% extends '_base.html.j2' %}{% block body %}<img src=\"logo.svg\"><h1>{{ agency.legal_name }}</h1>{% endblock %}"
+    )
+    r = cli("build", folder, "-o", tmp_path / "out", "-q")
+    assert r.code == 0, r.err
     import json
 
-    man = json.loads((out / "manifest.json").read_text())
-    assert all(i["path"] != str(secret) for i in man["inputs"])
-    assert packet_of(out).is_file()
+    man = json.loads((tmp_path / "out" / "manifest.json").read_text())
+    assert any(t["name"] == "logo.svg" and t["origin"] == "templates" for t in man["templates"])

@@ -223,12 +223,14 @@ def plan_pieces(job: Job) -> None:
 
 
 def _resources_digest(registry: TemplateRegistry) -> str:
-    """A digest of every file a stylesheet or page could load (CSS, images, fonts) + WeasyPrint."""
+    """A digest of every file a stylesheet or page could load (CSS, images, fonts) and WeasyPrint."""
     from importlib.metadata import version
 
     parts = [version("weasyprint")]  # not `import weasyprint`: a warm rebuild never needs it
-    for name in registry.names():
+    for name in registry.names(suffixes=None):
         if not name.endswith((".j2", ".docx")):
+            # find() also records the file as used, so the manifest lists every file a page could
+            # load whether or not this build had to lay any page out
             parts += [name, registry.find(name).sha256]
     return digest("resources", *parts)
 

@@ -6,7 +6,7 @@ import logging
 import mimetypes
 from urllib.parse import unquote, urlsplit
 
-from cmpacket.errors import BuildError
+from cmpacket.errors import BuildError, TemplateError
 from cmpacket.templates import TemplateRegistry
 
 BASE_URL = "https://templates.cmpacket.invalid/"
@@ -14,21 +14,29 @@ LOG = logging.getLogger("cmpacket.render")
 
 
 def make_fetcher(registry: TemplateRegistry):  # noqa: ANN201 - a weasyprint URLFetcher
-    """A URL fetcher that serves template-root files only; every other URL is refused."""
-    from weasyprint.urls import URLFetcher, URLFetcherResponse
+    """A URL fetcher that serves template-root files only; any other URL stops the render.
+
+    The refusal is fatal (not WeasyPrint's usual warning) so a template that reaches for the
+    network or the file system fails the build with exit 3 instead of silently losing content.
+    """
+    from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherResponse
+
+    class Refused(FatalURLFetchingError):
+        pass
 
     class RootFetcher(URLFetcher):
         def fetch(self, url: str, headers: object = None) -> URLFetcherResponse:
             if url.startswith("data:"):
                 return super().fetch(url, headers)
             if not url.startswith(BASE_URL):
-                LOG.info("refused to fetch %s (only template files may be loaded)", url)
-                raise ValueError(f"cmpacket fetches nothing outside the template roots: {url}")
+                raise Refused(
+                    f"refused to load {url}: templates may only load files inside the template roots (no network, no file://)"
+                )
             name = unquote(urlsplit(url).path).lstrip("/")
             try:
                 winner = registry.find(name)
             except Exception:
-                raise ValueError(f"no template file {name!r}") from None
+                raise Refused(f"{name!r} is not a file on the template search path") from None
             mime = mimetypes.guess_type(winner.path.name)[0] or "application/octet-stream"
             return URLFetcherResponse(
                 url, body=winner.path.read_bytes(), headers={"Content-Type": mime}
@@ -43,8 +51,15 @@ def html_to_pdf(html: str, registry: TemplateRegistry, name: str) -> bytes:
 
     logging.getLogger("weasyprint").setLevel(logging.ERROR)
     logging.getLogger("fontTools").setLevel(logging.ERROR)
+    from weasyprint.urls import FatalURLFetchingError
+
     try:
         doc = HTML(string=html, base_url=BASE_URL, url_fetcher=make_fetcher(registry))
         return doc.write_pdf(uncompressed_pdf=False)
+    except FatalURLFetchingError as exc:
+        raise TemplateError(
+            f"{name}: {exc}",
+            hint="Put images and stylesheets in the template folder and refer to them by relative name.",
+        ) from None
     except Exception as exc:  # WeasyPrint raises many kinds; each is a render failure
         raise BuildError(f"{name}: rendering to PDF failed: {type(exc).__name__}: {exc}") from None

@@ -88,15 +88,16 @@ class TemplateRegistry:
             out.append(Winner(name, path, root, root == BUILTIN_ROOT.resolve()))
         return out
 
-    def names(self) -> dict[str, list[Path]]:
-        """Every template name and, in search order, each root that has a file of that name."""
+    def names(self, suffixes: tuple[str, ...] | None = TEMPLATE_SUFFIXES) -> dict[str, list[Path]]:
+        """Every template name (or, with suffixes=None, every file) and, in search order, each
+        root that has a file of that name."""
         found: dict[str, list[Path]] = {}
         for root in self.roots:
             if not root.is_dir():
                 continue
             for path in sorted(root.rglob("*")):
                 rel = path.relative_to(root).as_posix()
-                if path.is_file() and rel.endswith(TEMPLATE_SUFFIXES):
+                if path.is_file() and (suffixes is None or rel.endswith(suffixes)):
                     found.setdefault(rel, []).append(root)
         return dict(sorted(found.items()))
 
