@@ -91,6 +91,57 @@ class Cache:
             return None
         return payload
 
+    def get_file(self, key: str, dest: Path, label: str = "") -> bool:
+        """Copy an entry's payload to `dest` without holding it in memory; False on a miss."""
+        ok = False
+        if self.root is not None:
+            path = self._path(key)
+            head = len(MAGIC) + 64 + 1
+            try:
+                with path.open("rb") as src, dest.open("wb") as out:
+                    header = src.read(head)
+                    h = hashlib.sha256()
+                    for chunk in iter(lambda: src.read(1 << 20), b""):
+                        h.update(chunk)
+                        out.write(chunk)
+                ok = (
+                    header[: len(MAGIC)] == MAGIC
+                    and header[len(MAGIC) : head - 1] == h.hexdigest().encode()
+                )
+            except OSError:
+                ok = False
+            if not ok:
+                with contextlib.suppress(OSError):
+                    if path.exists():
+                        path.unlink()
+        if ok:
+            self.hits += 1
+        else:
+            self.misses += 1
+            self.missed.append(label or key[:12])
+        return ok
+
+    def put_file(self, key: str, source: Path) -> None:
+        """Store a file's bytes as an entry, streaming (two reads: hash, then copy)."""
+        if self.root is None:
+            return
+        h = hashlib.sha256()
+        with source.open("rb") as fh:
+            for chunk in iter(lambda: fh.read(1 << 20), b""):
+                h.update(chunk)
+        path = self._path(key)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=path.parent)
+            with os.fdopen(fd, "wb") as out, source.open("rb") as fh:
+                out.write(MAGIC + h.hexdigest().encode() + b"\n")
+                for chunk in iter(lambda: fh.read(1 << 20), b""):
+                    out.write(chunk)
+            os.replace(tmp, path)
+        except OSError:
+            with contextlib.suppress(OSError, UnboundLocalError):
+                os.unlink(tmp)
+
     def put(self, key: str, payload: bytes) -> None:
         if self.root is None:
             return

@@ -64,6 +64,7 @@ class Job:
     hashes: dict[Path, str] = field(default_factory=dict)  # sha256 of files already read
     shared: dict[str, Any] = field(default_factory=dict)  # the validation rules' per-run cache
     packet_cached: bool = False
+    work: Path = Path()
     known_digests: dict[int, str] = field(default_factory=dict)
 
 
@@ -79,7 +80,7 @@ def build(
         Progress(7, quiet),
         Cache(cache_dir),
     )
-    work = Path(tempfile.mkdtemp(prefix="cmpacket-"))
+    work = job.work = Path(tempfile.mkdtemp(prefix="cmpacket-"))
     try:
         with deferred():
             return _run(job, work)
@@ -120,13 +121,13 @@ def _run(job: Job, work: Path) -> BuildResult:
     return write_outputs(job, packet, manifest)
 
 
-def _keep(job: Job, work: Path, packet: bytes) -> None:
+def _keep(job: Job, work: Path, packet: Path) -> None:
     """--keep-temp: every piece's PDF and the packet, for inspection."""
     for i, piece in enumerate(job.pieces):
         for k, part in enumerate(piece.parts or (piece.load() if piece.load else [])):
             name = "".join(c if c.isalnum() else "-" for c in piece.key)[:60]
             (work / f"{i:04d}-{name}-{k}.pdf").write_bytes(part)
-    (work / "packet.pdf").write_bytes(packet)
+    # the packet itself is already in the work folder
 
 
 # -- 1. validate ------------------------------------------------------------------------------
@@ -455,9 +456,9 @@ def number_pages(pieces: list[Any]) -> dict[str, tuple[int, int]]:
     return refs
 
 
-def assemble(job: Job) -> tuple[bytes, dict[str, Any]]:
+def assemble(job: Job) -> tuple[Path, dict[str, Any]]:
     from cmpacket.assemble._packet import PacketInfo, finish, manifest_sections, merge
-    from cmpacket.assemble._plan import prefix, slug
+    from cmpacket.assemble._plan import file_sha256, prefix, slug
 
     data, report = job.checked.data, job.checked.report
     refs = job.refs = number_pages(job.pieces)
@@ -482,18 +483,23 @@ def assemble(job: Job) -> tuple[bytes, dict[str, Any]]:
         for p in job.pieces
     ]
     key = digest("packet", json.dumps([layout, info.__dict__, base], sort_keys=True, default=str))
-    hit = job.cache.get(key, "packet")
-    if hit is not None:
-        head, _, packet = hit.partition(b"\n")
+    packet = job.work / filename
+    hit = job.cache.get(key + "-manifest", "packet")
+    if hit is not None and job.cache.get_file(key, packet, "packet-pdf"):
         job.packet_cached = True
-        return packet, json.loads(head)
-    pdf, known = merge(job.pieces, info, refs, job.cache)
+        return packet, json.loads(hit)
+    pdf, known, sources = merge(job.pieces, info, refs, job.cache, job.work)
     job.known_digests = known
-    with pdf:
-        manifest = dict(base, sections=manifest_sections(pdf, job.pieces, known))
-        packet = finish(pdf, manifest)
-    manifest["packet"]["sha256"] = hashlib.sha256(packet).hexdigest()
-    job.cache.put(key, json.dumps(manifest, sort_keys=True).encode() + b"\n" + packet)
+    try:
+        with pdf:
+            manifest = dict(base, sections=manifest_sections(pdf, job.pieces, known))
+            finish(pdf, manifest, packet)
+    finally:
+        for src in sources:
+            src.close()
+    manifest["packet"]["sha256"] = file_sha256(packet)
+    job.cache.put_file(key, packet)
+    job.cache.put(key + "-manifest", json.dumps(manifest, sort_keys=True).encode())
     return packet, manifest
 
 
@@ -601,7 +607,7 @@ def _docx(job: Job, name: str, ctx: dict[str, Any]) -> bytes:
 # -- 6. verify and 7. write -------------------------------------------------------------------
 
 
-def self_verify(job: Job, packet: bytes, manifest: dict[str, Any]) -> None:
+def self_verify(job: Job, packet: Path, manifest: dict[str, Any]) -> None:
     from cmpacket.verify import verify_bytes
 
     job.progress.step("Verifying the packet")
@@ -613,7 +619,7 @@ def self_verify(job: Job, packet: bytes, manifest: dict[str, Any]) -> None:
         raise BuildError(f"the built packet failed its own verification: {problems}")
 
 
-def write_outputs(job: Job, packet: bytes, manifest: dict[str, Any]) -> BuildResult:
+def write_outputs(job: Job, packet: Path, manifest: dict[str, Any]) -> BuildResult:
     """Write everything into a staging folder inside OUT, then move each file into place."""
     from cmpacket.assemble._packet import manifest_json
 
@@ -622,7 +628,7 @@ def write_outputs(job: Job, packet: bytes, manifest: dict[str, Any]) -> BuildRes
     stage = Path(tempfile.mkdtemp(prefix=".cmpacket-", dir=job.out))
     try:
         name = manifest["packet"]["file"]
-        (stage / name).write_bytes(packet)
+        shutil.copyfile(packet, stage / name)
         (stage / "manifest.json").write_bytes(manifest_json(manifest))
         readiness = json.dumps(
             job.checked.report.as_dict(), indent=2, sort_keys=True, ensure_ascii=False

@@ -6,6 +6,7 @@ import hashlib
 import io
 import json
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pikepdf
@@ -67,17 +68,20 @@ BLOCK = 64  # uploads per separately stamped and cached block
 
 
 def merge(
-    pieces: list[Piece], info: PacketInfo, refs: dict[str, tuple[int, int]], cache: Any
-) -> tuple[pikepdf.Pdf, dict[int, str]]:
+    pieces: list[Piece], info: PacketInfo, refs: dict[str, tuple[int, int]], cache: Any, work: Path
+) -> tuple[pikepdf.Pdf, dict[int, str], list[pikepdf.Pdf]]:
     """All pieces in order, references filled and linked, every page stamped, outline and labels.
 
     Runs of uploads are stamped in blocks kept in `cache` (with their page digests): when an
     agency changes one field, the thousands of proof pages that did not move are reused, not
-    re-merged, re-stamped and re-hashed. Returns the PDF and the digests already known by page.
+    re-merged, re-stamped and re-hashed. Blocks are files in `work`, opened lazily and kept open
+    until the packet is saved (close the returned sources then), so memory holds the page tree,
+    not the pages' content. Returns the PDF, the digests already known by page, and the sources.
     """
     pdf = pikepdf.new()
     total = pieces[-1].last_page
     digests: dict[int, str] = {}
+    sources: list[pikepdf.Pdf] = []
     i = 0
     while i < len(pieces):
         if pieces[i].kind == "upload":
@@ -88,7 +92,7 @@ def merge(
                 and len(run) < BLOCK
             ):
                 run.append(pieces[i + len(run)])
-            _add_block(pdf, run, info, total, cache, digests)
+            sources.append(_add_block(pdf, run, info, total, cache, digests, work))
             i += len(run)
             continue
         for part in pieces[i].parts:
@@ -118,7 +122,7 @@ def merge(
     pdf.docinfo["/CreationDate"] = info.pdf_date
     pdf.docinfo["/ModDate"] = info.pdf_date
     pdf.Root.Lang = pikepdf.String("en-US")
-    return pdf, digests
+    return pdf, digests, sources
 
 
 def _add_block(
@@ -128,43 +132,43 @@ def _add_block(
     total: int,
     cache: Any,
     digests: dict[int, str],
-) -> None:
+    work: Path,
+) -> pikepdf.Pdf:
     from cmpacket._cache import digest
 
     layout = [[p.cache_key, p.section, p.first_page, p.pages] for p in run]
     key = digest("block", json.dumps([layout, total, info.legal_name, info.prefix, info.draft]))
-    blob = cache.get(key, "block")
-    if blob is None:
-        block = pikepdf.new()
-        for piece in run:
-            for part in piece.parts or (piece.load() if piece.load else []):
-                with pikepdf.open(io.BytesIO(part)) as src:
-                    block.pages.extend(src.pages)
-        font = stamp_font(block)
-        n = run[0].first_page
-        for piece in run:
-            for _ in range(piece.pages):
-                stamp_page(
-                    block,
-                    block.pages[n - run[0].first_page],
-                    font,
-                    stamp_text(info, piece.section, n, total),
-                    info.draft,
-                )
-                n += 1
-        buf = io.BytesIO()
-        block.save(buf, deterministic_id=True)
-        block.close()
-        with pikepdf.open(io.BytesIO(buf.getvalue())) as saved:
-            known = [page_digest(page) for page in saved.pages]
-        blob = json.dumps(known).encode() + b"\n" + buf.getvalue()
-        cache.put(key, blob)
-    head, _, body = blob.partition(b"\n")
-    # Both paths take the pages from the saved bytes, so cached and fresh builds are identical.
-    with pikepdf.open(io.BytesIO(body)) as src:
-        pdf.pages.extend(src.pages)
-    for offset, value in enumerate(json.loads(head)):
+    path = work / f"block-{run[0].first_page:06d}.pdf"
+    known = cache.get(key + "-digests", "block")
+    if known is None or not cache.get_file(key, path, "block-pdf"):
+        _build_block(run, info, total, path)
+        with pikepdf.open(path) as saved:
+            known = json.dumps([page_digest(page) for page in saved.pages]).encode()
+        cache.put_file(key, path)
+        cache.put(key + "-digests", known)
+    for offset, value in enumerate(json.loads(known)):
         digests[run[0].first_page + offset] = value
+    # Both paths take the pages from the saved file, so cached and fresh builds are identical.
+    src = pikepdf.open(path)
+    pdf.pages.extend(src.pages)
+    return src
+
+
+def _build_block(run: list[Piece], info: PacketInfo, total: int, path: Path) -> None:
+    block = pikepdf.new()
+    for piece in run:
+        for part in piece.parts or (piece.load() if piece.load else []):
+            with pikepdf.open(io.BytesIO(part)) as src:
+                block.pages.extend(src.pages)
+    font = stamp_font(block)
+    n = run[0].first_page
+    for piece in run:
+        for _ in range(piece.pages):
+            text = stamp_text(info, piece.section, n, total)
+            stamp_page(block, block.pages[n - run[0].first_page], font, text, info.draft)
+            n += 1
+    block.save(path, deterministic_id=True)
+    block.close()
 
 
 def outline(pieces: list[Piece]) -> list[dict[str, Any]]:
@@ -251,8 +255,8 @@ def manifest_json(manifest: dict[str, Any]) -> bytes:
     )
 
 
-def finish(pdf: pikepdf.Pdf, manifest: dict[str, Any]) -> bytes:
-    """Embed the manifest (packet.sha256 null) and save deterministically."""
+def finish(pdf: pikepdf.Pdf, manifest: dict[str, Any], target: Path) -> None:
+    """Embed the manifest (packet.sha256 null) and save deterministically to `target`."""
     embedded = json.loads(json.dumps(manifest))
     embedded["packet"]["sha256"] = None
     spec = pikepdf.AttachedFileSpec(
@@ -264,11 +268,9 @@ def finish(pdf: pikepdf.Pdf, manifest: dict[str, Any]) -> bytes:
     )
     pdf.attachments["manifest.json"] = spec
     pdf.Root.PageMode = Name.UseOutlines
-    buf = io.BytesIO()
     pdf.save(
-        buf,
+        target,
         deterministic_id=True,
         compress_streams=True,
         object_stream_mode=pikepdf.ObjectStreamMode.generate,
     )
-    return buf.getvalue()

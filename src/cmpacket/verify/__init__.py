@@ -52,9 +52,10 @@ class VerifyResult:
         self.findings.append(Finding(code, "error", path, message, CITE))
 
 
-def open_packet(data: bytes, name: str) -> pikepdf.Pdf:
+def open_packet(data: bytes | Path, name: str) -> pikepdf.Pdf:
+    """Open a packet from bytes or a path (a path is read lazily, not loaded whole)."""
     try:
-        return pikepdf.open(io.BytesIO(data))
+        return pikepdf.open(data if isinstance(data, Path) else io.BytesIO(data))
     except pikepdf.PasswordError:
         raise PacketError(f"{name}: the PDF is encrypted; a cmpacket packet never is.") from None
     except (pikepdf.PdfError, ValueError, RecursionError) as exc:
@@ -82,23 +83,32 @@ def verify_packet(path: Path, manifest_file: Path | None = None) -> VerifyResult
     """Verify a packet file; raises PacketError (exit 2) if it cannot be read at all."""
     if not path.is_file():
         raise PacketError(f"{path}: no such file.")
-    data = path.read_bytes()
     sidecar = None
     if manifest_file is not None:
         try:
             sidecar = json.loads(manifest_file.read_text(encoding="utf-8"))
         except (OSError, ValueError) as exc:
             raise PacketError(f"{manifest_file}: cannot read the manifest ({exc}).") from None
-    return verify_bytes(data, path.name, sidecar)
+    return verify_bytes(path, path.name, sidecar)
+
+
+def file_sha256(source: bytes | Path) -> str:
+    if isinstance(source, bytes):
+        return hashlib.sha256(source).hexdigest()
+    h = hashlib.sha256()
+    with source.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
 
 
 def verify_bytes(
-    data: bytes,
+    data: bytes | Path,
     name: str,
     sidecar: dict[str, Any] | None = None,
     known: dict[int, str] | None = None,
 ) -> VerifyResult:
-    """Every check of SPEC §8 on a packet's bytes.
+    """Every check of SPEC §8 on a packet (its bytes, or its path).
 
     `known` (build only) gives page digests already computed from the very bytes those pages were
     copied from (the build's stamped upload blocks); every other page is hashed here. Reviewers'
@@ -261,9 +271,12 @@ def _where(section: dict[str, Any], doc: dict[str, Any]) -> str:
 
 
 def _check_sidecar(
-    data: bytes, manifest: dict[str, Any] | None, sidecar: dict[str, Any], result: VerifyResult
+    data: bytes | Path,
+    manifest: dict[str, Any] | None,
+    sidecar: dict[str, Any],
+    result: VerifyResult,
 ) -> None:
-    actual = hashlib.sha256(data).hexdigest()
+    actual = file_sha256(data)
     expected = (sidecar.get("packet") or {}).get("sha256")
     if actual != expected:
         result.fail(
