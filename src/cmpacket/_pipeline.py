@@ -92,6 +92,11 @@ def build(
             shutil.rmtree(work, ignore_errors=True)
 
 
+# Planning a large packet takes long enough to hide most of WeasyPrint's import; for a small one
+# the import would only compete with a no-change rebuild that never renders.
+PRELOAD_STAFF = 100
+
+
 def _preload_renderer() -> Any:
     """Import WeasyPrint on a thread while validation runs (it takes about half a second and
     most of it is spent loading native libraries); rendering then finds it ready."""
@@ -109,7 +114,8 @@ def _preload_renderer() -> Any:
 def _run(job: Job, work: Path) -> BuildResult:
     """The pipeline, a step at a time (Ctrl-C takes effect between steps and pieces)."""
     validate(job)
-    _preload_renderer()
+    if len(job.checked.data.staff) >= PRELOAD_STAFF:
+        _preload_renderer()
     plan_pieces(job)
     render_documents(job)
     take_in_uploads(job)
