@@ -64,6 +64,7 @@ class Job:
     hashes: dict[Path, str] = field(default_factory=dict)  # sha256 of files already read
     shared: dict[str, Any] = field(default_factory=dict)  # the validation rules' per-run cache
     packet_cached: bool = False
+    upload_count: int = 0
     work: Path = Path()
     known_digests: dict[int, str] = field(default_factory=dict)
 
@@ -145,6 +146,7 @@ def validate(job: Job) -> None:
     job.progress.step("Validating the agency data and uploads")
     o = job.options
     job.shared["inspect"] = _intake(job)
+    job.upload_count = _count_uploads(job.folder)
     job.checked = check_folder(
         job.folder,
         as_of=o.get("as_of"),
@@ -164,6 +166,12 @@ def validate(job: Job) -> None:
             f"(cmpacket validate lists them) or build a draft with --draft.",
             report,
         )
+
+
+def _count_uploads(folder: Path) -> int:
+    """How many files the uploads folder holds (the progress bar's total; 0 if unknown)."""
+    uploads = folder / "uploads"
+    return sum(1 for p in uploads.rglob("*.pdf")) if uploads.is_dir() else 0
 
 
 def _intake(job: Job) -> Any:
@@ -190,6 +198,7 @@ def _intake(job: Job) -> Any:
         keep = pdf if job.cache.root is None else None
         job.uploads[path] = (facts, keep, pdf_key if facts.usable else "")
         job.hashes[path] = sha
+        job.progress.update("Uploads", len(job.uploads), job.upload_count)
         checkpoint()
         return facts
 
@@ -263,7 +272,10 @@ def render_documents(job: Job) -> None:
     pending = {piece.key: prepare_piece(job, piece) for piece in docs}
     todo = [part for parts in pending.values() for part in parts if part.pdf is None]
     rendered = render_all(
-        [(p.name, p.html) for p in todo], job.registry, meanwhile=lambda: _early_word(job)
+        [(p.name, p.html) for p in todo],
+        job.registry,
+        meanwhile=lambda: _early_word(job),
+        progress=lambda done, total: job.progress.update("Laying out", done, total),
     )
     for part, pdf in zip(todo, rendered, strict=True):
         part.pdf = pdf

@@ -1,16 +1,14 @@
-"""Progress on stderr: named steps and bars, silenced by --quiet."""
+"""Progress on stderr: named steps and a bar for long loops, silenced by --quiet."""
 
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterable, Iterator
-from typing import TypeVar
-
-T = TypeVar("T")
 
 
 class Progress:
-    """`step()` prints `Step 3/6 - Rendering 14 documents`; `bar()` wraps a long loop."""
+    """`step()` prints `Step 3/7 - Rendering 14 documents`; `update()` draws a bar on a terminal."""
+
+    WIDTH = 30
 
     def __init__(self, total: int, quiet: bool = False) -> None:
         self.total = total
@@ -25,11 +23,11 @@ class Progress:
         if not self.quiet:
             print(f"Step {self.current}/{self.total} - {text}", file=sys.stderr, flush=True)
 
-    def bar(self, items: Iterable[T], length: int, label: str) -> Iterator[T]:
-        if self.quiet or length < 20 or not sys.stderr.isatty():
-            yield from items
+    def update(self, label: str, done: int, total: int) -> None:
+        """Redraw `label [#####     ] done/total` in place (terminals only; logs get steps)."""
+        if self.quiet or total < 2 or not sys.stderr.isatty():
             return
-        import click
-
-        with click.progressbar(items, length=length, label=label, file=sys.stderr) as bar:
-            yield from bar
+        filled = self.WIDTH * done // total
+        bar = "#" * filled + " " * (self.WIDTH - filled)
+        end = "\n" if done >= total else ""
+        print(f"\r  {label} [{bar}] {done}/{total}", end=end, file=sys.stderr, flush=True)

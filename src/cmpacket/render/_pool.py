@@ -38,6 +38,7 @@ def render_all(
     registry: TemplateRegistry,
     workers: int | None = None,
     meanwhile: Callable[[], None] = lambda: None,
+    progress: Callable[[int, int], None] = lambda done, total: None,
 ) -> list[bytes]:
     """PDF bytes for each (name, html), in order; parallel where it pays and fork is available.
 
@@ -46,7 +47,11 @@ def render_all(
     workers = workers or min(os.cpu_count() or 1, 8)
     if workers < 2 or len(tasks) < MIN_TASKS:
         meanwhile()
-        return [_one(html, registry, name) for name, html in tasks]
+        done: list[bytes] = []
+        for name, html in tasks:
+            done.append(_one(html, registry, name))
+            progress(len(done), len(tasks))
+        return done
     import multiprocessing
 
     try:
@@ -61,12 +66,15 @@ def render_all(
     order = sorted(range(len(tasks)), key=lambda i: -len(tasks[i][1]))
     pool = context.Pool(min(workers, len(tasks)), initializer=_ignore_sigint)
     try:
-        pending = pool.map_async(_work, [tasks[i] for i in order], chunksize=1)
+        pending = pool.imap(_work, [tasks[i] for i in order], chunksize=1)
         meanwhile()
-        while not pending.ready():
-            pending.wait(0.1)
-            checkpoint()
-        results = pending.get()
+        results: list[bytes] = []
+        while len(results) < len(order):
+            try:
+                results.append(pending.next(timeout=0.1))
+                progress(len(results), len(order))
+            except multiprocessing.TimeoutError:
+                checkpoint()
         pool.close()
     finally:
         pool.terminate()
