@@ -177,6 +177,7 @@ def test_errors_stop_the_build_and_keep_the_previous_packet(tmp_path: Path, cli:
     (folder / "agency.yaml").write_text(yaml.safe_dump(data, sort_keys=False))
     r = cli("build", folder, "-o", out, "-q")
     assert r.code == 1 and "error finding" in r.err and "Traceback" not in r.err
+    assert "staff[3].caseload" in r.err  # the findings themselves, not just a count
     assert packet_of(out).read_bytes() == before
     fresh = tmp_path / "fresh"
     assert cli("build", folder, "-o", fresh, "-q").code == 1

@@ -332,6 +332,12 @@ def main(argv: list[str] | None = None) -> None:
     except CmpacketError as exc:
         if debug:
             traceback.print_exc()
+        report = getattr(exc, "report", None)
+        if report is not None:  # a build stopped by findings: show them, not just a count
+            from cmpacket._report_text import findings_text
+
+            errors = [f for f in report.findings if f.severity == "error"]
+            click.echo(findings_text(errors, ""), err=True)
         click.echo(f"error: {exc}", err=True)
         code = exc.exit_code
     except SystemExit as exc:
