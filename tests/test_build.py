@@ -406,3 +406,74 @@ def test_word_template_as_packet_source(tmp_path: Path) -> None:
     assert man["converter"]["docx"] in ("libreoffice", "builtin-docx-html")
     text = pypdf.PdfReader(result.packet).pages[doc["first_page"] - 1].extract_text()
     assert "Service Settings Capability Statement" in text
+
+
+def _flatten_staff(s: dict[str, Any]) -> dict[str, str]:
+    row = {
+        k: str(s[k])
+        for k in (
+            "id",
+            "name",
+            "position",
+            "hire_date",
+            "fte",
+            "case_management_experience_months",
+            "caseload",
+        )
+        if s.get(k) is not None
+    }
+    for prefix, key, fields in (
+        ("degree", "degrees", ("level", "field", "institution", "year")),
+        ("license", "licenses", ("type", "number", "state", "expires", "file")),
+        ("training", "training", ("date", "hours", "topic", "provider")),
+        ("document", "documents", ("kind", "title", "file")),
+    ):
+        for n, item in enumerate(s.get(key) or [], start=1):
+            row.update(
+                {f"{prefix}{n}_{f}": str(item[f]) for f in fields if item.get(f) is not None}
+            )
+    for f in ("registry_check", "fingerprint", "status", "file"):
+        if (s.get("background_check") or {}).get(f):
+            row[f"bg_{f}"] = str(s["background_check"][f])
+    inc = s.get("caseload_increase") or {}
+    row.update({f"caseload_increase_{f}": str(v) for f, v in inc.items() if v is not None})
+    return row
+
+
+def test_a_roster_in_staff_csv_builds_the_same_packet_content(tmp_path: Path) -> None:
+    import csv
+
+    folder = copy_sample(tmp_path)
+    data = yaml.safe_load((folder / "agency.yaml").read_text())
+    rows = [_flatten_staff(s) for s in data.pop("staff")]
+    (folder / "agency.yaml").write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True))
+    columns = sorted({c for r in rows for c in r}, key=lambda c: (c != "id", c))
+    with (folder / "staff.csv").open("w", newline="", encoding="utf-8") as fh:
+        writer = csv.DictWriter(fh, columns)
+        writer.writeheader()
+        writer.writerows(rows)
+    assert api.validate(folder).ready
+    result = api.build(folder, out=tmp_path / "out", quiet=True)
+    man = json.loads(result.manifest.read_text())
+    assert "staff.csv" in {i["path"] for i in man["inputs"]}
+    titles = [d["title"] for s in man["sections"] for d in s["documents"]]
+    assert (
+        "Maria Lopez: LSW licence 150.123456" in titles
+        and "Tomás Herrera: Prior employer experience letter" in titles
+    )
+
+
+def test_template_dir_wins_over_the_agency_templates(tmp_path: Path) -> None:
+    folder = copy_sample(tmp_path)
+    (folder / "templates" / "policies").mkdir()
+    (folder / "templates" / "policies" / "grievances.txt.j2").write_text("Agency folder version.\n")
+    extra = tmp_path / "consultant"
+    (extra / "policies").mkdir(parents=True)
+    (extra / "policies" / "grievances.txt.j2").write_text(
+        "Consultant version for {{ agency.display_name }}.\n"
+    )
+    result = api.build(folder, out=tmp_path / "out", quiet=True, template_dirs=(extra,))
+    text = " ".join(
+        " ".join(p.extract_text().split()) for p in pypdf.PdfReader(result.packet).pages
+    )
+    assert "Consultant version for Prairie Care." in text and "Agency folder version." not in text
