@@ -68,7 +68,7 @@ def text_pdf(path: Path, pages: int, title: str) -> None:
     pdf.save(path)
 
 
-def image_pdf(path: Path, pages: int, seed: int) -> None:
+def image_pdf(path: Path, pages: int, seed: int, noise: bool = False) -> None:
     rng = random.Random(seed)
     width, height = 850, 1100  # a 100 dpi letter scan
     pdf = pikepdf.new()
@@ -76,6 +76,9 @@ def image_pdf(path: Path, pages: int, seed: int) -> None:
         rows = bytearray()
         for y in range(height):
             shade = 235 if (y // 40) % 3 else 200 + rng.randrange(20)
+            if noise:  # scanner grain: barely compressible, like a real scan
+                rows += bytes(min(255, shade + rng.randrange(-12, 12)) for _ in range(width))
+                continue
             rows += bytes([shade]) * width
         image = pikepdf.Stream(pdf, zlib.compress(bytes(rows), 6))
         image.Type, image.Subtype = pikepdf.Name.XObject, pikepdf.Name.Image
@@ -87,7 +90,7 @@ def image_pdf(path: Path, pages: int, seed: int) -> None:
     pdf.save(path)
 
 
-def make(staff: int, uploads: int, pages: int, out: Path) -> Path:
+def make(staff: int, uploads: int, pages: int, out: Path, noise: bool = False) -> Path:
     sample = Path(__file__).resolve().parent.parent / "sample_inputs" / "prairie-care"
     if out.exists():
         shutil.rmtree(out)
@@ -106,7 +109,7 @@ def make(staff: int, uploads: int, pages: int, out: Path) -> Path:
             if k % 2 == 0:
                 text_pdf(out / rel, pages, f"{name} {lic_type} licence")
             else:
-                image_pdf(out / rel, pages, seed=i * 10 + k)
+                image_pdf(out / rel, pages, seed=i * 10 + k, noise=noise)
             files.append(rel)
         member: dict[str, Any] = {
             "id": sid,
@@ -173,8 +176,11 @@ def main() -> None:
     parser.add_argument("--uploads-per-staff", type=int, default=3)
     parser.add_argument("--pages", type=int, default=2)
     parser.add_argument("--out", type=Path, required=True)
+    parser.add_argument(
+        "--noise", action="store_true", help="scan-like, barely compressible images"
+    )
     a = parser.parse_args()
-    make(a.staff, a.uploads_per_staff, a.pages, a.out)
+    make(a.staff, a.uploads_per_staff, a.pages, a.out, a.noise)
     print(
         f"wrote {a.out} ({a.staff} staff, {a.staff * a.uploads_per_staff} uploads of {a.pages} pages)"
     )

@@ -506,15 +506,11 @@ def assemble(job: Job) -> tuple[Path, dict[str, Any]]:
     if hit is not None and job.cache.get_file(key, packet, "packet-pdf"):
         job.packet_cached = True
         return packet, json.loads(hit)
-    pdf, known, sources = merge(job.pieces, info, refs, job.cache, job.work)
+    pdf, known = merge(job.pieces, info, refs, job.cache, job.work)
     job.known_digests = known
-    try:
-        with pdf:
-            manifest = dict(base, sections=manifest_sections(pdf, job.pieces, known))
-            finish(pdf, manifest, packet)
-    finally:
-        for src in sources:
-            src.close()
+    with pdf:
+        manifest = dict(base, sections=manifest_sections(pdf, job.pieces, known))
+        finish(pdf, manifest, packet)
     manifest["packet"]["sha256"] = file_sha256(packet)
     job.cache.put_file(key, packet)
     job.cache.put(key + "-manifest", json.dumps(manifest, sort_keys=True).encode())

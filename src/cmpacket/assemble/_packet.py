@@ -69,19 +69,19 @@ BLOCK = 64  # uploads per separately stamped and cached block
 
 def merge(
     pieces: list[Piece], info: PacketInfo, refs: dict[str, tuple[int, int]], cache: Any, work: Path
-) -> tuple[pikepdf.Pdf, dict[int, str], list[pikepdf.Pdf]]:
+) -> tuple[pikepdf.Pdf, dict[int, str]]:
     """All pieces in order, references filled and linked, every page stamped, outline and labels.
 
     Runs of uploads are stamped in blocks kept in `cache` (with their page digests): when an
     agency changes one field, the thousands of proof pages that did not move are reused, not
-    re-merged, re-stamped and re-hashed. Blocks are files in `work`, opened lazily and kept open
-    until the packet is saved (close the returned sources then), so memory holds the page tree,
-    not the pages' content. Returns the PDF, the digests already known by page, and the sources.
+    re-merged, re-stamped and re-hashed. Every part is a file in `work`; qpdf's own page
+    concatenation (QPDFJob, in process) joins them without loading their content, and the
+    result is opened lazily, so memory holds the page tree, not the pages. Returns the PDF
+    (backed by a file in `work`) and the page digests already known.
     """
-    pdf = pikepdf.new()
-    total = pieces[-1].last_page
     digests: dict[int, str] = {}
-    sources: list[pikepdf.Pdf] = []
+    files: list[Path] = []
+    total = pieces[-1].last_page
     i = 0
     while i < len(pieces):
         if pieces[i].kind == "upload":
@@ -92,26 +92,25 @@ def merge(
                 and len(run) < BLOCK
             ):
                 run.append(pieces[i + len(run)])
-            sources.append(_add_block(pdf, run, info, total, cache, digests, work))
+            files.append(_block_file(run, info, total, cache, digests, work))
             i += len(run)
             continue
-        for part in pieces[i].parts:
-            # qpdf keeps a copy of a closed source's stream data, so sources need not stay open
-            with pikepdf.open(io.BytesIO(part)) as src:
-                pdf.pages.extend(src.pages)
+        for k, part in enumerate(pieces[i].parts):
+            path = work / f"part-{pieces[i].first_page:06d}-{k}.pdf"
+            path.write_bytes(part)
+            files.append(path)
         i += 1
+    merged = work / "merged.pdf"
+    job = ["qpdf", "--deterministic-id", "--empty", "--pages", *map(str, files), "--", str(merged)]
+    pikepdf.Job(job).run()
+    pdf = pikepdf.open(merged)
     font = stamp_font(pdf)
     resolve_links(pdf, refs, font, {"fingerprint": info.fingerprint})
     for piece in pieces:
         if piece.kind != "upload":
             for n in range(piece.first_page, piece.last_page + 1):
-                stamp_page(
-                    pdf,
-                    pdf.pages[n - 1],
-                    font,
-                    stamp_text(info, piece.section, n, total),
-                    info.draft,
-                )
+                text = stamp_text(info, piece.section, n, total)
+                stamp_page(pdf, pdf.pages[n - 1], font, text, info.draft)
     set_page_labels(pdf)
     add_outline(pdf, outline(pieces))
     pdf.docinfo["/Title"] = info.title
@@ -122,18 +121,13 @@ def merge(
     pdf.docinfo["/CreationDate"] = info.pdf_date
     pdf.docinfo["/ModDate"] = info.pdf_date
     pdf.Root.Lang = pikepdf.String("en-US")
-    return pdf, digests, sources
+    return pdf, digests
 
 
-def _add_block(
-    pdf: pikepdf.Pdf,
-    run: list[Piece],
-    info: PacketInfo,
-    total: int,
-    cache: Any,
-    digests: dict[int, str],
-    work: Path,
-) -> pikepdf.Pdf:
+def _block_file(
+    run: list[Piece], info: PacketInfo, total: int, cache: Any, digests: dict[int, str], work: Path
+) -> Path:
+    """The stamped block of these uploads as a file (from the cache, or built and cached)."""
     from cmpacket._cache import digest
 
     layout = [[p.cache_key, p.section, p.first_page, p.pages] for p in run]
@@ -148,10 +142,7 @@ def _add_block(
         cache.put(key + "-digests", known)
     for offset, value in enumerate(json.loads(known)):
         digests[run[0].first_page + offset] = value
-    # Both paths take the pages from the saved file, so cached and fresh builds are identical.
-    src = pikepdf.open(path)
-    pdf.pages.extend(src.pages)
-    return src
+    return path
 
 
 def _build_block(run: list[Piece], info: PacketInfo, total: int, path: Path) -> None:
