@@ -12,7 +12,6 @@ from typing import Any
 import pikepdf
 from pikepdf import Name
 
-from cmpacket.assemble._intake import sanitize_into
 from cmpacket.assemble._pdfops import (
     add_outline,
     page_digest,
@@ -41,16 +40,6 @@ class PacketInfo:
 def count_pages(pdf: bytes) -> int:
     with pikepdf.open(io.BytesIO(pdf)) as doc:
         return len(doc.pages)
-
-
-def sanitize_upload(data: bytes) -> bytes:
-    """An upload as a clean standalone PDF: no forms, annotations, actions, outline or files."""
-    out = pikepdf.new()
-    with pikepdf.open(io.BytesIO(data)) as src:
-        sanitize_into(src, out)
-    buf = io.BytesIO()
-    out.save(buf, deterministic_id=True)
-    return buf.getvalue()
 
 
 def section_title(letter: str) -> str:

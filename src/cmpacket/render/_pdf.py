@@ -10,7 +10,6 @@ from cmpacket.errors import BuildError, TemplateError
 from cmpacket.templates import TemplateRegistry
 
 BASE_URL = "https://templates.cmpacket.invalid/"
-LOG = logging.getLogger("cmpacket.render")
 
 
 def make_fetcher(registry: TemplateRegistry):  # noqa: ANN201 - a weasyprint URLFetcher
