@@ -477,3 +477,19 @@ def test_template_dir_wins_over_the_agency_templates(tmp_path: Path) -> None:
         " ".join(p.extract_text().split()) for p in pypdf.PdfReader(result.packet).pages
     )
     assert "Consultant version for Prairie Care." in text and "Agency folder version." not in text
+
+
+def test_work_folder_is_removed_unless_keep_temp(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import tempfile
+
+    folder = copy_sample(tmp_path)
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(scratch))
+    api.build(folder, out=tmp_path / "out", quiet=True)
+    assert list(scratch.iterdir()) == []
+    api.build(folder, out=tmp_path / "out", quiet=True, keep_temp=True)
+    (kept,) = list(scratch.iterdir())
+    assert (kept / "0000-cover-0.pdf").is_file() and list(kept.glob("block-*.pdf"))

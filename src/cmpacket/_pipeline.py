@@ -99,8 +99,8 @@ PRELOAD_STAFF = 100
 
 
 def _preload_renderer() -> Any:
-    """Import WeasyPrint on a thread while validation runs (it takes about half a second and
-    most of it is spent loading native libraries); rendering then finds it ready."""
+    """Import WeasyPrint on a thread while the packet is planned (the import takes about half a
+    second, mostly loading native libraries); rendering then finds it ready."""
     import threading
 
     def load() -> None:
@@ -124,12 +124,12 @@ def _run(job: Job, work: Path) -> BuildResult:
     render_word_documents(job)
     self_verify(job, packet, manifest)
     if job.options.get("keep_temp"):
-        _keep(job, work, packet)
+        _keep(job, work)
     return write_outputs(job, packet, manifest)
 
 
-def _keep(job: Job, work: Path, packet: Path) -> None:
-    """--keep-temp: every piece's PDF and the packet, for inspection."""
+def _keep(job: Job, work: Path) -> None:
+    """--keep-temp: every piece's PDF beside the blocks and the packet, for inspection."""
     for i, piece in enumerate(job.pieces):
         for k, part in enumerate(piece.parts or (piece.load() if piece.load else [])):
             name = "".join(c if c.isalnum() else "-" for c in piece.key)[:60]
