@@ -492,4 +492,4 @@ def test_work_folder_is_removed_unless_keep_temp(
     assert list(scratch.iterdir()) == []
     api.build(folder, out=tmp_path / "out", quiet=True, keep_temp=True)
     (kept,) = list(scratch.iterdir())
-    assert (kept / "0000-cover-0.pdf").is_file() and list(kept.glob("block-*.pdf"))
+    assert (kept / "0000-cover-0.pdf").is_file() and list(kept.glob("*-packet.pdf"))
