@@ -55,7 +55,6 @@ class Cache:
     def __init__(self, root: Path | None) -> None:
         self.root = root
         self.hits = 0
-        self.misses = 0
         self.missed: list[str] = []  # labels of what had to be made afresh, in order
 
     def _path(self, key: str) -> Path:
@@ -64,12 +63,14 @@ class Cache:
 
     def get(self, key: str, label: str = "") -> bytes | None:
         payload = self._read(key)
-        if payload is None:
-            self.misses += 1
-            self.missed.append(label or key[:12])
-        else:
-            self.hits += 1
+        self._count(payload is not None, key, label)
         return payload
+
+    def _count(self, hit: bool, key: str, label: str) -> None:
+        if hit:
+            self.hits += 1
+        else:
+            self.missed.append(label or key[:12])
 
     def _read(self, key: str) -> bytes | None:
         if self.root is None:
@@ -114,11 +115,7 @@ class Cache:
                 with contextlib.suppress(OSError):
                     if path.exists():
                         path.unlink()
-        if ok:
-            self.hits += 1
-        else:
-            self.misses += 1
-            self.missed.append(label or key[:12])
+        self._count(ok, key, label)
         return ok
 
     def put_file(self, key: str, source: Path) -> None:

@@ -312,11 +312,11 @@ def prepare_piece(job: Job, piece: Any) -> list[Part]:
         if isinstance(job.checked.data.documents, dict)
         else None
     )
-    piece.source_sha256 = job.registry.find(piece.source).sha256
     if piece.word and isinstance(wanted, dict) and wanted.get("source") == "word":
-        _render_from_word(job, piece, ctx)
+        _render_from_word(job, piece, ctx)  # sets piece.source to the Word template
         piece.source_sha256 = job.registry.find(piece.source).sha256
         return []
+    piece.source_sha256 = job.registry.find(piece.source).sha256
     if piece.kind == "staff-roster":
         from cmpacket.assemble._plan import ROSTER_CHUNK
 
@@ -622,12 +622,12 @@ def _docx(job: Job, name: str, ctx: dict[str, Any]) -> bytes:
 
 
 def self_verify(job: Job, packet: Path, manifest: dict[str, Any]) -> None:
-    from cmpacket.verify import verify_bytes
+    from cmpacket.verify import verify_source
 
     job.progress.step("Verifying the packet")
     if job.packet_cached:
         return  # verified when it was built; the cache entry's sha256 was checked on read
-    result = verify_bytes(packet, manifest["packet"]["file"], manifest, job.known_digests)
+    result = verify_source(packet, manifest["packet"]["file"], manifest, job.known_digests)
     if not result.ok:
         problems = "; ".join(f"{f.path}: {f.message}" for f in result.findings[:5])
         raise BuildError(f"the built packet failed its own verification: {problems}")

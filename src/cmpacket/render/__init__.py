@@ -17,15 +17,9 @@ __all__ = [
     "html_to_pdf",
     "policy_chapters",
     "render_docx",
-    "render_pdf",
     "render_template",
     "soffice",
 ]
-
-
-def render_pdf(registry: TemplateRegistry, name: str, context: dict[str, Any]) -> bytes:
-    """Render an HTML template and lay it out as PDF."""
-    return html_to_pdf(render_template(registry, name, context), registry, name)
 
 
 def policy_chapters(registry: TemplateRegistry, context: dict[str, Any]) -> list[dict[str, Any]]:

@@ -16,7 +16,7 @@ from cmpacket.assemble._pdfops import outline_tree, page_digest, read_stamp
 from cmpacket.errors import PacketError
 from cmpacket.findings import Finding
 
-__all__ = ["VerifyResult", "read_manifest", "verify_bytes", "verify_packet"]
+__all__ = ["VerifyResult", "read_manifest", "verify_source", "verify_packet"]
 
 CITE = "SPEC §8"
 _PAGE_RE = re.compile(r"Page (\d+) of (\d+)")
@@ -89,7 +89,7 @@ def verify_packet(path: Path, manifest_file: Path | None = None) -> VerifyResult
             sidecar = json.loads(manifest_file.read_text(encoding="utf-8"))
         except (OSError, ValueError) as exc:
             raise PacketError(f"{manifest_file}: cannot read the manifest ({exc}).") from None
-    return verify_bytes(path, path.name, sidecar)
+    return verify_source(path, path.name, sidecar)
 
 
 def file_sha256(source: bytes | Path) -> str:
@@ -102,7 +102,7 @@ def file_sha256(source: bytes | Path) -> str:
     return h.hexdigest()
 
 
-def verify_bytes(
+def verify_source(
     data: bytes | Path,
     name: str,
     sidecar: dict[str, Any] | None = None,
