@@ -8,7 +8,8 @@ from typing import Any
 import pytest
 import yaml
 
-from cmpacket import _cache, api
+from cmpacket import api
+from cmpacket.build import _cache
 from tests.conftest import copy_sample, packet_of
 
 pytestmark = pytest.mark.e2e

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from datetime import UTC, date, datetime
+from typing import Any
 
 from cmpacket.errors import UsageError
 
@@ -31,3 +32,29 @@ def today() -> date:
 def pdf_date(day: date) -> str:
     """A PDF date string for a day (midnight UTC), e.g. D:20261201000000Z."""
     return f"D:{day:%Y%m%d}000000Z"
+
+
+def resolve_as_of(as_of: str | date | None, raw: dict[str, Any] | None) -> date:
+    """--as-of, else submission.date, else SOURCE_DATE_EPOCH's date, else today."""
+    if isinstance(as_of, date):
+        return as_of
+    if as_of:
+        return parse_date(as_of)
+    sub = (raw or {}).get("submission")
+    value = sub.get("date") if isinstance(sub, dict) else None
+    if isinstance(value, date):
+        return value
+    if isinstance(value, str):
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            pass
+    return today()
+
+
+def pdf_date_for(as_of: date) -> str:
+    """The packet's PDF dates: SOURCE_DATE_EPOCH when set, else midnight UTC of the as-of date."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    if epoch.isdigit():
+        return f"D:{datetime.fromtimestamp(int(epoch), tz=UTC):%Y%m%d%H%M%S}Z"
+    return pdf_date(as_of)

@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any
 
-from cmpacket._dates import parse_date, today
+from cmpacket._dates import resolve_as_of
 from cmpacket.errors import PacketError, UsageError
 from cmpacket.findings import Report
-from cmpacket.model import AgencyData, load_folder
-from cmpacket.validators import Profile, load_profile, run_rules
+from cmpacket.validators import Checked, Profile, load_profile
 
 __all__ = [
     "Checked",
@@ -31,39 +29,11 @@ __all__ = [
 ]
 
 
-@dataclass
-class Checked:
-    """A loaded, validated agency: `data` is None when the schema failed."""
-
-    data: AgencyData | None
-    profile: Profile | None
-    report: Report
-    limits: dict[str, Any] | None = None
-
-
 def init(folder: Path) -> list[Path]:
     """Create a new agency folder (see `cmpacket init`)."""
-    from cmpacket._scaffold import scaffold
+    from cmpacket.model._scaffold import scaffold
 
     return scaffold(folder)
-
-
-def resolve_as_of(as_of: str | date | None, raw: dict[str, Any] | None) -> date:
-    """--as-of, else submission.date, else SOURCE_DATE_EPOCH's date, else today."""
-    if isinstance(as_of, date):
-        return as_of
-    if as_of:
-        return parse_date(as_of)
-    sub = (raw or {}).get("submission")
-    value = sub.get("date") if isinstance(sub, dict) else None
-    if isinstance(value, date):
-        return value
-    if isinstance(value, str):
-        try:
-            return date.fromisoformat(value)
-        except ValueError:
-            pass
-    return today()
 
 
 def check_folder(
@@ -73,33 +43,19 @@ def check_folder(
     strict: bool = False,
     profile: str | None = None,
     template_dirs: tuple[Path, ...] = (),
-    cache: dict[str, Any] | None = None,
     limits: dict[str, Any] | None = None,
 ) -> Checked:
-    """Load and validate an agency folder; raises InputError when it cannot be read at all."""
-    loaded = load_folder(folder)
-    day = resolve_as_of(as_of, loaded.raw)
-    if loaded.data is None:
-        name = str(loaded.raw.get("profile") or profile or "il-guide")
-        report = Report(day, Path(name).stem, tuple(loaded.findings), strict)
-        return Checked(None, None, report)
-    ref = profile or loaded.data.profile
-    prof = load_profile(ref, base=loaded.data.folder)
-    from cmpacket.templates import TemplateRegistry
+    """Load and validate an agency folder (uploads are inspected, not sanitized); raises
+    InputError when it cannot be read at all."""
+    from cmpacket.intake import inspect_upload
+    from cmpacket.validators import check, prepare, upload_paths, upload_uses
 
-    roots = TemplateRegistry.for_agency(loaded.data.folder, template_dirs).roots
-    limits = {**prof.limits, **{k: v for k, v in (limits or {}).items() if v}}
-    report = run_rules(
-        loaded.data,
-        prof,
-        day,
-        extra=loaded.findings,
-        strict=strict,
-        template_roots=roots,
-        cache=cache,
-        limits=limits,
+    prepared = prepare(
+        folder, as_of=as_of, profile=profile, template_dirs=template_dirs, limits=limits
     )
-    return Checked(loaded.data, prof, report, limits)
+    uses = upload_uses(prepared.data) if prepared.data is not None else []
+    facts = {path: inspect_upload(path, prepared.limits) for path in upload_paths(uses)}
+    return check(prepared, facts, strict=strict, uses=uses)
 
 
 def validate(folder: Path, **kw: Any) -> Report:
@@ -109,7 +65,7 @@ def validate(folder: Path, **kw: Any) -> Report:
 
 def build(folder: Path, *, out: Path | None = None, quiet: bool = False, **options: Any) -> Any:
     """Validate, render and assemble the packet (see `cmpacket build`); returns a BuildResult."""
-    from cmpacket._pipeline import build as run
+    from cmpacket.build import build as run
 
     return run(folder, out, quiet=quiet, **options)
 
@@ -164,7 +120,7 @@ def inspect(packet: Path) -> dict[str, Any]:
 
 def diff(old: Path, new: Path) -> dict[str, Any]:
     """Documents added, removed, changed and moved, and data changes, between two packets."""
-    from cmpacket._diff import diff_manifests
+    from cmpacket.verify._diff import diff_manifests
 
     return diff_manifests(_manifest_of(old), _manifest_of(new))
 
@@ -213,6 +169,6 @@ def export_template(name: str, dest: Path) -> Path:
 
 def check_templates(folder: Path | None, template_dirs: tuple[Path, ...] = ()) -> list[str]:
     """Render every template against the data model; returns one message per problem."""
-    from cmpacket._template_check import check_all
+    from cmpacket.render._check import check_all
 
     return check_all(folder, template_dirs)

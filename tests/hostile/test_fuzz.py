@@ -17,8 +17,8 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from cmpacket.assemble._intake import take_in
 from cmpacket.errors import CmpacketError
+from cmpacket.intake import take_in
 from cmpacket.model import load_folder
 from cmpacket.model._schema import SCHEMAS
 from tests.conftest import CORPUS

@@ -1,5 +1,26 @@
-"""Packet assembly: upload intake, merging, index links, outline, labels, stamps, manifest."""
+"""Stage 6, assembly: merge rendered documents and sanitized uploads into the stamped, indexed
+packet (links, outline, labels, stamps, metadata) and describe it in the manifest."""
 
-from cmpacket.assemble._intake import UploadFacts, active_content, inspect_upload, sanitize_into
+from cmpacket.assemble._manifest import manifest_base
+from cmpacket.assemble._packet import (
+    PacketInfo,
+    Placed,
+    count_pages,
+    finish,
+    manifest_json,
+    manifest_sections,
+    merge,
+    number_pages,
+)
 
-__all__ = ["UploadFacts", "active_content", "inspect_upload", "sanitize_into"]
+__all__ = [
+    "PacketInfo",
+    "Placed",
+    "count_pages",
+    "finish",
+    "manifest_base",
+    "manifest_json",
+    "manifest_sections",
+    "merge",
+    "number_pages",
+]

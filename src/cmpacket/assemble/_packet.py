@@ -20,7 +20,7 @@ from cmpacket.assemble._pdfops import (
     stamp_font,
     stamp_page,
 )
-from cmpacket.assemble._plan import FRONT, SECTIONS, Piece
+from cmpacket.plan import Content, Piece, outline_tree, section_title
 
 
 @dataclass
@@ -42,14 +42,54 @@ def count_pages(pdf: bytes) -> int:
         return len(doc.pages)
 
 
-def section_title(letter: str) -> str:
-    if letter == FRONT[0]:
-        return FRONT[1]
-    return dict(SECTIONS)[letter]
+@dataclass(frozen=True)
+class Placed:
+    """A planned piece, its content and where it starts in the packet."""
+
+    piece: Piece
+    content: Content
+    first_page: int
+
+    @property
+    def last_page(self) -> int:
+        return self.first_page + self.content.pages - 1
+
+    # what assembly and the manifest read, named as in the plan and the content
+    key = property(lambda self: self.piece.key)
+    section = property(lambda self: self.piece.section)
+    title = property(lambda self: self.piece.title)
+    kind = property(lambda self: self.piece.kind)
+    staff_id = property(lambda self: self.piece.staff_id)
+    pages = property(lambda self: self.content.pages)
+    cache_key = property(lambda self: self.content.cache_key)
+    source = property(lambda self: self.content.source)
+    source_sha256 = property(lambda self: self.content.source_sha256)
+
+
+def number_pages(
+    made: list[tuple[Piece, Content]],
+) -> tuple[list[Placed], dict[str, tuple[int, int]]]:
+    """Give every piece its first page; returns the placed pieces and the page references
+    (`doc/KEY`, `section/LETTER`, `staff/ID` -> first and last page) templates may use."""
+    page = 1
+    placed: list[Placed] = []
+    refs: dict[str, tuple[int, int]] = {}
+    for piece, content in made:
+        p = Placed(piece, content, page)
+        placed.append(p)
+        page += content.pages
+        refs[f"doc/{piece.key}"] = (p.first_page, p.last_page)
+        for key in (
+            f"section/{piece.section}",
+            f"staff/{piece.staff_id}" if piece.staff_id else "",
+        ):
+            if key:
+                refs[key] = (refs.get(key, (p.first_page, 0))[0], p.last_page)
+    return placed, refs
 
 
 def stamp_text(info: PacketInfo, letter: str, n: int, total: int) -> str:
-    where = "Front matter" if letter == FRONT[0] else f"Section {letter}"
+    where = "Front matter" if letter == "front" else f"Section {letter}"
     return f"{info.legal_name}  |  {where}  |  Page {n} of {total}  |  {info.prefix}-{n:06d}"
 
 
@@ -57,7 +97,7 @@ BLOCK = 64  # uploads per separately stamped and cached block
 
 
 def merge(
-    pieces: list[Piece], info: PacketInfo, refs: dict[str, tuple[int, int]], cache: Any, work: Path
+    pieces: list[Placed], info: PacketInfo, refs: dict[str, tuple[int, int]], cache: Any, work: Path
 ) -> tuple[pikepdf.Pdf, dict[int, str]]:
     """All pieces in order, references filled and linked, every page stamped, outline and labels.
 
@@ -84,7 +124,7 @@ def merge(
             files.append(_block_file(run, info, total, cache, digests, work))
             i += len(run)
             continue
-        for k, part in enumerate(pieces[i].parts):
+        for k, part in enumerate(pieces[i].content.parts):
             path = work / f"part-{pieces[i].first_page:06d}-{k}.pdf"
             path.write_bytes(part)
             files.append(path)
@@ -101,7 +141,8 @@ def merge(
                 text = stamp_text(info, piece.section, n, total)
                 stamp_page(pdf, pdf.pages[n - 1], font, text, info.draft)
     set_page_labels(pdf)
-    add_outline(pdf, outline(pieces))
+    first = {p.key: p.first_page for p in pieces}
+    add_outline(pdf, outline_tree([p.piece for p in pieces], lambda x: first[x.key]))
     pdf.docinfo["/Title"] = info.title
     pdf.docinfo["/Author"] = info.legal_name
     pdf.docinfo["/Subject"] = info.subject
@@ -114,13 +155,11 @@ def merge(
 
 
 def _block_file(
-    run: list[Piece], info: PacketInfo, total: int, cache: Any, digests: dict[int, str], work: Path
+    run: list[Placed], info: PacketInfo, total: int, cache: Any, digests: dict[int, str], work: Path
 ) -> Path:
     """The stamped block of these uploads as a file (from the cache, or built and cached)."""
-    from cmpacket._cache import digest
-
     layout = [[p.cache_key, p.section, p.first_page, p.pages] for p in run]
-    key = digest("block", json.dumps([layout, total, info.legal_name, info.prefix, info.draft]))
+    key = cache.key("block", json.dumps([layout, total, info.legal_name, info.prefix, info.draft]))
     path = work / f"block-{run[0].first_page:06d}.pdf"
     known = cache.get(key + "-digests", "block")
     if known is None or not cache.get_file(key, path, "block-pdf"):
@@ -134,10 +173,10 @@ def _block_file(
     return path
 
 
-def _build_block(run: list[Piece], info: PacketInfo, total: int, path: Path) -> None:
+def _build_block(run: list[Placed], info: PacketInfo, total: int, path: Path) -> None:
     block = pikepdf.new()
     for piece in run:
-        for part in piece.parts or (piece.load() if piece.load else []):
+        for part in piece.content.pdfs():
             with pikepdf.open(io.BytesIO(part)) as src:
                 block.pages.extend(src.pages)
     font = stamp_font(block)
@@ -151,43 +190,9 @@ def _build_block(run: list[Piece], info: PacketInfo, total: int, path: Path) -> 
     block.close()
 
 
-def outline(pieces: list[Piece]) -> list[dict[str, Any]]:
-    """Sections at level 1, documents at level 2, each staff member's proofs at level 3."""
-    tree: list[dict[str, Any]] = []
-    current: dict[str, Any] | None = None
-    staff_node: dict[str, Any] | None = None
-    for piece in pieces:
-        page = piece.first_page - 1
-        if piece.section == FRONT[0]:
-            tree.append({"title": piece.title, "page": page})
-            continue
-        if current is None or current["letter"] != piece.section:
-            current = {
-                "letter": piece.section,
-                "title": f"{piece.section}. {section_title(piece.section)}",
-                "page": page,
-                "children": [],
-            }
-            tree.append(current)
-            staff_node = None
-        if piece.staff_id:
-            name = piece.title.split(":", 1)[0]
-            if staff_node is None or staff_node["staff_id"] != piece.staff_id:
-                staff_node = {
-                    "title": f"{name} ({piece.staff_id})",
-                    "page": page,
-                    "children": [],
-                    "staff_id": piece.staff_id,
-                }
-                current["children"].append(staff_node)
-            staff_node["children"].append({"title": piece.title.split(": ", 1)[-1], "page": page})
-        else:
-            current["children"].append({"title": piece.title, "page": page})
-            staff_node = None
-    return tree
-
-
-def document_hashes(pdf: pikepdf.Pdf, piece: Piece, known: dict[int, str]) -> tuple[str, list[str]]:
+def document_hashes(
+    pdf: pikepdf.Pdf, piece: Placed, known: dict[int, str]
+) -> tuple[str, list[str]]:
     """(content_sha256, per-page short hashes) over the final, stamped pages of one document."""
     pages = [
         known.get(n) or page_digest(pdf.pages[n - 1])
@@ -197,7 +202,7 @@ def document_hashes(pdf: pikepdf.Pdf, piece: Piece, known: dict[int, str]) -> tu
 
 
 def manifest_sections(
-    pdf: pikepdf.Pdf, pieces: list[Piece], known: dict[int, str]
+    pdf: pikepdf.Pdf, pieces: list[Placed], known: dict[int, str]
 ) -> list[dict[str, Any]]:
     sections: list[dict[str, Any]] = []
     for piece in pieces:

@@ -1,43 +1,28 @@
-"""Rendering: Jinja -> HTML -> PDF (WeasyPrint), docxtpl -> DOCX, and DOCX -> PDF converters."""
+"""Stage 5, rendering: the template context, Jinja -> HTML -> PDF (WeasyPrint), docxtpl -> DOCX,
+and DOCX -> PDF converters. Takes the plan; returns bytes; knows nothing of assembly."""
 
-from __future__ import annotations
-
-from typing import Any
-
-from cmpacket.render._context import base_context
-from cmpacket.render._docx import docx_to_pdf, render_docx, soffice
+from cmpacket.render._context import (
+    base_context,
+    build_context,
+    piece_context,
+    policy_chapters,
+    with_pages,
+)
+from cmpacket.render._docx import docx_reads, docx_to_pdf, render_docx, soffice
 from cmpacket.render._jinja import chapter_blocks, render_template
 from cmpacket.render._pdf import html_to_pdf
-from cmpacket.templates import TemplateRegistry
 
 __all__ = [
     "base_context",
+    "build_context",
     "chapter_blocks",
+    "docx_reads",
     "docx_to_pdf",
     "html_to_pdf",
+    "piece_context",
     "policy_chapters",
     "render_docx",
     "render_template",
     "soffice",
+    "with_pages",
 ]
-
-
-def policy_chapters(registry: TemplateRegistry, context: dict[str, Any]) -> list[dict[str, Any]]:
-    """One chapter per policy topic of the profile: its template's text plus the agency's additions."""
-    chapters = []
-    additions = context["policies"].get("additions") or {}
-    for topic in context["profile"]["topics"]:
-        key = topic["key"]
-        name = f"policies/{key}.txt.j2"
-        text = render_template(registry, name, context) if registry.exists(name) else ""
-        if additions.get(key):
-            text += "\n\n" + additions[key]
-        chapters.append(
-            {
-                "key": key,
-                "title": topic["title"],
-                "citation": topic.get("citation", ""),
-                "blocks": chapter_blocks(text),
-            }
-        )
-    return chapters

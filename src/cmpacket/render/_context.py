@@ -1,4 +1,5 @@
-"""The data every template receives: plain dicts and lists built from the model and report."""
+"""The one builder of the template context: every variable a template receives is made here,
+from the model, the profile, the report and the plan (docs/templates.md lists them)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,10 @@ from typing import Any
 from cmpacket.findings import Report
 from cmpacket.model import AgencyData, Staff
 from cmpacket.model.defaults import position_content, position_summary
+from cmpacket.plan import Piece, index_entries
+from cmpacket.render._jinja import chapter_blocks, render_template
+from cmpacket.render._readiness import requirements
+from cmpacket.templates import TemplateRegistry
 from cmpacket.validators import Profile, caseload_limit, training_hours, training_required
 from cmpacket.validators._dates import add_months
 
@@ -173,3 +178,68 @@ def position_context(data: AgencyData, profile: Profile, p: Any) -> dict[str, An
         "training": p.key in _param(profile, "training-hours-short", "positions", []),
         "holders": holders,
     }
+
+
+def build_context(
+    data: AgencyData,
+    profile: Profile,
+    report: Report,
+    pieces: list[Piece],
+    registry: TemplateRegistry,
+    *,
+    draft: bool,
+    fingerprint: str,
+    chapters: bool = True,
+) -> dict[str, Any]:
+    """The whole context shared by every document of one packet. Page numbers are not in it:
+    templates place `pageref()` boxes the assembler fills (see `with_pages` for Word copies)."""
+    ctx = base_context(data, profile, report, draft)
+    ctx["fingerprint"] = fingerprint
+    ctx["chapters"] = policy_chapters(registry, ctx) if chapters else []
+    ctx["toc"] = index_entries(pieces)
+    ctx["requirements"] = requirements(profile, ctx["readiness"])
+    proofs = {p.staff_id for p in pieces if p.staff_id}
+    for s in ctx["staff"]:
+        s["ref"] = f"staff/{s['id']}" if s["id"] in proofs else ""
+    return ctx
+
+
+def piece_context(ctx: dict[str, Any], piece: Piece) -> dict[str, Any]:
+    """The context one document is rendered with: a job description also gets its `position`."""
+    if piece.kind == "job-description":
+        key = piece.extra["position_key"]
+        return dict(ctx, position=next(p for p in ctx["positions"] if p["key"] == key))
+    return dict(ctx)
+
+
+def with_pages(ctx: dict[str, Any], refs: dict[str, tuple[int, int]]) -> dict[str, Any]:
+    """A copy of the context with packet page numbers written out (`requirements[].page`,
+    `staff[].proof_pages`), for Word copies, which have no assembler to fill references."""
+    reqs = [dict(r, page=refs.get(r["ref"], (0, 0))[0]) for r in ctx["requirements"]]
+    staff = []
+    for s in ctx["staff"]:
+        first, last = refs.get(s["ref"], (0, 0)) if s["ref"] else (0, 0)
+        pages = "" if not first else (f"p. {first}" if first == last else f"pp. {first}-{last}")
+        staff.append(dict(s, proof_pages=pages))
+    return dict(ctx, requirements=reqs, staff=staff)
+
+
+def policy_chapters(registry: TemplateRegistry, context: dict[str, Any]) -> list[dict[str, Any]]:
+    """One chapter per policy topic of the profile: its template's text plus the agency's additions."""
+    chapters = []
+    additions = context["policies"].get("additions") or {}
+    for topic in context["profile"]["topics"]:
+        key = topic["key"]
+        name = f"policies/{key}.txt.j2"
+        text = render_template(registry, name, context) if registry.exists(name) else ""
+        if additions.get(key):
+            text += "\n\n" + additions[key]
+        chapters.append(
+            {
+                "key": key,
+                "title": topic["title"],
+                "citation": topic.get("citation", ""),
+                "blocks": chapter_blocks(text),
+            }
+        )
+    return chapters

@@ -7,7 +7,6 @@ import signal
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from cmpacket._interrupt import checkpoint
 from cmpacket.render._pdf import html_to_pdf
 from cmpacket.templates import TemplateRegistry
 
@@ -28,28 +27,26 @@ def _work(task: Task) -> bytes:
     return html_to_pdf(html, TemplateRegistry(_ROOTS), name)
 
 
-def _one(html: str, registry: TemplateRegistry, name: str) -> bytes:
-    checkpoint()
-    return html_to_pdf(html, registry, name)
-
-
 def render_all(
     tasks: Sequence[Task],
     registry: TemplateRegistry,
     workers: int | None = None,
     meanwhile: Callable[[], None] = lambda: None,
     progress: Callable[[int, int], None] = lambda done, total: None,
+    checkpoint: Callable[[], None] = lambda: None,
 ) -> list[bytes]:
     """PDF bytes for each (name, html), in order; parallel where it pays and fork is available.
 
-    `meanwhile` runs in this process while the workers lay out (or first, without a pool).
+    `meanwhile` runs in this process while the workers lay out (or first, without a pool);
+    `checkpoint` is called often, so the caller can stop the work at a safe point.
     """
     workers = workers or min(os.cpu_count() or 1, 8)
     if workers < 2 or len(tasks) < MIN_TASKS:
         meanwhile()
         done: list[bytes] = []
         for name, html in tasks:
-            done.append(_one(html, registry, name))
+            checkpoint()
+            done.append(html_to_pdf(html, registry, name))
             progress(len(done), len(tasks))
         return done
     import multiprocessing
@@ -58,7 +55,11 @@ def render_all(
         context = multiprocessing.get_context("fork")
     except ValueError:  # no fork on this platform: render here
         meanwhile()
-        return [_one(html, registry, name) for name, html in tasks]
+        made = []
+        for name, html in tasks:
+            checkpoint()
+            made.append(html_to_pdf(html, registry, name))
+        return made
     import weasyprint  # noqa: F401 - imported once here, inherited by the forked workers
 
     _ROOTS[:] = registry.roots

@@ -112,7 +112,7 @@ class TemplateRegistry:
                 lstrip_blocks=True,
                 keep_trailing_newline=True,
             )
-            from cmpacket.render._filters import FILTERS, GLOBALS
+            from cmpacket.templates._filters import FILTERS, GLOBALS
 
             env.filters.update(FILTERS)
             env.globals.update(GLOBALS)

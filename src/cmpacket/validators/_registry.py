@@ -5,22 +5,29 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from cmpacket.findings import Finding
 
 if TYPE_CHECKING:
+    from cmpacket.intake import UploadFacts
     from cmpacket.model import AgencyData
     from cmpacket.validators._profile import Profile, RuleSpec
 
 
 @dataclass
 class Context:
-    """What every rule may read; `cache` holds shared work (e.g. upload inspection)."""
+    """What every rule may read: the data, the as-of date, the profile, what intake found in each
+    upload, the limits in force and the template roots; `cache` holds work rules share."""
 
     data: AgencyData
     as_of: date
     profile: Profile
+    uploads: dict[Path, UploadFacts] = field(default_factory=dict)
+    limits: dict[str, Any] = field(default_factory=dict)
+    template_roots: list[Path] = field(default_factory=list)
+    uses: list[Any] | None = None  # every upload reference (computed on first use when None)
     cache: dict[str, Any] = field(default_factory=dict)
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 from cmpacket.findings import Finding
@@ -142,7 +141,7 @@ def _field(data: Any, dotted: str) -> Any:
 
 @rule("policy-topic-missing")
 def policy_topic_missing(ctx: Context, spec: RuleSpec) -> Iterator[Finding]:
-    roots: list[Path] = ctx.cache.get("template_roots") or []
+    roots = ctx.template_roots
     for topic in ctx.profile.policy_topics:
         key = topic["key"]
         name = f"policies/{key}.txt.j2"

@@ -4,15 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
-from typing import Any
 
 from cmpacket.findings import Finding
 from cmpacket.model import AgencyData, UploadRef, resolve_upload
 from cmpacket.validators._profile import RuleSpec
 from cmpacket.validators._registry import Context, rule
-
-CITATION = "SPEC §10: uploads are untrusted"
 
 
 @dataclass(frozen=True)
@@ -24,9 +20,9 @@ class UploadUse:
 
 
 def _uses(ctx: Context) -> list[UploadUse]:
-    if "upload_uses" not in ctx.cache:
-        ctx.cache["upload_uses"] = upload_uses(ctx.data)
-    return ctx.cache["upload_uses"]
+    if ctx.uses is None:
+        ctx.uses = upload_uses(ctx.data)
+    return ctx.uses
 
 
 def upload_uses(data: AgencyData) -> list[UploadUse]:
@@ -39,22 +35,6 @@ def upload_uses(data: AgencyData) -> list[UploadUse]:
         refs += [(f"staff[{i}].documents[{j}].file", x.file) for j, x in enumerate(s.documents)]
     refs += [(f"attachments[{i}].file", a.file) for i, a in enumerate(data.attachments)]
     return [UploadUse(p, resolve_upload(data.folder, f)) for p, f in refs if f]
-
-
-def _facts(ctx: Context) -> dict[Path, Any]:
-    """Inspect each distinct upload once per validation run."""
-    if "uploads" not in ctx.cache:
-        from cmpacket.assemble import inspect_upload
-
-        limits = ctx.cache.get("limits") or ctx.profile.limits
-        # A build passes its own intake (inspect + sanitize once, cached); validate only inspects.
-        inspect = ctx.cache.get("inspect") or inspect_upload
-        facts = {}
-        for use in _uses(ctx):
-            if use.ref.path and use.ref.path not in facts:
-                facts[use.ref.path] = inspect(use.ref.path, limits)
-        ctx.cache["uploads"] = facts
-    return ctx.cache["uploads"]
 
 
 @rule("upload-outside-folder")
@@ -79,7 +59,7 @@ def upload_missing(ctx: Context, spec: RuleSpec) -> Iterator[Finding]:
 
 def _fact_rule(kind: str) -> object:
     def check(ctx: Context, spec: RuleSpec) -> Iterator[Finding]:
-        facts = _facts(ctx)
+        facts = ctx.uploads
         for use in _uses(ctx):
             fact = facts.get(use.ref.path) if use.ref.path else None
             for problem_kind, message in getattr(fact, "problems", ()):
@@ -104,8 +84,8 @@ _too_large_each = _fact_rule("too-large")
 def upload_too_large(ctx: Context, spec: RuleSpec) -> Iterator[Finding]:
     """Each upload within the size and page limits, and all uploads within the total page limit."""
     yield from _too_large_each(ctx, spec)  # type: ignore[operator]
-    limit = (ctx.cache.get("limits") or {}).get("max_total_pages")
-    facts = _facts(ctx)
+    limit = ctx.limits.get("max_total_pages")
+    facts = ctx.uploads
     total = sum(f.pages for f in facts.values() if f.usable)
     if limit and total > float(limit):
         yield spec.finding(

@@ -1,4 +1,4 @@
-"""Defensive intake of uploaded PDFs: inspect (for findings) and sanitize (for the packet)."""
+"""Defensive intake of uploaded PDFs: inspect (facts for validation) and sanitize (for the packet)."""
 
 from __future__ import annotations
 

@@ -31,7 +31,7 @@ def tool_version() -> str:
     """The version plus a hash of cmpacket's own code and data, so a changed checkout never
     reuses results made by different code."""
     h = hashlib.sha256(__version__.encode())
-    package = Path(__file__).resolve().parent
+    package = Path(__file__).resolve().parent.parent  # the whole cmpacket package
     for path in sorted(package.rglob("*")):
         if path.is_file() and path.suffix in (".py", ".yaml", ".j2", ".css", ".docx"):
             h.update(path.relative_to(package).as_posix().encode())
@@ -56,6 +56,11 @@ class Cache:
         self.root = root
         self.hits = 0
         self.missed: list[str] = []  # labels of what had to be made afresh, in order
+
+    @staticmethod
+    def key(*parts: bytes | str) -> str:
+        """A key over the parts and the tool version (see `digest`)."""
+        return digest(*parts)
 
     def _path(self, key: str) -> Path:
         assert self.root is not None

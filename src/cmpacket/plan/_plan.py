@@ -1,4 +1,4 @@
-"""The packet plan: which pieces appear, in which section and order (SPEC §7)."""
+"""The packet plan: which pieces appear, in which section and order."""
 
 from __future__ import annotations
 
@@ -28,30 +28,45 @@ ATTACHMENT_SECTIONS = {
 ROSTER_CHUNK = 15  # staff rows per separately rendered and cached roster part
 
 
-@dataclass
+@dataclass(frozen=True)
 class Piece:
-    """One document of the packet: rendered from a template or taken in from an upload."""
+    """One document of the packet, as planned: rendered from a template or taken in from an upload."""
 
     key: str
     section: str
     title: str
     kind: str
     source: str
-    source_sha256: str = ""
     template: str | None = None
     word: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
     upload: Path | None = None
     staff_id: str | None = None
-    parts: list[bytes] = field(default_factory=list)  # PDFs laid end to end
-    load: Callable[[], list[bytes]] | None = None  # fetches `parts` when they are not in memory
-    pages: int = 0
-    first_page: int = 0
-    cache_key: str = ""
 
-    @property
-    def last_page(self) -> int:
-        return self.first_page + self.pages - 1
+
+@dataclass(frozen=True)
+class Content:
+    """What a piece holds once made: its PDF parts (or a loader for them) and page count.
+
+    `source` and `source_sha256` name what the pages were made from (a template, a Word template
+    or an upload); `cache_key` identifies the bytes, so assembly can reuse stamped blocks.
+    """
+
+    pages: int
+    cache_key: str
+    source: str
+    source_sha256: str
+    parts: tuple[bytes, ...] = ()  # PDFs laid end to end
+    load: Callable[[], list[bytes]] | None = None  # fetches the parts when they are not in memory
+
+    def pdfs(self) -> list[bytes]:
+        return list(self.parts) or (self.load() if self.load else [])
+
+
+def section_title(letter: str) -> str:
+    if letter == FRONT[0]:
+        return FRONT[1]
+    return dict(SECTIONS)[letter]
 
 
 def slug(text: str) -> str:

@@ -69,7 +69,10 @@ def example_data(folder: Path) -> AgencyData:
 
 
 def check_all(folder: Path | None, template_dirs: tuple[Path, ...] = ()) -> list[str]:
-    from cmpacket.render import base_context, policy_chapters, render_docx, render_template
+    """Render every template with the context a build would give it (the agency's data, else an
+    example agency); returns one message per problem."""
+    from cmpacket.plan import plan
+    from cmpacket.render import build_context, policy_chapters, render_docx, render_template
 
     registry = TemplateRegistry.for_agency(folder, template_dirs)
     data = None
@@ -81,16 +84,16 @@ def check_all(folder: Path | None, template_dirs: tuple[Path, ...] = ()) -> list
     data = data or example_data(folder or Path.cwd())
     profile = load_profile(data.profile if data.profile else "il-guide", base=data.folder)
     report = Report(data.submission.date or dt.date(2026, 12, 1), profile.name)
-    context = base_context(data, profile, report, draft=False)
-    context.update(_extras(context))
-    for s in context["staff"]:
-        s["ref"] = f"staff/{s['id']}"
+    pieces = plan(data)
+    context = build_context(
+        data, profile, report, pieces, registry, draft=False, fingerprint="0" * 16, chapters=False
+    )
     problems: list[str] = []
     try:
         context["chapters"] = policy_chapters(registry, context)
     except TemplateError as exc:
         problems.append(str(exc))
-        context["chapters"] = []
+    context.update(_extras(context))
     for name in registry.names():
         if not name.endswith((".html.j2", ".txt.j2", ".docx")):
             continue
@@ -105,24 +108,10 @@ def check_all(folder: Path | None, template_dirs: tuple[Path, ...] = ()) -> list
 
 
 def _extras(context: dict[str, Any]) -> dict[str, Any]:
-    """Variables only some templates receive (see docs/templates.md)."""
+    """Variables only some documents receive: a job description's `position`, a roster part's
+    `chunk`, a draft placeholder's `placeholder` (see docs/templates.md)."""
     return {
         "position": context["positions"][0] if context["positions"] else {},
-        "toc": [{"level": "section", "title": "A. Agency and application", "ref": "section/A"}],
         "chunk": {"first": True, "total": len(context["staff"])},
-        "requirements": [
-            {
-                "title": "x",
-                "status": "met",
-                "count": 0,
-                "page": 1,
-                "ref": "section/A",
-                "citation": "",
-                "verified": True,
-                "code": "x",
-                "section": "A",
-            }
-        ],
         "placeholder": {"title": "Upload", "file": "uploads/x.pdf", "reason": "missing"},
-        "chapters": [],
     }

@@ -1,0 +1,26 @@
+"""Stage 2, intake: what each upload is (plain facts for validation) and its sanitized PDF.
+
+Nothing here knows about rules, rendering or the packet; the build caches what this returns.
+"""
+
+from cmpacket.intake._pdf import (
+    DEFAULT_LIMITS,
+    UploadFacts,
+    active_content,
+    facts_from_json,
+    facts_to_json,
+    inspect_upload,
+    sanitize_into,
+    take_in,
+)
+
+__all__ = [
+    "DEFAULT_LIMITS",
+    "UploadFacts",
+    "active_content",
+    "facts_from_json",
+    "facts_to_json",
+    "inspect_upload",
+    "sanitize_into",
+    "take_in",
+]

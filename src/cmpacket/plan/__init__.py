@@ -1,0 +1,37 @@
+"""Stage 4, planning: which pieces the packet holds, in which section and order, and its table of
+contents. Plain data for rendering and assembly; nothing is rendered or read here."""
+
+from cmpacket.plan._index import contents, index_entries, outline_tree
+from cmpacket.plan._inputs import fingerprint, packet_inputs
+from cmpacket.plan._plan import (
+    ATTACHMENT_SECTIONS,
+    FRONT,
+    ROSTER_CHUNK,
+    SECTIONS,
+    Content,
+    Piece,
+    file_sha256,
+    plan,
+    prefix,
+    section_title,
+    slug,
+)
+
+__all__ = [
+    "ATTACHMENT_SECTIONS",
+    "FRONT",
+    "ROSTER_CHUNK",
+    "SECTIONS",
+    "Content",
+    "Piece",
+    "contents",
+    "file_sha256",
+    "fingerprint",
+    "index_entries",
+    "outline_tree",
+    "packet_inputs",
+    "plan",
+    "prefix",
+    "section_title",
+    "slug",
+]

@@ -1,0 +1,134 @@
+"""Validation of a folder in two halves around intake: `prepare` (load the data and the profile,
+settle the as-of date and limits) and `check` (run the rules over the data and upload facts)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from cmpacket._dates import resolve_as_of
+from cmpacket.findings import Finding, Report
+from cmpacket.intake import UploadFacts
+from cmpacket.model import AgencyData, load_folder
+from cmpacket.validators._profile import Profile, load_profile
+from cmpacket.validators._registry import RULES, Context
+from cmpacket.validators._rules_uploads import UploadUse
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """A loaded folder before its rules run: `data` is None when the schema failed."""
+
+    data: AgencyData | None
+    profile: Profile | None
+    as_of: date
+    limits: dict[str, Any]
+    template_roots: tuple[Path, ...]
+    findings: tuple[Finding, ...]  # from loading (schema errors, unknown fields)
+    profile_name: str
+
+
+@dataclass(frozen=True)
+class Checked:
+    """A loaded, validated agency: `data` and `profile` are None when the schema failed."""
+
+    data: AgencyData | None
+    profile: Profile | None
+    report: Report
+    limits: dict[str, Any]
+
+
+def prepare(
+    folder: Path,
+    *,
+    as_of: str | date | None = None,
+    profile: str | None = None,
+    template_dirs: tuple[Path, ...] = (),
+    limits: dict[str, Any] | None = None,
+) -> Prepared:
+    """Load the folder and its profile; raises InputError when it cannot be read at all."""
+    from cmpacket.templates import TemplateRegistry
+
+    loaded = load_folder(folder)
+    day = resolve_as_of(as_of, loaded.raw)
+    if loaded.data is None:
+        name = Path(str(loaded.raw.get("profile") or profile or "il-guide")).stem
+        return Prepared(None, None, day, {}, (), tuple(loaded.findings), name)
+    prof = load_profile(profile or loaded.data.profile, base=loaded.data.folder)
+    roots = TemplateRegistry.for_agency(loaded.data.folder, template_dirs).roots
+    given = {k: v for k, v in (limits or {}).items() if v}
+    return Prepared(
+        loaded.data,
+        prof,
+        day,
+        {**prof.limits, **given},
+        tuple(roots),
+        tuple(loaded.findings),
+        prof.name,
+    )
+
+
+def upload_paths(uses: list[UploadUse]) -> list[Path]:
+    """Every distinct upload the data refers to that exists inside the folder, in data order."""
+    seen: dict[Path, None] = {}
+    for use in uses:
+        if use.ref.path is not None:
+            seen.setdefault(use.ref.path)
+    return list(seen)
+
+
+def check(
+    prepared: Prepared,
+    uploads: dict[Path, UploadFacts] | None = None,
+    *,
+    strict: bool = False,
+    uses: list[UploadUse] | None = None,
+) -> Checked:
+    """Run the profile's rules over the data and the facts intake found in each upload."""
+    if prepared.data is None or prepared.profile is None:
+        report = Report(prepared.as_of, prepared.profile_name, prepared.findings, strict)
+        return Checked(None, None, report, prepared.limits)
+    report = run_rules(
+        prepared.data,
+        prepared.profile,
+        prepared.as_of,
+        extra=prepared.findings,
+        strict=strict,
+        template_roots=list(prepared.template_roots),
+        limits=prepared.limits,
+        uploads=uploads,
+        uses=uses,
+    )
+    return Checked(prepared.data, prepared.profile, report, prepared.limits)
+
+
+def run_rules(
+    data: AgencyData,
+    profile: Profile,
+    as_of: date,
+    *,
+    extra: Iterable[Finding] = (),
+    strict: bool = False,
+    template_roots: list[Path] | None = None,
+    limits: dict[str, Any] | None = None,
+    uploads: dict[Path, UploadFacts] | None = None,
+    uses: list[UploadUse] | None = None,
+) -> Report:
+    """Run every rule the profile enables over the data and what intake found in the uploads;
+    returns the report with all findings collected."""
+    ctx = Context(
+        data,
+        as_of,
+        profile,
+        uploads=dict(uploads or {}),
+        limits={**profile.limits, **(limits or {})},
+        template_roots=list(template_roots or []),
+        uses=uses,
+    )
+    findings = list(extra)
+    for spec in profile.rules:
+        findings.extend(RULES[spec.code](ctx, spec))
+    return Report(as_of=as_of, profile=profile.name, findings=tuple(findings), strict=strict)
