@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from cmpacket import api
-from tests.conftest import copy_sample
+from tests.conftest import ROOT, copy_sample
 
 
 def test_list_names_every_template_with_extension(cli: Any, sample: Path) -> None:
@@ -167,3 +167,43 @@ def test_templates_may_load_their_own_files(tmp_path: Path, cli: Any) -> None:
 
     man = json.loads((tmp_path / "out" / "manifest.json").read_text())
     assert any(t["name"] == "logo.svg" and t["origin"] == "templates" for t in man["templates"])
+
+
+def test_the_documented_variables_are_exactly_what_the_context_builder_makes(
+    tmp_path: Path,
+) -> None:
+    """docs/templates.md's variable table and the one context builder cannot drift apart."""
+    import re
+
+    from cmpacket.findings import Report
+    from cmpacket.plan import plan
+    from cmpacket.render import build_context
+    from cmpacket.render._check import _extras, example_data
+    from cmpacket.templates import TemplateRegistry
+    from cmpacket.validators import load_profile
+
+    data = example_data(tmp_path)
+    profile = load_profile("il-guide")
+    registry = TemplateRegistry.for_agency(None, ())
+    ctx = build_context(
+        data,
+        profile,
+        Report(data.submission.date, profile.name),
+        plan(data),
+        registry,
+        draft=False,
+        fingerprint="0" * 16,
+    )
+    made = set(ctx) | set(_extras(ctx))
+    text = (ROOT / "docs" / "templates.md").read_text(encoding="utf-8")
+    table = text.split("## Variables", 1)[1].split("\n## ", 1)[0]
+    documented = {
+        name
+        for row in table.splitlines()
+        if row.startswith("| `")
+        for name in re.findall(r"`(\w+)`", row.split("|")[1])
+    }
+    assert documented == made, (
+        f"undocumented: {sorted(made - documented)}; documented but never made: "
+        f"{sorted(documented - made)}"
+    )

@@ -147,7 +147,6 @@ def base_context(data: AgencyData, profile: Profile, report: Report, draft: bool
             admin_pos.title if admin_pos and admin_pos.title else "Program Administrator"
         ),
         "readiness": report.as_dict(),
-        "pages": {},
         "fingerprint": "",
     }
 
