@@ -1,0 +1,138 @@
+"""The build's render stage: every generated document's HTML, laid out once through the cache
+(WeasyPrint on a pool of workers), or converted from a Word template the agency chose."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from cmpacket.build._cache import digest
+from cmpacket.build._interrupt import checkpoint
+from cmpacket.build._workspace import Workspace
+from cmpacket.plan import ROSTER_CHUNK, Content, Piece
+from cmpacket.templates import TemplateRegistry
+
+
+@dataclass
+class Part:
+    """One HTML document waiting for layout; `pdf` is set from the cache or after rendering."""
+
+    name: str
+    html: str
+    key: str
+    pdf: bytes | None
+
+
+@dataclass
+class Renderer:
+    """Renders documents for one build: the registry, the context, the resources' digest and the
+    converters that ran (for the manifest)."""
+
+    ws: Workspace
+    registry: TemplateRegistry
+    context: dict[str, Any]
+    resources: str
+    wanted: dict[str, Any]  # agency.yaml's `documents:` choices (kind -> {source: word})
+    converters: set[str] = field(default_factory=set)
+
+    def render(self, pieces: list[Piece], meanwhile: Callable[[], None]) -> dict[str, Content]:
+        """Content for every document piece; `meanwhile` runs while the pool lays out."""
+        from cmpacket.render._pool import render_all
+
+        pending: dict[str, list[Part]] = {}
+        made: dict[str, Content] = {}
+        for piece in pieces:
+            if self._from_word(piece):
+                made[piece.key] = self._word_source(piece)
+            else:
+                pending[piece.key] = self._prepare_piece(piece)
+        todo = [part for parts in pending.values() for part in parts if part.pdf is None]
+        rendered = render_all(
+            [(p.name, p.html) for p in todo],
+            self.registry,
+            meanwhile=meanwhile,
+            progress=self.ws.ticker("Laying out"),
+            checkpoint=checkpoint,
+        )
+        for part, pdf in zip(todo, rendered, strict=True):
+            part.pdf = pdf
+            self.ws.cache.put(part.key, pdf)
+        for piece in pieces:
+            if piece.key in pending:
+                sha = self.registry.find(piece.source).sha256
+                made[piece.key] = self._content(piece.source, sha, pending[piece.key])
+        return made
+
+    def html(self, name: str, ctx: dict[str, Any]) -> Content:
+        """Render one HTML document now (cache first), e.g. a draft's placeholder page."""
+        from cmpacket.render import html_to_pdf
+
+        part = self._prepare(name, ctx)
+        if part.pdf is None:
+            part.pdf = html_to_pdf(part.html, self.registry, name)
+            self.ws.cache.put(part.key, part.pdf)
+        return self._content(name, self.registry.find(name).sha256, [part])
+
+    def _from_word(self, piece: Piece) -> bool:
+        choice = self.wanted.get(piece.kind) if isinstance(self.wanted, dict) else None
+        return bool(piece.word and isinstance(choice, dict) and choice.get("source") == "word")
+
+    def _prepare_piece(self, piece: Piece) -> list[Part]:
+        """Render a piece's template(s) to HTML and look each up in the cache."""
+        from cmpacket.render import piece_context
+
+        assert piece.template is not None
+        self.registry.find(piece.source)  # recorded as used, like every template
+        ctx = piece_context(self.context, piece)
+        if piece.kind != "staff-roster":
+            return [self._prepare(piece.template, ctx)]
+        staff = ctx["staff"]
+        chunks = [staff[i : i + ROSTER_CHUNK] for i in range(0, len(staff), ROSTER_CHUNK)] or [[]]
+        return [
+            self._prepare(
+                piece.template, dict(ctx, staff=chunk, chunk={"first": i == 0, "total": len(staff)})
+            )
+            for i, chunk in enumerate(chunks)
+        ]
+
+    def _prepare(self, name: str, ctx: dict[str, Any]) -> Part:
+        from cmpacket.render import render_template
+
+        html = render_template(self.registry, name, ctx)
+        key = self.ws.cache.key("pdf", name, html, self.resources)
+        self.converters.add("weasyprint")
+        return Part(name, html, key, self.ws.cache.get(key, f"pdf:{name}"))
+
+    def _word_source(self, piece: Piece) -> Content:
+        """A document whose packet pages come from the agency's Word template."""
+        from cmpacket.build._word import render_word
+        from cmpacket.render import docx_to_pdf, piece_context
+
+        assert piece.word is not None
+        docx = render_word(self.ws, self.registry, piece.word, piece_context(self.context, piece))
+        key = self.ws.cache.key("word-pdf", hashlib.sha256(docx).hexdigest(), self.resources)
+        pdf = self.ws.cache.get(key, f"word-pdf:{piece.word}")
+        converter = (
+            "libreoffice" if pdf is not None and b"LibreOffice" in pdf[:4000] else "builtin-docx-html"
+        )
+        if pdf is None:
+            pdf, converter = docx_to_pdf(docx, self.registry, piece.word)
+            self.ws.cache.put(key, pdf)
+        self.converters.add(converter)
+        sha = self.registry.find(piece.word).sha256
+        return self._content(piece.word, sha, [Part(piece.word, "", key, pdf)])
+
+    @staticmethod
+    def _content(source: str, sha: str, parts: list[Part]) -> Content:
+        from cmpacket.assemble import count_pages
+
+        pdfs = tuple(p.pdf or b"" for p in parts)
+        return Content(
+            pages=sum(count_pages(pdf) for pdf in pdfs),
+            cache_key=digest(*(p.key for p in parts)),
+            source=source,
+            source_sha256=sha,
+            parts=pdfs,
+        )

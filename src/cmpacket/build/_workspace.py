@@ -1,0 +1,60 @@
+"""Where one build works: the folders, the options, the cache, progress and the temp folder."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from cmpacket.build._cache import Cache
+from cmpacket.build._interrupt import checkpoint
+from cmpacket.build._progress import Progress
+
+
+@dataclass(frozen=True)
+class Options:
+    """`cmpacket build`'s options (see its --help)."""
+
+    as_of: str | date | None = None
+    strict: bool = False
+    draft: bool = False
+    profile: str | None = None
+    template_dirs: tuple[Path, ...] = ()
+    limits: dict[str, Any] = field(default_factory=dict)
+    keep_temp: bool = False
+    cache_dir: Path | None = None
+    no_cache: bool = False
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "template_dirs", tuple(self.template_dirs or ()))
+        object.__setattr__(self, "limits", dict(self.limits or {}))
+
+
+@dataclass(frozen=True)
+class Workspace:
+    """The environment of one build; the stages' results are passed along, not stored here."""
+
+    folder: Path
+    out: Path
+    options: Options
+    cache: Cache
+    progress: Progress
+    work: Path  # the temporary work folder, removed at the end unless --keep-temp
+
+    def ticker(self, label: str) -> Callable[[int, int], None]:
+        """A progress callback for a long loop that is also a safe point to stop at."""
+
+        def tick(done: int, total: int) -> None:
+            self.progress.update(label, done, total)
+            checkpoint()
+
+        return tick
+
+    def display(self, path: Path) -> str:
+        """A path as the manifest and messages show it: relative to the agency folder."""
+        resolved = path.resolve()
+        if resolved.is_relative_to(self.folder):
+            return resolved.relative_to(self.folder).as_posix()
+        return str(path)
