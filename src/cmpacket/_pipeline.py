@@ -629,7 +629,7 @@ def self_verify(job: Job, packet: Path, manifest: dict[str, Any]) -> None:
         return  # verified when it was built; the cache entry's sha256 was checked on read
     result = verify_source(packet, manifest["packet"]["file"], manifest, job.known_digests)
     if not result.ok:
-        problems = "; ".join(f"{f.path}: {f.message}" for f in result.findings[:5])
+        problems = "; ".join(f"[{f.code}] {f.path}: {f.message}" for f in result.findings[:5])
         raise BuildError(f"the built packet failed its own verification: {problems}")
 
 

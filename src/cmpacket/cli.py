@@ -223,7 +223,7 @@ def verify(packet: Path, manifest: Path | None, fmt: str) -> None:
     if fmt == "json":
         emit_json(result.as_dict())
     else:
-        click.echo(findings_text(result.findings, f"{packet.name}: {result.summary}", codes=True))
+        click.echo(findings_text(result.findings, f"{packet.name}: {result.summary}"))
     sys.exit(ExitCode.OK if result.ok else ExitCode.NOT_READY)
 
 
@@ -337,7 +337,7 @@ def main(argv: list[str] | None = None) -> None:
             from cmpacket._report_text import findings_text
 
             errors = [f for f in report.findings if f.severity == "error"]
-            click.echo(findings_text(errors, ""), err=True)
+            click.echo(findings_text(errors), err=True)
         click.echo(f"error: {exc}", err=True)
         code = exc.exit_code
     except SystemExit as exc:

@@ -12,8 +12,6 @@ from cmpacket.model import AgencyData, UploadRef, resolve_upload
 from cmpacket.validators._profile import RuleSpec
 from cmpacket.validators._registry import Context, rule
 
-CITATION = "SPEC §10: uploads are untrusted"
-
 
 @dataclass(frozen=True)
 class UploadUse:
