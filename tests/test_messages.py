@@ -28,9 +28,7 @@ def broken_sample(tmp_path: Path) -> Path:
     def edit(data: dict[str, Any]) -> None:
         data["staff"][3]["caseload"] = 45
         data["staff"][0]["favourite_colour"] = "blue"
-        data["attachments"].append(
-            {"title": "Bad", "file": "uploads/bad.pdf", "section": "agency"}
-        )
+        data["attachments"].append({"title": "Bad", "file": "uploads/bad.pdf", "section": "agency"})
 
     folder = copy_sample(tmp_path, edit)
     (folder / "uploads" / "bad.pdf").write_bytes(b"not a pdf")
@@ -108,9 +106,9 @@ def user_visible_strings() -> list[tuple[str, str]]:
             tree = ast.parse(path.read_text(encoding="utf-8"))
             skip = set() if path.name == "cli.py" else _docstrings(tree)
             for node in ast.walk(tree):
-                if isinstance(node, ast.Constant) and isinstance(node.value, str):
-                    if id(node) not in skip:
-                        found.append((f"{where}:{node.lineno}", node.value))
+                text = node.value if isinstance(node, ast.Constant) else None
+                if isinstance(text, str) and id(node) not in skip:
+                    found.append((f"{where}:{node.lineno}", text))
         elif path.suffix in {".j2", ".yaml", ".css", ".txt", ".html", ".md"}:
             found.append((where, path.read_text(encoding="utf-8")))
         elif path.suffix == ".docx":
@@ -186,7 +184,5 @@ def test_no_spec_in_the_packet_word_copies_or_reports(built: Path) -> None:
     assert len(words) >= 10 and all(words.values())
     reports = {p.name: p.read_text() for p in (built / "readiness.json", built / "manifest.json")}
     reports["metadata"] = yaml.safe_dump({str(k): str(v) for k, v in reader.metadata.items()})
-    offenders = [
-        name for name, text in {**pages, **words, **reports}.items() if SPEC.search(text)
-    ]
+    offenders = [name for name, text in {**pages, **words, **reports}.items() if SPEC.search(text)]
     assert offenders == []
