@@ -316,19 +316,21 @@ def main(argv: list[str] | None = None) -> None:
     """Entry point: runs the group and turns every error into a message and an exit code."""
     args = sys.argv[1:] if argv is None else argv
     debug = "--debug" in args
+    from cmpacket._interrupt import exit_code_of, terminable
+
     try:
-        code = cli.main(args=args, prog_name="cmpacket", standalone_mode=False)
+        with terminable():  # SIGTERM raises like Ctrl-C: finally blocks run, exit 143
+            code = cli.main(args=args, prog_name="cmpacket", standalone_mode=False)
     except click.exceptions.Exit as exc:
         code = exc.exit_code
     except click.ClickException as exc:
         exc.show()
         code = ExitCode.USAGE
-    except click.exceptions.Abort:
-        click.echo("interrupted", err=True)
-        code = ExitCode.INTERRUPTED
-    except KeyboardInterrupt:
-        click.echo("interrupted; nothing was written", err=True)
-        code = ExitCode.INTERRUPTED
+    except (click.exceptions.Abort, KeyboardInterrupt) as exc:  # click wraps Ctrl-C in Abort
+        cause = exc.__cause__ if isinstance(exc, click.exceptions.Abort) else exc
+        code = exit_code_of(cause) if cause is not None else ExitCode.INTERRUPTED
+        what = "terminated (SIGTERM)" if code == ExitCode.TERMINATED else "interrupted"
+        click.echo(f"{what}; stopped cleanly, nothing partial was written", err=True)
     except CmpacketError as exc:
         if debug:
             traceback.print_exc()
