@@ -16,7 +16,9 @@ from cmpacket.cli import main
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "sample_inputs" / "prairie-care"
-CORPUS = ROOT.parent / "shared" / "corpus" / "pdf"
+# Real-world PDFs from many producers, kept in the repository (see tests/resources/README.md)
+CORPUS = ROOT / "tests" / "resources"
+CORPUS_GLOB = "[0-9][0-9][0-9]-*.pdf"
 EPOCH = "1767225600"
 
 
@@ -92,7 +94,8 @@ def packet_of(out: Path) -> Path:
 
 
 def corpus(name: str) -> Path:
-    matches = sorted(CORPUS.glob(f"{name}*"))
-    if not matches:
-        pytest.skip(f"corpus file {name} not available")
+    """The corpus PDF whose name starts with `name` (e.g. "001-"); a missing one is an error."""
+    matches = sorted(CORPUS.glob(f"{name}*.pdf"))
+    if len(matches) != 1:
+        raise FileNotFoundError(f"{CORPUS}: expected one PDF named {name}*, found {matches}")
     return matches[0]

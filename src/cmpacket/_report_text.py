@@ -7,18 +7,21 @@ from typing import Any
 
 from cmpacket.findings import SEVERITIES, Finding, Report
 
-HEADINGS = {"error": "Errors", "warning": "Warnings", "info": "Notes"}
+LABELS = {"error": "error", "warning": "warning", "info": "note"}
 
 
-def findings_text(findings: Iterable[Finding], summary: str, *, codes: bool = False) -> str:
-    findings = list(findings)
-    lines: list[str] = []
-    for severity in SEVERITIES:
-        group = [f for f in findings if f.severity == severity]
-        if group:
-            lines.append(f"{HEADINGS[severity]} ({len(group)}):")
-            lines += [f"  {f'[{f.code}] ' if codes else ''}{f.text_line()}" for f in group]
-    lines.append(summary)
+def finding_line(f: Finding) -> str:
+    """`error [upload-unreadable] agency.yaml:41: attachments[3].file: ... [citation]`: the code
+    is what docs/errors.md is organised by, so a message can be looked up there."""
+    return f"{LABELS.get(f.severity, f.severity)} [{f.code}] {f.text_line()}"
+
+
+def findings_text(findings: Iterable[Finding], summary: str = "") -> str:
+    """One line per finding (errors first, as given), then the summary line if any."""
+    order = {s: i for i, s in enumerate(SEVERITIES)}
+    lines = [finding_line(f) for f in sorted(findings, key=lambda f: order.get(f.severity, 9))]
+    if summary:
+        lines.append(summary)
     return "\n".join(lines)
 
 

@@ -223,7 +223,7 @@ def verify(packet: Path, manifest: Path | None, fmt: str) -> None:
     if fmt == "json":
         emit_json(result.as_dict())
     else:
-        click.echo(findings_text(result.findings, f"{packet.name}: {result.summary}", codes=True))
+        click.echo(findings_text(result.findings, f"{packet.name}: {result.summary}"))
     sys.exit(ExitCode.OK if result.ok else ExitCode.NOT_READY)
 
 
@@ -316,19 +316,21 @@ def main(argv: list[str] | None = None) -> None:
     """Entry point: runs the group and turns every error into a message and an exit code."""
     args = sys.argv[1:] if argv is None else argv
     debug = "--debug" in args
+    from cmpacket.build._interrupt import exit_code_of, terminable
+
     try:
-        code = cli.main(args=args, prog_name="cmpacket", standalone_mode=False)
+        with terminable():  # SIGTERM raises like Ctrl-C: finally blocks run, exit 143
+            code = cli.main(args=args, prog_name="cmpacket", standalone_mode=False)
     except click.exceptions.Exit as exc:
         code = exc.exit_code
     except click.ClickException as exc:
         exc.show()
         code = ExitCode.USAGE
-    except click.exceptions.Abort:
-        click.echo("interrupted", err=True)
-        code = ExitCode.INTERRUPTED
-    except KeyboardInterrupt:
-        click.echo("interrupted; nothing was written", err=True)
-        code = ExitCode.INTERRUPTED
+    except (click.exceptions.Abort, KeyboardInterrupt) as exc:  # click wraps Ctrl-C in Abort
+        cause = exc.__cause__ if isinstance(exc, click.exceptions.Abort) else exc
+        code = exit_code_of(cause) if cause is not None else ExitCode.INTERRUPTED
+        what = "terminated (SIGTERM)" if code == ExitCode.TERMINATED else "interrupted"
+        click.echo(f"{what}; stopped cleanly, nothing partial was written", err=True)
     except CmpacketError as exc:
         if debug:
             traceback.print_exc()
@@ -337,7 +339,7 @@ def main(argv: list[str] | None = None) -> None:
             from cmpacket._report_text import findings_text
 
             errors = [f for f in report.findings if f.severity == "error"]
-            click.echo(findings_text(errors, ""), err=True)
+            click.echo(findings_text(errors), err=True)
         click.echo(f"error: {exc}", err=True)
         code = exc.exit_code
     except SystemExit as exc:

@@ -12,7 +12,8 @@ class ExitCode(IntEnum):
     NOT_READY = 1
     USAGE = 2
     BUILD_FAILED = 3
-    INTERRUPTED = 130
+    INTERRUPTED = 130  # Ctrl-C (SIGINT)
+    TERMINATED = 143  # SIGTERM (timeout, systemd, CI runners, docker stop)
 
 
 class CmpacketError(Exception):

@@ -12,7 +12,6 @@ from pathlib import Path
 from typing import Any
 
 import pikepdf
-import pytest
 import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -21,7 +20,7 @@ from cmpacket.errors import CmpacketError
 from cmpacket.intake import take_in
 from cmpacket.model import load_folder
 from cmpacket.model._schema import SCHEMAS
-from tests.conftest import CORPUS
+from tests.conftest import corpus
 
 EXAMPLES = int(os.environ.get("CMPACKET_FUZZ_EXAMPLES", "40"))
 FUZZ = settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck))
@@ -67,20 +66,9 @@ def test_any_bytes_load_or_fail_cleanly(raw: bytes) -> None:
     _load(raw)
 
 
-def _corpus() -> list[bytes]:
-    names = ["001-", "004-", "010-", "012-", "014-", "025-"]
-    out = []
-    for n in names:
-        found = sorted(CORPUS.glob(f"{n}*"))
-        if found:
-            out.append(found[0].read_bytes())
-    return out
+SEEDS = [corpus(n).read_bytes() for n in ("001-", "004-", "010-", "012-", "014-", "025-")]
 
 
-SEEDS = _corpus()
-
-
-@pytest.mark.skipif(not SEEDS, reason="corpus not available")
 @FUZZ
 @given(st.data())
 def test_mutated_real_pdfs_never_escape_as_exceptions(data: st.DataObject) -> None:

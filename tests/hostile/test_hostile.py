@@ -18,7 +18,7 @@ import pytest
 import yaml
 
 from cmpacket import api
-from tests.conftest import CORPUS, EPOCH, copy_sample, corpus, packet_of
+from tests.conftest import CORPUS, CORPUS_GLOB, EPOCH, copy_sample, corpus, packet_of
 
 
 def with_upload(tmp_path: Path, body: bytes, name: str = "hostile.pdf") -> Path:
@@ -212,9 +212,7 @@ def test_ctrl_c_exits_130_and_leaves_nothing_partial(tmp_path: Path) -> None:
     assert list(tmp.iterdir()) == []
 
 
-@pytest.mark.parametrize(
-    "pdf", sorted(CORPUS.glob("*.pdf")) if CORPUS.is_dir() else [], ids=lambda p: p.name[:12]
-)
+@pytest.mark.parametrize("pdf", sorted(CORPUS.glob(CORPUS_GLOB)), ids=lambda p: p.name[:12])
 def test_verify_on_every_corpus_pdf_exits_1_or_2(pdf: Path, cli: Any) -> None:
     r = cli("verify", pdf)
     assert r.code in (1, 2) and (r.out or r.err) and "Traceback" not in r.err

@@ -52,13 +52,14 @@ def build(
 
 def _run(ws: Workspace) -> BuildResult:
     from cmpacket.build import _stages as stage
+    from cmpacket.build._packet import self_verify
 
     checked, intaken, uses = stage.validate(ws)  # load, intake, validate
     planned = stage.plan_packet(ws, checked, intaken, uses)  # plan
     rendered = stage.render(ws, checked, planned, intaken)  # render
     done = stage.assemble_packet(ws, checked, planned, rendered)  # assemble
     docx = rendered.docx | stage.late_word_copies(ws, planned, done.refs)
-    stage.self_verify(ws, done)  # verify (the reviewer's checks, on our own output)
+    self_verify(ws, done)  # verify (the reviewer's checks, on our own output)
     if ws.options.keep_temp:
         stage.keep_pieces(ws, rendered)
     return stage.write(ws, checked, done, docx)  # write

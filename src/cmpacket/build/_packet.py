@@ -61,7 +61,9 @@ def assemble(
         (p.key, p.section, p.title, p.kind, p.source, p.source_sha256, p.staff_id, p.cache_key)
         for p in placed
     ]
-    key = ws.cache.key("packet", json.dumps([layout, info.__dict__, base], sort_keys=True, default=str))
+    key = ws.cache.key(
+        "packet", json.dumps([layout, info.__dict__, base], sort_keys=True, default=str)
+    )
     packet = ws.work / filename
     hit = ws.cache.get(key + "-manifest", "packet")
     if hit is not None and ws.cache.get_file(key, packet, "packet-pdf"):
@@ -86,5 +88,5 @@ def self_verify(ws: Workspace, done: Assembled) -> None:
     name = done.manifest["packet"]["file"]
     result = verify_source(done.packet, name, done.manifest, done.known_digests)
     if not result.ok:
-        problems = "; ".join(f"{f.path}: {f.message}" for f in result.findings[:5])
+        problems = "; ".join(f"[{f.code}] {f.path}: {f.message}" for f in result.findings[:5])
         raise BuildError(f"the built packet failed its own verification: {problems}")

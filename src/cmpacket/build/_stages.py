@@ -10,7 +10,6 @@ from typing import Any
 from cmpacket.build._documents import Renderer
 from cmpacket.build._packet import Assembled, packet_info
 from cmpacket.build._packet import assemble as merge_pieces
-from cmpacket.build._packet import self_verify
 from cmpacket.build._uploads import Intaken, take_in_all, upload_content
 from cmpacket.build._word import word_copies
 from cmpacket.build._workspace import Workspace

@@ -19,7 +19,7 @@ from cmpacket.model._schema import SCHEMAS, AgencyFileSchema
 from cmpacket.model._yaml import Path_, read_yaml
 
 AGENCY_FILES = ("agency.yaml", "agency.yml", "agency.json")
-SCHEMA_CITATION = "SPEC §3 (docs/data-format.md)"
+SCHEMA_CITATION = "see docs/data-format.md"
 MAX_DATA_BYTES = 20 * 1024 * 1024
 
 

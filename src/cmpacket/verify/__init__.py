@@ -18,7 +18,7 @@ from cmpacket.findings import Finding
 
 __all__ = ["VerifyResult", "read_manifest", "verify_source", "verify_packet"]
 
-CITE = "SPEC §8"
+CITE = "see docs/reviewers.md"
 _PAGE_RE = re.compile(r"Page (\d+) of (\d+)")
 
 
