@@ -121,6 +121,10 @@ def validate(
 @click.option("--cache-dir", type=EXISTING, help="Cache folder. Default: $XDG_CACHE_HOME/cmpacket.")
 @click.option("--no-cache", is_flag=True, help="Render everything afresh.")
 @click.option("-q", "--quiet", "quiet_here", is_flag=True, help="No progress messages on stderr.")
+@click.option(
+    "--receiver",
+    help="Where the packet goes (built-in name or YAML file): sets file and total size caps; see `cmpacket receivers list`.",
+)
 @limits_options
 @click.pass_context
 def build(
@@ -138,7 +142,8 @@ def build(
     result = api.build(
         folder, out=out, quiet=ctx.obj["quiet"] or quiet_here, limits=limits, **options
     )
-    click.echo(f"wrote {result.packet}", err=True)
+    for path in result.parts or [result.packet]:
+        click.echo(f"wrote {path}", err=True)
 
 
 @cli.group()
@@ -204,34 +209,38 @@ def templates_check(folder: Path | None, template_dirs: tuple[Path, ...]) -> Non
 
 
 @cli.command()
-@click.argument("packet", type=EXISTING)
+@click.argument("packet", type=EXISTING, nargs=-1, required=True)
 @click.option(
     "--manifest", type=EXISTING, help="The sidecar manifest.json to check the file against."
 )
 @FORMAT
-def verify(packet: Path, manifest: Path | None, fmt: str) -> None:
-    """Check a packet's integrity and completeness (a reviewer's check).
+def verify(packet: tuple[Path, ...], manifest: Path | None, fmt: str) -> None:
+    """Check a packet's integrity and completeness (a reviewer's check). Give the packet, one
+    of its parts, all of its parts in order, or the build's output folder.
 
     \b
     Example:
       cmpacket verify prairie-care-packet.pdf --manifest manifest.json
+      cmpacket verify prairie-care-packet-part-1-of-3.pdf prairie-care-packet-part-2-of-3.pdf ...
     """
     from cmpacket import api
     from cmpacket._report_text import findings_text
 
-    result = api.verify(packet, manifest=manifest)
+    result = api.verify(list(packet), manifest=manifest)
     if fmt == "json":
         emit_json(result.as_dict())
     else:
-        click.echo(findings_text(result.findings, f"{packet.name}: {result.summary}", codes=True))
+        name = packet[0].name if len(packet) == 1 else f"{len(packet)} files"
+        click.echo(findings_text(result.findings, f"{name}: {result.summary}", codes=True))
     sys.exit(ExitCode.OK if result.ok else ExitCode.NOT_READY)
 
 
 @cli.command()
-@click.argument("packet", type=EXISTING)
+@click.argument("packet", type=EXISTING, nargs=-1, required=True)
 @FORMAT
-def inspect(packet: Path, fmt: str) -> None:
-    """Show a packet's sections, documents and page ranges.
+def inspect(packet: tuple[Path, ...], fmt: str) -> None:
+    """Show a packet's sections, documents and page ranges (any one part, all parts, or the
+    build's output folder).
 
     \b
     Example:
@@ -240,7 +249,7 @@ def inspect(packet: Path, fmt: str) -> None:
     from cmpacket import api
     from cmpacket._report_text import inspect_text
 
-    info = api.inspect(packet)
+    info = api.inspect(list(packet))
     if fmt == "json":
         emit_json(info)
     else:
@@ -252,7 +261,8 @@ def inspect(packet: Path, fmt: str) -> None:
 @click.argument("new", type=EXISTING)
 @FORMAT
 def diff(old: Path, new: Path, fmt: str) -> None:
-    """What changed between two packets of one agency.
+    """What changed between two packets of one agency (each a packet, any part of one, or a
+    build's output folder).
 
     \b
     Example:
@@ -310,6 +320,51 @@ def profiles_show(name: str, fmt: str) -> None:
         emit_json(profile.as_dict())
     else:
         click.echo(profile_text(profile))
+
+
+@cli.group()
+def receivers() -> None:
+    """Where a packet is sent and what that place accepts (file size, total size, pages, text).
+
+    \b
+    Example:
+      cmpacket receivers show il-efile
+      cmpacket build my-agency --receiver il-efile
+    """
+
+
+@receivers.command("list")
+def receivers_list() -> None:
+    """List the built-in receivers.
+
+    \b
+    Example:
+      cmpacket receivers list
+    """
+    from cmpacket import api
+
+    for r in api.list_receivers():
+        click.echo(f"{r.name:<12} {r.title}")
+
+
+@receivers.command("show")
+@click.argument("name")
+@FORMAT
+def receivers_show(name: str, fmt: str) -> None:
+    """Show a receiver's limits and the source of each.
+
+    \b
+    Example:
+      cmpacket receivers show il-efile
+    """
+    from cmpacket import api
+    from cmpacket._report_text import receiver_text
+
+    receiver = api.show_receiver(name)
+    if fmt == "json":
+        emit_json(receiver.as_dict())
+    else:
+        click.echo(receiver_text(receiver))
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -12,10 +12,13 @@ from cmpacket.assemble._packet import (
     merge,
     number_pages,
 )
+from cmpacket.assemble._parts import Segment, choose_parts, part_name, segments, write_part
 
 __all__ = [
     "PacketInfo",
+    "Segment",
     "Placed",
+    "choose_parts",
     "count_pages",
     "finish",
     "manifest_base",
@@ -23,4 +26,7 @@ __all__ = [
     "manifest_sections",
     "merge",
     "number_pages",
+    "part_name",
+    "segments",
+    "write_part",
 ]

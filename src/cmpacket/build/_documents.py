@@ -115,7 +115,9 @@ class Renderer:
         key = self.ws.cache.key("word-pdf", hashlib.sha256(docx).hexdigest(), self.resources)
         pdf = self.ws.cache.get(key, f"word-pdf:{piece.word}")
         converter = (
-            "libreoffice" if pdf is not None and b"LibreOffice" in pdf[:4000] else "builtin-docx-html"
+            "libreoffice"
+            if pdf is not None and b"LibreOffice" in pdf[:4000]
+            else "builtin-docx-html"
         )
         if pdf is None:
             pdf, converter = docx_to_pdf(docx, self.registry, piece.word)
@@ -135,4 +137,5 @@ class Renderer:
             source=source,
             source_sha256=sha,
             parts=pdfs,
+            size=sum(len(pdf) for pdf in pdfs),
         )

@@ -16,7 +16,7 @@ from cmpacket.assemble._pdfops import outline_tree, page_digest, read_stamp
 from cmpacket.errors import PacketError
 from cmpacket.findings import Finding
 
-__all__ = ["VerifyResult", "read_manifest", "verify_source", "verify_packet"]
+__all__ = ["VerifyResult", "read_manifest", "verify_packet", "verify_parts", "verify_source"]
 
 CITE = "SPEC §8"
 _PAGE_RE = re.compile(r"Page (\d+) of (\d+)")
@@ -29,6 +29,7 @@ class VerifyResult:
     findings: list[Finding] = field(default_factory=list)
     manifest: dict[str, Any] | None = None
     pages: int = 0
+    part: dict[str, Any] | None = None  # the manifest's entry for this file, when it is a part
 
     @property
     def ok(self) -> bool:
@@ -117,6 +118,7 @@ def verify_source(
     result = VerifyResult()
     with open_packet(data, name) as pdf:
         result.pages = len(pdf.pages)
+        offset, total = 0, None
         try:
             manifest = read_manifest(pdf)
         except (ValueError, UnicodeDecodeError) as exc:
@@ -134,8 +136,19 @@ def verify_source(
             )
             return result
         result.manifest = manifest
+        view = manifest
         try:
-            _check_structure(pdf, manifest, result, known or {})
+            if manifest.get("parts"):
+                from cmpacket.verify._parts import part_of_file, part_view
+
+                part = part_of_file(pdf, name, manifest, result)
+                if part is None:
+                    return result
+                offset, total = part["first_page"] - 1, manifest["packet"]["pages"]
+                view = part_view(manifest, part["first_page"], part["last_page"])
+                known = {p - offset: d for p, d in (known or {}).items()}
+                result.part = part
+            _check_structure(pdf, view, result, known or {}, offset, total)
         except (KeyError, TypeError, ValueError) as exc:
             result.fail(
                 "manifest-invalid",
@@ -148,8 +161,15 @@ def verify_source(
 
 
 def _check_structure(
-    pdf: pikepdf.Pdf, manifest: dict[str, Any], result: VerifyResult, known: dict[int, str]
+    pdf: pikepdf.Pdf,
+    manifest: dict[str, Any],
+    result: VerifyResult,
+    known: dict[int, str],
+    offset: int = 0,
+    total: int | None = None,
 ) -> None:
+    """The checks of one file; for a part, `manifest` is its view (pages rebased to the file)
+    and stamps read `Page offset+i of total`."""
     declared = manifest["packet"]["pages"]
     n = len(pdf.pages)
     if declared != n:
@@ -162,7 +182,7 @@ def _check_structure(
     _check_ranges(sections, declared, result)
     _check_required(manifest, sections, result)
     _check_outline(pdf, sections, result)
-    _check_stamps(pdf, n, result)
+    _check_stamps(pdf, n, result, offset, total or n)
     _check_content(pdf, sections, result, known)
 
 
@@ -217,9 +237,12 @@ def _check_outline(pdf: pikepdf.Pdf, sections: list[dict[str, Any]], result: Ver
             )
 
 
-def _check_stamps(pdf: pikepdf.Pdf, total: int, result: VerifyResult) -> None:
+def _check_stamps(
+    pdf: pikepdf.Pdf, count: int, result: VerifyResult, offset: int = 0, total: int | None = None
+) -> None:
     bad: list[str] = []
-    for i, page in enumerate(pdf.pages, start=1):
+    total = total or count
+    for i, page in enumerate(pdf.pages, start=1 + offset):
         text = read_stamp(page)
         match = _PAGE_RE.search(text or "")
         if not match:
@@ -278,19 +301,36 @@ def _check_sidecar(
 ) -> None:
     actual = file_sha256(data)
     expected = (sidecar.get("packet") or {}).get("sha256")
+    what = "packet"
+    if result.part is not None:  # a part: its own hash is in the sidecar's parts
+        parts = sidecar.get("parts") or []
+        entry = next((p for p in parts if p.get("first_page") == result.part["first_page"]), {})
+        expected, what = entry.get("sha256"), str(result.part.get("file"))
     if actual != expected:
         result.fail(
             "packet-hash-mismatch",
-            "packet",
+            what,
             f"the file's sha256 is {actual[:16]}…; the sidecar manifest says {str(expected)[:16]}…. "
             f"The file was changed after it was built.",
         )
     if manifest is not None:
         side = json.loads(json.dumps(sidecar))
         side.setdefault("packet", {})["sha256"] = None
+        for part in side.get("parts") or []:
+            part["sha256"] = part["bytes"] = None
         if side != manifest:
             result.fail(
                 "manifest-mismatch",
                 "manifest.json",
                 "the sidecar and the embedded manifest differ.",
             )
+
+
+def verify_parts(
+    files: list[Path], sidecar: dict[str, Any] | None = None, known: dict[int, str] | None = None
+) -> VerifyResult:
+    """Verify a packet written as parts: each part alone, then the set (complete, in order,
+    contiguous, one packet) and, with the sidecar manifest, each part's sha256."""
+    from cmpacket.verify._parts import check_set
+
+    return check_set(files, sidecar, known or {})
