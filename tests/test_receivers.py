@@ -188,7 +188,13 @@ def test_the_index_names_the_part_of_each_document(parts: Path) -> None:
                     assert f"{d['title']} (part {k})" in text
     assert len(set(people.values())) >= 2  # the staff proofs span parts
     for name, k in people.items():
-        assert re.search(re.escape(name) + r" — qualifications and licensure proofs \(\d+\) \(part " + str(k) + r"\)", text)
+        assert re.search(
+            re.escape(name)
+            + r" — qualifications and licensure proofs \(\d+\) \(part "
+            + str(k)
+            + r"\)",
+            text,
+        )
 
 
 def test_links_into_other_parts_open_that_file(parts: Path) -> None:
@@ -278,3 +284,66 @@ def test_parts_over_the_total_are_a_finding(tmp_path: Path, cli: Any) -> None:
     receiver = _receiver(tmp_path, max_file_mb=0.3, max_total_mb=0.25)
     result = cli("build", folder, "-o", tmp_path / "out", "--receiver", receiver, "--no-cache")
     assert result.code == 1 and "[receiver-total-too-large]" in result.err
+
+
+def _image_pdf(path: Path, label: str, pixels: bytes) -> None:
+    """A page showing a 64x64 gray image (the same `pixels` make the same image) and a label."""
+    pdf = pikepdf.new()
+    image = pikepdf.Stream(pdf, pixels)
+    image.Type, image.Subtype = pikepdf.Name.XObject, pikepdf.Name.Image
+    image.Width, image.Height, image.BitsPerComponent = 64, 64, 8
+    image.ColorSpace = pikepdf.Name.DeviceGray
+    font = pikepdf.Dictionary(
+        Type=pikepdf.Name.Font, Subtype=pikepdf.Name.Type1, BaseFont=pikepdf.Name.Helvetica
+    )
+    content = f"q 300 0 0 300 100 300 cm /Im0 Do Q BT /F1 12 Tf 100 200 Td ({label}) Tj ET".encode()
+    page = pikepdf.Dictionary(
+        Type=pikepdf.Name.Page,
+        MediaBox=[0, 0, 612, 792],
+        Resources=pikepdf.Dictionary(
+            XObject=pikepdf.Dictionary(Im0=image), Font=pikepdf.Dictionary(F1=font)
+        ),
+        Contents=pikepdf.Stream(pdf, content),
+    )
+    pdf.pages.append(pikepdf.Page(page))
+    pdf.save(path)
+
+
+def test_an_image_two_uploads_share_is_stored_once(tmp_path: Path) -> None:
+    pixels = bytes((x * 7 + y * 13) % 256 for y in range(64) for x in range(64))
+
+    def edit(data: dict[str, Any]) -> None:
+        data["attachments"] += [
+            {"title": "Letter A", "file": "uploads/a.pdf", "section": "agency"},
+            {"title": "Letter B", "file": "uploads/b.pdf", "section": "agency"},
+        ]
+
+    folder = copy_sample(tmp_path, edit)
+    _image_pdf(folder / "uploads" / "a.pdf", "Letter A", pixels)
+    _image_pdf(folder / "uploads" / "b.pdf", "Letter B", pixels)
+    result = api.build(folder, out=tmp_path / "out", quiet=True, no_cache=True)
+    with pikepdf.open(result.packet) as pdf:
+        images = {
+            obj.objgen
+            for page in pdf.pages
+            for obj in (page.Resources.get("/XObject") or {}).values()
+            if obj.get("/Subtype") == "/Image"
+        }
+    assert len(images) == 1
+    manifest = json.loads(result.manifest.read_text())
+    pages = [
+        d["first_page"]
+        for s in manifest["sections"]
+        for d in s["documents"]
+        if d["title"] in ("Letter A", "Letter B")
+    ]
+    shots = []
+    for p in pages:  # both pages still show the picture, pixel for pixel alike above the label
+        out = tmp_path / f"shot-{p}"
+        subprocess.run(
+            ["pdftoppm", "-r", "20", "-gray", "-f", str(p), "-l", str(p), "-x", "0", "-y", "0",
+             "-W", "170", "-H", "120", str(result.packet), str(out)],
+            check=True,
+        )  # fmt: skip
+        shots.append(next(tmp_path.glob(f"shot-{p}*")).read_bytes())
+    assert shots[0] == shots[1] and len(set(shots[0])) > 10

@@ -47,10 +47,12 @@ def check_folder(
     profile: str | None = None,
     template_dirs: tuple[Path, ...] = (),
     limits: dict[str, Any] | None = None,
+    receiver: str | None = None,
 ) -> Checked:
-    """Load and validate an agency folder (uploads are inspected, not sanitized); raises
-    InputError when it cannot be read at all."""
+    """Load and validate an agency folder (uploads are inspected, not sanitized), and with a
+    receiver whether the uploads can fit it; raises InputError when it cannot be read at all."""
     from cmpacket.intake import inspect_upload
+    from cmpacket.receivers import load_receiver
     from cmpacket.validators import check, prepare, upload_paths, upload_uses
 
     prepared = prepare(
@@ -58,7 +60,8 @@ def check_folder(
     )
     uses = upload_uses(prepared.data) if prepared.data is not None else []
     facts = {path: inspect_upload(path, prepared.limits) for path in upload_paths(uses)}
-    return check(prepared, facts, strict=strict, uses=uses)
+    fit = load_receiver(receiver, base=Path.cwd()) if receiver else None
+    return check(prepared, facts, strict=strict, uses=uses, receiver=fit)
 
 
 def validate(folder: Path, **kw: Any) -> Report:

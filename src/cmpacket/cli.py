@@ -85,9 +85,19 @@ def init(folder: Path) -> None:
 @FORMAT
 @STRICT
 @PROFILE
+@click.option(
+    "--receiver",
+    help="Also check that the uploads can fit this receiver (see `cmpacket receivers list`).",
+)
 @limits_options
 def validate(
-    folder: Path, as_of: str | None, fmt: str, strict: bool, profile: str | None, **limits: Any
+    folder: Path,
+    as_of: str | None,
+    fmt: str,
+    strict: bool,
+    profile: str | None,
+    receiver: str | None,
+    **limits: Any,
 ) -> None:
     """Check the agency's data and uploads against its profile; writes nothing.
 
@@ -99,7 +109,12 @@ def validate(
     from cmpacket._report_text import report_text
 
     report = api.validate(
-        folder, as_of=as_of, strict=strict, profile=profile, limits=limits_of(limits)
+        folder,
+        as_of=as_of,
+        strict=strict,
+        profile=profile,
+        limits=limits_of(limits),
+        receiver=receiver,
     )
     if fmt == "json":
         emit_json(report.as_dict())

@@ -1,6 +1,7 @@
 """Stage 6, assembly: merge rendered documents and sanitized uploads into the stamped, indexed
 packet (links, outline, labels, stamps, metadata) and describe it in the manifest."""
 
+from cmpacket.assemble._lossless import dedupe_images
 from cmpacket.assemble._manifest import manifest_base
 from cmpacket.assemble._packet import (
     PacketInfo,
@@ -20,6 +21,7 @@ __all__ = [
     "Placed",
     "choose_parts",
     "count_pages",
+    "dedupe_images",
     "finish",
     "manifest_base",
     "manifest_json",

@@ -57,7 +57,7 @@ def _run(ws: Workspace) -> BuildResult:
     from cmpacket.receivers import load_receiver
 
     receiver = load_receiver(ws.options.receiver, base=Path.cwd())
-    checked, intaken, uses = stage.validate(ws)  # load, intake, validate
+    checked, intaken, uses = stage.validate(ws, receiver)  # load, intake, validate
     planned = stage.plan_packet(ws, checked, intaken, uses, receiver)  # plan
     rendered = stage.render(ws, checked, planned, intaken)  # render
     planned, rendered, done, unfit = assemble_to_fit(  # assemble (as parts if too large)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from cmpacket.findings import Finding
 from cmpacket.plan import Content, Cut, Piece
-from cmpacket.receivers import Receiver
+from cmpacket.receivers import Receiver, size_text
 
 # Bytes every part carries besides its pieces: the stamp font, the outline and the part cover
 # (the manifest is counted apart, by its size); the first cut also keeps a 5 % margin. A part
@@ -68,7 +68,7 @@ def findings(receiver: Receiver, files: list[Path], made_pages: dict[str, int]) 
     out: list[Finding] = []
     cite = _cite(receiver, "max_file_mb")
     for path in over_cap(files, receiver):
-        size = path.stat().st_size / 1_000_000
+        size = size_text(path.stat().st_size)
         how = (
             "a single page or document is larger than the cap and cannot be split further"
             if receiver.split == "parts"
@@ -79,7 +79,7 @@ def findings(receiver: Receiver, files: list[Path], made_pages: dict[str, int]) 
                 "receiver-file-too-large",
                 "error",
                 path.name,
-                f"{path.name} is {size:.1f} MB, over {receiver.title}'s {receiver.max_file_mb:g} MB "
+                f"{path.name} is {size}, over {receiver.title}'s {receiver.max_file_mb:g} MB "
                 f"per file: {how}. Rebuild with --compress-scans to re-encode scanned pages as "
                 f"200 dpi JPEG, or rescan the largest uploads at 200 dpi grayscale.",
                 cite,
@@ -93,7 +93,7 @@ def findings(receiver: Receiver, files: list[Path], made_pages: dict[str, int]) 
                 "receiver-total-too-large",
                 "error",
                 "packet",
-                f"the packet's {len(files)} file(s) add up to {total / 1_000_000:.1f} MB, over "
+                f"the packet's {len(files)} file(s) add up to {size_text(total)}, over "
                 f"{receiver.title}'s {receiver.max_total_mb:g} MB in total. Rebuild with "
                 f"--compress-scans, rescan large uploads at 200 dpi grayscale, or send the parts "
                 f"in separate submissions if the receiver allows it.",

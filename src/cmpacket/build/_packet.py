@@ -61,7 +61,7 @@ def assemble(
 ) -> Assembled:
     """Merge, stamp and describe the packet, as one file or (with `part_of`) as parts; a packet
     built before from the same pieces is reused."""
-    from cmpacket.assemble import finish, manifest_sections, merge, number_pages
+    from cmpacket.assemble import dedupe_images, finish, manifest_sections, merge, number_pages
 
     placed, refs = number_pages(made)
     part_of = part_of or {}
@@ -92,6 +92,7 @@ def assemble(
         return Assembled(files, json.loads(hit), refs, cached=True)
     pdf, known = merge(placed, info, refs, ws.cache, ws.work)
     with pdf:
+        dedupe_images(pdf)
         manifest = dict(base, sections=manifest_sections(pdf, placed, known))
         if count == 1:
             finish(pdf, manifest, files[0])

@@ -25,7 +25,9 @@ from cmpacket.validators import Checked, UploadUse
 PRELOAD_STAFF = 100
 
 
-def validate(ws: Workspace) -> tuple[Checked, dict[Path, Intaken], list[UploadUse]]:
+def validate(
+    ws: Workspace, receiver: Receiver | None = None
+) -> tuple[Checked, dict[Path, Intaken], list[UploadUse]]:
     """Load the folder, take in every upload once, run the rules; stop unless ready or a draft."""
     from cmpacket.validators import check, prepare, upload_paths, upload_uses
 
@@ -37,7 +39,7 @@ def validate(ws: Workspace) -> tuple[Checked, dict[Path, Intaken], list[UploadUs
     uses = upload_uses(prepared.data) if prepared.data is not None else []
     intaken = take_in_all(ws, upload_paths(uses), prepared.limits)
     facts = {path: i.facts for path, i in intaken.items()}
-    checked = check(prepared, facts, strict=o.strict, uses=uses)
+    checked = check(prepared, facts, strict=o.strict, uses=uses, receiver=receiver)
     report = checked.report
     if checked.data is None:
         raise NotReadyError("the agency data has schema errors; nothing was built.", report)

@@ -114,9 +114,10 @@ def _parse(raw: Any, source: str, sha: str) -> Receiver:
         problems.append(f"text_searchable: {raw.get('text_searchable')!r} is not true or false")
     if problems:
         raise UsageError(f"{source}: " + "; ".join(problems) + ".")
+    name = str(raw.get("name") or Path(source).stem)
     return Receiver(
-        name=str(raw.get("name") or Path(source).stem),
-        title=str(raw.get("title") or raw.get("name") or ""),
+        name=name,
+        title=str(raw.get("title") or name),
         description=" ".join(str(raw.get("description") or "").split()),
         source=source,
         max_file_mb=values["max_file_mb"],
@@ -127,3 +128,8 @@ def _parse(raw: Any, source: str, sha: str) -> Receiver:
         sources=dict(raw.get("sources") or {}),
         sha256=sha,
     )
+
+
+def size_text(n: float) -> str:
+    """1234567 -> '1.2 MB'; 45678 -> '46 kB' (decimal units, as portals state their limits)."""
+    return f"{n / MB:.1f} MB" if n >= 100_000 else f"{n / 1000:.0f} kB"
