@@ -21,9 +21,12 @@ __all__ = [
     "init",
     "inspect",
     "list_profiles",
+    "list_receivers",
+    "packet_files",
     "list_templates",
     "resolve_as_of",
     "show_profile",
+    "show_receiver",
     "validate",
     "verify",
 ]
@@ -44,10 +47,12 @@ def check_folder(
     profile: str | None = None,
     template_dirs: tuple[Path, ...] = (),
     limits: dict[str, Any] | None = None,
+    receiver: str | None = None,
 ) -> Checked:
-    """Load and validate an agency folder (uploads are inspected, not sanitized); raises
-    InputError when it cannot be read at all."""
+    """Load and validate an agency folder (uploads are inspected, not sanitized), and with a
+    receiver whether the uploads can fit it; raises InputError when it cannot be read at all."""
     from cmpacket.intake import inspect_upload
+    from cmpacket.receivers import load_receiver
     from cmpacket.validators import check, prepare, upload_paths, upload_uses
 
     prepared = prepare(
@@ -55,7 +60,8 @@ def check_folder(
     )
     uses = upload_uses(prepared.data) if prepared.data is not None else []
     facts = {path: inspect_upload(path, prepared.limits) for path in upload_paths(uses)}
-    return check(prepared, facts, strict=strict, uses=uses)
+    fit = load_receiver(receiver, base=Path.cwd()) if receiver else None
+    return check(prepared, facts, strict=strict, uses=uses, receiver=fit)
 
 
 def validate(folder: Path, **kw: Any) -> Report:
@@ -70,11 +76,48 @@ def build(folder: Path, *, out: Path | None = None, quiet: bool = False, **optio
     return run(folder, out, quiet=quiet, **options)
 
 
-def verify(packet: Path, *, manifest: Path | None = None) -> Any:
-    """The reviewer's integrity and completeness check; returns a VerifyResult."""
-    from cmpacket.verify import verify_packet
+def packet_files(given: Path | list[Path]) -> list[Path]:
+    """The files of a packet: the paths given, or a build's output folder's packet or parts
+    (in part order)."""
+    import re
 
-    return verify_packet(packet, manifest)
+    paths = [given] if isinstance(given, Path) else list(given)
+    out: list[Path] = []
+    for path in paths:
+        if not path.is_dir():
+            out.append(path)
+            continue
+        parts = sorted(
+            path.glob("*-packet-part-*-of-*.pdf"),
+            key=lambda p: int(re.findall(r"-part-(\d+)-of-", p.name)[-1]),
+        )
+        found = parts or sorted(path.glob("*-packet.pdf"))
+        if not found:
+            raise PacketError(f"{path}: no packet (*-packet.pdf) or parts in this folder.")
+        out += found
+    return out
+
+
+def verify(packet: Path | list[Path], *, manifest: Path | None = None) -> Any:
+    """The reviewer's integrity and completeness check of a packet, one part of it, or all of
+    its parts in order; returns a VerifyResult."""
+    from cmpacket.verify import verify_packet, verify_parts
+
+    files = packet_files(packet)
+    if len(files) == 1:
+        return verify_packet(files[0], manifest)
+    for path in files:
+        if not path.is_file():
+            raise PacketError(f"{path}: no such file.")
+    sidecar = None
+    if manifest is not None:
+        import json
+
+        try:
+            sidecar = json.loads(manifest.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            raise PacketError(f"{manifest}: cannot read the manifest ({exc}).") from None
+    return verify_parts(files, sidecar)
 
 
 def _manifest_of(packet: Path) -> dict[str, Any]:
@@ -92,11 +135,20 @@ def _manifest_of(packet: Path) -> dict[str, Any]:
     return manifest
 
 
-def inspect(packet: Path) -> dict[str, Any]:
-    """The packet's table of sections, documents and page ranges, from its embedded manifest."""
-    m = _manifest_of(packet)
+def inspect(packet: Path | list[Path]) -> dict[str, Any]:
+    """The packet's table of sections, documents and page ranges (and parts), from its embedded
+    manifest; any one part carries the whole packet's manifest."""
+    files = packet_files(packet)
+    m = _manifest_of(files[0])
+    for other in files[1:]:
+        if _manifest_of(other) != m:
+            raise PacketError(f"{other}: not a part of the same packet as {files[0]}.")
     return {
-        "file": packet.name,
+        "file": files[0].name,
+        "parts": [
+            {k: v for k, v in p.items() if k in ("file", "first_page", "last_page", "bytes")}
+            for p in m.get("parts") or []
+        ],
         "cmpacket_version": m.get("cmpacket_version"),
         "agency": m.get("agency", {}),
         "profile": m.get("profile"),
@@ -122,7 +174,19 @@ def diff(old: Path, new: Path) -> dict[str, Any]:
     """Documents added, removed, changed and moved, and data changes, between two packets."""
     from cmpacket.verify._diff import diff_manifests
 
-    return diff_manifests(_manifest_of(old), _manifest_of(new))
+    return diff_manifests(_manifest_of(packet_files(old)[0]), _manifest_of(packet_files(new)[0]))
+
+
+def list_receivers() -> list[Any]:
+    from cmpacket.receivers import BUILTIN, load_receiver
+
+    return [load_receiver(name) for name in BUILTIN]
+
+
+def show_receiver(name: str) -> Any:
+    from cmpacket.receivers import load_receiver
+
+    return load_receiver(name, base=Path.cwd())
 
 
 def list_profiles() -> list[Profile]:

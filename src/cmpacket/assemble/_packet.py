@@ -244,6 +244,8 @@ def finish(pdf: pikepdf.Pdf, manifest: dict[str, Any], target: Path) -> None:
     """Embed the manifest (packet.sha256 null) and save deterministically to `target`."""
     embedded = json.loads(json.dumps(manifest))
     embedded["packet"]["sha256"] = None
+    for part in embedded.get("parts") or []:  # a file cannot hold its own hash or size
+        part["sha256"] = part["bytes"] = None
     spec = pikepdf.AttachedFileSpec(
         pdf,
         manifest_json(embedded),

@@ -52,12 +52,18 @@ def build(
 
 def _run(ws: Workspace) -> BuildResult:
     from cmpacket.build import _stages as stage
+    from cmpacket.build._fit import assemble_to_fit
     from cmpacket.build._packet import self_verify
+    from cmpacket.receivers import load_receiver
 
-    checked, intaken, uses = stage.validate(ws)  # load, intake, validate
-    planned = stage.plan_packet(ws, checked, intaken, uses)  # plan
+    receiver = load_receiver(ws.options.receiver, base=Path.cwd())
+    checked, intaken, uses = stage.validate(ws, receiver)  # load, intake, validate
+    planned = stage.plan_packet(ws, checked, intaken, uses, receiver)  # plan
     rendered = stage.render(ws, checked, planned, intaken)  # render
-    done = stage.assemble_packet(ws, checked, planned, rendered)  # assemble
+    planned, rendered, done, unfit = assemble_to_fit(  # assemble (as parts if too large)
+        ws, checked, intaken, uses, planned, rendered, receiver
+    )
+    checked = stage.with_findings(ws, checked, unfit)
     docx = rendered.docx | stage.late_word_copies(ws, planned, done.refs)
     self_verify(ws, done)  # verify (the reviewer's checks, on our own output)
     if ws.options.keep_temp:

@@ -123,6 +123,15 @@ class Cache:
         self._count(ok, key, label)
         return ok
 
+    def size(self, key: str) -> int:
+        """The payload size of an entry in bytes (0 when absent), without reading it."""
+        if self.root is None:
+            return 0
+        try:
+            return max(0, self._path(key).stat().st_size - len(MAGIC) - 65)
+        except OSError:
+            return 0
+
     def put_file(self, key: str, source: Path) -> None:
         """Store a file's bytes as an entry, streaming (two reads: hash, then copy)."""
         if self.root is None:

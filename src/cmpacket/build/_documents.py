@@ -137,4 +137,5 @@ class Renderer:
             source=source,
             source_sha256=sha,
             parts=pdfs,
+            size=sum(len(pdf) for pdf in pdfs),
         )

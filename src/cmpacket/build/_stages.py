@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import contextlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from cmpacket.build._cache import digest
 from cmpacket.build._documents import Renderer
 from cmpacket.build._packet import Assembled, packet_info
 from cmpacket.build._packet import assemble as merge_pieces
@@ -14,7 +15,8 @@ from cmpacket.build._uploads import Intaken, take_in_all, upload_content
 from cmpacket.build._word import word_copies
 from cmpacket.build._workspace import Workspace
 from cmpacket.errors import NotReadyError
-from cmpacket.plan import Content, Piece
+from cmpacket.plan import Content, Cut, PartsPlan, Piece
+from cmpacket.receivers import Receiver
 from cmpacket.templates import TemplateRegistry
 from cmpacket.validators import Checked, UploadUse
 
@@ -23,7 +25,9 @@ from cmpacket.validators import Checked, UploadUse
 PRELOAD_STAFF = 100
 
 
-def validate(ws: Workspace) -> tuple[Checked, dict[Path, Intaken], list[UploadUse]]:
+def validate(
+    ws: Workspace, receiver: Receiver | None = None
+) -> tuple[Checked, dict[Path, Intaken], list[UploadUse]]:
     """Load the folder, take in every upload once, run the rules; stop unless ready or a draft."""
     from cmpacket.validators import check, prepare, upload_paths, upload_uses
 
@@ -35,7 +39,7 @@ def validate(ws: Workspace) -> tuple[Checked, dict[Path, Intaken], list[UploadUs
     uses = upload_uses(prepared.data) if prepared.data is not None else []
     intaken = take_in_all(ws, upload_paths(uses), prepared.limits)
     facts = {path: i.facts for path, i in intaken.items()}
-    checked = check(prepared, facts, strict=o.strict, uses=uses)
+    checked = check(prepared, facts, strict=o.strict, uses=uses, receiver=receiver)
     report = checked.report
     if checked.data is None:
         raise NotReadyError("the agency data has schema errors; nothing was built.", report)
@@ -51,7 +55,8 @@ def validate(ws: Workspace) -> tuple[Checked, dict[Path, Intaken], list[UploadUs
 
 @dataclass(frozen=True)
 class Planned:
-    """The pieces in packet order, the template registry and the one context they render with."""
+    """The pieces in packet order, the template registry and the one context they render with;
+    with parts, the part of each piece and the pieces split across parts."""
 
     pieces: list[Piece]
     registry: TemplateRegistry
@@ -59,20 +64,40 @@ class Planned:
     inputs: list[dict[str, str]]
     fingerprint: str
     resources: str
+    receiver: Receiver
+    part_of: dict[str, int] = field(default_factory=dict)
+    split: dict[str, tuple[str, int, int]] = field(default_factory=dict)
+    whole: dict[str, Piece] = field(default_factory=dict)  # the plan's pieces before parts
+
+    @property
+    def parts(self) -> int:
+        return max(self.part_of.values(), default=1)
 
 
 def plan_packet(
-    ws: Workspace, checked: Checked, intaken: dict[Path, Intaken], uses: list[UploadUse]
+    ws: Workspace,
+    checked: Checked,
+    intaken: dict[Path, Intaken],
+    uses: list[UploadUse],
+    receiver: Receiver,
+    cuts: list[list[Cut]] | None = None,
 ) -> Planned:
-    from cmpacket.plan import file_sha256, fingerprint, packet_inputs, plan
+    """The pieces, their inputs and the template context; with `cuts`, the packet as parts."""
+    from cmpacket.plan import file_sha256, fingerprint, packet_inputs, plan, slug, with_parts
     from cmpacket.render import build_context
 
     data, profile = checked.data, checked.profile
     assert data is not None and profile is not None
-    if len(data.staff) >= PRELOAD_STAFF:
+    if len(data.staff) >= PRELOAD_STAFF and cuts is None:
         _preload_renderer()
     registry = TemplateRegistry.for_agency(data.folder, ws.options.template_dirs)
-    pieces = plan(data, {use.ref.given: use.ref for use in uses})
+    whole = plan(data, {use.ref.given: use.ref for use in uses})
+    pieces, part_of, split, parts = whole, {}, {}, []
+    if cuts:
+        laid = with_parts(whole, cuts)
+        pieces, part_of, split = laid.pieces, laid.part_of, laid.split
+        name = f"{slug(data.agency.legal_name or data.agency.display_name)}-packet.pdf"
+        parts = _parts_context(whole, cuts, laid, name)
     shas = {path: i.sha256 for path, i in intaken.items()}
     inputs = packet_inputs(
         data,
@@ -91,8 +116,50 @@ def plan_packet(
         registry,
         draft=ws.options.draft,
         fingerprint=print_,
+        parts=parts,
+        part_of=part_of,
+        receiver=receiver.as_dict(),
     )
-    return Planned(pieces, registry, ctx, inputs, print_, resources)
+    return Planned(
+        pieces,
+        registry,
+        ctx,
+        inputs,
+        print_,
+        resources,
+        receiver,
+        part_of,
+        split,
+        {p.key: p for p in whole},
+    )
+
+
+def _parts_context(
+    whole: list[Piece], cuts: list[list[Cut]], laid: PartsPlan, packet_file: str
+) -> list[dict[str, Any]]:
+    """What a part cover says of each part: its file, page range, first document and any
+    document split across parts."""
+    from cmpacket.assemble import part_name
+
+    out = []
+    for k, part in enumerate(cuts, start=1):
+        first = whole[part[0].index]
+        notes = [
+            f"{whole[c.index].title} is too large for one file: its pages {c.first}\u2013{c.last} "
+            f"are in this part, the rest in the next or previous part."
+            for c in part
+            if not c.whole
+        ]
+        out.append(
+            {
+                "number": k,
+                "file": part_name(packet_file, k, laid.count),
+                "ref": f"part/{k}",
+                "begins": first.title,
+                "note": " ".join(notes),
+            }
+        )
+    return out
 
 
 def _preload_renderer() -> None:
@@ -132,7 +199,11 @@ class Rendered:
 
 
 def render(
-    ws: Workspace, checked: Checked, planned: Planned, intaken: dict[Path, Intaken]
+    ws: Workspace,
+    checked: Checked,
+    planned: Planned,
+    intaken: dict[Path, Intaken],
+    quiet: bool = False,
 ) -> Rendered:
     """Every piece's content (documents laid out, uploads taken in, a draft's placeholders) and
     the Word copies that need no page numbers."""
@@ -140,7 +211,8 @@ def render(
     wanted = checked.data.documents if isinstance(checked.data.documents, dict) else {}
     renderer = Renderer(ws, planned.registry, planned.context, planned.resources, wanted)
     docs = [p for p in planned.pieces if p.template]
-    ws.progress.step(f"Rendering {len(docs)} documents")
+    if not quiet:  # a second rendering for parts reuses the cache; it is not a step of its own
+        ws.progress.step(f"Rendering {len(docs)} documents")
     docx: dict[str, bytes] = {}
 
     def early_word() -> None:
@@ -148,13 +220,17 @@ def render(
 
     contents = renderer.render(docs, meanwhile=early_word)
     uploads = [p for p in planned.pieces if p.kind == "upload"]
-    ws.progress.step(f"Taking in {len(uploads)} uploads")
+    if not quiet:
+        ws.progress.step(f"Taking in {len(uploads)} uploads")
     for piece in uploads:
         got = (
             upload_content(ws, piece, intaken[piece.upload], checked.limits)
             if piece.upload is not None
             else "the file is missing or outside the agency folder."
         )
+        if piece.key in planned.split and not isinstance(got, str):
+            _, first, last = planned.split[piece.key]
+            got = got.pages_between(first, last, digest(got.cache_key, str(first), str(last)))
         if isinstance(got, str):  # only reachable in --draft builds
             placeholder = {"title": piece.title, "file": piece.source, "reason": got}
             ctx = dict(planned.context, placeholder=placeholder)
@@ -193,7 +269,23 @@ def assemble_packet(
         templates=templates,
         converters=set(rendered.converters),
     )
-    return merge_pieces(ws, rendered.made, info, base)
+    return merge_pieces(ws, rendered.made, info, base, planned.part_of)
+
+
+def with_findings(ws: Workspace, checked: Checked, found: list[Any]) -> Checked:
+    """The report with what assembly found (the receiver's fit); stop unless a draft."""
+    from cmpacket.findings import Report
+
+    if not found:
+        return checked
+    r = checked.report
+    report = Report(r.as_of, r.profile, r.findings + tuple(found), r.strict)
+    if not report.ready and not ws.options.draft:
+        raise NotReadyError(
+            f"the packet does not fit its receiver: {found[0].message} Nothing was written.",
+            report,
+        )
+    return Checked(checked.data, checked.profile, report, checked.limits)
 
 
 def late_word_copies(
@@ -216,10 +308,11 @@ def write(ws: Workspace, checked: Checked, done: Assembled, docx: dict[str, byte
     from cmpacket.build._write import BuildResult, write_outputs
 
     ws.progress.step(f"Writing {ws.out}")
-    packet = write_outputs(ws.out, done.packet, done.manifest, checked.report, docx)
+    files = write_outputs(ws.out, done.files, done.manifest, checked.report, docx)
     return BuildResult(
         out=ws.out,
-        packet=packet,
+        packet=files[0],
+        parts=files if len(files) > 1 else [],
         manifest=ws.out / "manifest.json",
         readiness=ws.out / "readiness.json",
         documents=sorted((ws.out / "documents").glob("*.docx")),

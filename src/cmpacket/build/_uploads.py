@@ -72,6 +72,7 @@ def upload_content(
         source_sha256=intaken.sha256,
         parts=(intaken.pdf,) if intaken.pdf is not None else (),
         load=_loader(ws, piece.upload, intaken.pdf_key, limits),
+        size=len(intaken.pdf) if intaken.pdf is not None else ws.cache.size(intaken.pdf_key),
     )
 
 

@@ -26,6 +26,7 @@ class Options:
     keep_temp: bool = False
     cache_dir: Path | None = None
     no_cache: bool = False
+    receiver: str | None = None  # a built-in receiver's name or a receiver file
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "template_dirs", tuple(self.template_dirs or ()))

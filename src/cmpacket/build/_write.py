@@ -24,22 +24,24 @@ class BuildResult:
     documents: list[Path]
     pages: int
     draft: bool
+    parts: list[Path] = field(default_factory=list)  # the part files, when written as parts
     cache_hits: int = 0
     rebuilt: list[str] = field(default_factory=list)  # what was made afresh (cache misses)
 
 
 def write_outputs(
-    out: Path, packet: Path, manifest: dict[str, Any], report: Report, docx: dict[str, bytes]
-) -> Path:
+    out: Path, files: list[Path], manifest: dict[str, Any], report: Report, docx: dict[str, bytes]
+) -> list[Path]:
     """Write into a staging folder inside OUT, then move each file into place; returns the
-    packet's path in OUT."""
+    packet's file (or its parts') paths in OUT."""
     from cmpacket.assemble import manifest_json
 
     out.mkdir(parents=True, exist_ok=True)
     stage = Path(tempfile.mkdtemp(prefix=".cmpacket-", dir=out))
     try:
-        name = manifest["packet"]["file"]
-        shutil.copyfile(packet, stage / name)
+        names = [f.name for f in files]
+        for f in files:
+            shutil.copyfile(f, stage / f.name)
         (stage / "manifest.json").write_bytes(manifest_json(manifest))
         readiness = json.dumps(report.as_dict(), indent=2, sort_keys=True, ensure_ascii=False)
         (stage / "readiness.json").write_text(readiness + "\n", encoding="utf-8")
@@ -48,10 +50,10 @@ def write_outputs(
         for doc_name, blob in sorted(docx.items()):
             (docs / doc_name).write_bytes(blob)
         # Ctrl-C is deferred (see _interrupt): the moves below always complete together
-        for stale in out.glob("*-packet.pdf"):
-            if stale.name != name:
+        for stale in [*out.glob("*-packet.pdf"), *out.glob("*-packet-part-*-of-*.pdf")]:
+            if stale.name not in names:
                 stale.unlink()
-        for fname in (name, "manifest.json", "readiness.json"):
+        for fname in (*names, "manifest.json", "readiness.json"):
             os.replace(stage / fname, out / fname)
         old = out / "documents"
         if old.exists():
@@ -59,4 +61,4 @@ def write_outputs(
         os.replace(docs, old)
     finally:
         shutil.rmtree(stage, ignore_errors=True)
-    return out / name
+    return [out / name for name in names]

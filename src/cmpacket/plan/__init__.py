@@ -3,6 +3,7 @@ contents. Plain data for rendering and assembly; nothing is rendered or read her
 
 from cmpacket.plan._index import contents, index_entries, outline_tree
 from cmpacket.plan._inputs import fingerprint, packet_inputs
+from cmpacket.plan._parts import Cut, PartsPlan, cover_key, with_parts
 from cmpacket.plan._plan import (
     ATTACHMENT_SECTIONS,
     FRONT,
@@ -23,8 +24,11 @@ __all__ = [
     "ROSTER_CHUNK",
     "SECTIONS",
     "Content",
+    "Cut",
+    "PartsPlan",
     "Piece",
     "contents",
+    "cover_key",
     "file_sha256",
     "fingerprint",
     "index_entries",
@@ -34,4 +38,5 @@ __all__ = [
     "prefix",
     "section_title",
     "slug",
+    "with_parts",
 ]

@@ -28,6 +28,10 @@ def contents(pieces: Sequence[Piece]) -> list[Node]:
     section: Node | None = None
     staff: Node | None = None
     for p in pieces:
+        # a part's cover sheet is no entry of its own, but a section may begin with it
+        cover = p.kind == "part-cover"
+        if cover and (p.section == FRONT[0] or (section and section.piece.section == p.section)):
+            continue
         if p.section == FRONT[0]:
             tree.append(Node("front", p.title, f"doc/{p.key}", p))
             section = staff = None
@@ -37,6 +41,8 @@ def contents(pieces: Sequence[Piece]) -> list[Node]:
             section = Node("section", title, f"section/{p.section}", p)
             tree.append(section)
             staff = None
+        if cover:
+            continue
         if not p.staff_id:
             section.children.append(Node("doc", p.title, f"doc/{p.key}", p))
             staff = None
@@ -48,22 +54,28 @@ def contents(pieces: Sequence[Piece]) -> list[Node]:
     return tree
 
 
-def index_entries(pieces: Sequence[Piece]) -> list[dict[str, Any]]:
-    """The index page's rows (page numbers are references the assembler fills in)."""
+def index_entries(
+    pieces: Sequence[Piece], part_of: dict[str, int] | None = None
+) -> list[dict[str, Any]]:
+    """The index page's rows (page numbers are references the assembler fills in); with parts,
+    `part` is the part holding the row's (first) document, else 0."""
+    part_of = part_of or {}
     proofs: dict[str, int] = {}
     for p in pieces:
         if p.staff_id:
             proofs[p.staff_id] = proofs.get(p.staff_id, 0) + 1
     rows: list[dict[str, Any]] = []
     for node in contents(pieces):
-        rows.append({"level": "section", "title": node.title, "ref": node.ref})
+        part = part_of.get(node.piece.key, 0)
+        rows.append({"level": "section", "title": node.title, "ref": node.ref, "part": part})
         for child in node.children:
+            part = part_of.get(child.piece.key, 0)
             if child.level == "staff":
                 count = proofs[child.piece.staff_id or ""]
                 title = f"{child.title} — qualifications and licensure proofs ({count})"
-                rows.append({"level": "staff", "title": title, "ref": child.ref})
+                rows.append({"level": "staff", "title": title, "ref": child.ref, "part": part})
             else:
-                rows.append({"level": "doc", "title": child.title, "ref": child.ref})
+                rows.append({"level": "doc", "title": child.title, "ref": child.ref, "part": part})
     return rows
 
 

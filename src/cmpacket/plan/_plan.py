@@ -58,9 +58,36 @@ class Content:
     source_sha256: str
     parts: tuple[bytes, ...] = ()  # PDFs laid end to end
     load: Callable[[], list[bytes]] | None = None  # fetches the parts when they are not in memory
+    size: int = 0  # bytes of the PDFs, for sizing a packet's parts before it is assembled
 
     def pdfs(self) -> list[bytes]:
         return list(self.parts) or (self.load() if self.load else [])
+
+    def pages_between(self, first: int, last: int, key: str) -> Content:
+        """The content of pages first..last (1-based) alone, e.g. for a document that must be
+        split across a packet's parts."""
+        import io
+
+        import pikepdf
+
+        def load() -> list[bytes]:
+            out = pikepdf.new()
+            done, buf = 0, io.BytesIO()
+            for pdf in self.pdfs():
+                with pikepdf.open(io.BytesIO(pdf)) as src:
+                    for page in src.pages:
+                        done += 1
+                        if first <= done <= last:
+                            out.pages.append(page)
+                    if done >= last:
+                        out.save(buf, deterministic_id=True)
+                        out.close()
+                        return [buf.getvalue()]
+            out.save(buf, deterministic_id=True)
+            return [buf.getvalue()]
+
+        share = self.size * (last - first + 1) // max(1, self.pages)
+        return Content(last - first + 1, key, self.source, self.source_sha256, (), load, share)
 
 
 def section_title(letter: str) -> str:

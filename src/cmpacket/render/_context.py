@@ -189,13 +189,18 @@ def build_context(
     draft: bool,
     fingerprint: str,
     chapters: bool = True,
+    parts: list[dict[str, Any]] | None = None,
+    part_of: dict[str, int] | None = None,
+    receiver: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """The whole context shared by every document of one packet. Page numbers are not in it:
     templates place `pageref()` boxes the assembler fills (see `with_pages` for Word copies)."""
     ctx = base_context(data, profile, report, draft)
     ctx["fingerprint"] = fingerprint
     ctx["chapters"] = policy_chapters(registry, ctx) if chapters else []
-    ctx["toc"] = index_entries(pieces)
+    ctx["toc"] = index_entries(pieces, part_of)
+    ctx["parts"] = parts or []
+    ctx["receiver"] = receiver or {"name": "default", "title": "No limits (one PDF)"}
     ctx["requirements"] = requirements(profile, ctx["readiness"])
     proofs = {p.staff_id for p in pieces if p.staff_id}
     for s in ctx["staff"]:
@@ -208,6 +213,8 @@ def piece_context(ctx: dict[str, Any], piece: Piece) -> dict[str, Any]:
     if piece.kind == "job-description":
         key = piece.extra["position_key"]
         return dict(ctx, position=next(p for p in ctx["positions"] if p["key"] == key))
+    if piece.kind == "part-cover":
+        return dict(ctx, part=ctx["parts"][piece.extra["part"] - 1])
     return dict(ctx)
 
 

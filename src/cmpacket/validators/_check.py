@@ -13,6 +13,7 @@ from cmpacket._dates import resolve_as_of
 from cmpacket.findings import Finding, Report
 from cmpacket.intake import UploadFacts
 from cmpacket.model import AgencyData, load_folder
+from cmpacket.receivers import Receiver
 from cmpacket.validators._profile import Profile, load_profile
 from cmpacket.validators._registry import RULES, Context
 from cmpacket.validators._rules_uploads import UploadUse
@@ -86,16 +87,26 @@ def check(
     *,
     strict: bool = False,
     uses: list[UploadUse] | None = None,
+    receiver: Receiver | None = None,
 ) -> Checked:
     """Run the profile's rules over the data and the facts intake found in each upload."""
     if prepared.data is None or prepared.profile is None:
         report = Report(prepared.as_of, prepared.profile_name, prepared.findings, strict)
         return Checked(None, None, report, prepared.limits)
+    extra = list(prepared.findings)
+    if receiver is not None:
+        from cmpacket.validators._fit import fit_findings
+
+        folder = prepared.data.folder.resolve()
+        shown = {
+            p: p.relative_to(folder).as_posix() for p in (uploads or {}) if p.is_relative_to(folder)
+        }
+        extra += fit_findings(receiver, uploads or {}, shown)
     report = run_rules(
         prepared.data,
         prepared.profile,
         prepared.as_of,
-        extra=prepared.findings,
+        extra=extra,
         strict=strict,
         template_roots=list(prepared.template_roots),
         limits=prepared.limits,

@@ -61,6 +61,12 @@ def inspect_text(info: dict[str, Any]) -> str:
         f"findings: {info['findings']}",
         "",
     ]
+    if info.get("parts"):
+        lines.append(f"{len(info['parts'])} parts:")
+        for p in info["parts"]:
+            size = f"  {p['bytes'] / 1_000_000:.1f} MB" if p.get("bytes") else ""
+            lines.append(f"  {p['file']:<56} pp. {p['first_page']}-{p['last_page']}{size}")
+        lines.append("")
     for s in info["sections"]:
         lines.append(f"{s['letter']:>2}. {s['title']:<48} pp. {s['first_page']}-{s['last_page']}")
         for d in s["documents"]:
@@ -82,3 +88,23 @@ def diff_text(result: dict[str, Any]) -> str:
         lines += [f"  {c}" for c in result["data"]]
     lines.append(f"\nunchanged documents: {len(result['documents']['unchanged'])}")
     return "\n".join(lines)
+
+
+def receiver_text(receiver: Any) -> str:
+    def mb(value: float | None) -> str:
+        return f"{value:g} MB" if value else "no limit"
+
+    lines = [
+        f"{receiver.name} — {receiver.title}",
+        f"  {receiver.description}" if receiver.description else "",
+        f"  per file:        {mb(receiver.max_file_mb)}",
+        f"  all files:       {mb(receiver.max_total_mb)}",
+        f"  page size:       {receiver.page_size or 'any'}",
+        f"  text searchable: {'required' if receiver.text_searchable else 'not required'}",
+        f"  when too large:  {'written as parts' if receiver.split == 'parts' else 'one file (a finding)'}",
+    ]
+    for key, source in sorted(receiver.sources.items()):
+        if isinstance(source, dict):
+            mark = "verified" if source.get("verified") else "unverified"
+            lines.append(f"  {key}: {source.get('citation', '')} ({mark})")
+    return "\n".join(line for line in lines if line)

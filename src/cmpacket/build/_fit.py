@@ -1,0 +1,145 @@
+"""Fitting the packet to its receiver: when to write parts and where to cut, and the findings
+when it cannot fit (a page over the file cap, parts over the total, a page without text)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from cmpacket.findings import Finding
+from cmpacket.plan import Content, Cut, Piece
+from cmpacket.receivers import Receiver, size_text
+
+# Bytes every part carries besides its pieces: the stamp font, the outline and the part cover
+# (the manifest is counted apart, by its size); the first cut also keeps a 5 % margin. A part
+# that still comes out over the cap is measured and cut again, tighter.
+PART_OVERHEAD = 48 * 1024
+MARGIN = 0.95
+
+
+def first_budget(receiver: Receiver, manifest_bytes: int = 0) -> int | None:
+    """The bytes of pieces a part may hold, or None when the receiver takes any size."""
+    cap = receiver.max_file_bytes
+    if not cap or receiver.split != "parts":
+        return None
+    return max(1, int(cap * MARGIN) - PART_OVERHEAD - manifest_bytes)
+
+
+def cuts(
+    made: list[tuple[Piece, Content]], budget: int, force: bool = False
+) -> list[list[Cut]] | None:
+    """Where to cut the packet into parts of at most `budget` bytes of pieces each, or None when
+    it fits whole (unless `force`: it was measured over the cap). Only uploads are ever split,
+    and only when one alone is over the budget."""
+    from cmpacket.assemble import choose_parts, segments
+
+    total = sum(content.size for _, content in made)
+    if total <= budget and not force:
+        return None
+    sizes = [
+        (
+            piece.section,
+            content.pages,
+            content.size if piece.kind == "upload" else min(content.size, budget),
+        )
+        for piece, content in made
+    ]
+    chosen = choose_parts(segments(sizes, budget), budget)
+    if len(chosen) < 2:
+        half = max(1, total // 2)  # measured over the cap though the estimate fit: cut in two
+        chosen = choose_parts(segments(sizes, half), half)
+    if len(chosen) < 2:
+        return None
+    return [[Cut(s.index, s.first, s.last, s.whole) for s in part] for part in chosen]
+
+
+def tighter(budget: int, files: list[Path], cap: int) -> int:
+    """A smaller budget after parts came out over the cap, in proportion to the worst one."""
+    worst = max(path.stat().st_size for path in files)
+    return max(1, int(budget * cap / worst * MARGIN))
+
+
+def over_cap(files: list[Path], receiver: Receiver) -> list[Path]:
+    cap = receiver.max_file_bytes
+    return [f for f in files if cap and f.stat().st_size > cap] if cap else []
+
+
+def findings(receiver: Receiver, files: list[Path], made_pages: dict[str, int]) -> list[Finding]:
+    """What still does not fit after the packet was written for the receiver."""
+    out: list[Finding] = []
+    cite = _cite(receiver, "max_file_mb")
+    for path in over_cap(files, receiver):
+        size = size_text(path.stat().st_size)
+        how = (
+            "a single page or document is larger than the cap and cannot be split further"
+            if receiver.split == "parts"
+            else "this receiver takes the packet as one file (split: none)"
+        )
+        out.append(
+            Finding(
+                "receiver-file-too-large",
+                "error",
+                path.name,
+                f"{path.name} is {size}, over {receiver.title}'s {receiver.max_file_mb:g} MB "
+                f"per file: {how}. Rebuild with --compress-scans to re-encode scanned pages as "
+                f"200 dpi JPEG, or rescan the largest uploads at 200 dpi grayscale.",
+                cite,
+            )
+        )
+    total_cap = receiver.max_total_bytes
+    total = sum(f.stat().st_size for f in files)
+    if total_cap and total > total_cap:
+        out.append(
+            Finding(
+                "receiver-total-too-large",
+                "error",
+                "packet",
+                f"the packet's {len(files)} file(s) add up to {size_text(total)}, over "
+                f"{receiver.title}'s {receiver.max_total_mb:g} MB in total. Rebuild with "
+                f"--compress-scans, rescan large uploads at 200 dpi grayscale, or send the parts "
+                f"in separate submissions if the receiver allows it.",
+                _cite(receiver, "max_total_mb"),
+            )
+        )
+    return out
+
+
+def _cite(receiver: Receiver, key: str) -> str:
+    source = receiver.sources.get(key)
+    if isinstance(source, dict) and source.get("citation"):
+        return str(source["citation"])
+    return f"receiver {receiver.name} ({receiver.source}); see docs/receivers.md"
+
+
+def assemble_to_fit(ws, checked, intaken, uses, planned, rendered, receiver):  # type: ignore[no-untyped-def]
+    """Assemble the packet for its receiver: as parts when it is over the file cap (cut from the
+    pieces' measured sizes, then cut tighter while a written part is still over), and the
+    findings of whatever still does not fit. Returns (planned, rendered, assembled, findings)."""
+    from cmpacket.build import _stages as stage
+
+    whole = rendered.made
+    budget = first_budget(receiver, _manifest_bytes(whole))
+    cut = cuts(whole, budget) if budget else None
+    for _attempt in range(4):
+        if cut:
+            planned = stage.plan_packet(ws, checked, intaken, uses, receiver, cut)
+            rendered = stage.render(ws, checked, planned, intaken, quiet=True)
+        done = stage.assemble_packet(ws, checked, planned, rendered)
+        cap = receiver.max_file_bytes
+        over = over_cap(done.files, receiver)
+        if not over or not budget or not cap:
+            break
+        # over the cap although each part was sized to fit: cut again with a smaller budget
+        # (parts of one unsplittable piece stay over and are reported below)
+        budget = tighter(budget, done.files, cap)
+        again = cuts(whole, budget, force=True)
+        if again == cut or again is None:
+            break
+        cut = again
+    return planned, rendered, done, findings(receiver, done.files, {})
+
+
+def _manifest_bytes(made: list[tuple[Piece, Content]]) -> int:
+    """About what the embedded manifest adds to each part, compressed: it lists every document
+    and a short hash per page."""
+    pages = sum(content.pages for _, content in made)
+    return 4096 + 160 * len(made) + 12 * pages

@@ -1,0 +1,57 @@
+"""The `cmpacket` command line: parse flags, call `api`, map errors to exit codes. No logic."""
+
+from __future__ import annotations
+
+import sys
+import traceback
+
+import click
+
+from cmpacket.errors import CmpacketError, ExitCode
+
+__all__ = ["cli", "main"]
+
+
+from cmpacket.cli import _agency, _data, _review  # noqa: F401  (each adds its commands)
+from cmpacket.cli._group import cli
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point: runs the group and turns every error into a message and an exit code."""
+    args = sys.argv[1:] if argv is None else argv
+    debug = "--debug" in args
+    from cmpacket.build._interrupt import exit_code_of, terminable
+
+    try:
+        with terminable():  # SIGTERM raises like Ctrl-C: finally blocks run, exit 143
+            code = cli.main(args=args, prog_name="cmpacket", standalone_mode=False)
+    except click.exceptions.Exit as exc:
+        code = exc.exit_code
+    except click.ClickException as exc:
+        exc.show()
+        code = ExitCode.USAGE
+    except (click.exceptions.Abort, KeyboardInterrupt) as exc:  # click wraps Ctrl-C in Abort
+        cause = exc.__cause__ if isinstance(exc, click.exceptions.Abort) else exc
+        code = exit_code_of(cause) if cause is not None else ExitCode.INTERRUPTED
+        what = "terminated (SIGTERM)" if code == ExitCode.TERMINATED else "interrupted"
+        click.echo(f"{what}; stopped cleanly, nothing partial was written", err=True)
+    except CmpacketError as exc:
+        if debug:
+            traceback.print_exc()
+        report = getattr(exc, "report", None)
+        if report is not None:  # a build stopped by findings: show them, not just a count
+            from cmpacket.cli._text import findings_text
+
+            errors = [f for f in report.findings if f.severity == "error"]
+            click.echo(findings_text(errors), err=True)
+        click.echo(f"error: {exc}", err=True)
+        code = exc.exit_code
+    except SystemExit as exc:
+        code = exc.code if isinstance(exc.code, int) else 0
+    except Exception as exc:  # the last line of defence: no traceback without --debug
+        if debug:
+            traceback.print_exc()
+        click.echo(f"internal error: {type(exc).__name__}: {exc}", err=True)
+        click.echo("Run again with --debug for the traceback and report it.", err=True)
+        code = ExitCode.BUILD_FAILED
+    sys.exit(int(code or 0))

@@ -1,0 +1,122 @@
+"""The agency's commands: init, validate, build."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from cmpacket.cli._group import cli
+from cmpacket.cli._options import (
+    AS_OF,
+    EXISTING,
+    FORMAT,
+    PROFILE,
+    STRICT,
+    emit_json,
+    limits_of,
+    limits_options,
+)
+from cmpacket.errors import ExitCode
+
+
+@cli.command()
+@click.argument("folder", type=EXISTING)
+def init(folder: Path) -> None:
+    """Create a new agency folder with a commented agency.yaml.
+
+    \b
+    Example:
+      cmpacket init my-agency
+    """
+    from cmpacket import api
+
+    for path in api.init(folder):
+        click.echo(f"created {path}", err=True)
+    click.echo(
+        f"Next: edit {folder / 'agency.yaml'}, then run: cmpacket validate {folder}", err=True
+    )
+
+
+@cli.command()
+@click.argument("folder", type=EXISTING)
+@AS_OF
+@FORMAT
+@STRICT
+@PROFILE
+@click.option(
+    "--receiver",
+    help="Also check that the uploads can fit this receiver (see `cmpacket receivers list`).",
+)
+@limits_options
+def validate(
+    folder: Path,
+    as_of: str | None,
+    fmt: str,
+    strict: bool,
+    profile: str | None,
+    receiver: str | None,
+    **limits: Any,
+) -> None:
+    """Check the agency's data and uploads against its profile; writes nothing.
+
+    \b
+    Example:
+      cmpacket validate sample_inputs/prairie-care --format json
+    """
+    from cmpacket import api
+    from cmpacket.cli._text import report_text
+
+    report = api.validate(
+        folder,
+        as_of=as_of,
+        strict=strict,
+        profile=profile,
+        limits=limits_of(limits),
+        receiver=receiver,
+    )
+    if fmt == "json":
+        emit_json(report.as_dict())
+    else:
+        click.echo(report_text(report, folder.name))
+    sys.exit(ExitCode.OK if report.ready else ExitCode.NOT_READY)
+
+
+@cli.command()
+@click.argument("folder", type=EXISTING)
+@click.option("-o", "--out", type=EXISTING, help="Output folder. Default: FOLDER/out.")
+@AS_OF
+@click.option("--draft", is_flag=True, help="Build despite errors; every page is stamped DRAFT.")
+@STRICT
+@PROFILE
+@click.option("--template-dir", "template_dirs", multiple=True, type=EXISTING,
+              help="Template folder searched first (repeatable).")  # fmt: skip
+@click.option("--keep-temp", is_flag=True, help="Keep the work folder for inspection.")
+@click.option("--cache-dir", type=EXISTING, help="Cache folder. Default: $XDG_CACHE_HOME/cmpacket.")
+@click.option("--no-cache", is_flag=True, help="Render everything afresh.")
+@click.option("-q", "--quiet", "quiet_here", is_flag=True, help="No progress messages on stderr.")
+@click.option(
+    "--receiver",
+    help="Where the packet goes (built-in name or YAML file): sets file and total size caps; see `cmpacket receivers list`.",
+)
+@limits_options
+@click.pass_context
+def build(
+    ctx: click.Context, folder: Path, out: Path | None, quiet_here: bool, **options: Any
+) -> None:
+    """Validate, render and assemble the packet, Word copies, manifest and readiness report.
+
+    \b
+    Example:
+      cmpacket build sample_inputs/prairie-care -o out/
+    """
+    from cmpacket import api
+
+    limits = limits_of(options)
+    result = api.build(
+        folder, out=out, quiet=ctx.obj["quiet"] or quiet_here, limits=limits, **options
+    )
+    for path in result.parts or [result.packet]:
+        click.echo(f"wrote {path}", err=True)

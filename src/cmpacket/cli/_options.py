@@ -1,0 +1,40 @@
+"""Options and helpers the commands share."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import click
+
+FORMAT = click.option(
+    "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
+    help="text for people, json for programs (one object on stdout).",
+)  # fmt: skip
+AS_OF = click.option(
+    "--as-of", help="Date every date rule uses (YYYY-MM-DD). Default: submission.date."
+)
+STRICT = click.option("--strict", is_flag=True, help="Treat warnings as errors.")
+PROFILE = click.option("--profile", help="Profile name or file, overriding agency.yaml's profile:.")
+EXISTING = click.Path(path_type=Path)
+
+
+def limits_options(fn: Any) -> Any:
+    """--max-upload-mb, --max-upload-pages, --max-total-pages (override the profile's limits:)."""
+    for name, kind, text in (
+        ("--max-total-pages", int, "Most pages all uploads may add up to."),
+        ("--max-upload-pages", int, "Most pages one upload may have."),
+        ("--max-upload-mb", float, "Largest upload in MB."),
+    ):
+        fn = click.option(name, type=kind, help=text + " Default: the profile's limits.")(fn)
+    return fn
+
+
+def limits_of(options: dict[str, Any]) -> dict[str, Any]:
+    keys = ("max_upload_mb", "max_upload_pages", "max_total_pages")
+    return {k: options.pop(k) for k in keys if k in options}
+
+
+def emit_json(obj: Any) -> None:
+    click.echo(json.dumps(obj, indent=2, sort_keys=True, ensure_ascii=False))

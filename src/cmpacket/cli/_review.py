@@ -1,0 +1,82 @@
+"""The reviewer's commands: verify, inspect, diff."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from cmpacket.cli._group import cli
+from cmpacket.cli._options import EXISTING, FORMAT, emit_json
+from cmpacket.errors import ExitCode
+
+
+@cli.command()
+@click.argument("packet", type=EXISTING, nargs=-1, required=True)
+@click.option(
+    "--manifest", type=EXISTING, help="The sidecar manifest.json to check the file against."
+)
+@FORMAT
+def verify(packet: tuple[Path, ...], manifest: Path | None, fmt: str) -> None:
+    """Check a packet's integrity and completeness (a reviewer's check). Give the packet, one
+    of its parts, all of its parts in order, or the build's output folder.
+
+    \b
+    Example:
+      cmpacket verify prairie-care-packet.pdf --manifest manifest.json
+      cmpacket verify prairie-care-packet-part-1-of-3.pdf prairie-care-packet-part-2-of-3.pdf ...
+    """
+    from cmpacket import api
+    from cmpacket.cli._text import findings_text
+
+    result = api.verify(list(packet), manifest=manifest)
+    if fmt == "json":
+        emit_json(result.as_dict())
+    else:
+        name = packet[0].name if len(packet) == 1 else f"{len(packet)} files"
+        click.echo(findings_text(result.findings, f"{name}: {result.summary}"))
+    sys.exit(ExitCode.OK if result.ok else ExitCode.NOT_READY)
+
+
+@cli.command()
+@click.argument("packet", type=EXISTING, nargs=-1, required=True)
+@FORMAT
+def inspect(packet: tuple[Path, ...], fmt: str) -> None:
+    """Show a packet's sections, documents and page ranges (any one part, all parts, or the
+    build's output folder).
+
+    \b
+    Example:
+      cmpacket inspect prairie-care-packet.pdf
+    """
+    from cmpacket import api
+    from cmpacket.cli._text import inspect_text
+
+    info = api.inspect(list(packet))
+    if fmt == "json":
+        emit_json(info)
+    else:
+        click.echo(inspect_text(info))
+
+
+@cli.command()
+@click.argument("old", type=EXISTING)
+@click.argument("new", type=EXISTING)
+@FORMAT
+def diff(old: Path, new: Path, fmt: str) -> None:
+    """What changed between two packets of one agency (each a packet, any part of one, or a
+    build's output folder).
+
+    \b
+    Example:
+      cmpacket diff packet-2026-10.pdf packet-2026-12.pdf
+    """
+    from cmpacket import api
+    from cmpacket.cli._text import diff_text
+
+    result = api.diff(old, new)
+    if fmt == "json":
+        emit_json(result)
+    else:
+        click.echo(diff_text(result))
