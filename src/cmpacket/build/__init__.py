@@ -59,9 +59,9 @@ def _run(ws: Workspace) -> BuildResult:
     receiver = load_receiver(ws.options.receiver, base=Path.cwd())
     checked, intaken, uses = stage.validate(ws, receiver)  # load, intake, validate
     planned = stage.plan_packet(ws, checked, intaken, uses, receiver)  # plan
-    rendered = stage.render(ws, checked, planned, intaken)  # render
-    planned, rendered, done, unfit = assemble_to_fit(  # assemble (as parts if too large)
-        ws, checked, intaken, uses, planned, rendered, receiver
+    first = stage.render(ws, checked, planned, intaken)  # render (but the index)
+    planned, rendered, done, unfit = assemble_to_fit(  # the index; assemble (parts if too large)
+        ws, checked, intaken, uses, planned, first, receiver
     )
     checked = stage.with_findings(ws, checked, unfit)
     docx = rendered.docx | stage.late_word_copies(ws, planned, done.refs)

@@ -110,32 +110,47 @@ def _cite(receiver: Receiver, key: str) -> str:
     return f"receiver {receiver.name} ({receiver.source}); see docs/receivers.md"
 
 
-def assemble_to_fit(ws, checked, intaken, uses, planned, rendered, receiver):  # type: ignore[no-untyped-def]
-    """Assemble the packet for its receiver: as parts when it is over the file cap (cut from the
-    pieces' measured sizes, then cut tighter while a written part is still over), and the
-    findings of whatever still does not fit. Returns (planned, rendered, assembled, findings)."""
+def assemble_to_fit(ws, checked, intaken, uses, planned, first, receiver):  # type: ignore[no-untyped-def]
+    """Assemble the packet for its receiver from the first rendering pass (everything but the
+    index and part covers): decide the parts from the pieces' sizes, render what depends on
+    them, assemble; cut again, tighter, while a written part is still over the cap. Returns
+    (planned, rendered, assembled, findings of what still does not fit)."""
     from cmpacket.build import _stages as stage
 
-    whole = rendered.made
-    budget = first_budget(receiver, _manifest_bytes(whole))
-    cut = cuts(whole, budget) if budget else None
+    whole = planned
+    budget = first_budget(receiver, _manifest_bytes(first.made))
+    cut = cuts(_sized(whole, first), budget) if budget else None
     for _attempt in range(4):
         if cut:
             planned = stage.plan_packet(ws, checked, intaken, uses, receiver, cut)
-            rendered = stage.render(ws, checked, planned, intaken, quiet=True)
+        rendered = stage.render(ws, checked, planned, intaken, done=first)
         done = stage.assemble_packet(ws, checked, planned, rendered)
         cap = receiver.max_file_bytes
-        over = over_cap(done.files, receiver)
-        if not over or not budget or not cap:
+        if not over_cap(done.files, receiver) or not budget or not cap:
             break
         # over the cap although each part was sized to fit: cut again with a smaller budget
-        # (parts of one unsplittable piece stay over and are reported below)
+        # (a part holding one unsplittable piece stays over and is reported below)
         budget = tighter(budget, done.files, cap)
-        again = cuts(whole, budget, force=True)
+        again = cuts(_sized(whole, first), budget, force=True)
         if again == cut or again is None:
             break
         cut = again
     return planned, rendered, done, findings(receiver, done.files, {})
+
+
+def _sized(planned, first) -> list[tuple[Piece, Content]]:  # type: ignore[no-untyped-def]
+    """Every planned piece with its content from the first pass; the index, not rendered yet,
+    is given its likely size (a page per 30 entries, about 30 kB a page)."""
+    made = dict((p.key, c) for p, c in first.made)
+    rows = len(planned.context["toc"])
+    guess = Content(
+        pages=1 + rows // 30,
+        cache_key="",
+        source="",
+        source_sha256="",
+        size=30_000 * (1 + rows // 30),
+    )
+    return [(p, made.get(p.key, guess)) for p in planned.pieces]
 
 
 def _manifest_bytes(made: list[tuple[Piece, Content]]) -> int:

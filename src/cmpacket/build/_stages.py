@@ -198,46 +198,70 @@ class Rendered:
     converters: frozenset[str]
 
 
+LATE = ("index", "part-cover")  # rendered once the packet's parts are known
+
+
 def render(
     ws: Workspace,
     checked: Checked,
     planned: Planned,
     intaken: dict[Path, Intaken],
-    quiet: bool = False,
+    done: Rendered | None = None,
 ) -> Rendered:
     """Every piece's content (documents laid out, uploads taken in, a draft's placeholders) and
-    the Word copies that need no page numbers."""
+    the Word copies that need no page numbers.
+
+    In two passes: first everything but the index (which names the part of each document) and
+    the part covers; then, with `done` from the first pass and the parts decided, just those.
+    """
     assert checked.data is not None
     wanted = checked.data.documents if isinstance(checked.data.documents, dict) else {}
     renderer = Renderer(ws, planned.registry, planned.context, planned.resources, wanted)
-    docs = [p for p in planned.pieces if p.template]
-    if not quiet:  # a second rendering for parts reuses the cache; it is not a step of its own
-        ws.progress.step(f"Rendering {len(docs)} documents")
-    docx: dict[str, bytes] = {}
+    reuse = {piece.key: content for piece, content in done.made} if done else {}
+    todo = [p for p in planned.pieces if p.key not in reuse and (done or p.kind not in LATE)]
+    docs = [p for p in todo if p.template]
+    docx: dict[str, bytes] = dict(done.docx) if done else {}
 
     def early_word() -> None:
         docx.update(word_copies(ws, planned.registry, planned.pieces, planned.context, None))
 
-    contents = renderer.render(docs, meanwhile=early_word)
-    uploads = [p for p in planned.pieces if p.kind == "upload"]
-    if not quiet:
+    if done is None:
+        ws.progress.step(f"Rendering {len(docs)} documents")
+    contents = renderer.render(docs, meanwhile=early_word if done is None else lambda: None)
+    uploads = [p for p in todo if p.kind == "upload"]
+    if done is None:
         ws.progress.step(f"Taking in {len(uploads)} uploads")
     for piece in uploads:
-        got = (
-            upload_content(ws, piece, intaken[piece.upload], checked.limits)
-            if piece.upload is not None
-            else "the file is missing or outside the agency folder."
-        )
-        if piece.key in planned.split and not isinstance(got, str):
-            _, first, last = planned.split[piece.key]
-            got = got.pages_between(first, last, digest(got.cache_key, str(first), str(last)))
-        if isinstance(got, str):  # only reachable in --draft builds
-            placeholder = {"title": piece.title, "file": piece.source, "reason": got}
-            ctx = dict(planned.context, placeholder=placeholder)
-            got = renderer.html("_placeholder.html.j2", ctx)
-        contents[piece.key] = got
-    made = [(p, contents[p.key]) for p in planned.pieces]
-    return Rendered(made, docx, frozenset(renderer.converters))
+        contents[piece.key] = _upload(ws, checked, planned, intaken, renderer, piece)
+    contents = reuse | contents
+    made = [(p, contents[p.key]) for p in planned.pieces if p.key in contents]
+    converters = renderer.converters | (done.converters if done else set())
+    return Rendered(made, docx, frozenset(converters))
+
+
+def _upload(
+    ws: Workspace,
+    checked: Checked,
+    planned: Planned,
+    intaken: dict[Path, Intaken],
+    renderer: Renderer,
+    piece: Piece,
+) -> Content:
+    """An upload's content, a page range of it (split across parts), or in a draft the
+    placeholder page standing in for it."""
+    got = (
+        upload_content(ws, piece, intaken[piece.upload], checked.limits)
+        if piece.upload is not None
+        else "the file is missing or outside the agency folder."
+    )
+    if piece.key in planned.split and not isinstance(got, str):
+        _, first, last = planned.split[piece.key]
+        got = got.pages_between(first, last, digest(got.cache_key, str(first), str(last)))
+    if isinstance(got, str):  # only reachable in --draft builds
+        placeholder = {"title": piece.title, "file": piece.source, "reason": got}
+        ctx = dict(planned.context, placeholder=placeholder)
+        got = renderer.html("_placeholder.html.j2", ctx)
+    return got
 
 
 def assemble_packet(
