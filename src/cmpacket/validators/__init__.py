@@ -9,7 +9,12 @@ from typing import Any
 
 from cmpacket.findings import Finding, Report
 from cmpacket.model import AgencyData
-from cmpacket.validators import _rules_agency, _rules_staff, _rules_uploads  # noqa: F401
+from cmpacket.validators import (  # noqa: F401
+    _rules_agency,
+    _rules_evidence,
+    _rules_staff,
+    _rules_uploads,
+)
 from cmpacket.validators._profile import BUILTIN, Profile, RuleSpec, load_profile
 from cmpacket.validators._registry import RULES, Context
 from cmpacket.validators._rules_staff import caseload_limit, training_hours, training_required
