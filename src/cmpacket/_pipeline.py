@@ -265,7 +265,9 @@ def render_documents(job: Job) -> None:
     job.progress.step(f"Rendering {len(docs)} documents")
     job.context["chapters"] = policy_chapters(job.registry, job.context)
     job.context["toc"] = toc(job.pieces)
-    job.context["requirements"] = requirements(job.checked.profile, job.context["readiness"])
+    job.context["requirements"] = requirements(
+        job.checked.profile, job.context["readiness"], job.context.get("evidence")
+    )
     proofs = {p.staff_id for p in job.pieces if p.staff_id}
     for s in job.context["staff"]:
         s["ref"] = f"staff/{s['id']}" if s["id"] in proofs else ""
@@ -593,7 +595,7 @@ def render_word_documents(job: Job) -> None:
 def docx_name(piece: Any) -> str:
     if piece.kind == "job-description":
         return f"job-description-{piece.extra['position_key']}.docx"
-    return f"{piece.kind}.docx"
+    return f"{piece.extra.get('document', piece.kind)}.docx"  # a signed scan keeps its Word copy
 
 
 def _docx(job: Job, name: str, ctx: dict[str, Any]) -> bytes:

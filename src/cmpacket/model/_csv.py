@@ -109,12 +109,12 @@ def _row(cells: dict[str, str]) -> tuple[dict[str, Any], dict[tuple, str]]:
         obj: dict[str, Any] = {
             n: cells[f"{prefix}_{n}"] for n in names if cells.get(f"{prefix}_{n}")
         }
-        for n in obj:
-            if (key, n) in SEPARATED:
-                obj[n] = [v.strip() for v in obj[n].split(";") if v.strip()]
+        for name in obj:
+            if (key, name) in SEPARATED:
+                obj[name] = [v.strip() for v in obj[name].split(";") if v.strip()]
         if obj:
             staff[key] = obj
-            cols.update({(key, n): f"{prefix}_{n}" for n in obj})
+            cols.update({(key, name): f"{prefix}_{name}" for name in obj})
     groups: dict[str, dict[int, dict[str, str]]] = {}
     for col, value in cells.items():
         m = _NUMBERED.match(col)

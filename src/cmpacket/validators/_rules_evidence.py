@@ -136,7 +136,9 @@ def mandated_reporter_training_missing(ctx: Context, spec: RuleSpec) -> Iterator
                 continue  # still within the new-hire window
             problem = "has no mandated-reporter training date"
         elif day < oldest:
-            problem = f"last completed mandated-reporter training on {day}, over {months} months ago"
+            problem = (
+                f"last completed mandated-reporter training on {day}, over {months} months ago"
+            )
         elif day > ctx.as_of:
             problem = f"has a mandated-reporter training date {day} after the as-of date"
         else:

@@ -34,7 +34,9 @@ def increase_problems(s: Staff, adopted: date | None) -> list[str]:
     inc = s.caseload_increase
     if inc is None:
         return ["no increase recorded"]
-    problems = [f"no {n}" for n, v in (("approved date", inc.approved), ("basis", inc.basis)) if not v]
+    problems = [
+        f"no {n}" for n, v in (("approved date", inc.approved), ("basis", inc.basis)) if not v
+    ]
     if inc.approved and adopted and inc.approved < adopted:
         problems.append(
             f"it was approved on {inc.approved}, before the policies allowing increases were "
