@@ -199,7 +199,8 @@ def signature_context(data: AgencyData) -> dict[str, Any]:
     print and sign; the signed scan replaces it in the packet).
     """
     sig = data.signatures
-    signer = (sig.signer if sig and sig.signer else None) or data.agency.authorized_official
+    signer = sig.signer if sig and sig.signer and sig.signer.name else None
+    signer = signer or data.agency.authorized_official
     signed = bool(sig and sig.method == "electronic" and signer.name and signer.title and sig.date)
     statement = ""
     if signed and sig:

@@ -18,7 +18,7 @@ from cmpacket.validators._rules_staff import experience_proven, meets_path
 DOCUMENT_NAMES = {
     "application-summary": "the application letter",
     "records-attestation": "the records system attestation",
-    "agreement": "the statement of assurances (section B)",
+    "agreement": "the statement of assurances",
 }
 
 
@@ -44,7 +44,7 @@ def signature_gaps(data: AgencyData, documents: list[str]) -> dict[str, tuple[st
             for d in documents
             if not sig.signed_copies.get(d)
         }
-    signer = sig.signer or data.agency.authorized_official
+    signer = sig.signer if sig.signer and sig.signer.name else data.agency.authorized_official
     missing = [
         (path, what)
         for path, what, value in (
