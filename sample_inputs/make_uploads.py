@@ -159,8 +159,10 @@ def increase_approval(staff: dict) -> bytes:
                 ("Approved on", str(inc["approved"])),
                 ("Basis", inc["basis"]),
                 ("Policy", "Policies and procedures manual, caseload chapter, adopted 2026-09-15"),
-                ("Approved by", "Marcus Bell, Case Management Supervisor; Dana Whitfield, "
-                 "Executive Director"),
+                (
+                    "Approved by",
+                    "Marcus Bell, Case Management Supervisor; Dana Whitfield, Executive Director",
+                ),
             ]
         )
         + '<p class="small">Fictional document for the cmpacket sample agency.</p>'
