@@ -389,6 +389,9 @@ def test_policies_adopted_points_at_the_board_resolution(built: Path) -> None:
     line = next(x for p in pages for x in p.splitlines() if "Policies adopted" in x)
     assert f"p. {resolution['first_page']}" in line
     assert f"p. {manual['first_page']}" not in line
+    approval = _doc(man, lambda x: x["source"] == "uploads/rahman-increase.pdf")
+    line = next(x for p in pages for x in p.splitlines() if "Caseload increases based" in x)
+    assert f"p. {approval['first_page']}" in line
 
 
 @pytest.mark.e2e

@@ -225,6 +225,15 @@ def evidence_refs(data: AgencyData) -> dict[str, str]:
     """Requirement code -> the page reference that shows its evidence, where it is not simply the
     start of the requirement's section (the board resolution, not the manual's first page)."""
     refs = {}
+    for name, code in (
+        ("caseload_increase", "caseload-increase-unsupported"),
+        ("experience_proof", "experience-unproven"),
+    ):
+        i = next(
+            (i for i, s in enumerate(data.staff) if getattr(getattr(s, name), "file", None)), -1
+        )
+        if i >= 0:
+            refs[code] = f"doc/staff[{i}].{name}"
     for i, a in enumerate(data.attachments):
         title = (a.title or "").lower()
         if a.file and a.section == "policies" and any(w in title for w in EVIDENCE_WORDS):
