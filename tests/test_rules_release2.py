@@ -211,8 +211,10 @@ def test_new_hires_have_the_grace_window_for_mandated_reporter_training(tmp_path
             registry_check="2026-10-01", fingerprint="2026-10-02"
         )
         _staff(d, "S-007").pop("mandated_reporter_training")
+        _staff(d, "S-004").pop("mandated_reporter_training")  # hired 2024: no grace
 
-    assert _findings(_edit(tmp_path, edit), "mandated-reporter-training-missing") == []
+    hits = _findings(_edit(tmp_path, edit), "mandated-reporter-training-missing")
+    assert [f.path for f in hits] == ["staff[3].mandated_reporter_training"]
 
 
 # -- honest "Met": experience and caseload increases ------------------------------------------
@@ -376,6 +378,9 @@ def test_roster_says_na_where_training_does_not_apply(built: Path) -> None:
         row = next(x for x in text.splitlines() if x.strip().startswith(first_name + " "))
         assert " n/a " in row, row
     assert not re.search(r"(?<![\d.])(10|4) h \[12\]", text)  # what these three showed before
+    # the caseload limit applies to case managers only: the supervisor's 8 has no "/ 30"
+    bell = next(x for x in text.splitlines() if x.strip().startswith("Marcus "))
+    assert " 8 " in bell and "8 / 30" not in bell
     assert "16 h [12]" in text  # the supervisor is covered
 
 

@@ -102,8 +102,11 @@ def staff_context(data: AgencyData, profile: Profile, as_of: date, s: Staff) -> 
         "training_applies": bool(training_rule) and _applies(training_rule, s),
         "training_required": training_required(training_rule, s, as_of) if training_rule else None,
         "caseload": s.caseload,
+        "caseload_applies": bool(caseload_rule) and _applies(caseload_rule, s),
         "caseload_limit": (
-            caseload_limit(caseload_rule, s, data.policies.adopted) if caseload_rule else None
+            caseload_limit(caseload_rule, s, data.policies.adopted)
+            if caseload_rule and _applies(caseload_rule, s)
+            else None
         ),
         "proof_pages": "",
         "proof_page": 0,
