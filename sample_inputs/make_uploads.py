@@ -1,5 +1,6 @@
-"""Generate the sample agency's uploaded PDFs (fictional licence printouts, registry printouts,
-diplomas and corporate documents). Run from the repository root after installing cmpacket:
+"""Generate the sample agency's uploaded PDFs (fictional license printouts, registry printouts,
+exclusion-list printouts, diplomas, an experience letter, a caseload increase approval and
+corporate documents). Run from the repository root after installing cmpacket:
 
     python sample_inputs/make_uploads.py
 
@@ -15,7 +16,7 @@ import yaml
 from weasyprint import HTML
 
 HERE = Path(__file__).parent / "prairie-care"
-LICENCES = {
+LICENSES = {
     "LSW": "Licensed Social Worker",
     "LCSW": "Licensed Clinical Social Worker",
     "RN": "Registered Professional Nurse",
@@ -47,14 +48,14 @@ def rows(pairs: list[tuple[str, str]]) -> str:
     return f"<table>{cells}</table>"
 
 
-def licence(staff: dict, lic: dict) -> bytes:
+def license_printout(staff: dict, lic: dict) -> bytes:
     return page(
         '<div class="bar">Illinois Department of Financial and Professional Regulation — '
         "License Lookup</div>"
         + rows(
             [
                 ("Name", staff["name"]),
-                ("License type", f"{lic['type']} — {LICENCES.get(lic['type'], lic['type'])}"),
+                ("License type", f"{lic['type']} — {LICENSES.get(lic['type'], lic['type'])}"),
                 ("License number", lic["number"]),
                 ("Status", "ACTIVE"),
                 ("Expiration date", str(lic["expires"])),
@@ -99,6 +100,75 @@ def diploma(staff: dict, degree: dict) -> bytes:
     )
 
 
+LIST_NAMES = {
+    "LEIE": "HHS-OIG List of Excluded Individuals/Entities (exclusions.oig.hhs.gov)",
+    "SAM": "SAM.gov exclusions (System for Award Management)",
+    "HFS-OIG": "Illinois HFS Office of Inspector General provider sanctions list",
+}
+
+
+def exclusion(name: str, check: dict) -> bytes:
+    """The printout of one exclusion screening: each list searched, with its result."""
+    results = "".join(
+        f"<tr><td>{html.escape(LIST_NAMES.get(x, x))}</td><td>No match found</td></tr>"
+        for x in check["lists"]
+    )
+    return page(
+        '<div class="bar">Exclusion screening record</div>'
+        + rows(
+            [
+                ("Name searched", name),
+                ("Searched on", str(check["date"])),
+                ("Searched by", "Renee Okafor, Quality Assurance and Records Coordinator"),
+                ("Employer", "Prairie Care Coordination, Inc."),
+            ]
+        )
+        + f"<table><tr><td>List</td><td>Result</td></tr>{results}</table>"
+        + '<p class="small">Printout for the cmpacket sample agency. Fictional data.</p>'
+    )
+
+
+def experience_letter(staff: dict) -> bytes:
+    """A dated letter on the prior employer's letterhead, signed by the person who attests it."""
+    proof = staff["experience_proof"]
+    signer, title, employer = (x.strip() for x in proof["attested_by"].split(",", 2))
+    return page(
+        f'<div class="bar">{html.escape(employer)} · 1200 S 6th St, Springfield, IL 62703</div>'
+        f"<p>{html.escape(str(proof['date']))}</p>"
+        "<p>To whom it may concern:</p>"
+        f"<p>{html.escape(staff['name'])} worked for {html.escape(employer)} as a case aide and "
+        f"then as a case manager for {staff['case_management_experience_months']} months, "
+        "from January 2024 to March 2026, carrying a caseload of up to 25 customers and completing "
+        "assessments, service plans and monthly monitoring contacts under supervision.</p>"
+        "<p>I confirm this from our personnel records.</p>"
+        f"<p style=\"margin-top: 30px; font-family: 'DejaVu Serif', serif; font-style: italic; "
+        f'font-size: 14pt">{html.escape(signer)}</p>'
+        f"<p>{html.escape(signer)}<br>{html.escape(title)}, {html.escape(employer)}</p>"
+        '<p class="small">Fictional letter for the cmpacket sample agency.</p>'
+    )
+
+
+def increase_approval(staff: dict) -> bytes:
+    inc = staff["caseload_increase"]
+    return page(
+        '<div class="bar">Prairie Care Coordination, Inc. — Caseload increase approval</div>'
+        + rows(
+            [
+                ("Case manager", staff["name"]),
+                ("Caseload limit approved", str(inc["limit"])),
+                ("Approved on", str(inc["approved"])),
+                ("Basis", inc["basis"]),
+                ("Policy", "Policies and procedures manual, caseload chapter, adopted 2026-09-15"),
+                (
+                    "Approved by",
+                    "Marcus Bell, Case Management Supervisor; Dana Whitfield, Executive Director",
+                ),
+            ]
+        )
+        + '<p class="small">Fictional document for the cmpacket sample agency.</p>'
+    )
+
+
 def corporate(title: str, paragraphs: list[str], pages: int = 1) -> bytes:
     body = "".join(f"<p>{html.escape(p)}</p>" for p in paragraphs)
     breaks = "".join(
@@ -113,22 +183,18 @@ def main() -> None:
     out: dict[str, bytes] = {}
     for s in data["staff"]:
         for lic in s.get("licenses") or []:
-            out[lic["file"]] = licence(s, lic)
+            out[lic["file"]] = license_printout(s, lic)
         out[s["background_check"]["file"]] = registry(s)
+        out[s["exclusion_check"]["file"]] = exclusion(s["name"], s["exclusion_check"])
+        if s.get("experience_proof"):
+            out[s["experience_proof"]["file"]] = experience_letter(s)
+        if (s.get("caseload_increase") or {}).get("file"):
+            out[s["caseload_increase"]["file"]] = increase_approval(s)
         for doc in s.get("documents") or []:
             if doc["kind"] == "diploma":
                 out[doc["file"]] = diploma(s, s["degrees"][0])
-            else:
-                out[doc["file"]] = corporate(
-                    doc["title"],
-                    [
-                        f"To whom it may concern: {s['name']} worked for Central Illinois Family "
-                        f"Services as a case aide and then case manager for "
-                        f"{s['case_management_experience_months']} months, carrying a caseload of "
-                        "up to 25 customers, completing assessments and service plans.",
-                        "Signed: Human Resources Director. Fictional letter for the sample agency.",
-                    ],
-                )
+    for owner in data["agency"]["owners"]:
+        out[owner["exclusion_check"]["file"]] = exclusion(owner["name"], owner["exclusion_check"])
     out["uploads/articles.pdf"] = corporate(
         "Articles of Incorporation — Illinois General Not For Profit Corporation Act",
         [
@@ -151,9 +217,13 @@ def main() -> None:
     out["uploads/board-resolution.pdf"] = corporate(
         "Board Resolution 2026-07",
         [
-            "Resolved, that the Board of Directors of Prairie Care Coordination, Inc. adopts the "
-            "Case Management Policies and Procedures Manual presented on September 15, 2026.",
-            "Certified by the Board Secretary. Fictional document for the sample agency.",
+            "At its regular meeting of September 15, 2026, with a quorum present, the Board of "
+            "Directors of Prairie Care Coordination, Inc. resolved as follows.",
+            "Resolved, that the Board adopts the Case Management Policies and Procedures Manual "
+            "presented at this meeting, including its chapters on caseload limits and "
+            "competence-based increases, effective September 15, 2026.",
+            "Certified as a true copy by Alicia Grant, Board Secretary, on September 16, 2026. "
+            "Fictional document for the sample agency.",
         ],
     )
     for rel, pdf in sorted(out.items()):

@@ -76,7 +76,7 @@ def test_outline_has_sections_documents_and_staff_proofs(built: Path) -> None:
     assert "Policies and procedures manual" in level2
     assert "Maria Lopez (S-004)" in level2
     level3 = [t for d, t, _ in items if d == 3]
-    assert "LSW licence 150.123456" in level3
+    assert "LSW license 150.123456" in level3
     # the section bookmark points at the manifest's first page of the section
     man = json.loads((built / "manifest.json").read_text())
     g = next(s for s in man["sections"] if s["letter"] == "G")
@@ -419,6 +419,7 @@ def _flatten_staff(s: dict[str, Any]) -> dict[str, str]:
             "fte",
             "case_management_experience_months",
             "caseload",
+            "mandated_reporter_training",
         )
         if s.get(k) is not None
     }
@@ -435,8 +436,15 @@ def _flatten_staff(s: dict[str, Any]) -> dict[str, str]:
     for f in ("registry_check", "fingerprint", "status", "file"):
         if (s.get("background_check") or {}).get(f):
             row[f"bg_{f}"] = str(s["background_check"][f])
-    inc = s.get("caseload_increase") or {}
-    row.update({f"caseload_increase_{f}": str(v) for f, v in inc.items() if v is not None})
+    for key in ("caseload_increase", "exclusion_check", "experience_proof"):
+        obj = s.get(key) or {}
+        row.update(
+            {
+                f"{key}_{f}": "; ".join(v) if isinstance(v, list) else str(v)
+                for f, v in obj.items()
+                if v is not None
+            }
+        )
     return row
 
 
@@ -458,8 +466,9 @@ def test_a_roster_in_staff_csv_builds_the_same_packet_content(tmp_path: Path) ->
     assert "staff.csv" in {i["path"] for i in man["inputs"]}
     titles = [d["title"] for s in man["sections"] for d in s["documents"]]
     assert (
-        "Maria Lopez: LSW licence 150.123456" in titles
-        and "Tomás Herrera: Prior employer experience letter" in titles
+        "Maria Lopez: LSW license 150.123456" in titles
+        and "Tomás Herrera: Case management experience letter" in titles
+        and "Aisha Rahman: Exclusion screening (LEIE, SAM, HFS-OIG)" in titles
     )
 
 

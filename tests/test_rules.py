@@ -44,8 +44,8 @@ CASES: list[tuple[str, str, Callable[[dict[str, Any]], None], str, str]] = [
     (
         "caseload-increase-unsupported",
         "error",
-        _set(["staff", "S-004", "caseload_increase"], {"limit": 34}),
-        "staff[3].caseload_increase",
+        _set(["staff", "S-006", "caseload_increase"], {"limit": 34}),
+        "staff[5].caseload_increase",
         "34",
     ),
     (

@@ -16,7 +16,7 @@ LATE_WORD = ("readiness-report", "staff-roster")  # their Word copies show packe
 def docx_name(piece: Piece) -> str:
     if piece.kind == "job-description":
         return f"job-description-{piece.extra['position_key']}.docx"
-    return f"{piece.kind}.docx"
+    return f"{piece.extra.get('document', piece.kind)}.docx"
 
 
 def word_copies(

@@ -4,14 +4,17 @@ Columns (every one optional but `id`):
 
     id, name, position, hire_date, fte, email, case_management_experience_months,
     caseload, caseload_increase_limit, caseload_increase_approved, caseload_increase_basis,
-    competency_score, training_hours_12mo,
+    caseload_increase_file, competency_score, training_hours_12mo, mandated_reporter_training,
+    exclusion_check_date, exclusion_check_lists, exclusion_check_file,
+    experience_proof_file, experience_proof_attested_by, experience_proof_date,
     degree{N}_level, degree{N}_field, degree{N}_institution, degree{N}_year,
     license{N}_type, license{N}_number, license{N}_state, license{N}_expires, license{N}_file,
     bg_registry_check, bg_fingerprint, bg_status, bg_waiver_date, bg_file,
     training{N}_date, training{N}_hours, training{N}_topic, training{N}_provider,
     document{N}_kind, document{N}_title, document{N}_file
 
-`N` counts from 1; as many numbered groups as needed may be added.
+`N` counts from 1; as many numbered groups as needed may be added. `exclusion_check_lists`
+names the lists searched, separated by semicolons (`LEIE; SAM; HFS-OIG`).
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ from cmpacket.errors import InputError
 SCALARS = [
     "id", "name", "position", "hire_date", "fte", "email",
     "case_management_experience_months", "caseload", "competency_score", "training_hours_12mo",
+    "mandated_reporter_training",
 ]  # fmt: skip
 GROUPS = {
     "degree": ("degrees", ["level", "field", "institution", "year"]),
@@ -35,8 +39,11 @@ GROUPS = {
 }
 OBJECTS = {
     "bg": ("background_check", ["registry_check", "fingerprint", "status", "waiver_date", "file"]),
-    "caseload_increase": ("caseload_increase", ["limit", "approved", "basis"]),
+    "caseload_increase": ("caseload_increase", ["limit", "approved", "basis", "file"]),
+    "exclusion_check": ("exclusion_check", ["date", "lists", "file"]),
+    "experience_proof": ("experience_proof", ["file", "attested_by", "date"]),
 }
+SEPARATED = {("exclusion_check", "lists")}  # cells holding several values, split on ';'
 _NUMBERED = re.compile(r"^(degree|license|training|document)(\d+)_(\w+)$")
 
 
@@ -99,10 +106,15 @@ def _row(cells: dict[str, str]) -> tuple[dict[str, Any], dict[tuple, str]]:
             staff[name] = cells[name]
             cols[(name,)] = name
     for prefix, (key, names) in OBJECTS.items():
-        obj = {n: cells[f"{prefix}_{n}"] for n in names if cells.get(f"{prefix}_{n}")}
+        obj: dict[str, Any] = {
+            n: cells[f"{prefix}_{n}"] for n in names if cells.get(f"{prefix}_{n}")
+        }
+        for name in obj:
+            if (key, name) in SEPARATED:
+                obj[name] = [v.strip() for v in obj[name].split(";") if v.strip()]
         if obj:
             staff[key] = obj
-            cols.update({(key, n): f"{prefix}_{n}" for n in obj})
+            cols.update({(key, name): f"{prefix}_{name}" for name in obj})
     groups: dict[str, dict[int, dict[str, str]]] = {}
     for col, value in cells.items():
         m = _NUMBERED.match(col)

@@ -108,6 +108,33 @@ class TextList(fields.Field):
         raise self.make_error("invalid", input=_show(value))
 
 
+class NamedFiles(fields.Field):
+    """A mapping of document key -> upload path, keys limited to `choices`."""
+
+    default_error_messages = {
+        "invalid": "{input} is not a list of documents and files. Write {{KEY: uploads/x.pdf}}.",
+        "key": "{input} is not a document with a signature line. Use one of: {choices}.",
+    }
+
+    def __init__(self, choices: tuple[str, ...], **kw: Any) -> None:
+        super().__init__(**kw)
+        self.choices = choices
+
+    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> dict[str, str]:
+        if not isinstance(value, dict):
+            raise self.make_error("invalid", input=_show(value))
+        out = {}
+        for key, path in value.items():
+            if key not in self.choices:
+                raise self.make_error("key", input=_show(key), choices=", ".join(self.choices))
+            if path is None or (isinstance(path, str) and not path.strip()):
+                continue
+            if not isinstance(path, str):
+                raise self.make_error("invalid", input=_show(path))
+            out[str(key)] = path.strip()
+        return out
+
+
 class Choice(OneOf):
     """OneOf whose message quotes the value and lists the choices."""
 

@@ -10,6 +10,7 @@ from cmpacket.model import _types as t
 from cmpacket.model._fields import (
     Choice,
     Flag,
+    NamedFiles,
     Number,
     TextList,
     Whole,
@@ -65,10 +66,18 @@ class PersonSchema(_Base):
     name, title, email, phone = text(), text(), text(), text()
 
 
+class ExclusionCheckSchema(_Base):
+    model = t.ExclusionCheck
+    date = date_field()
+    lists = TextList(load_default=(), allow_none=True)
+    file = text()
+
+
 class OwnerSchema(_Base):
     model = t.Owner
     name = text()
     percent = Number(load_default=None, allow_none=True)
+    exclusion_check = _nested(ExclusionCheckSchema)
 
 
 class MedicaidSchema(_Base):
@@ -160,6 +169,13 @@ class CaseloadIncreaseSchema(_Base):
     limit = Whole(load_default=None, allow_none=True)
     approved = date_field()
     basis = text()
+    file = text()
+
+
+class ExperienceProofSchema(_Base):
+    model = t.ExperienceProof
+    file, attested_by = text(), text()
+    date = date_field()
 
 
 class StaffDocumentSchema(_Base):
@@ -184,6 +200,9 @@ class StaffSchema(_Base):
     caseload_increase = _nested(CaseloadIncreaseSchema)
     competency_score = Number(load_default=None, allow_none=True)
     documents = _nested(StaffDocumentSchema, many=True)
+    exclusion_check = _nested(ExclusionCheckSchema)
+    mandated_reporter_training = date_field()
+    experience_proof = _nested(ExperienceProofSchema)
 
 
 class PoliciesSchema(_Base):
@@ -222,6 +241,20 @@ class AgreementSchema(_Base):
     effective_date = date_field()
     term_months = Whole(load_default=None, allow_none=True)
     signatory = _nested(PersonSchema)
+    file = text()
+
+
+class SignaturesSchema(_Base):
+    model = t.Signatures
+    method = text(validate=Choice(list(t.SIGNATURE_METHODS)))
+    signer = _nested(PersonSchema)
+    date = date_field()
+    signed_copies = NamedFiles(t.SIGNED_DOCUMENTS, load_default=dict, allow_none=True)
+
+    @post_load
+    def _make(self, data: dict[str, Any], **kwargs: Any) -> Any:
+        data["signed_copies"] = data.get("signed_copies") or {}
+        return super()._make(data, **kwargs)
 
 
 class AttachmentSchema(_Base):
@@ -247,6 +280,7 @@ class AgencyFileSchema(Schema):
     records_system = _nested(RecordsSystemSchema)
     agreement = _nested(AgreementSchema)
     attachments = _nested(AttachmentSchema, many=True)
+    signatures = _nested(SignaturesSchema)
     documents = fields.Dict(load_default=dict, allow_none=True)
 
     @post_load
@@ -281,6 +315,7 @@ SCHEMAS: dict[str, type[Schema]] = {
     "agency.address": AddressSchema,
     "agency.authorized_official": PersonSchema,
     "agency.owners[]": OwnerSchema,
+    "agency.owners[].exclusion_check": ExclusionCheckSchema,
     "positions[]": PositionSchema,
     "staff[]": StaffSchema,
     "staff[].degrees[]": DegreeSchema,
@@ -289,10 +324,14 @@ SCHEMAS: dict[str, type[Schema]] = {
     "staff[].training[]": TrainingSchema,
     "staff[].caseload_increase": CaseloadIncreaseSchema,
     "staff[].documents[]": StaffDocumentSchema,
+    "staff[].exclusion_check": ExclusionCheckSchema,
+    "staff[].experience_proof": ExperienceProofSchema,
     "policies": PoliciesSchema,
     "service_settings[]": ServiceSettingSchema,
     "records_system": RecordsSystemSchema,
     "agreement": AgreementSchema,
     "agreement.signatory": PersonSchema,
     "attachments[]": AttachmentSchema,
+    "signatures": SignaturesSchema,
+    "signatures.signer": PersonSchema,
 }

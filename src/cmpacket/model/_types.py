@@ -29,9 +29,19 @@ class Person:
 
 
 @dataclass(frozen=True)
+class ExclusionCheck:
+    """A search of the federal and state exclusion lists (LEIE, SAM, HFS-OIG) for one person."""
+
+    date: date | None = None
+    lists: tuple[str, ...] = ()
+    file: str | None = None
+
+
+@dataclass(frozen=True)
 class Owner:
     name: str | None = None
     percent: float | None = None
+    exclusion_check: ExclusionCheck | None = None
 
 
 @dataclass(frozen=True)
@@ -121,6 +131,16 @@ class CaseloadIncrease:
     limit: int | None = None
     approved: date | None = None
     basis: str | None = None
+    file: str | None = None
+
+
+@dataclass(frozen=True)
+class ExperienceProof:
+    """A letter proving case management experience: the file, who attests it, and its date."""
+
+    file: str | None = None
+    attested_by: str | None = None
+    date: date | None = None
 
 
 @dataclass(frozen=True)
@@ -148,6 +168,9 @@ class Staff:
     caseload_increase: CaseloadIncrease | None = None
     competency_score: float | None = None
     documents: tuple[StaffDocument, ...] = ()
+    exclusion_check: ExclusionCheck | None = None
+    mandated_reporter_training: date | None = None
+    experience_proof: ExperienceProof | None = None
 
 
 @dataclass(frozen=True)
@@ -191,6 +214,22 @@ class Agreement:
     effective_date: date | None = None
     term_months: int | None = None
     signatory: Person | None = None
+    file: str | None = None
+
+
+#: Generated documents that carry a signature line (keys of `signatures.signed_copies`).
+SIGNED_DOCUMENTS = ("application-summary", "records-attestation", "agreement")
+SIGNATURE_METHODS = ("electronic", "wet-ink")
+
+
+@dataclass(frozen=True)
+class Signatures:
+    """How the documents with a signature line were signed (absent: unsigned)."""
+
+    method: str | None = None
+    signer: Person | None = None
+    date: date | None = None
+    signed_copies: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -216,6 +255,7 @@ class AgencyData:
     records_system: RecordsSystem = field(default_factory=RecordsSystem)
     agreement: Agreement = field(default_factory=Agreement)
     attachments: tuple[Attachment, ...] = ()
+    signatures: Signatures | None = None
     documents: dict[str, Any] = field(default_factory=dict)
     source_files: tuple[str, ...] = ()
 

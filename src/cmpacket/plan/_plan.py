@@ -26,6 +26,7 @@ ATTACHMENT_SECTIONS = {
     "settings": "E", "records": "F", "staff": "G",
 }  # fmt: skip
 ROSTER_CHUNK = 15  # staff rows per separately rendered and cached roster part
+STATEMENT_TITLE = "Statement of assurances and intent to execute the Department's written agreement"
 
 
 @dataclass(frozen=True)
@@ -143,16 +144,28 @@ def plan(data: AgencyData, resolved: dict[str, Any] | None = None) -> list[Piece
     `resolved` reuses the path checks validation already made (given path -> UploadRef).
     """
     resolved = resolved or {}
+    signed = wet_ink_copies(data)
+
+    def signable(key: str, section: str, title: str) -> Piece:
+        """The generated document, or its signed scan in its place (the Word copy stays)."""
+        if key in signed:
+            return _upload(
+                data,
+                resolved,
+                key,
+                section,
+                f"{title} (signed)",
+                signed[key],
+                word=f"word/{key}.docx",
+                extra={"document": key},
+            )
+        return _doc(key, section, title, key)
+
     pieces = [
         _doc("cover", "front", "Cover sheet", "cover", word=None),
         _doc("index", "front", "Index", "index", word=None),
         _doc("readiness-report", "front", "Readiness report", "readiness-report"),
-        _doc(
-            "application-summary",
-            "A",
-            "Application summary and Medicaid enrollment",
-            "application-summary",
-        ),
+        signable("application-summary", "A", "Application summary and Medicaid enrollment"),
     ]
     attachments = [(i, a, a.file) for i, a in enumerate(data.attachments) if a.file]
 
@@ -164,7 +177,12 @@ def plan(data: AgencyData, resolved: dict[str, Any] | None = None) -> list[Piece
         ]
 
     pieces += attached("A")
-    pieces.append(_doc("agreement", "B", "Written agreement with the Department", "agreement"))
+    pieces += _owner_checks(data, resolved)
+    if data.agreement.file:
+        title = "Written agreement with the Department (the Department's form)"
+        pieces.append(_upload(data, resolved, "agreement", "B", title, data.agreement.file))
+    else:
+        pieces.append(signable("agreement", "B", STATEMENT_TITLE))
     pieces += attached("B")
     for p in data.positions:
         title = f"Job description: {p.title or p.key}"
@@ -184,14 +202,7 @@ def plan(data: AgencyData, resolved: dict[str, Any] | None = None) -> list[Piece
         _doc("service-settings", "E", "Service settings capability statement", "service-settings")
     )
     pieces += attached("E")
-    pieces.append(
-        _doc(
-            "records-attestation",
-            "F",
-            "Participant records system attestation",
-            "records-attestation",
-        )
-    )
+    pieces.append(signable("records-attestation", "F", "Participant records system attestation"))
     pieces += attached("F")
     pieces.append(_doc("staff-roster", "G", "Staff qualifications roster", "staff-roster"))
     pieces += attached("G")
@@ -205,7 +216,7 @@ def _staff_proofs(data: AgencyData, resolved: dict[str, Any], i: int, s: Any) ->
     out = []
     for j, lic in enumerate(s.licenses):
         if lic.file:
-            title = f"{who}: {lic.type or 'Licence'} licence {lic.number or ''}".strip()
+            title = f"{who}: {lic.type or 'License'} license {lic.number or ''}".strip()
             out.append(
                 _upload(
                     data, resolved, f"staff[{i}].licenses[{j}]", "G", title, lic.file, staff_id=s.id
@@ -219,6 +230,17 @@ def _staff_proofs(data: AgencyData, resolved: dict[str, Any], i: int, s: Any) ->
                 data, resolved, f"staff[{i}].background_check", "G", title, bc.file, staff_id=s.id
             )
         )
+    evidence = (
+        ("exclusion_check", s.exclusion_check, _exclusion_title(s.exclusion_check)),
+        ("experience_proof", s.experience_proof, "Case management experience letter"),
+        ("caseload_increase", s.caseload_increase, "Caseload increase approval"),
+    )
+    for name, value, what in evidence:
+        if value is not None and value.file:
+            key = f"staff[{i}].{name}"
+            out.append(
+                _upload(data, resolved, key, "G", f"{who}: {what}", value.file, staff_id=s.id)
+            )
     for j, doc in enumerate(s.documents):
         if doc.file:
             title = f"{who}: {doc.title or doc.kind or 'Document'}"
@@ -233,4 +255,28 @@ def _staff_proofs(data: AgencyData, resolved: dict[str, Any], i: int, s: Any) ->
                     staff_id=s.id,
                 )
             )
+    return out
+
+
+def wet_ink_copies(data: AgencyData) -> dict[str, str]:
+    """{document key: signed scan} when the documents were signed by hand."""
+    sig = data.signatures
+    if sig is None or sig.method != "wet-ink":
+        return {}
+    return dict(sig.signed_copies)
+
+
+def _exclusion_title(check: Any) -> str:
+    lists = ", ".join(check.lists) if check is not None and check.lists else "exclusion lists"
+    return f"Exclusion screening ({lists})"
+
+
+def _owner_checks(data: AgencyData, resolved: dict[str, Any]) -> list[Piece]:
+    out = []
+    for i, o in enumerate(data.agency.owners):
+        check = o.exclusion_check
+        if check is not None and check.file:
+            title = f"Owner {o.name or i + 1}: {_exclusion_title(check)}"
+            key = f"agency.owners[{i}].exclusion_check"
+            out.append(_upload(data, resolved, key, "A", title, check.file))
     return out

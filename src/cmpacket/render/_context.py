@@ -14,8 +14,10 @@ from cmpacket.plan import Piece, index_entries
 from cmpacket.render._jinja import chapter_blocks, render_template
 from cmpacket.render._readiness import requirements
 from cmpacket.templates import TemplateRegistry
+from cmpacket.templates._filters import long_date
 from cmpacket.validators import Profile, caseload_limit, training_hours, training_required
 from cmpacket.validators._dates import add_months
+from cmpacket.validators._rules_staff import experience_proven
 
 BODIES = {
     "IDHS": "Illinois Department of Human Services",
@@ -57,12 +59,18 @@ def profile_context(profile: Profile) -> dict[str, Any]:
     }
 
 
+def _applies(spec: Any, s: Staff) -> bool:
+    positions = spec.params.get("positions", "all") if spec else "all"
+    return positions == "all" or s.position in positions
+
+
 def staff_context(data: AgencyData, profile: Profile, as_of: date, s: Staff) -> dict[str, Any]:
     pos = data.position(s.position)
     training_rule = profile.rule("training-hours-short")
     caseload_rule = profile.rule("caseload-over-limit")
     start = add_months(as_of, -12)
     bc = s.background_check
+    ex = s.exclusion_check
     return {
         "id": s.id,
         "name": s.name or s.id,
@@ -91,10 +99,20 @@ def staff_context(data: AgencyData, profile: Profile, as_of: date, s: Staff) -> 
             "fingerprint": bc.fingerprint if bc else None,
             "status": (bc.status if bc else None) or "not recorded",
         },
+        "experience_proven": experience_proven(s),
+        "exclusion_check": {"date": ex.date, "lists": list(ex.lists)} if ex else None,
+        "mandated_reporter_training": s.mandated_reporter_training,
         "training_hours": training_hours(s, start, as_of),
+        # `training_applies` false: the training rule does not cover this position (roster: n/a)
+        "training_applies": bool(training_rule) and _applies(training_rule, s),
         "training_required": training_required(training_rule, s, as_of) if training_rule else None,
         "caseload": s.caseload,
-        "caseload_limit": caseload_limit(caseload_rule, s) if caseload_rule else None,
+        "caseload_applies": bool(caseload_rule) and _applies(caseload_rule, s),
+        "caseload_limit": (
+            caseload_limit(caseload_rule, s, data.policies.adopted)
+            if caseload_rule and _applies(caseload_rule, s)
+            else None
+        ),
         "proof_pages": "",
         "proof_page": 0,
     }
@@ -141,6 +159,8 @@ def base_context(data: AgencyData, profile: Profile, report: Report, draft: bool
             "party": data.agreement.designee or data.agreement.department or "",
         },
         "attachments": [asdict(x) for x in data.attachments],
+        "signature": signature_context(data),
+        "evidence": evidence_refs(data),
         "privacy_officer": _person(data, officer),
         "supervisor": _person(data, supervisor),
         "administrator_title": (
@@ -201,7 +221,7 @@ def build_context(
     ctx["toc"] = index_entries(pieces, part_of)
     ctx["parts"] = parts or []
     ctx["receiver"] = receiver or {"name": "default", "title": "No limits (one PDF)"}
-    ctx["requirements"] = requirements(profile, ctx["readiness"])
+    ctx["requirements"] = requirements(profile, ctx["readiness"], ctx.get("evidence"))
     proofs = {p.staff_id for p in pieces if p.staff_id}
     for s in ctx["staff"]:
         s["ref"] = f"staff/{s['id']}" if s["id"] in proofs else ""
@@ -249,3 +269,53 @@ def policy_chapters(registry: TemplateRegistry, context: dict[str, Any]) -> list
             }
         )
     return chapters
+
+
+def signature_context(data: AgencyData) -> dict[str, Any]:
+    """What every signature line shows: `signed` only for a complete electronic signature.
+
+    Unsigned and wet-ink documents get blank lines (wet-ink: the generated copy is the one to
+    print and sign; the signed scan replaces it in the packet).
+    """
+    sig = data.signatures
+    signer = sig.signer if sig and sig.signer and sig.signer.name else None
+    signer = signer or data.agency.authorized_official
+    signed = bool(sig and sig.method == "electronic" and signer.name and signer.title and sig.date)
+    statement = ""
+    if signed and sig:
+        statement = (
+            f"Signed electronically: {signer.name}, {signer.title}, adopted the typed signature "
+            f"\u201c/s/ {signer.name}\u201d as their signature on {long_date(sig.date)}."
+        )
+    return {
+        "method": sig.method if sig else None,
+        "signed": signed,
+        "name": signer.name or "",
+        "title": signer.title or "",
+        "date": sig.date if signed and sig else None,
+        "statement": statement,
+    }
+
+
+EVIDENCE_WORDS = ("resolution", "minutes", "adopt", "approv")
+
+
+def evidence_refs(data: AgencyData) -> dict[str, str]:
+    """Requirement code -> the page reference that shows its evidence, where it is not simply the
+    start of the requirement's section (the board resolution, not the manual's first page)."""
+    refs = {}
+    for name, code in (
+        ("caseload_increase", "caseload-increase-unsupported"),
+        ("experience_proof", "experience-unproven"),
+    ):
+        i = next(
+            (i for i, s in enumerate(data.staff) if getattr(getattr(s, name), "file", None)), -1
+        )
+        if i >= 0:
+            refs[code] = f"doc/staff[{i}].{name}"
+    for i, a in enumerate(data.attachments):
+        title = (a.title or "").lower()
+        if a.file and a.section == "policies" and any(w in title for w in EVIDENCE_WORDS):
+            refs["policies-not-adopted"] = f"doc/attachments[{i}]"
+            break
+    return refs

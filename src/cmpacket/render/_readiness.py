@@ -39,11 +39,19 @@ RULES: dict[str, tuple[str, str]] = {
     "upload-too-large": ("Uploads within size and page limits", "G"),
     "upload-active-content": ("Uploads carry no active content", "G"),
     "upload-repaired": ("Uploads undamaged", "G"),
+    "signature-missing": ("Application, attestation and assurances signed", "A"),
+    "exclusion-check-missing": ("Staff and owners screened against exclusion lists", "G"),
+    "mandated-reporter-training-missing": ("Mandated-reporter training current", "G"),
+    "experience-unproven": ("Claimed experience proven by dated, attested letters", "G"),
 }
 
 
-def requirements(profile: Any, report: dict[str, Any]) -> list[dict[str, Any]]:
-    """One row per rule of the profile; `ref` points at the section that evidences it."""
+def requirements(
+    profile: Any, report: dict[str, Any], evidence: dict[str, str] | None = None
+) -> list[dict[str, Any]]:
+    """One row per rule of the profile; `ref` points at the page that evidences it: the document
+    named in `evidence` (code -> page reference) or else the start of its section."""
+    evidence = evidence or {}
     rows = []
     for spec in profile.rules:
         title, section = RULES.get(spec.code, (spec.code, "A"))
@@ -57,7 +65,7 @@ def requirements(profile: Any, report: dict[str, Any]) -> list[dict[str, Any]]:
                 "title": title,
                 "status": worst or "met",
                 "count": len(hits),
-                "ref": f"section/{section}",
+                "ref": evidence.get(spec.code, f"section/{section}"),
                 "page": 0,
                 "section": section,
                 "citation": spec.citation,

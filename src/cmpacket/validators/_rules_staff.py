@@ -1,9 +1,9 @@
-"""Staff rules: caseload, training, licences, qualifications, background checks."""
+"""Staff rules: caseload, training, licenses, qualifications, background checks."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import date, timedelta
 
 from cmpacket.findings import Finding
 from cmpacket.model import Staff
@@ -29,42 +29,73 @@ def _who(s: Staff) -> str:
     return f"{s.name or s.id} ({s.id})"
 
 
-def caseload_limit(spec: RuleSpec, s: Staff) -> int:
-    """The staff member's limit: the profile's, or an approved, supported increase."""
+def increase_problems(s: Staff, adopted: date | None) -> list[str]:
+    """What keeps a recorded caseload increase from counting (empty: it is supported)."""
+    inc = s.caseload_increase
+    if inc is None:
+        return ["no increase recorded"]
+    problems = [
+        f"no {n}" for n, v in (("approved date", inc.approved), ("basis", inc.basis)) if not v
+    ]
+    if inc.approved and adopted and inc.approved < adopted:
+        problems.append(
+            f"it was approved on {inc.approved}, before the policies allowing increases were "
+            f"adopted on {adopted}"
+        )
+    elif inc.approved and adopted is None:
+        problems.append("no policies.adopted date shows the policy allowing increases was in force")
+    if not inc.file:
+        problems.append("no approval document (file)")
+    return problems
+
+
+def caseload_limit(spec: RuleSpec, s: Staff, adopted: date | None = None) -> int:
+    """The staff member's limit: the profile's, or an approved, supported increase.
+
+    An increase counts only with an approval date on or after `adopted` (the policies' adoption),
+    a basis and the approval document.
+    """
     limit = int(spec.params.get("limit", 30))
     inc = s.caseload_increase
-    if inc and inc.limit and inc.approved and inc.basis:
+    if inc and inc.limit and not increase_problems(s, adopted):
         return max(limit, inc.limit)
     return limit
 
 
 @rule("caseload-over-limit")
 def caseload_over_limit(ctx: Context, spec: RuleSpec) -> Iterator[Finding]:
+    adopted = ctx.data.policies.adopted
     for i, s in _staff(ctx, spec):
-        limit = caseload_limit(spec, s)
+        limit = caseload_limit(spec, s, adopted)
         if s.caseload is not None and s.caseload > limit:
             yield spec.finding(
                 f"staff[{i}].caseload",
                 f"{_who(s)} carries {s.caseload} customers, over the limit of {limit}. Reassign "
                 f"cases, or record a competence-based increase (caseload_increase with limit, "
-                f"approved date and basis).",
+                f"approved date on or after policies.adopted, basis and the approval file).",
             )
 
 
 @rule("caseload-increase-unsupported")
 def caseload_increase_unsupported(ctx: Context, spec: RuleSpec) -> Iterator[Finding]:
+    """An increase above the limit needs approval date, basis, approval document, and an approval
+    dated on or after the policies' adoption. An error where the caseload needs the increase."""
     base = int(spec.params.get("limit", 30))
+    otherwise = str(spec.params.get("unneeded_severity", "warning"))
     for i, s in _staff(ctx, spec):
         inc = s.caseload_increase
         if inc is None or inc.limit is None or inc.limit <= base:
             continue
-        missing = [n for n, v in (("approved", inc.approved), ("basis", inc.basis)) if not v]
-        if missing:
+        problems = increase_problems(s, ctx.data.policies.adopted)
+        if problems:
+            needed = s.caseload is not None and s.caseload > base
             yield spec.finding(
                 f"staff[{i}].caseload_increase",
-                f"{_who(s)} has an increase to {inc.limit} (above {base}) without "
-                f"{' and '.join(missing)}. Record the approval date and the demonstrated-"
-                f"competence basis, or remove the increase.",
+                f"{_who(s)} has an increase to {inc.limit} (above {base}) that does not count: "
+                f"{'; '.join(problems)}. Record an approval dated on or after the policies' "
+                f"adoption, its demonstrated-competence basis and the signed approval as file: "
+                f"uploads/....pdf, or remove the increase.",
+                None if needed else otherwise,
             )
 
 
@@ -158,7 +189,18 @@ def meets_path(s: Staff, path: dict, as_of) -> bool:
     ):
         return False
     months = path.get("experience_months")
-    return not months or (s.case_management_experience_months or 0) >= months
+    return not months or proven_experience(s) >= months
+
+
+def experience_proven(s: Staff) -> bool:
+    """A dated proof file naming who attests it (an undated or unsigned letter does not count)."""
+    p = s.experience_proof
+    return bool(p and p.file and p.attested_by and p.date)
+
+
+def proven_experience(s: Staff) -> int:
+    """The months of experience that count: the claim, when a proof backs it; otherwise none."""
+    return (s.case_management_experience_months or 0) if experience_proven(s) else 0
 
 
 @rule("qualification-not-met")
@@ -169,10 +211,17 @@ def qualification_not_met(ctx: Context, spec: RuleSpec) -> Iterator[Finding]:
         if not options or any(meets_path(s, p, ctx.as_of) for p in options):
             continue
         names = "; ".join(p.get("name", "?") for p in options)
+        unproven = ""
+        if s.case_management_experience_months and not experience_proven(s):
+            unproven = (
+                f" The {s.case_management_experience_months} months of experience claimed do not "
+                f"count until experience_proof gives the file, who attests it and its date."
+            )
         yield spec.finding(
             f"staff[{i}]",
-            f"{_who(s)} meets none of the qualification paths for {s.position!r}: {names}. "
-            f"Record the degree, current licence or experience that qualifies them.",
+            f"{_who(s)} meets none of the qualification paths for {s.position!r}: {names}."
+            f"{unproven} Record the degree, current license or proven experience that qualifies "
+            f"them.",
         )
 
 

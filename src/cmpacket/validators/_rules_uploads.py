@@ -28,12 +28,25 @@ def _uses(ctx: Context) -> list[UploadUse]:
 def upload_uses(data: AgencyData) -> list[UploadUse]:
     """Every file reference in the data, in document order."""
     refs: list[tuple[str, str | None]] = []
+    for i, o in enumerate(data.agency.owners):
+        if o.exclusion_check:
+            refs.append((f"agency.owners[{i}].exclusion_check.file", o.exclusion_check.file))
     for i, s in enumerate(data.staff):
         refs += [(f"staff[{i}].licenses[{j}].file", x.file) for j, x in enumerate(s.licenses)]
         if s.background_check:
             refs.append((f"staff[{i}].background_check.file", s.background_check.file))
+        for name in ("exclusion_check", "experience_proof", "caseload_increase"):
+            evidence = getattr(s, name)
+            if evidence is not None:
+                refs.append((f"staff[{i}].{name}.file", evidence.file))
         refs += [(f"staff[{i}].documents[{j}].file", x.file) for j, x in enumerate(s.documents)]
     refs += [(f"attachments[{i}].file", a.file) for i, a in enumerate(data.attachments)]
+    refs.append(("agreement.file", data.agreement.file))
+    if data.signatures:
+        refs += [
+            (f"signatures.signed_copies.{key}", path)
+            for key, path in sorted(data.signatures.signed_copies.items())
+        ]
     return [UploadUse(p, resolve_upload(data.folder, f)) for p, f in refs if f]
 
 

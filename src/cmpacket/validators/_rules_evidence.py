@@ -1,0 +1,193 @@
+"""Evidence rules: signatures, exclusion screening, mandated-reporter training, experience proof."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date
+from typing import Any
+
+from cmpacket.findings import Finding
+from cmpacket.model import AgencyData, Staff
+from cmpacket.model._types import ExclusionCheck
+from cmpacket.validators._dates import add_months
+from cmpacket.validators._profile import RuleSpec
+from cmpacket.validators._registry import Context, rule
+from cmpacket.validators._rules_staff import experience_proven, meets_path
+
+#: What each signed document is called in messages.
+DOCUMENT_NAMES = {
+    "application-summary": "the application letter",
+    "records-attestation": "the records system attestation",
+    "agreement": "the statement of assurances",
+}
+
+
+def _who(s: Staff) -> str:
+    return f"{s.name or s.id} ({s.id})"
+
+
+def signed_documents(data: AgencyData, spec: RuleSpec | None) -> list[str]:
+    """The generated documents in this packet that carry a signature line."""
+    wanted = list((spec.params if spec else {}).get("documents", DOCUMENT_NAMES))
+    # With agreement.file the Department's own form is section B: no generated statement to sign.
+    return [d for d in wanted if not (d == "agreement" and data.agreement.file)]
+
+
+def signature_gaps(data: AgencyData, documents: list[str]) -> dict[str, tuple[str, str]]:
+    """{document: (field path, what is missing)} for every document that is not signed."""
+    sig = data.signatures
+    if sig is None or not sig.method:
+        return {d: ("signatures", "no `signatures:` says how it was signed") for d in documents}
+    if sig.method == "wet-ink":
+        return {
+            d: (f"signatures.signed_copies.{d}", "wet-ink signing needs the signed scan")
+            for d in documents
+            if not sig.signed_copies.get(d)
+        }
+    signer = sig.signer if sig.signer and sig.signer.name else data.agency.authorized_official
+    missing = [
+        (path, what)
+        for path, what, value in (
+            ("signatures.signer.name", "the signer's name", signer.name),
+            ("signatures.signer.title", "the signer's title", signer.title),
+            ("signatures.date", "the date of signing", sig.date),
+        )
+        if not value
+    ]
+    if not missing:
+        return {}
+    path = missing[0][0] if len(missing) == 1 else "signatures"
+    what = "electronic signing lacks " + " and ".join(w for _, w in missing)
+    return {d: (path, what) for d in documents}
+
+
+@rule("signature-missing")
+def signature_missing(ctx: Context, spec: RuleSpec) -> Iterator[Finding]:
+    documents = signed_documents(ctx.data, spec)
+    for doc, (path, what) in signature_gaps(ctx.data, documents).items():
+        yield spec.finding(
+            path,
+            f"{DOCUMENT_NAMES.get(doc, doc)} ({doc}) has a signature line but is unsigned: "
+            f"{what}. Sign it electronically (signatures: {{method: electronic, date: YYYY-MM-DD}}) "
+            f"or by hand (method: wet-ink, signed_copies: {{{doc}: uploads/signed/{doc}.pdf}}); "
+            f"`--draft` builds it with blank signature lines.",
+        )
+    sig = ctx.data.signatures
+    if sig and sig.date and sig.date > ctx.as_of:
+        yield spec.finding(
+            "signatures.date",
+            f"signed on {sig.date}, after the as-of date {ctx.as_of}. Correct the date of signing.",
+        )
+
+
+def _check_problems(
+    check: ExclusionCheck | None, as_of: date, max_months: int, lists: list[str]
+) -> list[str]:
+    if check is None or check.date is None:
+        return ["no exclusion check (date, lists, file) is recorded"]
+    problems = []
+    oldest = add_months(as_of, -max_months)
+    if check.date < oldest:
+        problems.append(f"the check of {check.date} is older than {max_months} months")
+    elif check.date > as_of:
+        problems.append(f"the check is dated {check.date}, after the as-of date {as_of}")
+    searched = {x.strip().upper() for x in check.lists}
+    absent = [x for x in lists if x.upper() not in searched]
+    if absent:
+        problems.append(f"the lists {', '.join(absent)} were not searched")
+    if not check.file:
+        problems.append("no printout of the search results (file)")
+    return problems
+
+
+@rule("exclusion-check-missing")
+def exclusion_check_missing(ctx: Context, spec: RuleSpec) -> Iterator[Finding]:
+    """Every staff member and owner screened against the exclusion lists within the window."""
+    months = int(spec.params.get("max_age_months", 12))
+    lists = [str(x) for x in spec.params.get("lists", ["LEIE", "SAM", "HFS-OIG"])]
+    people: list[tuple[str, str, Any]] = [
+        (f"agency.owners[{i}]", f"owner {o.name or i}", o.exclusion_check)
+        for i, o in enumerate(ctx.data.agency.owners)
+    ]
+    people += [(f"staff[{i}]", _who(s), s.exclusion_check) for i, s in enumerate(ctx.data.staff)]
+    for path, who, check in people:
+        problems = _check_problems(check, ctx.as_of, months, lists)
+        if problems:
+            yield spec.finding(
+                f"{path}.exclusion_check",
+                f"{who}: {'; '.join(problems)}. Search {', '.join(lists)} for them, then "
+                f"record exclusion_check: {{date, lists, file: uploads/....pdf}} (at least every "
+                f"{months} months).",
+            )
+
+
+@rule("mandated-reporter-training-missing")
+def mandated_reporter_training_missing(ctx: Context, spec: RuleSpec) -> Iterator[Finding]:
+    months = int(spec.params.get("max_age_months", 36))
+    grace = int(spec.params.get("new_hire_months", 3))
+    positions = spec.params.get("positions", "all")
+    oldest = add_months(ctx.as_of, -months)
+    for i, s in enumerate(ctx.data.staff):
+        if positions != "all" and s.position not in positions:
+            continue
+        day = s.mandated_reporter_training
+        if day is None:
+            if s.hire_date and s.hire_date > add_months(ctx.as_of, -grace):
+                continue  # still within the new-hire window
+            problem = "has no mandated-reporter training date"
+        elif day < oldest:
+            problem = (
+                f"last completed mandated-reporter training on {day}, over {months} months ago"
+            )
+        elif day > ctx.as_of:
+            problem = f"has a mandated-reporter training date {day} after the as-of date"
+        else:
+            continue
+        yield spec.finding(
+            f"staff[{i}].mandated_reporter_training",
+            f"{_who(s)} {problem}. Complete the DCFS mandated reporter training and record the "
+            f"completion date as mandated_reporter_training: YYYY-MM-DD.",
+        )
+
+
+def _relies_on_experience(ctx: Context, s: Staff) -> bool:
+    """True when the claimed experience is what makes the person meet a path for their position."""
+    options = ctx.profile.qualification_paths.get(s.position or "") or []
+    without = any(meets_path(s, p, ctx.as_of) for p in options if not p.get("experience_months"))
+    if without:
+        return False
+    claimed = s.case_management_experience_months or 0
+    return any(
+        meets_path(s, {k: v for k, v in p.items() if k != "experience_months"}, ctx.as_of)
+        and claimed >= int(p["experience_months"])
+        for p in options
+        if p.get("experience_months")
+    )
+
+
+@rule("experience-unproven")
+def experience_unproven(ctx: Context, spec: RuleSpec) -> Iterator[Finding]:
+    otherwise = str(spec.params.get("unneeded_severity", "warning"))
+    for i, s in enumerate(ctx.data.staff):
+        months = s.case_management_experience_months
+        if not months or experience_proven(s):
+            continue
+        p = s.experience_proof
+        lacking = [
+            n
+            for n, v in (
+                ("file", p and p.file),
+                ("attested_by", p and p.attested_by),
+                ("date", p and p.date),
+            )
+            if not v
+        ]
+        relies = _relies_on_experience(ctx, s)
+        why = " It is what qualifies them for their position." if relies else ""
+        yield spec.finding(
+            f"staff[{i}].experience_proof",
+            f"{_who(s)} claims {months} months of case management experience without a proof "
+            f"(missing {', '.join(lacking)}).{why} Upload a dated letter from the employer and "
+            f"record experience_proof: {{file, attested_by: 'name, title, organization', date}}.",
+            None if relies else otherwise,
+        )
