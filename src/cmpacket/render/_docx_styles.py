@@ -151,7 +151,7 @@ def bottom_border(target: Any, *, color: str = INK, size: int = 6, space_before:
     borders = ppr.find(qn("w:pBdr"))
     if borders is None:
         borders = OxmlElement("w:pBdr")
-        _insert(ppr, borders, PPR_ORDER)
+        insert(ppr, borders, PPR_ORDER)
     edge = OxmlElement("w:bottom")
     for key, value in (("val", "single"), ("sz", str(size)), ("space", "1"), ("color", color)):
         edge.set(qn(f"w:{key}"), value)
@@ -160,40 +160,15 @@ def bottom_border(target: Any, *, color: str = INK, size: int = 6, space_before:
         target.paragraph_format.space_before = Pt(space_before)
 
 
-def cell_shading(cell: Any, fill: str) -> None:
-    shd = OxmlElement("w:shd")
-    shd.set(qn("w:val"), "clear")
-    shd.set(qn("w:color"), "auto")
-    shd.set(qn("w:fill"), fill)
-    _insert(cell._tc.get_or_add_tcPr(), shd, TCPR_ORDER)
+def hyperlink(paragraph: Any, url: str) -> Any:
+    """An external link in `paragraph`; runs appended to it are the link text."""
+    from docx.opc.constants import RELATIONSHIP_TYPE as RT
 
-
-def repeat_header(row: Any) -> None:
-    trpr = row._tr.get_or_add_trPr()
-    trpr.append(OxmlElement("w:tblHeader"))
-
-
-def no_borders(table: Any) -> None:
-    borders = OxmlElement("w:tblBorders")
-    for edge in ("top", "left", "bottom", "right", "insideH", "insideV"):
-        el = OxmlElement(f"w:{edge}")
-        el.set(qn("w:val"), "nil")
-        borders.append(el)
-    _insert(table._tbl.tblPr, borders, TBLPR_ORDER)
-
-
-def set_widths(table: Any, shares: list[float], usable: int) -> None:
-    """Fixed column widths (shares of `usable` EMU), written where Word and LibreOffice look."""
-    table.autofit = False
-    total = sum(shares) or 1.0
-    widths = [Emu(int(usable * s / total)) for s in shares]
-    for col, width in zip(table.columns, widths, strict=True):
-        col.width = width
-    for row in table.rows:
-        cant = OxmlElement("w:cantSplit")  # like `tr { break-inside: avoid }`
-        row._tr.get_or_add_trPr().append(cant)
-        for cell, width in zip(row.cells, widths, strict=False):
-            cell.width = width
+    rid = paragraph.part.relate_to(url, RT.HYPERLINK, is_external=True)
+    link = OxmlElement("w:hyperlink")
+    link.set(qn("r:id"), rid)
+    paragraph._p.append(link)
+    return link
 
 
 def new_numbering(doc: Any, level: int) -> int:
@@ -235,7 +210,7 @@ TBLPR_ORDER = ("tblStyle", "tblpPr", "tblOverlap", "bidiVisual", "tblStyleRowBan
                "shd", "tblLayout", "tblCellMar", "tblLook")  # fmt: skip
 
 
-def _insert(parent: Any, child: Any, order: tuple[str, ...]) -> None:
+def insert(parent: Any, child: Any, order: tuple[str, ...]) -> None:
     """Insert `child` into `parent` before the first sibling that must follow it."""
     name = child.tag.rsplit("}", 1)[-1]
     after = order[order.index(name) + 1 :]
@@ -286,7 +261,7 @@ def _para(style: Any, **kw: Any) -> Any:
         rpr = style.element.get_or_add_rPr()
         spacing = OxmlElement("w:spacing")
         spacing.set(qn("w:val"), str(int(kw["spacing"] * 20)))
-        _insert(rpr, spacing, RPR_ORDER)
+        insert(rpr, spacing, RPR_ORDER)
     if "before" in kw:
         pf.space_before = Pt(kw["before"])
     if "after" in kw:

@@ -22,14 +22,21 @@ from cmpacket.render._docx_styles import (
     Fmt,
     apply_fmt,
     bottom_border,
-    cell_shading,
     finish_document,
+    hyperlink,
     new_document,
-    no_borders,
-    repeat_header,
     new_numbering,
     number,
+)
+from cmpacket.render._docx_tables import (
+    cell_shading,
+    cells,
+    column_widths,
+    no_borders,
+    repeat_header,
     set_widths,
+    span,
+    usable_width,
 )
 from cmpacket.render._filters import ref_text
 
@@ -154,10 +161,10 @@ class _Writer:
         if not any(it.text for it in items):
             return
         para = self.paragraph(self.para_block)
-        hyperlink, url = None, ""
+        link, url = None, ""
         for item in items:
             if item.link != url:
-                hyperlink = _hyperlink(para, item.link) if item.link else None
+                link = hyperlink(para, item.link) if item.link else None
                 url = item.link
             run = para.add_run()
             if item.br:
@@ -167,8 +174,8 @@ class _Writer:
             else:
                 run.text = item.text
             apply_fmt(run, item.fmt)
-            if hyperlink is not None:
-                hyperlink.append(run._r)
+            if link is not None:
+                link.append(run._r)
 
     def paragraph(self, block: Block) -> Any:
         target = self.target
@@ -256,9 +263,9 @@ class _Writer:
                 self.heading = " ".join(el.text_content().split())
             self.block(target, el, replace(blk, style=f"Heading {level}", fmt=Fmt()))
         else:
-            style = next((BLOCK_STYLES[c] for c in sorted(classes) if c in BLOCK_STYLES), None)
-            if style and not blk.cell:
-                self.block(target, el, replace(blk, style=style, fmt=blk.fmt))
+            named = next((BLOCK_STYLES[c] for c in sorted(classes) if c in BLOCK_STYLES), None)
+            if named and not blk.cell:
+                self.block(target, el, replace(blk, style=named, fmt=blk.fmt))
             elif "box" in classes and not blk.cell:
                 self.boxed(target, el, blk)
             else:
@@ -308,30 +315,30 @@ class _Writer:
 
     def table(self, target: Any, el: Any, blk: Block, classes: set[str]) -> None:
         rows = [
-            (tr, tr.getparent().tag == "thead" or all(c.tag == "th" for c in _cells(tr)))
+            (tr, tr.getparent().tag == "thead" or all(c.tag == "th" for c in cells(tr)))
             for tr in el.iter("tr")
         ]
-        rows = [(tr, head) for tr, head in rows if _cells(tr)]
+        rows = [(tr, head) for tr, head in rows if cells(tr)]
         if not rows:
             return
-        ncols = max(sum(_span(c) for c in _cells(tr)) for tr, _ in rows)
+        ncols = max(sum(span(c) for c in cells(tr)) for tr, _ in rows)
         table = target.add_table(rows=len(rows), cols=ncols)
         table.style = self.doc.styles["Packet Table"]
         kv = "kv" in classes
         size = 7.5 if "roster" in classes else 9.0
-        usable = _usable(target)
-        set_widths(table, _widths(rows, ncols, kv, size, usable), usable)
+        usable = usable_width(target)
+        set_widths(table, column_widths(rows, ncols, kv, size, usable), usable)
         leading_head = True
         for r, (tr, head) in enumerate(rows):
             leading_head = leading_head and head
             if leading_head:
                 repeat_header(table.rows[r])
             col = 0
-            for cell_el in _cells(tr):
-                span = min(_span(cell_el), ncols - col)
+            for cell_el in cells(tr):
+                width = min(span(cell_el), ncols - col)
                 cell = table.cell(r, col)
-                if span > 1:
-                    cell = cell.merge(table.cell(r, col + span - 1))
+                if width > 1:
+                    cell = cell.merge(table.cell(r, col + width - 1))
                 th = head or cell_el.tag == "th"
                 fmt = Fmt(size=size)
                 if th:
@@ -343,7 +350,7 @@ class _Writer:
                 self.fresh_cells.add(id(cell))
                 self.block(cell, cell_el, Block(style="Table Text", fmt=fmt, cell=True))
                 self.fresh_cells.discard(id(cell))
-                col += span
+                col += width
 
     def signatures(self, target: Any, el: Any, blk: Block) -> None:
         """`.sig`: one column per signer, each with a line to sign on (a borderless table)."""
@@ -352,7 +359,7 @@ class _Writer:
             return
         table = target.add_table(rows=1, cols=len(signers))
         no_borders(table)
-        set_widths(table, [1.0 / len(signers)] * len(signers), _usable(target))
+        set_widths(table, [1.0 / len(signers)] * len(signers), usable_width(target))
         for cell, signer in zip(table.rows[0].cells, signers, strict=True):
             self.fresh_cells.add(id(cell))
             self.block(cell, signer, Block(fmt=blk.fmt, cell=True))
@@ -387,86 +394,3 @@ class _Writer:
         self.fresh_cells.add(id(cell))
         self.block(cell, el, replace(blk, cell=True))
         self.fresh_cells.discard(id(cell))
-
-
-def _cells(tr: Any) -> list[Any]:
-    return [c for c in tr if isinstance(c.tag, str) and c.tag in ("td", "th")]
-
-
-def _span(cell: Any) -> int:
-    value = cell.get("colspan") or "1"
-    return max(1, int(value)) if value.isdigit() else 1
-
-
-def _widths(
-    rows: list[tuple[Any, bool]], ncols: int, kv: bool, size: float, usable: int
-) -> list[float]:
-    """Column shares, as a browser lays out an automatic table: a `width:NN%` given in the HTML
-    wins; the other columns get at least their longest word and share what is left in proportion
-    to how much wider their longest line would like to be."""
-    given: list[float | None] = [0.34 if kv and i == 0 else None for i in range(ncols)]
-    char, pad = size * 0.6, 10.0  # points: an average character, the cell's margins
-    least, most = [pad] * ncols, [pad] * ncols
-    for tr, head in rows:
-        col = 0
-        for cell in _cells(tr):
-            match = re.search(r"width:\s*([\d.]+)%", cell.get("style") or "")
-            if col < ncols and _span(cell) == 1:
-                if match:
-                    given[col] = float(match.group(1)) / 100
-                lines = _lines(cell)
-                wide = char * (1.1 if head or cell.tag == "th" else 1.0)
-                words = max((len(w) for line in lines for w in line.split()), default=1)
-                least[col] = max(least[col], words * wide + pad)
-                most[col] = max(most[col], max(map(len, lines), default=1) * wide + pad)
-            col += _span(cell)
-    free = [i for i in range(ncols) if given[i] is None]
-    room = max(0.0, 1.0 - sum(g for g in given if g)) * usable / 12700  # points left
-    low, high = sum(least[i] for i in free), sum(most[i] for i in free)
-    widths = [(g or 0.0) * usable / 12700 for g in given]
-    for i in free:
-        if high <= room:  # every line fits unbroken: share the room as the lines would
-            widths[i] = room * most[i] / high
-        elif low >= room or high == low:
-            widths[i] = room * least[i] / low
-        else:
-            widths[i] = least[i] + (room - low) * (most[i] - least[i]) / (high - low)
-    return widths
-
-
-def _lines(cell: Any) -> list[str]:
-    """A cell's text, line by line (`<br>` and blocks end a line)."""
-    parts: list[str] = []
-
-    def walk(el: Any) -> None:
-        parts.append(el.text or "")
-        for child in el:
-            if isinstance(child.tag, str):
-                if child.tag in ("br", "p", "div", "li"):
-                    parts.append("\n")
-                walk(child)
-            parts.append(child.tail or "")
-
-    walk(cell)
-    return [" ".join(line.split()) for line in "".join(parts).split("\n")]
-
-
-def _usable(target: Any) -> int:
-    """The width (EMU) content can use inside `target`."""
-    width = getattr(target, "width", None)
-    if width:
-        return int(width) - 2 * 57150  # cell margins
-    section = target.sections[-1]
-    return int(section.page_width - section.left_margin - section.right_margin)
-
-
-def _hyperlink(paragraph: Any, url: str) -> Any:
-    from docx.opc.constants import RELATIONSHIP_TYPE as RT
-    from docx.oxml import OxmlElement
-    from docx.oxml.ns import qn
-
-    rid = paragraph.part.relate_to(url, RT.HYPERLINK, is_external=True)
-    link = OxmlElement("w:hyperlink")
-    link.set(qn("r:id"), rid)
-    paragraph._p.append(link)
-    return link
