@@ -67,6 +67,7 @@ class Job:
     upload_count: int = 0
     work: Path = Path()
     known_digests: dict[int, str] = field(default_factory=dict)
+    html: dict[str, str] = field(default_factory=dict)  # piece key -> HTML, for its Word copy
 
 
 def build(
@@ -330,7 +331,9 @@ def prepare_piece(job: Job, piece: Any) -> list[Part]:
             )
             for i, chunk in enumerate(chunks)
         ]
-    return [_prepare(job, piece.template, ctx)]
+    part = _prepare(job, piece.template, ctx)
+    job.html[piece.key] = part.html
+    return [part]
 
 
 def _prepare(job: Job, name: str, ctx: dict[str, Any]) -> Part:
@@ -355,7 +358,9 @@ def _html_part(job: Job, name: str, ctx: dict[str, Any]) -> tuple[bytes, str]:
 
 def _render_from_word(job: Job, piece: Any, ctx: dict[str, Any]) -> None:
     from cmpacket.render import docx_to_pdf
+    from cmpacket.render._word import require_word_template
 
+    require_word_template(job.registry, piece.word, piece.kind)
     docx = _docx(job, piece.word, ctx)
     key = digest("word-pdf", hashlib.sha256(docx).hexdigest(), job.resources)
     pdf = job.cache.get(key, f"word-pdf:{piece.word}")
@@ -565,14 +570,14 @@ def build_manifest(
 # -- 5. Word copies ---------------------------------------------------------------------------
 
 
-LATE_WORD = ("readiness-report", "staff-roster")  # their Word copies show packet page numbers
+LATE_WORD = ("readiness-report", "staff-roster")  # their Word templates show page numbers
 
 
 def _early_word(job: Job) -> None:
     """Word copies that need no page numbers, made while the render pool lays out documents."""
     for piece in job.pieces:
-        if piece.word and piece.kind not in LATE_WORD:
-            job.docx[docx_name(piece)] = _docx(job, piece.word, piece_context(job, piece))
+        if piece.word and not _needs_pages(job, piece):
+            job.docx[docx_name(piece)] = _word_copy(job, piece)
 
 
 def render_word_documents(job: Job) -> None:
@@ -587,7 +592,42 @@ def render_word_documents(job: Job) -> None:
         )
     for piece in job.pieces:
         if piece.word and docx_name(piece) not in job.docx:
-            job.docx[docx_name(piece)] = _docx(job, piece.word, piece_context(job, piece))
+            job.docx[docx_name(piece)] = _word_copy(job, piece)
+
+
+def _needs_pages(job: Job, piece: Any) -> bool:
+    from cmpacket.render._word import needs_pages, user_word_template
+
+    if user_word_template(job.registry, piece.word):
+        return piece.kind in LATE_WORD
+    return needs_pages(_word_html(job, piece))
+
+
+def _word_copy(job: Job, piece: Any) -> bytes:
+    """The user's Word template if there is one, else the Word copy of the piece's own HTML."""
+    from cmpacket.render._word import html_word_copy, user_word_template
+
+    if user_word_template(job.registry, piece.word):
+        return _docx(job, piece.word, piece_context(job, piece))
+    return html_word_copy(
+        job.cache,
+        _word_html(job, piece),
+        refs=job.refs,
+        values=job.context,
+        as_of=job.checked.report.as_of,
+        label=f"docx:{piece.template}",
+    )
+
+
+def _word_html(job: Job, piece: Any) -> str:
+    """The HTML the piece was laid out from; the roster's with every row (one table)."""
+    from cmpacket.render import render_template
+
+    if piece.key not in job.html:
+        ctx = dict(piece_context(job, piece))
+        ctx["chunk"] = {"first": True, "total": len(ctx["staff"])}
+        job.html[piece.key] = render_template(job.registry, piece.template, ctx)
+    return job.html[piece.key]
 
 
 def docx_name(piece: Any) -> str:

@@ -4,6 +4,8 @@ kept in step with anything. Colors and sizes follow packet.css."""
 
 from __future__ import annotations
 
+import functools
+import io
 from dataclasses import dataclass, fields
 from datetime import UTC, date, datetime
 from typing import Any
@@ -77,6 +79,14 @@ def new_document() -> Any:
     """python-docx's default document with the packet's styles and page set up."""
     from docx import Document
 
+    return Document(io.BytesIO(_base()))
+
+
+@functools.cache
+def _base() -> bytes:
+    """The styled empty document, set up once per process (it takes longer than most copies)."""
+    from docx import Document
+
     doc = Document()
     section = doc.sections[0]
     section.page_width, section.page_height = Inches(8.5), Inches(11)
@@ -112,7 +122,9 @@ def new_document() -> Any:
         )
     _table_style(doc, "Packet Table", {"top": "9FB0C4", "bottom": "9FB0C4", "insideH": "D5DDE7"})
     _table_style(doc, "Packet Box", {k: "9FB0C4" for k in ("top", "bottom", "left", "right")})
-    return doc
+    buf = io.BytesIO()
+    doc.save(buf)
+    return buf.getvalue()
 
 
 def finish_document(doc: Any, title: str, agency: str, heading: str, as_of: date | None) -> None:

@@ -35,6 +35,14 @@ def no_borders(table: Any) -> None:
     insert(table._tbl.tblPr, borders, TBLPR_ORDER)
 
 
+def row_of(table: Any, index: int) -> list[Any]:
+    """The cells of row `index` of a table made here (python-docx's own lookup walks the whole
+    grid on every call, quadratic in the rows)."""
+    from docx.table import _Cell
+
+    return [_Cell(tc, table) for tc in table._tbl.tr_lst[index].tc_lst]
+
+
 def set_widths(table: Any, shares: list[float], usable: int) -> None:
     """Fixed column widths (shares of `usable` EMU), written where Word and LibreOffice look."""
     table.autofit = False
@@ -45,7 +53,7 @@ def set_widths(table: Any, shares: list[float], usable: int) -> None:
     for row in table.rows:
         cant = OxmlElement("w:cantSplit")  # like `tr { break-inside: avoid }`
         row._tr.get_or_add_trPr().append(cant)
-        for cell, width in zip(row.cells, widths, strict=False):
+        for cell, width in zip(row_of(table, row._index), widths, strict=False):
             cell.width = width
 
 

@@ -34,6 +34,7 @@ from cmpacket.render._docx_tables import (
     column_widths,
     no_borders,
     repeat_header,
+    row_of,
     set_widths,
     span,
     usable_width,
@@ -129,6 +130,7 @@ def _hidden(el: Any) -> bool:
 class _Writer:
     def __init__(self, refs: dict[str, tuple[int, int]], fills: dict[str, str]) -> None:
         self.doc = new_document()
+        self.style_ids = {s.name: s.style_id for s in self.doc.styles}
         self.refs, self.fills = refs, fills
         self.items: list[_Item] = []
         self.target: Any = self.doc
@@ -182,9 +184,10 @@ class _Writer:
         if id(target) in self.fresh_cells:
             self.fresh_cells.discard(id(target))
             para = target.paragraphs[0]
-            para.style = self.doc.styles[block.style]
         else:
-            para = target.add_paragraph(style=block.style)
+            para = target.add_paragraph()
+        if block.style != "Normal":  # by id: python-docx's lookup by name is slow
+            para._p.style = self.style_ids[block.style]
         if block.list_kind == "ol" and block.num:
             number(para, block.num)
         if block.keep:
@@ -330,15 +333,16 @@ class _Writer:
         set_widths(table, column_widths(rows, ncols, kv, size, usable), usable)
         leading_head = True
         for r, (tr, head) in enumerate(rows):
+            row_cells = row_of(table, r)
             leading_head = leading_head and head
             if leading_head:
                 repeat_header(table.rows[r])
             col = 0
             for cell_el in cells(tr):
                 width = min(span(cell_el), ncols - col)
-                cell = table.cell(r, col)
+                cell = row_cells[col]
                 if width > 1:
-                    cell = cell.merge(table.cell(r, col + width - 1))
+                    cell = cell.merge(row_cells[col + width - 1])
                 th = head or cell_el.tag == "th"
                 fmt = Fmt(size=size)
                 if th:
@@ -360,7 +364,7 @@ class _Writer:
         table = target.add_table(rows=1, cols=len(signers))
         no_borders(table)
         set_widths(table, [1.0 / len(signers)] * len(signers), usable_width(target))
-        for cell, signer in zip(table.rows[0].cells, signers, strict=True):
+        for cell, signer in zip(row_of(table, 0), signers, strict=True):
             self.fresh_cells.add(id(cell))
             self.block(cell, signer, Block(fmt=blk.fmt, cell=True))
             self.fresh_cells.discard(id(cell))
@@ -389,7 +393,7 @@ class _Writer:
     def boxed(self, target: Any, el: Any, blk: Block) -> None:
         table = target.add_table(rows=1, cols=1)
         table.style = self.doc.styles["Packet Box"]
-        cell = table.cell(0, 0)
+        cell = row_of(table, 0)[0]
         cell_shading(cell, "F4F7FA")
         self.fresh_cells.add(id(cell))
         self.block(cell, el, replace(blk, cell=True))

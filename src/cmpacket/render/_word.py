@@ -1,0 +1,58 @@
+"""Which Word copy a document gets: the user's own Word template (`word/<kind>.docx` in
+DIR/templates or a --template-dir, rendered with docxtpl) if there is one, else the Word copy of
+the very HTML its packet pages were laid out from (`html_to_docx`), cached by that HTML."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from datetime import date
+from typing import Any
+
+from cmpacket._cache import Cache, digest
+from cmpacket.errors import TemplateError
+from cmpacket.render._html_docx import html_to_docx, placeholders
+from cmpacket.templates import TemplateRegistry
+
+
+def user_word_template(registry: TemplateRegistry, name: str | None) -> bool:
+    """Whether a template root of the user holds the Word template `name`."""
+    return bool(name) and registry.exists(str(name)) and not registry.find(str(name)).builtin
+
+
+def require_word_template(registry: TemplateRegistry, name: str, kind: str) -> None:
+    """`documents: {kind: {source: word}}` lays the pages out from the user's own Word template."""
+    if not user_word_template(registry, name):
+        raise TemplateError(
+            f"agency.yaml: documents.{kind}.source is 'word', but there is no Word template "
+            f"{name} in the agency's templates/ folder or a --template-dir.",
+            hint=f"Put your Word template (docxtpl tags) at templates/{name}, for example starting "
+            f"from the Word copy in OUT/documents/, or remove documents.{kind} to lay the pages "
+            "out from the HTML template.",
+        )
+
+
+def needs_pages(html: str) -> bool:
+    """Whether the HTML shows packet page numbers (its Word copy waits for the assembler)."""
+    return bool(placeholders(html)[0])
+
+
+def html_word_copy(
+    cache: Cache,
+    html: str,
+    *,
+    refs: Mapping[str, tuple[int, int]],
+    values: Mapping[str, Any],
+    as_of: date,
+    label: str,
+) -> bytes:
+    """The Word copy of `html` (cached on the HTML and the page numbers and values it shows)."""
+    keys, names = placeholders(html)
+    used_refs = {k: (refs.get(k, (0, 0))[0], refs.get(k, (0, 0))[1]) for k in keys}
+    fills = {n: str(values.get(n, "")) for n in names}
+    key = digest("docx-html", html, json.dumps([used_refs, fills, str(as_of)], sort_keys=True))
+    blob = cache.get(key, label)
+    if blob is None:
+        blob = html_to_docx(html, refs=used_refs, fills=fills, as_of=as_of)
+        cache.put(key, blob)
+    return blob
