@@ -12,12 +12,16 @@ from typing import Any
 from cmpacket._cache import Cache, digest
 from cmpacket.errors import TemplateError
 from cmpacket.render._html_docx import html_to_docx, placeholders
-from cmpacket.templates import TemplateRegistry
+from cmpacket.templates import BUILTIN_ROOT, TemplateRegistry
 
 
 def user_word_template(registry: TemplateRegistry, name: str | None) -> bool:
-    """Whether a template root of the user holds the Word template `name`."""
-    return bool(name) and registry.exists(str(name)) and not registry.find(str(name)).builtin
+    """Whether a template root of the user holds the Word template `name` (cmpacket ships none;
+    the manifest lists the file only when it is there and used)."""
+    builtin = BUILTIN_ROOT.resolve()
+    if not name or not any((r / name).is_file() for r in registry.roots if r != builtin):
+        return False
+    return not registry.find(name).builtin
 
 
 def require_word_template(registry: TemplateRegistry, name: str, kind: str) -> None:
