@@ -1,4 +1,5 @@
-"""Rendering: Jinja -> HTML -> PDF (WeasyPrint), docxtpl -> DOCX, and DOCX -> PDF converters."""
+"""Rendering: Jinja -> HTML -> PDF (WeasyPrint) and -> Word copy (python-docx), a user's docxtpl Word
+templates -> DOCX, and DOCX -> PDF converters."""
 
 from __future__ import annotations
 

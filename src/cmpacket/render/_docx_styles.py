@@ -128,21 +128,23 @@ def _base() -> bytes:
 
 
 def finish_document(doc: Any, title: str, agency: str, heading: str, as_of: date | None) -> None:
-    """Header (agency and document title from page 2, as on the packet pages), page numbers in
-    the footer, and document properties without wall-clock dates."""
+    """The document title in the page header from page 2 on (as on the packet pages), the agency
+    and "Page N of M" in every page's footer, and document properties without wall-clock dates."""
     section = doc.sections[0]
     section.different_first_page_header_footer = True
-    section.first_page_header.is_linked_to_previous = False  # page 1 has no running header
-    para = section.header.paragraphs[0]
-    para.style = doc.styles["Meta"]
+    section.first_page_header.is_linked_to_previous = False  # page 1 shows its title anyway
     stop = Emu(int(section.page_width - section.left_margin - section.right_margin))
-    para.paragraph_format.tab_stops.add_tab_stop(stop, WD_TAB_ALIGNMENT.RIGHT)
-    para.add_run(agency)
-    para.add_run().add_tab()
-    para.add_run(heading)
+    head = section.header.paragraphs[0]
+    head.style = doc.styles["Meta"]
+    head.paragraph_format.tab_stops.add_tab_stop(stop, WD_TAB_ALIGNMENT.RIGHT)
+    head.add_run().add_tab()
+    head.add_run(heading)
     for footer in (section.footer, section.first_page_footer):
         foot = footer.paragraphs[0]
         foot.style = doc.styles["Meta"]
+        foot.paragraph_format.tab_stops.add_tab_stop(stop, WD_TAB_ALIGNMENT.RIGHT)
+        foot.add_run(agency)
+        foot.add_run().add_tab()
         foot.add_run("Page ")
         _field(foot, "PAGE")
         foot.add_run(" of ")
