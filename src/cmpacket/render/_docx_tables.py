@@ -102,6 +102,10 @@ def column_widths(
     return widths
 
 
+# the widest text a page reference of each style can get (`pp. 123-456`), kept on one line
+REF_CHARS = {"pageref-pp": 11, "pageref-page": 6}
+
+
 def _lines(cell: Any) -> list[str]:
     """A cell's text, line by line (`<br>` and blocks end a line)."""
     parts: list[str] = []
@@ -109,7 +113,10 @@ def _lines(cell: Any) -> list[str]:
     def walk(el: Any) -> None:
         parts.append(el.text or "")
         for child in el:
-            if isinstance(child.tag, str):
+            classes = (child.get("class") or "").split() if isinstance(child.tag, str) else []
+            if "pageref" in classes:
+                parts.append("0" * max([9] + [REF_CHARS.get(c, 0) for c in classes]))
+            elif isinstance(child.tag, str):
                 if child.tag in ("br", "p", "div", "li"):
                     parts.append("\n")
                 walk(child)
