@@ -4,6 +4,7 @@ kept in step with anything. Colors and sizes follow packet.css."""
 
 from __future__ import annotations
 
+import copy
 import functools
 import io
 from dataclasses import dataclass, fields
@@ -59,20 +60,61 @@ BLOCK_STYLES = {
 }
 
 
-def apply_fmt(run: Any, fmt: Fmt) -> None:
-    """Set on a run what `fmt` sets (nothing else, so the paragraph style shows through)."""
-    font = run.font
-    for key, attr in (("bold", "bold"), ("italic", "italic"), ("underline", "underline"),
-                      ("strike", "strike"), ("caps", "all_caps"), ("sup", "superscript"),
-                      ("sub", "subscript")):  # fmt: skip
-        if getattr(fmt, key) is not None:
-            setattr(font, attr, getattr(fmt, key))
+W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+XML_SPACE = "{http://www.w3.org/XML/1998/namespace}space"
+
+
+def add_run(parent: Any, fmt: Fmt, *, text: str = "", br: bool = False, tab: bool = False) -> None:
+    """Append a run to a paragraph or hyperlink element: text, a line break or a tab. Written as
+    plain XML, since python-docx's run API costs a few milliseconds a run (a large roster has tens
+    of thousands)."""
+    from lxml import etree
+
+    run = etree.SubElement(parent, W + "r")
+    rpr = _rpr(fmt)
+    if rpr is not None:
+        run.append(copy.deepcopy(rpr))
+    if br or tab:
+        etree.SubElement(run, W + ("br" if br else "tab"))
+    else:
+        t = etree.SubElement(run, W + "t")
+        t.text = text
+        if text != text.strip():
+            t.set(XML_SPACE, "preserve")
+
+
+@functools.lru_cache(maxsize=512)
+def _rpr(fmt: Fmt) -> Any:
+    """The `w:rPr` of a run format (children in schema order), or None if it sets nothing."""
+    from lxml import etree
+
+    rpr = etree.Element(W + "rPr")
+
+    def on(tag: str, value: bool | None) -> None:
+        if value is not None:
+            el = etree.SubElement(rpr, W + tag)
+            if not value:
+                el.set(W + "val", "0")
+
     if fmt.mono:
-        font.name = "Courier New"
-    if fmt.size:
-        font.size = Pt(fmt.size)
+        fonts = etree.SubElement(rpr, W + "rFonts")
+        for key in ("ascii", "hAnsi", "cs"):
+            fonts.set(W + key, "Courier New")
+    on("b", fmt.bold)
+    on("i", fmt.italic)
+    on("caps", fmt.caps)
+    on("strike", fmt.strike)
     if fmt.color:
-        font.color.rgb = RGBColor.from_string(fmt.color)
+        etree.SubElement(rpr, W + "color").set(W + "val", fmt.color)
+    if fmt.size:
+        etree.SubElement(rpr, W + "sz").set(W + "val", str(round(fmt.size * 2)))
+    if fmt.underline is not None:
+        etree.SubElement(rpr, W + "u").set(W + "val", "single" if fmt.underline else "none")
+    if fmt.sup or fmt.sub:
+        etree.SubElement(rpr, W + "vertAlign").set(
+            W + "val", "superscript" if fmt.sup else "subscript"
+        )
+    return rpr if len(rpr) else None
 
 
 def new_document() -> Any:
@@ -195,6 +237,21 @@ def new_numbering(doc: Any, level: int) -> int:
     override = num.add_lvlOverride(ilvl=0)
     override.add_startOverride(1)
     return int(num.numId)
+
+
+def set_style(p: Any, style_id: str) -> None:
+    """Give a new paragraph element (`w:p`) a paragraph style."""
+    from lxml import etree
+
+    ppr = p.find(W + "pPr")
+    if ppr is None:
+        ppr = etree.Element(W + "pPr")
+        p.insert(0, ppr)
+    style = ppr.find(W + "pStyle")
+    if style is None:
+        style = etree.Element(W + "pStyle")
+        ppr.insert(0, style)
+    style.set(W + "val", style_id)
 
 
 def number(para: Any, num: int) -> None:

@@ -50,11 +50,14 @@ def set_widths(table: Any, shares: list[float], usable: int) -> None:
     widths = [Emu(int(usable * s / total)) for s in shares]
     for col, width in zip(table.columns, widths, strict=True):
         col.width = width
-    for row in table.rows:
+    twips = [str(int(w.twips)) for w in widths]
+    for tr in table._tbl.tr_lst:
         cant = OxmlElement("w:cantSplit")  # like `tr { break-inside: avoid }`
-        row._tr.get_or_add_trPr().append(cant)
-        for cell, width in zip(row_of(table, row._index), widths, strict=False):
-            cell.width = width
+        tr.get_or_add_trPr().append(cant)
+        for tc, tw in zip(tr.tc_lst, twips, strict=False):
+            tcw = tc.get_or_add_tcPr().get_or_add_tcW()
+            tcw.set(qn("w:type"), "dxa")
+            tcw.set(qn("w:w"), tw)
 
 
 def cells(tr: Any) -> list[Any]:

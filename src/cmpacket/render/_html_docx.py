@@ -20,13 +20,14 @@ from cmpacket.render._docx_styles import (
     BLOCK_STYLES,
     SPAN_FORMATS,
     Fmt,
-    apply_fmt,
+    add_run,
     bottom_border,
     finish_document,
     hyperlink,
     new_document,
     new_numbering,
     number,
+    set_style,
 )
 from cmpacket.render._docx_tables import (
     cell_shading,
@@ -168,16 +169,8 @@ class _Writer:
             if item.link != url:
                 link = hyperlink(para, item.link) if item.link else None
                 url = item.link
-            run = para.add_run()
-            if item.br:
-                run.add_break()
-            elif item.tab:
-                run.add_tab()
-            else:
-                run.text = item.text
-            apply_fmt(run, item.fmt)
-            if link is not None:
-                link.append(run._r)
+            parent = link if link is not None else para._p
+            add_run(parent, item.fmt, text=item.text, br=item.br, tab=item.tab)
 
     def paragraph(self, block: Block) -> Any:
         target = self.target
@@ -186,8 +179,8 @@ class _Writer:
             para = target.paragraphs[0]
         else:
             para = target.add_paragraph()
-        if block.style != "Normal":  # by id: python-docx's lookup by name is slow
-            para._p.style = self.style_ids[block.style]
+        if block.style != "Normal":  # by id, as XML: python-docx's lookup by name is slow
+            set_style(para._p, self.style_ids[block.style])
         if block.list_kind == "ol" and block.num:
             number(para, block.num)
         if block.keep:
