@@ -344,6 +344,8 @@ class _Writer:
                 elif kv and col == 0:
                     fmt = fmt.merge(Fmt(bold=True, color="34404F"))
                     cell_shading(cell, "F4F7FA")
+                for cls in sorted(_classes(cell_el)):  # e.g. `td.cite`
+                    fmt = fmt.merge(replace(SPAN_FORMATS.get(cls, Fmt()), size=None))
                 self.fresh_cells.add(id(cell))
                 self.block(cell, cell_el, Block(style="Table Text", fmt=fmt, cell=True))
                 self.fresh_cells.discard(id(cell))
