@@ -391,21 +391,72 @@ def test_word_documents_contain_the_agency_data(built: Path) -> None:
     assert "Maria Lopez" in text("staff-roster.docx") and "150.123456" in text("staff-roster.docx")
     assert "Case Manager" in text("job-description-case-manager.docx")
     assert "{{" not in text("policy-manual.docx") and "{%" not in text("staff-roster.docx")
+    # what the Word copies once lacked (they were typed a second time and drifted)
+    assert "6. Signatures" in text("agreement.docx") and "For the Department" in text(
+        "agreement.docx"
+    )
+    for row in ("Encryption at rest", "Audit log of access", "Privacy officer"):
+        assert row in text("records-attestation.docx")
+    assert "Currently held by" in text("job-description-case-manager.docx")
+    assert re.search(r"pp\. \d+\u2013\d+", text("staff-roster.docx"))
+
+
+def _user_word_template(path: Path, line: str) -> None:
+    """A grant writer's own Word template (docxtpl tags), as made in Word."""
+    from docx import Document
+
+    doc = Document()
+    doc.add_heading("Service Settings Capability Statement", level=1)
+    doc.add_paragraph("{{ agency.legal_name }} serves {{ agency.counties | join_and }}.")
+    doc.add_paragraph(line)
+    doc.add_paragraph("{%p for s in settings %}")
+    doc.add_paragraph("{{ s.setting | capitalize }}: {{ s.description }}")
+    doc.add_paragraph("{%p endfor %}")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    doc.save(str(path))
 
 
 def test_word_template_as_packet_source(tmp_path: Path) -> None:
+    from docx import Document
+
     folder = copy_sample(
         tmp_path, lambda d: d.update(documents={"service-settings": {"source": "word"}})
     )
+    line = "Our own wording, written in Word by the grant writer."
+    _user_word_template(folder / "templates" / "word" / "service-settings.docx", line)
     result = api.build(folder, out=tmp_path / "out", quiet=True)
     man = json.loads(result.manifest.read_text())
     doc = next(
         d for s in man["sections"] for d in s["documents"] if d["kind"] == "service-settings"
     )
     assert doc["source"] == "word/service-settings.docx"
+    templates = {t["name"]: t["origin"] for t in man["templates"]}
+    assert templates["word/service-settings.docx"] == "templates"
     assert man["converter"]["docx"] in ("libreoffice", "builtin-docx-html")
-    text = pypdf.PdfReader(result.packet).pages[doc["first_page"] - 1].extract_text()
-    assert "Service Settings Capability Statement" in text
+    pages = pypdf.PdfReader(result.packet).pages[doc["first_page"] - 1 : doc["last_page"]]
+    text = " ".join(" ".join(p.extract_text().split()) for p in pages)
+    assert "Service Settings Capability Statement" in text and line in text
+    assert "Prairie Care Coordination, Inc. serves Sangamon" in text and "Home: " in text
+    # the Word copy is the user's template too, rendered with the same data
+    copy = Document(str(tmp_path / "out" / "documents" / "service-settings.docx"))
+    paragraphs = [p.text for p in copy.paragraphs]
+    assert line in paragraphs and not any("{%" in p or "{{" in p for p in paragraphs)
+    # the other documents' Word copies still come from their HTML
+    agreement = Document(str(tmp_path / "out" / "documents" / "agreement.docx"))
+    assert "6. Signatures" in [p.text for p in agreement.paragraphs]
+
+
+def test_word_source_without_a_word_template_says_where_to_put_one(
+    tmp_path: Path, cli: Any
+) -> None:
+    folder = copy_sample(
+        tmp_path, lambda d: d.update(documents={"service-settings": {"source": "word"}})
+    )
+    r = cli("build", folder, "--out", tmp_path / "out", "--quiet")
+    assert r.code == 3, r.err
+    assert "documents.service-settings.source" in r.err
+    assert "templates/word/service-settings.docx" in r.err
+    assert "Traceback" not in r.err and not (tmp_path / "out").exists()
 
 
 def _flatten_staff(s: dict[str, Any]) -> dict[str, str]:

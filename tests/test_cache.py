@@ -57,8 +57,8 @@ def test_one_staff_change_rebuilds_only_its_pieces(warm: tuple[Path, Path]) -> N
     assert pdfs == ["pdf:staff-roster.html.j2"]  # one roster part; the fingerprint is filled in
     assert not [r for r in again.rebuilt if r.startswith("upload:")]
     assert (
-        "docx:word/staff-roster.docx" in again.rebuilt
-        and "docx:word/policy-manual.docx" not in again.rebuilt
+        "docx:staff-roster.html.j2" in again.rebuilt
+        and "docx:policy-manual.html.j2" not in again.rebuilt
     )
 
 
@@ -80,7 +80,7 @@ def test_a_template_change_rerenders_only_its_document(warm: tuple[Path, Path]) 
     )
     again = build(folder, cache, "out2")
     assert [r for r in again.rebuilt if r.startswith("pdf:")] == ["pdf:policy-manual.html.j2"]
-    assert [r for r in again.rebuilt if r.startswith("docx:")] == ["docx:word/policy-manual.docx"]
+    assert [r for r in again.rebuilt if r.startswith("docx:")] == ["docx:policy-manual.html.j2"]
 
 
 def test_a_profile_parameter_change_rerenders_what_reads_it(warm: tuple[Path, Path]) -> None:

@@ -16,13 +16,17 @@ from tests.conftest import ROOT, copy_sample
 def test_list_names_every_template_with_extension(cli: Any, sample: Path) -> None:
     r = cli("templates", "list", sample)
     assert r.code == 0
-    for name in (
-        "job-description.html.j2",
-        "policies/crisis-services.txt.j2",
-        "word/policy-manual.docx",
-        "packet.css",
-    ):
+    for name in ("job-description.html.j2", "policies/crisis-services.txt.j2", "packet.css"):
         assert name in r.out
+    # the Word copies are made from the HTML: no built-in Word template to keep in step
+    assert ".docx" not in r.out
+    from docx import Document
+
+    (sample / "templates" / "word").mkdir(parents=True)
+    Document().save(str(sample / "templates" / "word" / "policy-manual.docx"))
+    r = cli("templates", "list", sample)
+    line = next(x for x in r.out.splitlines() if x.startswith("word/policy-manual.docx"))
+    assert str(sample / "templates" / "word" / "policy-manual.docx") in line
     (sample / "templates" / "cover.html.j2").write_text("{% extends '_base.html.j2' %}")
     r = cli("templates", "list", sample)
     line = next(x for x in r.out.splitlines() if x.startswith("cover.html.j2"))
@@ -207,3 +211,17 @@ def test_the_documented_variables_are_exactly_what_the_context_builder_makes(
         f"undocumented: {sorted(made - documented)}; documented but never made: "
         f"{sorted(documented - made)}"
     )
+
+
+def test_check_renders_a_user_word_template(cli: Any, sample: Path) -> None:
+    from docx import Document
+
+    doc = Document()
+    doc.add_paragraph("Agreement of {{ agency.legal_name }} ({{ agency.no_such_field }})")
+    (sample / "templates" / "word").mkdir(parents=True)
+    doc.save(str(sample / "templates" / "word" / "agreement.docx"))
+    r = cli("templates", "check", sample)
+    assert r.code == 1
+    line = next(x for x in r.out.splitlines() if "agreement.docx" in x)
+    assert str(sample / "templates" / "word" / "agreement.docx") in line
+    assert "no_such_field" in line

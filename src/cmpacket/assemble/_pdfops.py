@@ -114,15 +114,6 @@ def text_width(text: str, size: float) -> float:
     return sum(_WIDTHS.get(ch, 556) for ch in text) * size / 1000
 
 
-def ref_text(style: str, first: int, last: int) -> str:
-    span = str(first) if first == last else f"{first}\u2013{last}"
-    if style == "pp":
-        return ("p. " if first == last else "pp. ") + span
-    if style == "page":
-        return f"p. {first}"
-    return span
-
-
 def resolve_links(
     pdf: pikepdf.Pdf,
     refs: dict[str, tuple[int, int]],
@@ -136,6 +127,8 @@ def resolve_links(
     `cmpacket:ref/STYLE/KEY` boxes get the page number(s) of KEY drawn right-aligned inside them
     (Helvetica, the stamp font) and link to its first page; `cmpacket:page/N` links to page N.
     """
+    from cmpacket.templates._filters import ref_text  # the one definition of the text drawn
+
     count = 0
     for page in pdf.pages:
         drawn: list[bytes] = []

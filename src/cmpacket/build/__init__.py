@@ -64,7 +64,7 @@ def _run(ws: Workspace) -> BuildResult:
         ws, checked, intaken, uses, planned, first, receiver
     )
     checked = stage.with_findings(ws, checked, unfit)
-    docx = rendered.docx | stage.late_word_copies(ws, planned, done.refs)
+    docx = rendered.docx | stage.late_word_copies(ws, checked, planned, rendered, done.refs)
     self_verify(ws, done)  # verify (the reviewer's checks, on our own output)
     if ws.options.keep_temp:
         stage.keep_pieces(ws, rendered)

@@ -36,6 +36,7 @@ class Renderer:
     resources: str
     wanted: dict[str, Any]  # agency.yaml's `documents:` choices (kind -> {source: word})
     converters: set[str] = field(default_factory=set)
+    html: dict[str, str] = field(default_factory=dict)  # piece key -> its HTML, for its Word copy
 
     def render(self, pieces: list[Piece], meanwhile: Callable[[], None]) -> dict[str, Content]:
         """Content for every document piece; `meanwhile` runs while the pool lays out."""
@@ -65,7 +66,7 @@ class Renderer:
                 made[piece.key] = self._content(piece.source, sha, pending[piece.key])
         return made
 
-    def html(self, name: str, ctx: dict[str, Any]) -> Content:
+    def one(self, name: str, ctx: dict[str, Any]) -> Content:
         """Render one HTML document now (cache first), e.g. a draft's placeholder page."""
         from cmpacket.render import html_to_pdf
 
@@ -87,7 +88,9 @@ class Renderer:
         self.registry.find(piece.source)  # recorded as used, like every template
         ctx = piece_context(self.context, piece)
         if piece.kind != "staff-roster":
-            return [self._prepare(piece.template, ctx)]
+            part = self._prepare(piece.template, ctx)
+            self.html[piece.key] = part.html
+            return [part]
         staff = ctx["staff"]
         chunks = [staff[i : i + ROSTER_CHUNK] for i in range(0, len(staff), ROSTER_CHUNK)] or [[]]
         return [
@@ -109,8 +112,10 @@ class Renderer:
         """A document whose packet pages come from the agency's Word template."""
         from cmpacket.build._word import render_word
         from cmpacket.render import docx_to_pdf, piece_context
+        from cmpacket.render._word import require_word_template
 
         assert piece.word is not None
+        require_word_template(self.registry, piece.word, piece.kind)
         docx = render_word(self.ws, self.registry, piece.word, piece_context(self.context, piece))
         key = self.ws.cache.key("word-pdf", hashlib.sha256(docx).hexdigest(), self.resources)
         pdf = self.ws.cache.get(key, f"word-pdf:{piece.word}")

@@ -196,6 +196,7 @@ class Rendered:
     made: list[tuple[Piece, Content]]
     docx: dict[str, bytes]
     converters: frozenset[str]
+    html: dict[str, str] = field(default_factory=dict)  # each document's HTML as laid out
 
 
 LATE = ("index", "part-cover")  # rendered once the packet's parts are known
@@ -221,9 +222,13 @@ def render(
     todo = [p for p in planned.pieces if p.key not in reuse and (done or p.kind not in LATE)]
     docs = [p for p in todo if p.template]
     docx: dict[str, bytes] = dict(done.docx) if done else {}
+    as_of = checked.report.as_of
 
     def early_word() -> None:
-        docx.update(word_copies(ws, planned.registry, planned.pieces, planned.context, None))
+        copies = word_copies(
+            ws, planned.registry, planned.pieces, planned.context, renderer.html, None, as_of
+        )
+        docx.update(copies)
 
     if done is None:
         ws.progress.step(f"Rendering {len(docs)} documents")
@@ -236,7 +241,8 @@ def render(
     contents = reuse | contents
     made = [(p, contents[p.key]) for p in planned.pieces if p.key in contents]
     converters = renderer.converters | (done.converters if done else set())
-    return Rendered(made, docx, frozenset(converters))
+    html = (done.html if done else {}) | renderer.html
+    return Rendered(made, docx, frozenset(converters), html)
 
 
 def _upload(
@@ -313,11 +319,23 @@ def with_findings(ws: Workspace, checked: Checked, found: list[Any]) -> Checked:
 
 
 def late_word_copies(
-    ws: Workspace, planned: Planned, refs: dict[str, tuple[int, int]]
+    ws: Workspace,
+    checked: Checked,
+    planned: Planned,
+    rendered: Rendered,
+    refs: dict[str, tuple[int, int]],
 ) -> dict[str, bytes]:
     """The Word copies that show packet page numbers, now that the pages are numbered."""
     ws.progress.step(f"Writing {sum(1 for p in planned.pieces if p.word)} Word documents")
-    return word_copies(ws, planned.registry, planned.pieces, planned.context, refs)
+    return word_copies(
+        ws,
+        planned.registry,
+        planned.pieces,
+        planned.context,
+        rendered.html,
+        refs,
+        checked.report.as_of,
+    )
 
 
 def keep_pieces(ws: Workspace, rendered: Rendered) -> None:

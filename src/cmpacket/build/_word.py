@@ -1,16 +1,18 @@
-"""The build's Word copies: every generated document as an editable .docx, cached by the
-template and the variables it reads."""
+"""The build's Word copies: every generated document as an editable .docx — made from the very
+HTML its packet pages were laid out from, or from the agency's own Word template — cached by
+what each reads."""
 
 from __future__ import annotations
 
 import json
+from datetime import date
 from typing import Any
 
 from cmpacket.build._workspace import Workspace
 from cmpacket.plan import Piece
 from cmpacket.templates import TemplateRegistry
 
-LATE_WORD = ("readiness-report", "staff-roster")  # their Word copies show packet page numbers
+LATE_WORD = ("readiness-report", "staff-roster")  # their Word templates show page numbers
 
 
 def docx_name(piece: Piece) -> str:
@@ -24,18 +26,63 @@ def word_copies(
     registry: TemplateRegistry,
     pieces: list[Piece],
     context: dict[str, Any],
+    html: dict[str, str],
     refs: dict[str, tuple[int, int]] | None,
+    as_of: date,
 ) -> dict[str, bytes]:
     """The Word copies of `pieces` that have one: without `refs` (page numbers not known yet)
-    those that show no page numbers, with `refs` those that do."""
+    those that show no page numbers, with `refs` those that do. `html` holds each document's
+    HTML as laid out (the roster, laid out in parts, is rendered whole here)."""
     from cmpacket.render import piece_context, with_pages
+    from cmpacket.render._word import needs_pages, user_word_template
 
-    ctx = with_pages(context, refs) if refs is not None else context
-    return {
-        docx_name(piece): render_word(ws, registry, piece.word, piece_context(ctx, piece))
-        for piece in pieces
-        if piece.word and (piece.kind in LATE_WORD) == (refs is not None)
-    }
+    out = {}
+    for piece in pieces:
+        if not piece.word:
+            continue
+        if user_word_template(registry, piece.word):
+            if (piece.kind in LATE_WORD) == (refs is not None):
+                ctx = with_pages(context, refs) if refs is not None else context
+                out[docx_name(piece)] = render_word(
+                    ws, registry, piece.word, piece_context(ctx, piece)
+                )
+            continue
+        source = html.get(piece.key) or _whole_html(registry, piece, context)
+        if needs_pages(source) == (refs is not None):
+            out[docx_name(piece)] = _html_copy(ws, piece, source, context, refs or {}, as_of)
+    return out
+
+
+def _whole_html(registry: TemplateRegistry, piece: Piece, context: dict[str, Any]) -> str:
+    """A document laid out in parts (the roster), rendered once whole for its Word copy."""
+    from cmpacket.render import piece_context, render_template
+
+    assert piece.template is not None
+    ctx = dict(piece_context(context, piece))
+    ctx["chunk"] = {"first": True, "total": len(ctx["staff"])}
+    return render_template(registry, piece.template, ctx)
+
+
+def _html_copy(
+    ws: Workspace,
+    piece: Piece,
+    html: str,
+    values: dict[str, Any],
+    refs: dict[str, tuple[int, int]],
+    as_of: date,
+) -> bytes:
+    """The Word copy of the HTML, cached on it and the page numbers and values it shows."""
+    from cmpacket.render._word import html_word_copy, word_copy_inputs
+
+    used_refs, fills = word_copy_inputs(html, refs, values)
+    key = ws.cache.key(
+        "docx-html", html, json.dumps([used_refs, fills, str(as_of)], sort_keys=True)
+    )
+    blob = ws.cache.get(key, f"docx:{piece.template}")
+    if blob is None:
+        blob = html_word_copy(html, used_refs, fills, as_of)
+        ws.cache.put(key, blob)
+    return blob
 
 
 def render_word(ws: Workspace, registry: TemplateRegistry, name: str, ctx: dict[str, Any]) -> bytes:

@@ -1,5 +1,6 @@
-"""Stage 5, rendering: the template context, Jinja -> HTML -> PDF (WeasyPrint), docxtpl -> DOCX,
-and DOCX -> PDF converters. Takes the plan; returns bytes; knows nothing of assembly."""
+"""Stage 5, rendering: the template context, Jinja -> HTML -> PDF (WeasyPrint) and -> Word copy
+(python-docx), a user's docxtpl Word templates -> DOCX, and DOCX -> PDF converters. Takes the
+plan; returns bytes; knows nothing of assembly."""
 
 from cmpacket.render._context import (
     base_context,

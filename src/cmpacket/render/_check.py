@@ -109,9 +109,16 @@ def check_all(folder: Path | None, template_dirs: tuple[Path, ...] = ()) -> list
 
 def _extras(context: dict[str, Any]) -> dict[str, Any]:
     """Variables only some documents receive: a job description's `position`, a roster part's
-    `chunk`, a draft placeholder's `placeholder` (see docs/templates.md)."""
+    `chunk`, a draft placeholder's `placeholder`, a part cover's `part` (see docs/templates.md)."""
     return {
         "position": context["positions"][0] if context["positions"] else {},
         "chunk": {"first": True, "total": len(context["staff"])},
         "placeholder": {"title": "Upload", "file": "uploads/x.pdf", "reason": "missing"},
+        "part": {
+            "number": 1,
+            "file": "agency-packet-part-1-of-2.pdf",
+            "ref": "part/1",
+            "begins": "Cover sheet",
+            "note": "",
+        },
     }

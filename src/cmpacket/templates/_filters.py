@@ -49,6 +49,17 @@ def pageref(ref: str, style: str = "range") -> Any:
     )
 
 
+def ref_text(style: str, first: int, last: int) -> str:
+    """What fills a `pageref` box: `41\u201343` (range), `pp. 41\u201343` or `p. 41` (pp), `p. 41`
+    (page). The assembler draws it on the packet page; the Word copy writes it as text."""
+    span = str(first) if first == last else f"{first}\u2013{last}"
+    if style == "pp":
+        return ("p. " if first == last else "pp. ") + span
+    if style == "page":
+        return f"p. {first}"
+    return span
+
+
 def fill(name: str) -> Any:
     """A box the assembler fills with a packet-level value (`fingerprint`), so the page around it
     can be laid out once and cached even though the value changes with every input."""
