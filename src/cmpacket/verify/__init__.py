@@ -219,8 +219,9 @@ def _check_outline(pdf: pikepdf.Pdf, sections: list[dict[str, Any]], result: Ver
 
 def _check_stamps(pdf: pikepdf.Pdf, total: int, result: VerifyResult) -> None:
     bad: list[str] = []
+    maps: dict[Any, dict[int, str]] = {}  # the stamp font's ToUnicode map, parsed once
     for i, page in enumerate(pdf.pages, start=1):
-        text = read_stamp(page)
+        text = read_stamp(page, maps)
         match = _PAGE_RE.search(text or "")
         if not match:
             bad.append(f"page {i}: no cmpacket stamp")
