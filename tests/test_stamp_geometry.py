@@ -48,10 +48,14 @@ def text_page(
     pdf.add_blank_page(page_size=(w, h))
     pdf.pages[0].obj.Rotate = rotate
     font = pdf.make_indirect(
-        pikepdf.Dictionary(Type=pikepdf.Name.Font, Subtype=pikepdf.Name.Type1, BaseFont=pikepdf.Name.Helvetica)
+        pikepdf.Dictionary(
+            Type=pikepdf.Name.Font, Subtype=pikepdf.Name.Type1, BaseFont=pikepdf.Name.Helvetica
+        )
     )
     pdf.pages[0].obj.Resources = pikepdf.Dictionary(Font=pikepdf.Dictionary(F1=font))
-    ops = b"".join(b"BT /F1 10 Tf %.2f %.2f Td (%s) Tj ET\n" % (x, y, t.encode()) for x, y, t in lines)
+    ops = b"".join(
+        b"BT /F1 10 Tf %.2f %.2f Td (%s) Tj ET\n" % (x, y, t.encode()) for x, y, t in lines
+    )
     matrix = " ".join(f"{v:g}" for v in display_matrix(0, 0, w, h, rotate)).encode()
     pdf.pages[0].obj.Contents = pdf.make_stream(b"q " + matrix + b" cm\n" + ops + b"Q\n")
     return pdf
@@ -142,10 +146,16 @@ def test_text_at_the_bottom_edge_stays_clear_of_the_stamp(tmp_path: Path, rotate
     pdf = text_page((612, 792), lines, rotate)
     out = stamped(pdf)
     limit = stamp_box_top(out)
-    upload = [w for w in words(out) if w[4] in {"BOTTOM", "EDGE", "TEXT", "0123456789", "RIGHTMOST", "Top", "Middle"}]
+    upload = [
+        w
+        for w in words(out)
+        if w[4] in {"BOTTOM", "EDGE", "TEXT", "0123456789", "RIGHTMOST", "Top", "Middle"}
+    ]
     assert len(upload) == 7
     for word in upload:
-        assert word[3] <= limit + 0.01, f"{word[4]} reaches {word[3]:.2f}, the stamp starts at {limit:.2f}"
+        assert word[3] <= limit + 0.01, (
+            f"{word[4]} reaches {word[3]:.2f}, the stamp starts at {limit:.2f}"
+        )
     # shrunk just enough: the page content keeps at least 90 % of its size
     top = next(w for w in upload if w[4] == "Top")
     assert top[1] < 40
@@ -158,7 +168,9 @@ def test_a_page_clear_of_the_band_is_left_as_it_was(tmp_path: Path) -> None:
     pdf = text_page((612, 792), [(72, 700, "Nothing near the foot")])
     before = pdf.pages[0].obj.Contents.read_bytes()
     font = stamp_font(pdf, "Prairie CarePC")
-    fit_upload_page(pdf, pdf.pages[0], font, "Prairie Care  |  Section G  |  Page 1 of 9  |  PC-000001")
+    fit_upload_page(
+        pdf, pdf.pages[0], font, "Prairie Care  |  Section G  |  Page 1 of 9  |  PC-000001"
+    )
     assert pdf.pages[0].obj.Contents.read_bytes() == before
     assert [float(v) for v in pdf.pages[0].mediabox] == [0, 0, 612, 792]
 
@@ -181,7 +193,9 @@ def test_the_legal_name_is_in_every_page_text_in_any_script(tmp_path: Path, name
         assert "DRAFT" in poppler and "DRAFT" in reader.pages[n - 1].extract_text()
     with pikepdf.open(out) as doc:
         for n, page in enumerate(doc.pages, start=1):
-            assert read_stamp(page) == f"DRAFT — {name}  |  Section G  |  Page {n} of 9  |  PC-{n:06d}"
+            assert (
+                read_stamp(page) == f"DRAFT — {name}  |  Section G  |  Page {n} of 9  |  PC-{n:06d}"
+            )
         fonts = {p.obj.Resources.Font.CmpStampF.objgen for p in doc.pages}
         assert len(fonts) == 1  # one embedded font object for every page
         font = doc.pages[0].obj.Resources.Font.CmpStampF
@@ -217,9 +231,12 @@ def diagonal_points(content: bytes) -> list[tuple[float, float]]:
 
 
 @pytest.mark.parametrize(
-    ("size", "rotate"), [((612, 792), 0), ((612, 792), 90), ((216, 1584), 0), ((1584, 216), 270), ((3.84, 3.84), 0)]
+    ("size", "rotate"),
+    [((612, 792), 0), ((612, 792), 90), ((216, 1584), 0), ((1584, 216), 270), ((3.84, 3.84), 0)],
 )
-def test_the_draft_diagonal_fits_inside_the_page(tmp_path: Path, size: tuple[float, float], rotate: int) -> None:
+def test_the_draft_diagonal_fits_inside_the_page(
+    tmp_path: Path, size: tuple[float, float], rotate: int
+) -> None:
     pdf = pikepdf.new()
     pdf.add_blank_page(page_size=size)
     pdf.pages[0].obj.Rotate = rotate
@@ -260,7 +277,9 @@ def test_a_non_latin_agency_builds_a_draft_packet_with_odd_uploads(tmp_path: Pat
         data["agency"]["legal_name"] = name
         data["staff"][3]["caseload"] = 45  # an error: only --draft builds
         for key in files:
-            data["attachments"].append({"title": key, "file": f"uploads/{key}", "section": "agency"})
+            data["attachments"].append(
+                {"title": key, "file": f"uploads/{key}", "section": "agency"}
+            )
 
     folder = copy_sample(tmp_path, edit)
     for key, raw in files.items():
@@ -279,7 +298,10 @@ def test_a_non_latin_agency_builds_a_draft_packet_with_odd_uploads(tmp_path: Pat
     docs = {d["source"]: d for s in man["sections"] for d in s["documents"]}
     for key in files:
         first = docs[f"uploads/{key}"]["first_page"]
-        assert shown_size(result.packet, first - 1) in (pytest.approx((612, 792)), pytest.approx((792, 612)))
+        assert shown_size(result.packet, first - 1) in (
+            pytest.approx((612, 792)),
+            pytest.approx((792, 612)),
+        )
     first = docs["uploads/bottom.pdf"]["first_page"]
     band_top = min(w[1] for w in words(result.packet, first) if w[4] in ("Page", "Section"))
     for word in words(result.packet, first):

@@ -72,7 +72,7 @@ def fit_page(pdf: pikepdf.Pdf, page: pikepdf.Page, band: Callable[[float], float
         new_w, new_h, scale = dw, dh, 1.0
     ox, oy = (new_w - dw * scale) / 2, (new_h - dh * scale) / 2
     clear = band(new_w) + GAP
-    old = display_matrix(x0, y0, w, h, rotate)
+    old = args_matrix(list(display_matrix(x0, y0, w, h, rotate)))
     floor = text_floor(page, invert(old), dw, dh)
     if floor is not None and oy + floor * scale < clear:
         top = oy + dh * scale  # keep the top edge where it is; shrink just enough
@@ -82,7 +82,8 @@ def fit_page(pdf: pikepdf.Pdf, page: pikepdf.Page, band: Callable[[float], float
         return None
     shift: Matrix = (scale, 0.0, 0.0, scale, ox, oy)
     user_w, user_h = (new_h, new_w) if rotate in (90, 270) else (new_w, new_h)
-    cm = multiply(multiply(invert(old), shift), display_matrix(0, 0, user_w, user_h, rotate))
+    new = args_matrix(list(display_matrix(0, 0, user_w, user_h, rotate)))
+    cm = multiply(multiply(invert(old), shift), new)
     head = " ".join(f"{v:.6f}" for v in cm) + f" cm {x0:.4f} {y0:.4f} {w:.4f} {h:.4f} re W n\n"
     page.contents_add(pdf.make_stream(b"q " + head.encode()), prepend=True)
     page.contents_add(pdf.make_stream(b"\nQ\n"), prepend=False)
@@ -136,7 +137,11 @@ def _walk(
     for operands, op in ops:
         name = str(op)
         try:
-            args = [float(v) for v in operands] if name not in ("TJ", "Tj", "'", '"', "Tf", "Do") else []
+            args = (
+                [float(v) for v in operands]
+                if name not in ("TJ", "Tj", "'", '"', "Tf", "Do")
+                else []
+            )
         except (TypeError, ValueError):
             continue
         if name == "q":

@@ -56,7 +56,6 @@ def display_matrix(x0: float, y0: float, w: float, h: float, rotate: int) -> tup
     return (1, 0, 0, 1, x0, y0)
 
 
-
 def stamp_font(pdf: pikepdf.Pdf, charset: str) -> PacketFont:
     """The packet's stamp font for `charset` (the agency name, prefix ...), installed in `pdf`."""
     text = stamp_font_for(charset)

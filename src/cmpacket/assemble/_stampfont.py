@@ -160,7 +160,10 @@ class StampFont:
         hb.shape(face.hb, buf, {"liga": False, "clig": False, "dlig": False})
         infos, positions = buf.glyph_infos, buf.glyph_positions
         clusters = sorted({info.cluster for info in infos})
-        bounds = {c: (clusters[k + 1] if k + 1 < len(clusters) else len(chunk)) for k, c in enumerate(clusters)}
+        bounds = {
+            c: (clusters[k + 1] if k + 1 < len(clusters) else len(chunk))
+            for k, c in enumerate(clusters)
+        }
         out: list[tuple[int, Glyph]] = []
         seen: set[int] = set()
         for info, pos in zip(infos, positions, strict=True):
@@ -176,8 +179,15 @@ class StampFont:
             self.used[index].add(gid)
             units = face.upem
             advance = pos.x_advance / units
-            self.widths[index].setdefault(cid, round(face.hb.get_glyph_h_advance(gid) * 1000 / units))
-            out.append((start + cluster, Glyph(index, cid, pen + pos.x_offset / units, pos.y_offset / units)))
+            self.widths[index].setdefault(
+                cid, round(face.hb.get_glyph_h_advance(gid) * 1000 / units)
+            )
+            out.append(
+                (
+                    start + cluster,
+                    Glyph(index, cid, pen + pos.x_offset / units, pos.y_offset / units),
+                )
+            )
             pen += advance
         return out, pen
 
@@ -255,18 +265,21 @@ class StampFont:
     ) -> pikepdf.Object:
         face = self.faces[index]
         tag = "".join(
-            chr(65 + b % 26) for b in hashlib.sha256(data + repr(sorted(gid_map)).encode()).digest()[:6]
+            chr(65 + b % 26)
+            for b in hashlib.sha256(data + repr(sorted(gid_map)).encode()).digest()[:6]
         )
         base = Name(f"/{tag}+{face.name}")
         scale = 1000 / face.upem
         head, hhea = font["head"], font["hhea"]
-        os2 = font["OS/2"] if "OS/2" in font else None
+        os2 = font.get("OS/2", None)
         cap = getattr(os2, "sCapHeight", 0) or hhea.ascent
         descriptor = Dictionary(
             Type=Name.FontDescriptor,
             FontName=base,
             Flags=32,
-            FontBBox=Array([round(v * scale) for v in (head.xMin, head.yMin, head.xMax, head.yMax)]),
+            FontBBox=Array(
+                [round(v * scale) for v in (head.xMin, head.yMin, head.xMax, head.yMax)]
+            ),
             ItalicAngle=0,
             Ascent=round(hhea.ascent * scale),
             Descent=round(hhea.descent * scale),
@@ -349,7 +362,9 @@ def parse_to_unicode(data: bytes) -> dict[int, str]:
         for src, dst in re.findall(rb"<([0-9A-Fa-f]+)>\s*<([0-9A-Fa-f]*)>", block):
             out[int(src, 16)] = bytes.fromhex(dst.decode()).decode("utf-16-be", "replace")
     for block in re.findall(rb"beginbfrange(.*?)endbfrange", data, re.S):
-        for lo, hi, dst in re.findall(rb"<([0-9A-Fa-f]+)>\s*<([0-9A-Fa-f]+)>\s*<([0-9A-Fa-f]+)>", block):
+        for lo, hi, dst in re.findall(
+            rb"<([0-9A-Fa-f]+)>\s*<([0-9A-Fa-f]+)>\s*<([0-9A-Fa-f]+)>", block
+        ):
             first = int(dst, 16)
             for k, code in enumerate(range(int(lo, 16), int(hi, 16) + 1)):
                 out[code] = chr(first + k)
