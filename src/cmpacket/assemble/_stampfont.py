@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import importlib.util
 import io
+import re
 import unicodedata
 import zlib
 from dataclasses import dataclass, field
@@ -108,6 +109,7 @@ class StampFont:
         self.used: list[set[int]] = [{0} for _ in self.faces]
         self.widths: list[dict[int, int]] = [{} for _ in self.faces]
         self._shape_cache: dict[str, tuple[list[Glyph], float]] = {}
+        self._part_cache: dict[str, tuple[list[Glyph], float]] = {}
         for ch in chars:  # direct mappings first: they win over contextual forms
             index = self._face_of(ch)
             if index is not None:
@@ -134,24 +136,55 @@ class StampFont:
         cached = self._shape_cache.get(text)
         if cached is not None:
             return cached
-        runs = _runs(text, self)
+        if len(self._shape_cache) > 50_000:  # a long-running process (serve) stays bounded
+            self._shape_cache.clear()
         glyphs: list[Glyph] = []
         pen = 0.0
-        for direction, pieces in runs:
-            run_glyphs: list[tuple[int, int, Glyph]] = []  # (piece index, cluster, glyph)
-            order = range(len(pieces)) if direction == "ltr" else reversed(range(len(pieces)))
-            for p in order:
-                face_index, start, chunk = pieces[p]
-                shaped, pen = self._shape(face_index, chunk, direction, start, pen)
-                run_glyphs += [(p, cluster, g) for cluster, g in shaped]
-            glyphs += [g for _, _, g in run_glyphs]
+        # "  " separates a stamp's parts: each part is laid out once and reused on every page
+        for part in re.split(r"(  )", text) if "  " in text else [text]:
+            part_glyphs, advance = self._layout_part(part)
+            glyphs += [Glyph(g.face, g.cid, g.x + pen, g.dy) for g in part_glyphs]
+            pen += advance
         result = (glyphs, pen)
         self._shape_cache[text] = result
         return result
 
+    def _layout_part(self, text: str) -> tuple[list[Glyph], float]:
+        cached = self._part_cache.get(text)
+        if cached is not None:
+            return cached
+        glyphs: list[Glyph] = []
+        pen = 0.0
+        if text.isascii():  # fast path: every ASCII character is in the first face, unkerned
+            face = self.faces[0]
+            for ch in text:
+                gid = face.cmap.get(ord(ch), 0)
+                glyphs.append(Glyph(0, gid, pen, 0.0))
+                pen += self._advance(0, gid, gid) / 1000
+        else:
+            for direction, pieces in _runs(text, self):
+                order = range(len(pieces)) if direction == "ltr" else reversed(range(len(pieces)))
+                for p in order:
+                    face_index, chunk = pieces[p][0], pieces[p][2]
+                    shaped, pen = self._shape(face_index, chunk, direction, pen)
+                    glyphs += shaped
+        result = (glyphs, pen)
+        if len(self._part_cache) < 50_000:
+            self._part_cache[text] = result
+        return result
+
+    def _advance(self, index: int, cid: int, gid: int) -> int:
+        """The advance of a glyph in 1/1000 em (the /W width written for its code)."""
+        width = self.widths[index].get(cid)
+        if width is None:
+            face = self.faces[index]
+            width = round(face.hb.get_glyph_h_advance(gid) * 1000 / face.upem)
+            self.widths[index][cid] = width
+        return width
+
     def _shape(
-        self, index: int, chunk: str, direction: str, start: int, pen: float
-    ) -> tuple[list[tuple[int, Glyph]], float]:
+        self, index: int, chunk: str, direction: str, pen: float
+    ) -> tuple[list[Glyph], float]:
         face = self.faces[index]
         buf = hb.Buffer()
         buf.add_codepoints([ord(c) for c in chunk])
@@ -164,8 +197,9 @@ class StampFont:
             c: (clusters[k + 1] if k + 1 < len(clusters) else len(chunk))
             for k, c in enumerate(clusters)
         }
-        out: list[tuple[int, Glyph]] = []
+        out: list[Glyph] = []
         seen: set[int] = set()
+        units = face.upem
         for info, pos in zip(infos, positions, strict=True):
             gid, cluster = info.codepoint, info.cluster
             piece = chunk[cluster : bounds[cluster]]
@@ -177,18 +211,9 @@ class StampFont:
                 self.unicode[index].setdefault(gid, piece)
             seen.add(cluster)
             self.used[index].add(gid)
-            units = face.upem
-            advance = pos.x_advance / units
-            self.widths[index].setdefault(
-                cid, round(face.hb.get_glyph_h_advance(gid) * 1000 / units)
-            )
-            out.append(
-                (
-                    start + cluster,
-                    Glyph(index, cid, pen + pos.x_offset / units, pos.y_offset / units),
-                )
-            )
-            pen += advance
+            self._advance(index, cid, gid)
+            out.append(Glyph(index, cid, pen + pos.x_offset / units, pos.y_offset / units))
+            pen += pos.x_advance / units
         return out, pen
 
     def width(self, text: str, size: float) -> float:
@@ -355,8 +380,6 @@ def to_unicode_cmap(mapping: dict[int, str]) -> bytes:
 
 def parse_to_unicode(data: bytes) -> dict[int, str]:
     """bfchar and bfrange entries of a ToUnicode CMap (the forms cmpacket writes, and ranges)."""
-    import re
-
     out: dict[int, str] = {}
     for block in re.findall(rb"beginbfchar(.*?)endbfchar", data, re.S):
         for src, dst in re.findall(rb"<([0-9A-Fa-f]+)>\s*<([0-9A-Fa-f]*)>", block):
@@ -399,17 +422,21 @@ def _runs(text: str, font: StampFont) -> list[tuple[str, list[tuple[int, int, st
     to the right-to-left run; everywhere else they run left to right.
     """
     dirs = [_direction(c) for c in text]
+    after = ["ltr"] * len(text)  # the next strong direction after each character
+    following = "ltr"
+    for i in range(len(text) - 1, -1, -1):
+        after[i] = following
+        following = dirs[i] or following
     resolved: list[str] = []
+    before = "ltr"
     for i, d in enumerate(dirs):
         if d:
             resolved.append(d)
-            continue
-        if unicodedata.category(text[i]).startswith("M") and resolved:
+            before = d
+        elif unicodedata.category(text[i]).startswith("M") and resolved:
             resolved.append(resolved[-1])
-            continue
-        before = next((x for x in reversed(dirs[:i]) if x), "ltr")
-        after = next((x for x in dirs[i + 1 :] if x), "ltr")
-        resolved.append("rtl" if before == after == "rtl" else "ltr")
+        else:
+            resolved.append("rtl" if before == after[i] == "rtl" else "ltr")
     faces_of: list[int] = []
     for ch in text:
         index = font._face_of(ch)
