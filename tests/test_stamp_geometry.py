@@ -164,6 +164,27 @@ def test_text_at_the_bottom_edge_stays_clear_of_the_stamp(tmp_path: Path, rotate
         assert "Page 1 of 9" in (read_stamp(doc.pages[0]) or "")
 
 
+@needs_poppler
+@pytest.mark.parametrize("form", [False, True])
+def test_text_in_a_form_or_after_an_inline_image_is_found(tmp_path: Path, form: bool) -> None:
+    pdf = text_page((612, 792), [(72, 700, "Heading"), (40, 1, "FOOT (with (nested) parens)")])
+    page = pdf.pages[0]
+    ops = page.obj.Contents.read_bytes()
+    if form:  # the text lives in a form XObject drawn with its own matrix
+        xobject = pdf.make_stream(ops, Type=pikepdf.Name.XObject, Subtype=pikepdf.Name.Form)
+        xobject.BBox = [0, 0, 612, 792]
+        xobject.Resources = page.obj.Resources
+        page.obj.Resources.XObject = pikepdf.Dictionary(Fx=xobject)
+        page.obj.Contents = pdf.make_stream(b"q 1 0 0 1 0 0 cm /Fx Do Q")
+    else:  # an inline image (binary data) before the text: the exact parser reads it
+        image = b"BI /W 2 /H 1 /BPC 8 /CS /G ID \x28\x29 EI\n"
+        page.obj.Contents = pdf.make_stream(b"q 10 0 0 10 0 0 cm " + image + b"Q\n" + ops)
+    out = stamped(pdf)
+    limit = stamp_box_top(out)
+    foot = [w for w in words(out) if w[4] == "FOOT"]
+    assert foot and foot[0][3] <= limit + 0.01
+
+
 def test_a_page_clear_of_the_band_is_left_as_it_was(tmp_path: Path) -> None:
     pdf = text_page((612, 792), [(72, 700, "Nothing near the foot")])
     before = pdf.pages[0].obj.Contents.read_bytes()

@@ -7,6 +7,7 @@ rewritten, and a page that needs no change is left exactly as it was.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -112,13 +113,111 @@ def text_floor(page: pikepdf.Page, to_display: Matrix, dw: float, dh: float) -> 
         return None
     if b"BT" not in raw and b"Do" not in raw:
         return None
-    lows: list[float] = []
-    try:
-        ops = pikepdf.parse_content_stream(page, _TEXT_OPS)
-    except pikepdf.PdfError:
+    ops = _instructions(raw, page)
+    if ops is None:
         return None
+    lows: list[float] = []
     _walk(ops, page.obj.get("/Resources"), IDENTITY, to_display, dw, dh, lows, 0)
     return max(0.0, min(lows)) if lows else None
+
+
+_TOKEN = re.compile(
+    rb"\((?:[^()\\]|\\.|\((?:[^()\\]|\\.)*\))*\)"  # a literal string (one nesting level)
+    rb"|<[0-9A-Fa-f\s]*>|<<|>>|\[|\]"  # hex string, dictionary and array delimiters
+    rb"|/[^\s/\[\]()<>{}%]*"  # name
+    rb"|[-+]?(?:\d+\.?\d*|\.\d+)"  # number
+    rb"|%[^\r\n]*"  # comment
+    rb"|[^\s/\[\]()<>{}%]+"  # operator or keyword
+    rb"|[()<>{}]",  # anything unbalanced: the slow, exact parser takes over
+    re.S,
+)
+_WANTED = frozenset(_TEXT_OPS.split())
+Op = tuple[list[Any], str]
+
+
+def _instructions(raw: bytes, owner: Any) -> list[Op] | None:
+    """The text-related instructions of a content stream: a fast tokenizer for ordinary streams,
+    pikepdf's parser for anything unusual (inline images, deeply nested strings)."""
+    ops = _fast(raw)
+    if ops is not None:
+        return ops
+    try:
+        parsed = pikepdf.parse_content_stream(owner, _TEXT_OPS)
+    except pikepdf.PdfError:
+        return None
+    return [
+        ([_plain(v) for v in ins.operands], str(ins.operator))
+        for ins in parsed
+        if isinstance(ins, pikepdf.ContentStreamInstruction)
+    ]
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, pikepdf.String):
+        return bytes(value)
+    if isinstance(value, Array):
+        return [_plain(v) for v in value]
+    if isinstance(value, pikepdf.Name):
+        return str(value)
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def _fast(raw: bytes) -> list[Op] | None:
+    ops: list[Op] = []
+    stack: list[Any] = []
+    outer: list[list[Any]] = []
+    depth = 0  # inside << >> (marked-content properties): skipped
+    wanted = _WANTED
+    for token in _TOKEN.findall(raw):
+        first = token[0]
+        if first in _NUMBER_START:
+            if not depth:
+                stack.append(float(token))
+        elif first == 0x28:  # (
+            if len(token) < 2:
+                return None
+            if not depth:
+                stack.append(token[1:-1])
+        elif first == 0x2F:  # /
+            if not depth:
+                stack.append(token.decode("latin-1"))
+        elif first == 0x3C:  # <
+            if token == b"<<":
+                depth += 1
+            elif len(token) < 2:
+                return None
+            elif not depth:
+                stack.append(b"x" * (len(token[1:-1].translate(None, b" \t\r\n\f")) // 2))
+        elif first == 0x25:  # %
+            continue
+        elif token == b">>":
+            depth = max(0, depth - 1)
+        elif depth:
+            continue
+        elif token == b"[":
+            outer.append(stack)
+            stack = []
+        elif token == b"]":
+            if not outer:
+                return None
+            array, stack = stack, outer.pop()
+            stack.append(array)
+        elif first in b")>{}":
+            return None
+        else:
+            op = token.decode("latin-1")
+            if op == "BI":  # inline image data cannot be tokenized safely
+                return None
+            if op in wanted:
+                ops.append((stack, op))
+            stack, outer = [], []
+    return ops
+
+
+_NUMBER_START = frozenset(b"+-.0123456789")
 
 
 def _walk(
@@ -134,16 +233,13 @@ def _walk(
     stack: list[Matrix] = []
     tm = tlm = IDENTITY
     size, leading, rise, hscale = 0.0, 0.0, 0.0, 1.0
-    for operands, op in ops:
-        name = str(op)
-        try:
-            args = (
-                [float(v) for v in operands]
-                if name not in ("TJ", "Tj", "'", '"', "Tf", "Do")
-                else []
-            )
-        except (TypeError, ValueError):
-            continue
+    for operands, name in ops:
+        if name in ("TJ", "Tj", "'", '"', "Tf", "Do"):
+            args: list[float] = []
+        else:
+            args = [v for v in operands if isinstance(v, float)]
+            if len(args) != len(operands):
+                continue
         if name == "q":
             stack.append(ctm)
         elif name == "Q":
@@ -157,9 +253,9 @@ def _walk(
         elif name in ("Td", "TD") and len(args) == 2:
             if name == "TD":
                 leading = -args[1]
-            tm = tlm = multiply((1, 0, 0, 1, args[0], args[1]), tlm)
+            tm = tlm = _translate(tlm, args[0], args[1])
         elif name == "T*":
-            tm = tlm = multiply((1, 0, 0, 1, 0, -leading), tlm)
+            tm = tlm = _translate(tlm, 0.0, -leading)
         elif name == "TL" and args:
             leading = args[0]
         elif name == "Ts" and args:
@@ -167,13 +263,10 @@ def _walk(
         elif name == "Tz" and args:
             hscale = args[0] / 100
         elif name == "Tf" and len(operands) == 2:
-            try:
-                size = float(operands[1])
-            except (TypeError, ValueError):
-                size = 0.0
+            size = operands[1] if isinstance(operands[1], float) else 0.0
         elif name in ("Tj", "TJ", "'", '"'):
             if name in ("'", '"'):
-                tm = tlm = multiply((1, 0, 0, 1, 0, -leading), tlm)
+                tm = tlm = _translate(tlm, 0.0, -leading)
             count = _byte_count(operands[-1] if operands else b"")
             advance = count * 0.6 * size * hscale
             if count:
@@ -184,7 +277,7 @@ def _walk(
                 xs, ys = [p[0] for p in points], [p[1] for p in points]
                 if max(ys) > 0 and min(ys) < dh and max(xs) > 0 and min(xs) < dw:
                     lows.append(min(ys))
-            tm = multiply((1, 0, 0, 1, advance, 0), tm)
+            tm = _translate(tm, advance, 0.0)
         elif name == "Do" and operands and depth < 3:
             _form(operands[0], resources, ctm, to_display, dw, dh, lows, depth)
 
@@ -210,10 +303,17 @@ def _form(
     if isinstance(matrix, Array) and len(matrix) == 6:
         inner = multiply(args_matrix([float(v) for v in matrix]), ctm)
     try:
-        ops = pikepdf.parse_content_stream(xobject, _TEXT_OPS)
+        ops = _instructions(xobject.read_bytes(), xobject)
     except pikepdf.PdfError:
         return
+    if ops is None:
+        return
     _walk(ops, xobject.get("/Resources") or resources, inner, to_display, dw, dh, lows, depth + 1)
+
+
+def _translate(m: Matrix, tx: float, ty: float) -> Matrix:
+    """(1 0 0 1 tx ty) then m."""
+    return (m[0], m[1], m[2], m[3], tx * m[0] + ty * m[2] + m[4], tx * m[1] + ty * m[3] + m[5])
 
 
 def args_matrix(args: list[float]) -> Matrix:
@@ -221,8 +321,8 @@ def args_matrix(args: list[float]) -> Matrix:
 
 
 def _byte_count(operand: Any) -> int:
-    if isinstance(operand, pikepdf.String):
-        return len(bytes(operand))
-    if isinstance(operand, Array):
-        return sum(len(bytes(v)) for v in operand if isinstance(v, pikepdf.String))
+    if isinstance(operand, bytes):
+        return len(operand)
+    if isinstance(operand, list):
+        return sum(len(v) for v in operand if isinstance(v, bytes))
     return 0

@@ -63,16 +63,30 @@ class Face:
 
 
 @lru_cache(maxsize=1)
-def faces() -> tuple[Face, ...]:
-    """DejaVu Sans, then Noto Sans SC when the optional extra is installed."""
-    found = [Face("DejaVuSans", FONT_DIR / "DejaVuSans.ttf")]
+def base_face() -> Face:
+    """DejaVu Sans, shipped with cmpacket."""
+    return Face("DejaVuSans", FONT_DIR / "DejaVuSans.ttf")
+
+
+@lru_cache(maxsize=1)
+def cjk_face() -> Face | None:
+    """Noto Sans SC (regular weight) when the optional `cmpacket[cjk]` extra is installed."""
     spec = importlib.util.find_spec("justmytype_intl_cjk")
     if spec and spec.submodule_search_locations:
         root = Path(next(iter(spec.submodule_search_locations)))
-        cjk = root / "fonts" / "ofl" / "notosanssc" / "NotoSansSC[wght].ttf"
-        if cjk.is_file():
-            found.append(Face("NotoSansSC", cjk, {"wght": 400.0}))
-    return tuple(found)
+        path = root / "fonts" / "ofl" / "notosanssc" / "NotoSansSC[wght].ttf"
+        if path.is_file():
+            return Face("NotoSansSC", path, {"wght": 400.0})
+    return None
+
+
+def faces(charset: str = "") -> tuple[Face, ...]:
+    """The faces `charset` needs: DejaVu Sans, and Noto Sans SC for what DejaVu lacks."""
+    base = base_face()
+    if all(ord(ch) in base.cmap for ch in charset if not ch.isspace()):
+        return (base,)
+    extra = cjk_face()
+    return (base, extra) if extra is not None else (base,)
 
 
 @dataclass
@@ -96,7 +110,7 @@ class StampFont:
     """Shaping, widths and font objects for the stamp text of one packet (one character set)."""
 
     def __init__(self, charset: str) -> None:
-        self.faces = faces()
+        self.faces = faces(charset)
         extents = self.faces[0].hb.get_font_extents("ltr")
         upem = self.faces[0].upem
         self.extents = (extents.ascender / upem, extents.descender / upem)  # em, descender < 0
@@ -257,12 +271,14 @@ class StampFont:
             return None
         face = self.faces[index]
         font = TTFont(io.BytesIO(face.data), recalcTimestamp=False)
+        for tag in ("GSUB", "GPOS", "GDEF", "kern", "DSIG", "FFTM"):  # shaping is done: not needed
+            if tag in font:
+                del font[tag]
         options = ftsubset.Options()
         options.hinting = False
         options.notdef_outline = True
         options.name_IDs = [0, 1, 2, 3, 4, 5, 6]
         options.layout_features = []
-        options.drop_tables += ["GSUB", "GPOS", "GDEF", "kern", "DSIG"]
         sub = ftsubset.Subsetter(options)
         sub.populate(glyphs=[face.order[g] for g in sorted(self.used[index])])
         sub.subset(font)
@@ -494,7 +510,7 @@ class _PathPen(BasePen):
 def outline_path(text: str) -> tuple[bytes, float, float]:
     """`text` in the first face as filled outlines (path operators in font units, no text
     object, so extraction does not see it), its advance and the face's units per em."""
-    face = faces()[0]
+    face = base_face()
     font = TTFont(io.BytesIO(face.data), lazy=True)
     glyphset = font.getGlyphSet()
     buf = hb.Buffer()
