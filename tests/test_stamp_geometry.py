@@ -227,6 +227,19 @@ def test_the_legal_name_is_in_every_page_text_in_any_script(tmp_path: Path, name
         assert len(descendant.FontDescriptor.FontFile2.read_bytes()) < 200_000
 
 
+@needs_poppler
+def test_a_character_no_font_has_still_extracts_as_itself(tmp_path: Path) -> None:
+    name = "Ugarit \U00010380\U00010381 Care"  # Ugaritic: in neither DejaVu Sans nor Noto Sans SC
+    pdf = pikepdf.new()
+    pdf.add_blank_page(page_size=(612, 792))
+    out = stamped(pdf, name)
+    poppler = subprocess.run(["pdftotext", str(out), "-"], capture_output=True, text=True).stdout
+    assert name in poppler
+    assert name in pypdf.PdfReader(out).pages[0].extract_text()
+    with pikepdf.open(out) as doc:
+        assert (read_stamp(doc.pages[0]) or "").startswith(name)
+
+
 def test_slugs_are_ascii_transliterations() -> None:
     assert slug("Łączność Cộng Đồng") == "lacznosc-cong-dong"
     assert slug("Łączność Cộng Đồng Services") == "lacznosc-cong-dong-services"

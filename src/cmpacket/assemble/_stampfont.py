@@ -130,8 +130,11 @@ class StampFont:
                 gid = self.faces[index].cmap[ord(ch)]
                 self.unicode[index].setdefault(gid, ch)
                 self.used[index].add(gid)
-        for text in (charset, BASE_CHARS):
+        for text in (charset, "DRAFT \u2014 " + charset, BASE_CHARS):
             self.layout(text)
+        # what is embedded is fixed here: later layouts in the same process (another build, a
+        # server) cannot change the bytes of a packet
+        self.frozen_unicode = [dict(m) for m in self.unicode]
         self._subsets = [self._subset(i) for i in range(len(self.faces))]
 
     def _face_of(self, ch: str) -> int | None:
@@ -329,7 +332,7 @@ class StampFont:
             FontFile2=_stream(pdf, data, Length1=len(data)),
         )
         cids = dict(gid_map)
-        cids.update({cid: 0 for cid in self.unicode[index] if cid >= face.num_glyphs})
+        cids.update({cid: 0 for cid in self.frozen_unicode[index] if cid >= face.num_glyphs})
         top = max(cids) if cids else 0
         cid_to_gid = bytearray(2 * (top + 1))
         for cid, gid in cids.items():
@@ -359,7 +362,7 @@ class StampFont:
                 BaseFont=base,
                 Encoding=Name("/Identity-H"),
                 DescendantFonts=Array([pdf.make_indirect(descendant)]),
-                ToUnicode=_stream(pdf, to_unicode_cmap(self.unicode[index])),
+                ToUnicode=_stream(pdf, to_unicode_cmap(self.frozen_unicode[index])),
             )
         )
 
