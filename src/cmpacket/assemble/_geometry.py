@@ -75,8 +75,8 @@ def fit_page(pdf: pikepdf.Pdf, page: pikepdf.Page, band: Callable[[float], float
     clear = band(new_w) + GAP
     old = args_matrix(list(display_matrix(x0, y0, w, h, rotate)))
     floor = text_floor(page, invert(old), dw, dh)
-    if floor is not None and oy + floor * scale < clear:
-        top = oy + dh * scale  # keep the top edge where it is; shrink just enough
+    top = oy + dh * scale  # the top edge stays where it is; content shrinks just enough
+    if floor is not None and oy + floor * scale < clear and top - clear > 1:
         scale = min(scale, (top - clear) / max(dh - floor, 1e-6))
         ox, oy = (new_w - dw * scale) / 2, top - dh * scale
     elif not resize:
