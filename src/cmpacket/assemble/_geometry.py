@@ -270,11 +270,15 @@ def _walk(
             count = _byte_count(operands[-1] if operands else b"")
             advance = count * 0.6 * size * hscale
             if count:
-                box = [(0.0, rise - 0.25 * size), (advance, rise - 0.25 * size)]
-                box += [(0.0, rise + size), (advance, rise + size)]
                 full = multiply(multiply(tm, ctm), to_display)
-                points = [apply(full, x, y) for x, y in box]
-                xs, ys = [p[0] for p in points], [p[1] for p in points]
+                bottom, top = rise - 0.25 * size, rise + size
+                if full[1] == 0 and full[2] == 0:  # upright or mirrored text: no rotation
+                    xs: tuple[float, ...] = (full[4], advance * full[0] + full[4])
+                    ys: tuple[float, ...] = (bottom * full[3] + full[5], top * full[3] + full[5])
+                else:
+                    box = ((0.0, bottom), (advance, bottom), (0.0, top), (advance, top))
+                    points = [apply(full, x, y) for x, y in box]
+                    xs, ys = tuple(p[0] for p in points), tuple(p[1] for p in points)
                 if max(ys) > 0 and min(ys) < dh and max(xs) > 0 and min(xs) < dw:
                     lows.append(min(ys))
             tm = _translate(tm, advance, 0.0)

@@ -415,6 +415,9 @@ def parse_to_unicode(data: bytes) -> dict[int, str]:
 
 def logical_order(pieces: list[str]) -> str:
     """The text of glyphs read left to right (each glyph's text), right-to-left runs reversed."""
+    joined = "".join(pieces)
+    if joined.isascii():
+        return joined
     dirs = [next((d for d in map(_direction, piece) if d), "") for piece in pieces]
     out: list[str] = []
     i = 0
