@@ -194,8 +194,12 @@ def test_draft_builds_with_errors_and_stamps_every_page(tmp_path: Path) -> None:
     man = json.loads(result.manifest.read_text())
     assert man["draft"] is True and man["findings"]["error"] >= 2
     reader = pypdf.PdfReader(result.packet)
-    for i, page in enumerate(reader.pages):
-        assert "DRAFT — NOT SUBMISSION-READY" in page.extract_text(), f"page {i + 1}"
+    with pikepdf.open(result.packet) as doc:
+        for i, page in enumerate(reader.pages):
+            # the footer line starts with DRAFT; the diagonal marking is drawn as outlines
+            assert "DRAFT — " in page.extract_text(), f"page {i + 1}"
+            last = doc.pages[i].obj.Contents[-1].read_bytes()
+            assert b"q 0.75 0.1 0.1 rg" in last, f"page {i + 1}: no diagonal DRAFT marking"
     texts = " ".join(p.extract_text() for p in reader.pages)
     assert "uploads/missing.pdf" in texts  # the placeholder page names the missing upload
 

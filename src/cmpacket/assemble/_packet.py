@@ -12,13 +12,18 @@ from typing import Any
 import pikepdf
 from pikepdf import Name
 
+from cmpacket.assemble._geometry import fit_page
 from cmpacket.assemble._pdfops import (
+    PacketFont,
+    add_font,
     add_outline,
+    band_height,
     page_digest,
     resolve_links,
     set_page_labels,
     stamp_font,
     stamp_page,
+    stamp_size,
 )
 from cmpacket.plan import Content, Piece, outline_tree, section_title
 
@@ -90,10 +95,17 @@ def number_pages(
 
 def stamp_text(info: PacketInfo, letter: str, n: int, total: int) -> str:
     where = "Front matter" if letter == "front" else f"Section {letter}"
-    return f"{info.legal_name}  |  {where}  |  Page {n} of {total}  |  {info.prefix}-{n:06d}"
+    draft = "DRAFT \u2014 " if info.draft else ""
+    return f"{draft}{info.legal_name}  |  {where}  |  Page {n} of {total}  |  {info.prefix}-{n:06d}"
+
+
+def stamp_charset(info: PacketInfo) -> str:
+    """The text the stamp font must cover beyond ASCII (blocks and the merge use the same)."""
+    return info.legal_name + info.prefix
 
 
 BLOCK = 64  # uploads per separately stamped and cached block
+STAMP_FORMAT = 2  # bump when stamping or page fitting changes: cached blocks are keyed by it
 
 
 def merge(
@@ -133,13 +145,15 @@ def merge(
     job = ["qpdf", "--deterministic-id", "--empty", "--pages", *map(str, files), "--", str(merged)]
     pikepdf.Job(job).run()
     pdf = pikepdf.open(merged)
-    font = stamp_font(pdf)
+    font = stamp_font(pdf, stamp_charset(info))
     resolve_links(pdf, refs, font, {"fingerprint": info.fingerprint})
     for piece in pieces:
-        if piece.kind != "upload":
-            for n in range(piece.first_page, piece.last_page + 1):
+        for n in range(piece.first_page, piece.last_page + 1):
+            if piece.kind != "upload":
                 text = stamp_text(info, piece.section, n, total)
                 stamp_page(pdf, pdf.pages[n - 1], font, text, info.draft)
+            else:  # one font object for the whole packet, not one per stamped block
+                add_font(pdf.pages[n - 1], font)
     set_page_labels(pdf)
     first = {p.key: p.first_page for p in pieces}
     add_outline(pdf, outline_tree([p.piece for p in pieces], lambda x: first[x.key]))
@@ -159,7 +173,9 @@ def _block_file(
 ) -> Path:
     """The stamped block of these uploads as a file (from the cache, or built and cached)."""
     layout = [[p.cache_key, p.section, p.first_page, p.pages] for p in run]
-    key = cache.key("block", json.dumps([layout, total, info.legal_name, info.prefix, info.draft]))
+    key = cache.key(
+        "block", json.dumps([STAMP_FORMAT, layout, total, info.legal_name, info.prefix, info.draft])
+    )
     path = work / f"block-{run[0].first_page:06d}.pdf"
     known = cache.get(key + "-digests", "block")
     if known is None or not cache.get_file(key, path, "block-pdf"):
@@ -179,15 +195,22 @@ def _build_block(run: list[Placed], info: PacketInfo, total: int, path: Path) ->
         for part in piece.content.pdfs():
             with pikepdf.open(io.BytesIO(part)) as src:
                 block.pages.extend(src.pages)
-    font = stamp_font(block)
+    font = stamp_font(block, stamp_charset(info))
     n = run[0].first_page
     for piece in run:
         for _ in range(piece.pages):
             text = stamp_text(info, piece.section, n, total)
-            stamp_page(block, block.pages[n - run[0].first_page], font, text, info.draft)
+            page = block.pages[n - run[0].first_page]
+            fit_upload_page(block, page, font, text)
+            stamp_page(block, page, font, text, info.draft)
             n += 1
     block.save(path, deterministic_id=True)
     block.close()
+
+
+def fit_upload_page(pdf: pikepdf.Pdf, page: pikepdf.Page, font: PacketFont, text: str) -> None:
+    """Odd-sized pages onto Letter; content shrunk just enough to clear the stamp band."""
+    fit_page(pdf, page, lambda width: band_height(stamp_size(font, text, width)))
 
 
 def document_hashes(

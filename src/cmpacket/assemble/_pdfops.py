@@ -4,22 +4,35 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import math
 import re
+from dataclasses import dataclass
 from typing import Any
 
 import pikepdf
 from pikepdf import Array, Dictionary, Name
 
-STAMP_FONT = Name("/CmpStampF")
+from cmpacket.assemble._stampfont import (
+    DRAFT_MARK,
+    StampFont,
+    logical_order,
+    outline_path,
+    parse_to_unicode,
+    stamp_font_for,
+)
+
 STAMP_MARK = b"%cmpacket-stamp"
 LINK_PREFIX = "cmpacket:page/"
-_STAMP_RE = re.compile(rb"%cmpacket-stamp.*?\((.*?)\) Tj", re.S)
+_OLD_STAMP_RE = re.compile(rb"%cmpacket-stamp.*?\((.*?)\) Tj", re.S)  # release 1 (Helvetica)
+_TOKEN_RE = re.compile(rb"/(CmpStampF\d*)\s+[-\d.]+\s+Tf|<([0-9A-Fa-f]*)>")
 
 
-def pdf_string(text: str) -> bytes:
-    """A PDF literal string body in WinAnsi (cp1252), escaped; unknown characters become '?'."""
-    raw = text.encode("cp1252", errors="replace")
-    return raw.replace(b"\\", b"\\\\").replace(b"(", b"\\(").replace(b")", b"\\)")
+@dataclass
+class PacketFont:
+    """The stamp font of one packet: shaping and metrics, and its font objects in one PDF."""
+
+    text: StampFont
+    objects: dict[str, pikepdf.Object]
 
 
 def display_box(page: pikepdf.Page) -> tuple[float, float, float, float, int]:
@@ -43,52 +56,77 @@ def display_matrix(x0: float, y0: float, w: float, h: float, rotate: int) -> tup
     return (1, 0, 0, 1, x0, y0)
 
 
-def stamp_font(pdf: pikepdf.Pdf) -> pikepdf.Object:
-    return pdf.make_indirect(
-        Dictionary(
-            Type=Name.Font,
-            Subtype=Name.Type1,
-            BaseFont=Name.Helvetica,
-            Encoding=Name.WinAnsiEncoding,
-        )
-    )
+def stamp_font(pdf: pikepdf.Pdf, charset: str) -> PacketFont:
+    """The packet's stamp font for `charset` (the agency name, prefix ...), installed in `pdf`."""
+    text = stamp_font_for(charset)
+    return PacketFont(text, text.install(pdf))
 
 
-def stamp_page(pdf: pikepdf.Pdf, page: pikepdf.Page, font: Any, text: str, draft: bool) -> None:
+def stamp_size(font: PacketFont, text: str, width: float) -> float:
+    """The footer stamp's font size on a page `width` points wide."""
+    return max(4.0, min(7.5, (width - 30) / max(font.text.width(text, 1.0), 1.0)))
+
+
+def band_height(size: float) -> float:
+    """The height of the white footer band under a stamp of this size."""
+    return size * 2.6
+
+
+def diagonal_size(font: PacketFont, dw: float, dh: float) -> float:
+    """The size at which DRAFT_MARK, along the page's diagonal about its centre, fits inside."""
+    c, s = math.cos(math.atan2(dh, dw)), math.sin(math.atan2(dh, dw))
+    ascent, descent = font.text.extents
+    width, height = font.text.width(DRAFT_MARK, 1.0), ascent - descent
+    margin = 0.06 * min(dw, dh)
+    fit_w = (dw - 2 * margin) / (width * c + height * s)
+    fit_h = (dh - 2 * margin) / (width * s + height * c)
+    return max(0.5, min(fit_w, fit_h, 72.0))
+
+
+def draft_ops(font: PacketFont, dw: float, dh: float) -> bytes:
+    """DRAFT_MARK along the page's diagonal, centred, inside the page: filled glyph outlines, so
+    text extraction sees the footer's `DRAFT`, not scattered diagonal letters."""
+    path, advance, upem = outline_path(DRAFT_MARK)
+    size = diagonal_size(font, dw, dh)
+    c, s = math.cos(math.atan2(dh, dw)), math.sin(math.atan2(dh, dw))
+    ascent, descent = font.text.extents
+    k = size / upem
+    x, y = -advance / 2, -(ascent + descent) / 2 * upem
+    rotate = f"{c:.4f} {s:.4f} {-s:.4f} {c:.4f} {dw / 2:.2f} {dh / 2:.2f} cm"
+    place = f"{k:.6f} 0 0 {k:.6f} 0 0 cm 1 0 0 1 {x:.1f} {y:.1f} cm"
+    return f"q 0.75 0.1 0.1 rg {rotate} {place} ".encode() + path + b" Q"
+
+
+def stamp_page(
+    pdf: pikepdf.Pdf, page: pikepdf.Page, font: PacketFont, text: str, draft: bool
+) -> None:
     """Isolate the page's own content in q/Q and draw the footer stamp (and DRAFT) on top."""
     x0, y0, w, h, rotate = display_box(page)
     dw, dh = (h, w) if rotate in (90, 270) else (w, h)
-    size = max(4.0, min(7.5, (dw - 30) / (len(text) * 0.5 + 1)))
+    size = stamp_size(font, text, dw)
     matrix = " ".join(f"{v:g}" for v in display_matrix(x0, y0, w, h, rotate))
     ops = [
         STAMP_MARK,
         b"q /Artifact BMC",
         f"{matrix} cm".encode(),
-        f"1 1 1 rg 0 0 {dw:.2f} {size * 2.6:.2f} re f".encode(),
+        f"1 1 1 rg 0 0 {dw:.2f} {band_height(size):.2f} re f".encode(),
         b"0.2 0.26 0.34 rg",
-        b"BT /CmpStampF "
-        + f"{size:.2f} Tf 15 {size:.2f} Td (".encode()
-        + pdf_string(text)
-        + b") Tj ET",
+        font.text.show(text, size, 15, size),
     ]
     if draft:
-        big = max(10.0, min(dw, dh) / 12)
-        ops += [
-            b"q 0.75 0.1 0.1 rg",
-            f"0.7071 0.7071 -0.7071 0.7071 {dw * 0.18:.2f} {dh * 0.3:.2f} cm".encode(),
-            b"BT /CmpStampF "
-            + f"{big:.2f} Tf 0 0 Td (".encode()
-            + pdf_string("DRAFT \u2014 NOT SUBMISSION-READY")
-            + b") Tj ET Q",
-        ]
+        ops.append(draft_ops(font, dw, dh))
     ops.append(b"EMC Q")
-    _add_font(page, font)
+    add_font(page, font)
     page.contents_add(pdf.make_stream(b"q\n"), prepend=True)
     page.contents_add(pdf.make_stream(b"\nQ\n" + b"\n".join(ops) + b"\n"), prepend=False)
 
 
-def read_stamp(page: pikepdf.Page) -> str | None:
-    """The stamp text cmpacket drew on a page, or None."""
+def read_stamp(page: pikepdf.Page, maps: dict[Any, dict[int, str]] | None = None) -> str | None:
+    """The footer stamp text cmpacket drew on a page (any script), or None.
+
+    The glyph codes are read back through the stamp font's ToUnicode map; `maps` caches the
+    parsed maps across pages. Release 1 stamps (Helvetica literal strings) are read too.
+    """
     contents = page.obj.get("/Contents")
     if contents is None:
         return None
@@ -97,27 +135,52 @@ def read_stamp(page: pikepdf.Page) -> str | None:
         data = last.read_bytes()
     except (pikepdf.PdfError, AttributeError, TypeError):
         return None
-    match = _STAMP_RE.search(data)
-    if not match:
+    at = data.find(STAMP_MARK)
+    if at < 0:
         return None
-    raw = re.sub(rb"\\(.)", rb"\1", match.group(1))
-    return raw.decode("cp1252", errors="replace")
+    old = _OLD_STAMP_RE.match(data, at)
+    if old:
+        return re.sub(rb"\\(.)", rb"\1", old.group(1)).decode("cp1252", errors="replace")
+    begin = data.find(b"BT", at)
+    end = data.find(b"ET", begin) if begin >= 0 else -1
+    if begin < 0 or end < 0:
+        return None
+    maps = {} if maps is None else maps
+    resources = page.obj.get("/Resources")
+    fonts = resources.get("/Font") if isinstance(resources, Dictionary) else None
+    out: list[str] = []
+    mapping: dict[int, str] = {}
+    for match in _TOKEN_RE.finditer(data, begin, end):
+        if match.group(1):
+            found = fonts.get("/" + match.group(1).decode()) if fonts is not None else None
+            mapping = _font_map(found, maps)
+            continue
+        codes = match.group(2)
+        for k in range(0, len(codes) - 3, 4):
+            out.append(mapping.get(int(codes[k : k + 4], 16), "\ufffd"))
+    return logical_order(out)
+
+
+def _font_map(font: Any, maps: dict[Any, dict[int, str]]) -> dict[int, str]:
+    if not isinstance(font, Dictionary):
+        return {}
+    key = font.objgen if font.is_indirect else id(font)
+    if key not in maps:
+        try:
+            maps[key] = parse_to_unicode(font.ToUnicode.read_bytes())
+        except (pikepdf.PdfError, AttributeError, KeyError):
+            maps[key] = {}
+    return maps[key]
 
 
 REF_PREFIX = "cmpacket:ref/"
 FILL_PREFIX = "cmpacket:fill/"
-# Helvetica advance widths (1/1000 em) for the characters page references use.
-_WIDTHS = {".": 278, " ": 278, "-": 333, "\u2013": 556}
-
-
-def text_width(text: str, size: float) -> float:
-    return sum(_WIDTHS.get(ch, 556) for ch in text) * size / 1000
 
 
 def resolve_links(
     pdf: pikepdf.Pdf,
     refs: dict[str, tuple[int, int]],
-    font: Any,
+    font: PacketFont,
     fills: dict[str, str] | None = None,
 ) -> int:
     """Fill page references and values, and turn cmpacket links into GoTo links.
@@ -125,7 +188,7 @@ def resolve_links(
     `cmpacket:fill/NAME` boxes get the value of NAME drawn inside them and stop being links.
 
     `cmpacket:ref/STYLE/KEY` boxes get the page number(s) of KEY drawn right-aligned inside them
-    (Helvetica, the stamp font) and link to its first page; `cmpacket:page/N` links to page N.
+    (in the stamp font) and link to its first page; `cmpacket:page/N` links to page N.
     """
     from cmpacket.templates._filters import ref_text  # the one definition of the text drawn
 
@@ -140,7 +203,7 @@ def resolve_links(
             target = 0
             if uri.startswith(FILL_PREFIX):
                 value = (fills or {}).get(uri[len(FILL_PREFIX) :], "")
-                drawn.append(_ref_ops(annot.Rect, value, align="left"))
+                drawn.append(_ref_ops(font, annot.Rect, value, align="left"))
                 del annots[index]
                 continue
             if uri.startswith(LINK_PREFIX):
@@ -150,13 +213,13 @@ def resolve_links(
                 first, last = refs.get(key, (0, 0))
                 if first:
                     target = first
-                    drawn.append(_ref_ops(annot.Rect, ref_text(style, first, last)))
+                    drawn.append(_ref_ops(font, annot.Rect, ref_text(style, first, last)))
             if 1 <= target <= len(pdf.pages):
                 del annot["/A"]
                 annot.Dest = Array([pdf.pages[target - 1].obj, Name.Fit])
                 count += 1
         if drawn:
-            _add_font(page, font)
+            add_font(page, font)
             # the page's own content may leave a transform in place (WeasyPrint flips y): isolate it
             page.contents_add(pdf.make_stream(b"q\n"), prepend=True)
             ops = b"\nQ\nq 0.12 0.23 0.37 rg\n" + b"\n".join(drawn) + b"\nQ\n"
@@ -164,21 +227,17 @@ def resolve_links(
     return count
 
 
-def _ref_ops(rect: Any, text: str, align: str = "right") -> bytes:
+def _ref_ops(font: PacketFont, rect: Any, text: str, align: str = "right") -> bytes:
     x0, y0, x1, y1 = (float(v) for v in rect)
     height = abs(y1 - y0)
     size = max(5.0, min(9.0, height / 1.45))
-    x = min(x0, x1) if align == "left" else max(x0, x1) - text_width(text, size)
+    x = min(x0, x1) if align == "left" else max(x0, x1) - font.text.width(text, size)
     y = min(y0, y1) + (height - size) / 2 + size * 0.22
-    return (
-        b"BT /CmpStampF "
-        + f"{size:.2f} Tf {x:.2f} {y:.2f} Td (".encode()
-        + pdf_string(text)
-        + b") Tj ET"
-    )
+    return font.text.show(text, size, x, y)
 
 
-def _add_font(page: pikepdf.Page, font: Any) -> None:
+def add_font(page: pikepdf.Page, font: PacketFont) -> None:
+    """Point the page's stamp font resources at the packet's (shared) font objects."""
     resources = page.obj.get("/Resources")
     if resources is None:
         page.obj.Resources = Dictionary()
@@ -187,7 +246,8 @@ def _add_font(page: pikepdf.Page, font: Any) -> None:
     if fonts is None:
         resources.Font = Dictionary()
         fonts = resources.Font
-    fonts[STAMP_FONT] = font
+    for name, obj in font.objects.items():
+        fonts[Name(name)] = obj
 
 
 def set_page_labels(pdf: pikepdf.Pdf) -> None:

@@ -9,6 +9,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from text_unidecode import unidecode as text_unidecode
+
 from cmpacket.model import AgencyData, resolve_upload
 
 SECTIONS = [
@@ -97,14 +99,21 @@ def section_title(letter: str) -> str:
     return dict(SECTIONS)[letter]
 
 
+def ascii_text(text: str) -> str:
+    """An ASCII transliteration (`Łączność Cộng Đồng` -> `Lacznosc Cong Dong`)."""
+    return text_unidecode(text)
+
+
 def slug(text: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "agency"
+    """The ASCII file-name slug of an agency name, in any script (`lacznosc-cong-dong`)."""
+    return re.sub(r"[^a-z0-9]+", "-", ascii_text(text).lower()).strip("-") or "agency"
 
 
 def prefix(data: AgencyData) -> str:
     if data.agency.packet_prefix:
-        return re.sub(r"[^A-Za-z0-9]", "", data.agency.packet_prefix).upper()[:8] or "PKT"
-    words = re.findall(r"[A-Za-z0-9]+", data.agency.legal_name or "")
+        given = ascii_text(data.agency.packet_prefix)
+        return re.sub(r"[^A-Za-z0-9]", "", given).upper()[:8] or "PKT"
+    words = re.findall(r"[A-Za-z0-9]+", ascii_text(data.agency.legal_name or ""))
     words = [
         w for w in words if w.lower() not in {"inc", "llc", "ltd", "corp", "co", "the", "of", "and"}
     ]

@@ -240,8 +240,9 @@ def _check_stamps(
 ) -> None:
     bad: list[str] = []
     total = total or count
+    maps: dict[Any, dict[int, str]] = {}  # the stamp font's ToUnicode map, parsed once
     for i, page in enumerate(pdf.pages, start=1 + offset):
-        text = read_stamp(page)
+        text = read_stamp(page, maps)
         match = _PAGE_RE.search(text or "")
         if not match:
             bad.append(f"page {i}: no cmpacket stamp")

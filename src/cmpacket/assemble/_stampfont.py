@@ -1,0 +1,540 @@
+"""The stamp's font: any script, shaped, embedded once per packet as a subset with a ToUnicode map.
+
+Glyphs come from DejaVu Sans, shipped in `fonts/` (Latin, Greek, Cyrillic, Vietnamese, Arabic,
+Hebrew ...), and, for characters it lacks (Chinese, Japanese, Korean), from Noto Sans SC when the
+optional `cmpacket[cjk]` extra is installed. Text is shaped with HarfBuzz (Arabic joining,
+ligatures, marks). Each face becomes one Type0/CIDFontType2 font (Identity-H): a character code
+is the glyph id in the *full* font, so content streams do not depend on which subset a packet
+embeds, and a CIDToGIDMap maps it into the subset. Right-to-left runs are laid out right to left
+but written in logical order, so text extraction reads them as typed. A character no face has is
+drawn as the empty box but still extracts as itself (its own code, mapped to glyph 0).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import io
+import re
+import unicodedata
+import zlib
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import pikepdf
+import uharfbuzz as hb
+from fontTools import subset as ftsubset
+from fontTools.pens.basePen import BasePen
+from fontTools.ttLib import TTFont
+from pikepdf import Array, Dictionary, Name
+
+FONT_DIR = Path(__file__).parent / "fonts"
+BASE_CHARS = "".join(chr(c) for c in range(0x20, 0x7F)) + "\u2013\u2014"
+DRAFT_MARK = "DRAFT \u2014 NOT SUBMISSION-READY"
+RESOURCE_NAMES = ("/CmpStampF", "/CmpStampF2")
+
+
+@dataclass
+class Face:
+    """One font file, loaded once per process: its cmap, metrics and a HarfBuzz font."""
+
+    name: str
+    path: Path
+    variations: dict[str, float] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        data = self.path.read_bytes()
+        self.data = data
+        font = TTFont(io.BytesIO(data), lazy=True)
+        self.cmap: dict[int, int] = {}
+        order = font.getGlyphOrder()
+        self.order = order
+        gid = {n: i for i, n in enumerate(order)}
+        for cp, gname in font.getBestCmap().items():
+            self.cmap[cp] = gid[gname]
+        self.upem = int(font["head"].unitsPerEm)
+        self.num_glyphs = len(order)
+        self.hb = hb.Font(hb.Face(hb.Blob(data)))
+        if self.variations:
+            self.hb.set_variations(self.variations)
+        font.close()
+
+
+@lru_cache(maxsize=1)
+def base_face() -> Face:
+    """DejaVu Sans, shipped with cmpacket."""
+    return Face("DejaVuSans", FONT_DIR / "DejaVuSans.ttf")
+
+
+@lru_cache(maxsize=1)
+def cjk_face() -> Face | None:
+    """Noto Sans SC (regular weight) when the optional `cmpacket[cjk]` extra is installed."""
+    spec = importlib.util.find_spec("justmytype_intl_cjk")
+    if spec and spec.submodule_search_locations:
+        root = Path(next(iter(spec.submodule_search_locations)))
+        path = root / "fonts" / "ofl" / "notosanssc" / "NotoSansSC[wght].ttf"
+        if path.is_file():
+            return Face("NotoSansSC", path, {"wght": 400.0})
+    return None
+
+
+def faces(charset: str = "") -> tuple[Face, ...]:
+    """The faces `charset` needs: DejaVu Sans, and Noto Sans SC for what DejaVu lacks."""
+    base = base_face()
+    if all(ord(ch) in base.cmap for ch in charset if not ch.isspace()):
+        return (base,)
+    extra = cjk_face()
+    return (base, extra) if extra is not None else (base,)
+
+
+@dataclass
+class Glyph:
+    face: int
+    cid: int
+    x: float  # pen position in font units / upem (em), from the start of the text
+    dy: float  # vertical offset (em)
+
+
+def _direction(ch: str) -> str:
+    bidi = unicodedata.bidirectional(ch)
+    if bidi in ("R", "AL"):
+        return "rtl"
+    if bidi == "L":
+        return "ltr"
+    return ""
+
+
+class StampFont:
+    """Shaping, widths and font objects for the stamp text of one packet (one character set)."""
+
+    def __init__(self, charset: str) -> None:
+        self.faces = faces(charset)
+        extents = self.faces[0].hb.get_font_extents("ltr")
+        upem = self.faces[0].upem
+        self.extents = (extents.ascender / upem, extents.descender / upem)  # em, descender < 0
+        chars = sorted(set(BASE_CHARS + DRAFT_MARK + charset))
+        self.missing = {
+            ch: self.faces[0].num_glyphs + i
+            for i, ch in enumerate(c for c in chars if self._face_of(c) is None)
+        }
+        self.unicode: list[dict[int, str]] = [{} for _ in self.faces]
+        self.used: list[set[int]] = [{0} for _ in self.faces]
+        self.widths: list[dict[int, int]] = [{} for _ in self.faces]
+        self._shape_cache: dict[str, tuple[list[Glyph], float]] = {}
+        self._part_cache: dict[str, tuple[list[Glyph], float]] = {}
+        for ch in chars:  # direct mappings first: they win over contextual forms
+            index = self._face_of(ch)
+            if index is not None:
+                gid = self.faces[index].cmap[ord(ch)]
+                self.unicode[index].setdefault(gid, ch)
+                self.used[index].add(gid)
+        for text in (charset, "DRAFT \u2014 " + charset, BASE_CHARS):
+            self.layout(text)
+        # what is embedded is fixed here: later layouts in the same process (another build, a
+        # server) cannot change the bytes of a packet
+        self.frozen_unicode = [dict(m) for m in self.unicode]
+        self._subsets = [self._subset(i) for i in range(len(self.faces))]
+
+    def _face_of(self, ch: str) -> int | None:
+        for i, face in enumerate(self.faces):
+            if ord(ch) in face.cmap:
+                return i
+        return None
+
+    # layout -----------------------------------------------------------------------------
+    def layout(self, text: str) -> tuple[list[Glyph], float]:
+        """Glyphs left to right with their pen positions, and the advance (em).
+
+        Right-to-left runs are written in visual order, as PDF producers do: pdftotext and pypdf
+        both turn such runs back into logical order (`logical_order` does the same for verify).
+        """
+        cached = self._shape_cache.get(text)
+        if cached is not None:
+            return cached
+        if len(self._shape_cache) > 50_000:  # a long-running process (serve) stays bounded
+            self._shape_cache.clear()
+        glyphs: list[Glyph] = []
+        pen = 0.0
+        # "  " separates a stamp's parts: each part is laid out once and reused on every page
+        for part in re.split(r"(  )", text) if "  " in text else [text]:
+            part_glyphs, advance = self._layout_part(part)
+            glyphs += [Glyph(g.face, g.cid, g.x + pen, g.dy) for g in part_glyphs]
+            pen += advance
+        result = (glyphs, pen)
+        self._shape_cache[text] = result
+        return result
+
+    def _layout_part(self, text: str) -> tuple[list[Glyph], float]:
+        cached = self._part_cache.get(text)
+        if cached is not None:
+            return cached
+        glyphs: list[Glyph] = []
+        pen = 0.0
+        if text.isascii():  # fast path: every ASCII character is in the first face, unkerned
+            face = self.faces[0]
+            for ch in text:
+                gid = face.cmap.get(ord(ch), 0)
+                glyphs.append(Glyph(0, gid, pen, 0.0))
+                pen += self._advance(0, gid, gid) / 1000
+        else:
+            for direction, pieces in _runs(text, self):
+                order = range(len(pieces)) if direction == "ltr" else reversed(range(len(pieces)))
+                for p in order:
+                    face_index, chunk = pieces[p][0], pieces[p][2]
+                    shaped, pen = self._shape(face_index, chunk, direction, pen)
+                    glyphs += shaped
+        result = (glyphs, pen)
+        if len(self._part_cache) < 50_000:
+            self._part_cache[text] = result
+        return result
+
+    def _advance(self, index: int, cid: int, gid: int) -> int:
+        """The advance of a glyph in 1/1000 em (the /W width written for its code)."""
+        width = self.widths[index].get(cid)
+        if width is None:
+            face = self.faces[index]
+            width = round(face.hb.get_glyph_h_advance(gid) * 1000 / face.upem)
+            self.widths[index][cid] = width
+        return width
+
+    def _shape(
+        self, index: int, chunk: str, direction: str, pen: float
+    ) -> tuple[list[Glyph], float]:
+        face = self.faces[index]
+        buf = hb.Buffer()
+        buf.add_codepoints([ord(c) for c in chunk])
+        buf.guess_segment_properties()
+        buf.direction = direction
+        hb.shape(face.hb, buf, {"liga": False, "clig": False, "dlig": False})
+        infos, positions = buf.glyph_infos, buf.glyph_positions
+        clusters = sorted({info.cluster for info in infos})
+        bounds = {
+            c: (clusters[k + 1] if k + 1 < len(clusters) else len(chunk))
+            for k, c in enumerate(clusters)
+        }
+        out: list[Glyph] = []
+        seen: set[int] = set()
+        units = face.upem
+        for info, pos in zip(infos, positions, strict=True):
+            gid, cluster = info.codepoint, info.cluster
+            piece = chunk[cluster : bounds[cluster]]
+            cid = gid
+            if gid == 0 and index == 0 and piece and piece[0] in self.missing:
+                cid = self.missing[piece[0]]
+                self.unicode[0].setdefault(cid, piece[0])
+            elif cluster not in seen:
+                self.unicode[index].setdefault(gid, piece)
+            seen.add(cluster)
+            self.used[index].add(gid)
+            self._advance(index, cid, gid)
+            out.append(Glyph(index, cid, pen + pos.x_offset / units, pos.y_offset / units))
+            pen += pos.x_advance / units
+        return out, pen
+
+    def width(self, text: str, size: float) -> float:
+        return self.layout(text)[1] * size
+
+    def show(self, text: str, size: float, x: float, y: float) -> bytes:
+        """`BT ... ET` drawing `text` with its start at (x, y), glyphs written in logical order."""
+        glyphs, _ = self.layout(text)
+        out = [f"BT {x:.2f} {y:.2f} Td".encode()]
+        face = -1
+        rise = 0.0
+        pen = 0.0
+        items: list[bytes] = []
+
+        def flush() -> None:
+            if items:
+                out.append(b"[" + b" ".join(items) + b"] TJ")
+                items.clear()
+
+        for g in glyphs:
+            if g.face != face:
+                flush()
+                face = g.face
+                out.append(f"{RESOURCE_NAMES[face]} {size:.2f} Tf".encode())
+            if abs(g.dy - rise) > 1e-6:
+                flush()
+                rise = g.dy
+                out.append(f"{rise * size:.2f} Ts".encode())
+            shift = (pen - g.x) * 1000
+            if abs(shift) > 0.05:
+                items.append(f"{shift:.1f}".encode())
+            items.append(b"<%04X>" % g.cid)
+            pen = g.x + self.widths[g.face].get(g.cid, 0) / 1000
+        flush()
+        out.append(b"ET")
+        return b" ".join(out)
+
+    # embedding ---------------------------------------------------------------------------
+    def _subset(self, index: int) -> tuple[bytes, dict[int, int], TTFont] | None:
+        if index > 0 and len(self.used[index]) <= 1:
+            return None
+        face = self.faces[index]
+        font = TTFont(io.BytesIO(face.data), recalcTimestamp=False)
+        for tag in ("GSUB", "GPOS", "GDEF", "kern", "DSIG", "FFTM"):  # shaping is done: not needed
+            if tag in font:
+                del font[tag]
+        options = ftsubset.Options()
+        options.hinting = False
+        options.notdef_outline = True
+        options.name_IDs = [0, 1, 2, 3, 4, 5, 6]
+        options.layout_features = []
+        sub = ftsubset.Subsetter(options)
+        sub.populate(glyphs=[face.order[g] for g in sorted(self.used[index])])
+        sub.subset(font)
+        if "fvar" in font:
+            from fontTools.varLib import instancer
+
+            font = instancer.instantiateVariableFont(font, face.variations)
+        font.recalcTimestamp = False
+        names = {n: i for i, n in enumerate(font.getGlyphOrder())}
+        gid_map = {g: names[face.order[g]] for g in self.used[index] if face.order[g] in names}
+        out = io.BytesIO()
+        font.save(out)
+        return out.getvalue(), gid_map, font
+
+    def install(self, pdf: pikepdf.Pdf) -> dict[str, pikepdf.Object]:
+        """The Type0 font objects of this packet in `pdf` (one per face used), by resource name."""
+        fonts: dict[str, pikepdf.Object] = {}
+        for index, subset in enumerate(self._subsets):
+            if subset is not None:
+                fonts[RESOURCE_NAMES[index]] = self._font_object(pdf, index, *subset)
+        return fonts
+
+    def _font_object(
+        self, pdf: pikepdf.Pdf, index: int, data: bytes, gid_map: dict[int, int], font: TTFont
+    ) -> pikepdf.Object:
+        face = self.faces[index]
+        tag = "".join(
+            chr(65 + b % 26)
+            for b in hashlib.sha256(data + repr(sorted(gid_map)).encode()).digest()[:6]
+        )
+        base = Name(f"/{tag}+{face.name}")
+        scale = 1000 / face.upem
+        head, hhea = font["head"], font["hhea"]
+        os2 = font.get("OS/2", None)
+        cap = getattr(os2, "sCapHeight", 0) or hhea.ascent
+        descriptor = Dictionary(
+            Type=Name.FontDescriptor,
+            FontName=base,
+            Flags=32,
+            FontBBox=Array(
+                [round(v * scale) for v in (head.xMin, head.yMin, head.xMax, head.yMax)]
+            ),
+            ItalicAngle=0,
+            Ascent=round(hhea.ascent * scale),
+            Descent=round(hhea.descent * scale),
+            CapHeight=round(cap * scale),
+            StemV=80,
+            FontFile2=_stream(pdf, data, Length1=len(data)),
+        )
+        cids = dict(gid_map)
+        cids.update({cid: 0 for cid in self.frozen_unicode[index] if cid >= face.num_glyphs})
+        top = max(cids) if cids else 0
+        cid_to_gid = bytearray(2 * (top + 1))
+        for cid, gid in cids.items():
+            cid_to_gid[2 * cid : 2 * cid + 2] = gid.to_bytes(2, "big")
+        hmtx = font["hmtx"].metrics
+        order = font.getGlyphOrder()
+        widths = Array()
+        for cid in sorted(cids):
+            widths.append(cid)
+            widths.append(Array([round(hmtx[order[cids[cid]]][0] * scale)]))
+        descendant = Dictionary(
+            Type=Name.Font,
+            Subtype=Name.CIDFontType2,
+            BaseFont=base,
+            CIDSystemInfo=Dictionary(
+                Registry=pikepdf.String("Adobe"), Ordering=pikepdf.String("Identity"), Supplement=0
+            ),
+            FontDescriptor=pdf.make_indirect(descriptor),
+            DW=1000,
+            W=widths,
+            CIDToGIDMap=_stream(pdf, bytes(cid_to_gid)),
+        )
+        return pdf.make_indirect(
+            Dictionary(
+                Type=Name.Font,
+                Subtype=Name.Type0,
+                BaseFont=base,
+                Encoding=Name("/Identity-H"),
+                DescendantFonts=Array([pdf.make_indirect(descendant)]),
+                ToUnicode=_stream(pdf, to_unicode_cmap(self.frozen_unicode[index])),
+            )
+        )
+
+
+def _stream(pdf: pikepdf.Pdf, data: bytes, **extra: Any) -> pikepdf.Object:
+    stream = pikepdf.Stream(pdf, zlib.compress(data, 9))
+    stream.Filter = Name.FlateDecode
+    for key, value in extra.items():
+        stream[Name("/" + key)] = value
+    return pdf.make_indirect(stream)
+
+
+def to_unicode_cmap(mapping: dict[int, str]) -> bytes:
+    lines = [
+        "/CIDInit /ProcSet findresource begin",
+        "12 dict begin",
+        "begincmap",
+        "/CIDSystemInfo << /Registry (Adobe) /Ordering (UCS) /Supplement 0 >> def",
+        "/CMapName /Adobe-Identity-UCS def",
+        "/CMapType 2 def",
+        "1 begincodespacerange",
+        "<0000> <FFFF>",
+        "endcodespacerange",
+    ]
+    items = sorted((cid, text) for cid, text in mapping.items() if text)
+    for start in range(0, len(items), 100):
+        chunk = items[start : start + 100]
+        lines.append(f"{len(chunk)} beginbfchar")
+        lines += [f"<{cid:04X}> <{text.encode('utf-16-be').hex().upper()}>" for cid, text in chunk]
+        lines.append("endbfchar")
+    lines += ["endcmap", "CMapName currentdict /CMap defineresource pop", "end", "end"]
+    return ("\n".join(lines) + "\n").encode()
+
+
+def parse_to_unicode(data: bytes) -> dict[int, str]:
+    """bfchar and bfrange entries of a ToUnicode CMap (the forms cmpacket writes, and ranges)."""
+    out: dict[int, str] = {}
+    for block in re.findall(rb"beginbfchar(.*?)endbfchar", data, re.S):
+        for src, dst in re.findall(rb"<([0-9A-Fa-f]+)>\s*<([0-9A-Fa-f]*)>", block):
+            out[int(src, 16)] = bytes.fromhex(dst.decode()).decode("utf-16-be", "replace")
+    for block in re.findall(rb"beginbfrange(.*?)endbfrange", data, re.S):
+        for lo, hi, dst in re.findall(
+            rb"<([0-9A-Fa-f]+)>\s*<([0-9A-Fa-f]+)>\s*<([0-9A-Fa-f]+)>", block
+        ):
+            first = int(dst, 16)
+            for k, code in enumerate(range(int(lo, 16), int(hi, 16) + 1)):
+                out[code] = chr(first + k)
+    return out
+
+
+def logical_order(pieces: list[str]) -> str:
+    """The text of glyphs read left to right (each glyph's text), right-to-left runs reversed."""
+    joined = "".join(pieces)
+    if joined.isascii():
+        return joined
+    dirs = [next((d for d in map(_direction, piece) if d), "") for piece in pieces]
+    out: list[str] = []
+    i = 0
+    while i < len(pieces):
+        if dirs[i] != "rtl":
+            out.append(pieces[i])
+            i += 1
+            continue
+        j = i
+        while j + 1 < len(pieces) and (
+            dirs[j + 1] == "rtl"
+            or (not dirs[j + 1] and next((d for d in dirs[j + 1 :] if d), "") == "rtl")
+        ):
+            j += 1
+        out += reversed(pieces[i : j + 1])
+        i = j + 1
+    return "".join(out)
+
+
+def _runs(text: str, font: StampFont) -> list[tuple[str, list[tuple[int, int, str]]]]:
+    """Level runs (direction, [(face, start, chunk)]) in logical order; the line itself is LTR.
+
+    Neutral characters (spaces, punctuation, digits) between two right-to-left characters belong
+    to the right-to-left run; everywhere else they run left to right.
+    """
+    dirs = [_direction(c) for c in text]
+    after = ["ltr"] * len(text)  # the next strong direction after each character
+    following = "ltr"
+    for i in range(len(text) - 1, -1, -1):
+        after[i] = following
+        following = dirs[i] or following
+    resolved: list[str] = []
+    before = "ltr"
+    for i, d in enumerate(dirs):
+        if d:
+            resolved.append(d)
+            before = d
+        elif unicodedata.category(text[i]).startswith("M") and resolved:
+            resolved.append(resolved[-1])
+        else:
+            resolved.append("rtl" if before == after[i] == "rtl" else "ltr")
+    faces_of: list[int] = []
+    for ch in text:
+        index = font._face_of(ch)
+        if index is None or ch.isspace():
+            index = 0  # spaces from the first face; a missing character is drawn as the empty box
+        elif unicodedata.category(ch).startswith("M") and faces_of:
+            previous = faces_of[-1]  # keep a run in one face when that face has the character
+            if ord(ch) in font.faces[previous].cmap:
+                index = previous
+        faces_of.append(index)
+    runs: list[tuple[str, list[tuple[int, int, str]]]] = []
+    for i, ch in enumerate(text):
+        if not runs or runs[-1][0] != resolved[i]:
+            runs.append((resolved[i], []))
+        pieces = runs[-1][1]
+        if pieces and pieces[-1][0] == faces_of[i]:
+            face, start, chunk = pieces[-1]
+            pieces[-1] = (face, start, chunk + ch)
+        else:
+            pieces.append((faces_of[i], i, ch))
+    return runs
+
+
+class _PathPen(BasePen):
+    """Glyph outlines as PDF path operators (font units)."""
+
+    def __init__(self, glyphset: Any, dx: float) -> None:
+        super().__init__(glyphset)
+        self.ops: list[str] = []
+        self.dx = dx
+
+    def _p(self, *points: tuple[float, float]) -> str:
+        return " ".join(f"{x + self.dx:.0f} {y:.0f}" for x, y in points)
+
+    def _moveTo(self, pt: tuple[float, float]) -> None:
+        self.ops.append(f"{self._p(pt)} m")
+
+    def _lineTo(self, pt: tuple[float, float]) -> None:
+        self.ops.append(f"{self._p(pt)} l")
+
+    def _curveToOne(self, p1: Any, p2: Any, p3: Any) -> None:
+        self.ops.append(f"{self._p(p1, p2, p3)} c")
+
+    def _qCurveToOne(self, p1: Any, p2: Any) -> None:
+        p0 = self._getCurrentPoint()
+        c1 = (p0[0] + 2 / 3 * (p1[0] - p0[0]), p0[1] + 2 / 3 * (p1[1] - p0[1]))
+        c2 = (p2[0] + 2 / 3 * (p1[0] - p2[0]), p2[1] + 2 / 3 * (p1[1] - p2[1]))
+        self._curveToOne(c1, c2, p2)
+
+    def _closePath(self) -> None:
+        self.ops.append("h")
+
+
+@lru_cache(maxsize=4)
+def outline_path(text: str) -> tuple[bytes, float, float]:
+    """`text` in the first face as filled outlines (path operators in font units, no text
+    object, so extraction does not see it), its advance and the face's units per em."""
+    face = base_face()
+    font = TTFont(io.BytesIO(face.data), lazy=True)
+    glyphset = font.getGlyphSet()
+    buf = hb.Buffer()
+    buf.add_str(text)
+    buf.guess_segment_properties()
+    hb.shape(face.hb, buf, {"liga": False})
+    pen_x = 0.0
+    ops: list[str] = []
+    for info, pos in zip(buf.glyph_infos, buf.glyph_positions, strict=True):
+        pen = _PathPen(glyphset, pen_x + pos.x_offset)
+        glyphset[face.order[info.codepoint]].draw(pen)
+        ops += pen.ops
+        pen_x += pos.x_advance
+    font.close()
+    return (" ".join(ops) + " f").encode(), pen_x, float(face.upem)
+
+
+@lru_cache(maxsize=8)
+def stamp_font_for(charset: str) -> StampFont:
+    """One StampFont per character set and process (blocks and the final merge share it)."""
+    return StampFont(charset)
