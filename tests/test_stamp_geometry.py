@@ -14,7 +14,7 @@ from typing import Any
 import pikepdf
 import pypdf
 import pytest
-from cmpacket.assemble._plan import slug
+from cmpacket.plan import slug
 
 from cmpacket import api
 from cmpacket.assemble._geometry import multiply

@@ -266,7 +266,7 @@ def _upload(
     if isinstance(got, str):  # only reachable in --draft builds
         placeholder = {"title": piece.title, "file": piece.source, "reason": got}
         ctx = dict(planned.context, placeholder=placeholder)
-        got = renderer.html("_placeholder.html.j2", ctx)
+        got = renderer.one("_placeholder.html.j2", ctx)
     return got
 
 
