@@ -155,6 +155,7 @@ def validate(job: Job) -> None:
         template_dirs=tuple(o.get("template_dirs") or ()),
         limits=o.get("limits"),
         cache=job.shared,
+        ocr=o.get("ocr"),
     )
     report = job.checked.report
     if job.checked.data is None:
@@ -171,19 +172,23 @@ def validate(job: Job) -> None:
 def _count_uploads(folder: Path) -> int:
     """How many files the uploads folder holds (the progress bar's total; 0 if unknown)."""
     uploads = folder / "uploads"
-    return sum(1 for p in uploads.rglob("*.pdf")) if uploads.is_dir() else 0
+    if not uploads.is_dir():
+        return 0
+    return sum(1 for p in uploads.rglob("*") if p.is_file() and not p.name.startswith("."))
 
 
 def _intake(job: Job) -> Any:
     """Inspect and sanitize each upload once, through the cache; validation reads the facts."""
-    from cmpacket.assemble._intake import facts_from_json, facts_to_json, take_in
+    from cmpacket.assemble._intake import facts_from_json, facts_to_json, intake_tag, take_in
     from cmpacket.assemble._plan import file_sha256
 
     def run(path: Path, limits: dict[str, Any]) -> Any:
         sha = file_sha256(path)
         shown = _display(path, job.folder)
-        facts_key = digest("upload-facts", sha, json.dumps(limits, sort_keys=True, default=str))
-        pdf_key = digest("upload-pdf", sha)
+        tag = intake_tag(path)  # the converter a non-PDF goes through
+        limits_json = json.dumps(limits, sort_keys=True, default=str)
+        facts_key = digest("upload-facts", sha, limits_json, tag)
+        pdf_key = digest("upload-pdf", sha, tag)
         hit = job.cache.get(facts_key, f"upload:{shown}")
         pdf = None
         if hit is not None:
@@ -425,6 +430,9 @@ def take_in_uploads(job: Job) -> None:
         piece.parts = [pdf] if pdf is not None else []
         piece.load = _loader(job, piece.upload, key)
         piece.pages, piece.cache_key = facts.pages, key
+    from cmpacket.assemble._ocr import ocr_pieces
+
+    ocr_pieces(job)  # text layers on pages without text (--ocr), through the cache
 
 
 def _loader(job: Job, path: Path, key: str) -> Any:

@@ -75,8 +75,13 @@ def check_folder(
     template_dirs: tuple[Path, ...] = (),
     cache: dict[str, Any] | None = None,
     limits: dict[str, Any] | None = None,
+    ocr: str | None = None,
 ) -> Checked:
     """Load and validate an agency folder; raises InputError when it cannot be read at all."""
+    from cmpacket.assemble._ocr import check_mode
+
+    cache = {} if cache is None else cache
+    cache["ocr"] = check_mode(ocr)  # --ocr always without an engine: a usage error, up front
     loaded = load_folder(folder)
     day = resolve_as_of(as_of, loaded.raw)
     if loaded.data is None:

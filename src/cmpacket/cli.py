@@ -23,6 +23,11 @@ AS_OF = click.option(
 STRICT = click.option("--strict", is_flag=True, help="Treat warnings as errors.")
 PROFILE = click.option("--profile", help="Profile name or file, overriding agency.yaml's profile:.")
 EXISTING = click.Path(path_type=Path)
+OCR = click.option(
+    "--ocr", type=click.Choice(["auto", "always", "never"]), default="auto", show_default=True,
+    help="Text layers by OCR on upload pages without text: auto (when an engine is installed), "
+    "always (an engine is required), never.",
+)  # fmt: skip
 
 
 def limits_options(fn: Any) -> Any:
@@ -85,9 +90,16 @@ def init(folder: Path) -> None:
 @FORMAT
 @STRICT
 @PROFILE
+@OCR
 @limits_options
 def validate(
-    folder: Path, as_of: str | None, fmt: str, strict: bool, profile: str | None, **limits: Any
+    folder: Path,
+    as_of: str | None,
+    fmt: str,
+    strict: bool,
+    profile: str | None,
+    ocr: str,
+    **limits: Any,
 ) -> None:
     """Check the agency's data and uploads against its profile; writes nothing.
 
@@ -99,7 +111,7 @@ def validate(
     from cmpacket._report_text import report_text
 
     report = api.validate(
-        folder, as_of=as_of, strict=strict, profile=profile, limits=limits_of(limits)
+        folder, as_of=as_of, strict=strict, profile=profile, limits=limits_of(limits), ocr=ocr
     )
     if fmt == "json":
         emit_json(report.as_dict())
@@ -120,6 +132,7 @@ def validate(
 @click.option("--keep-temp", is_flag=True, help="Keep the work folder for inspection.")
 @click.option("--cache-dir", type=EXISTING, help="Cache folder. Default: $XDG_CACHE_HOME/cmpacket.")
 @click.option("--no-cache", is_flag=True, help="Render everything afresh.")
+@OCR
 @click.option("-q", "--quiet", "quiet_here", is_flag=True, help="No progress messages on stderr.")
 @limits_options
 @click.pass_context

@@ -34,11 +34,13 @@ RULES: dict[str, tuple[str, str]] = {
     "staff-id-duplicate": ("Each staff member identified once", "G"),
     "upload-missing": ("Every referenced upload exists", "G"),
     "upload-outside-folder": ("Uploads stay inside the agency folder", "G"),
-    "upload-unreadable": ("Uploads are readable PDFs", "G"),
+    "upload-unreadable": ("Uploads are readable PDFs, images or documents", "G"),
     "upload-encrypted": ("Uploads open without a password", "G"),
     "upload-too-large": ("Uploads within size and page limits", "G"),
     "upload-active-content": ("Uploads carry no active content", "G"),
     "upload-repaired": ("Uploads undamaged", "G"),
+    "upload-not-searchable": ("Upload pages searchable (text layer or OCR)", "G"),
+    "upload-signature-dropped": ("Digitally signed uploads noted (signature not kept)", "G"),
 }
 
 
