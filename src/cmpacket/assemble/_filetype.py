@@ -80,8 +80,10 @@ def detect(path: Path) -> FileType:
 
 
 def detect_bytes(head: bytes, path: Path | None = None) -> FileType:
-    if b"%PDF-" in head[:1024]:
+    if head.startswith(b"%PDF-"):
         return PDF
+    # a container that starts with its own magic is that container, even if a PDF is inside it;
+    # anything else with a PDF header in its first KB is a PDF (readers accept leading junk)
     if head.startswith(b"\xff\xd8\xff"):
         return IMAGES["jpeg"]
     if head.startswith(b"\x89PNG\r\n\x1a\n"):
@@ -110,6 +112,8 @@ def detect_bytes(head: bytes, path: Path | None = None) -> FileType:
         return _zip_type(path)
     if head.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):
         return _ole_type(path, head)
+    if b"%PDF-" in head[:1024]:
+        return PDF
     if head[:4] == b"RIFF":
         sub = head[8:12]
         if sub == b"WAVE":
