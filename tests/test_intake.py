@@ -123,9 +123,12 @@ def signed_pdf(path: Path, tmp: Path) -> Path:
     (tmp / "cert.pem").write_bytes(cert.public_bytes(serialization.Encoding.PEM))
     signer = signers.SimpleSigner.load(str(tmp / "key.pem"), str(tmp / "cert.pem"))
     assert signer is not None
-    base = io.BytesIO()
+    raw = io.BytesIO()
     with Image.new("RGB", (850, 1100), "white") as im:
-        im.save(base, "PDF", resolution=100)
+        im.save(raw, "PDF", resolution=100)
+    base = io.BytesIO()
+    with pikepdf.open(io.BytesIO(raw.getvalue())) as pdf:  # a clean cross-reference table
+        pdf.save(base)
     out = io.BytesIO()
     signers.sign_pdf(
         IncrementalPdfFileWriter(io.BytesIO(base.getvalue())),
