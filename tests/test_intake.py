@@ -24,7 +24,7 @@ from PIL import Image, ImageDraw, ImageFont
 from cmpacket import api
 from cmpacket.assemble._filetype import detect
 from cmpacket.assemble._intake import inspect_upload, take_in
-from tests.conftest import copy_sample, packet_of
+from tests.conftest import copy_sample
 
 FONT = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
 needs_font = pytest.mark.skipif(not FONT.is_file(), reason="fonts-dejavu-core is not installed")
@@ -273,7 +273,9 @@ def test_image_types_become_pdf_pages(tmp_path: Path) -> None:
             (page,) = doc.pages
             box = [float(v) for v in page.mediabox]
             assert box[2:] == pytest.approx([w, h], abs=0.5), name
-        assert facts.textless == 1 and facts.kind == name.split(".")[1].replace("jpg", "jpeg").replace("heic", "heif")
+        assert facts.textless == 1 and facts.kind == name.split(".")[1].replace(
+            "jpg", "jpeg"
+        ).replace("heic", "heif")
 
 
 def test_a_phone_photo_is_embedded_as_it_is_and_shrunk_to_letter(tmp_path: Path) -> None:
@@ -282,7 +284,7 @@ def test_a_phone_photo_is_embedded_as_it_is_and_shrunk_to_letter(tmp_path: Path)
     assert pdf is not None
     with pikepdf.open(io.BytesIO(pdf)) as doc:
         (page,) = doc.pages
-        (image,) = (page.Resources.XObject[k] for k in page.Resources.XObject.keys())
+        (image,) = page.Resources.XObject.values()
         assert image.Filter == "/DCTDecode"
         assert image.read_raw_bytes() == src.read_bytes()  # not re-encoded
         assert int(page.obj.get("/Rotate", 0)) == 90  # EXIF 6: shown turned clockwise
@@ -345,8 +347,6 @@ def mixed(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, Any
     return result.packet, {"manifest": manifest, "folder": folder, "tmp": tmp, "result": result}
 
 
-
-
 @pytest.mark.e2e
 def test_exif_rotated_photo_is_upright_in_the_packet(mixed: Any) -> None:
     packet, info = mixed
@@ -407,7 +407,9 @@ def test_ocr_text_is_in_the_packet(mixed: Any) -> None:
     for word in ("LICENSE", "QUARTZ", "HARBOR"):
         assert word in words
     # the photo and the TIFF frames were OCR'd too, but hold no words; no finding says otherwise
-    assert not [f for f in api.validate(info["folder"]).findings if f.code == "upload-not-searchable"]
+    assert not [
+        f for f in api.validate(info["folder"]).findings if f.code == "upload-not-searchable"
+    ]
 
 
 @pytest.mark.e2e
@@ -451,7 +453,9 @@ def test_without_soffice_and_tesseract(tmp_path: Path, monkeypatch: Any) -> None
     """The built-in DOCX converter; no OCR engine: an info finding per textless file, and the
     build goes on; --ocr always is a usage error that says how to install one."""
     files = {
-        "minutes.docx": docx(tmp_path / "d.docx", "Resolved: the board adopts the ZEPHYR policies."),
+        "minutes.docx": docx(
+            tmp_path / "d.docx", "Resolved: the board adopts the ZEPHYR policies."
+        ),
         "license-scan.png": scan(tmp_path / "e.png"),
     }
     folder = with_uploads(tmp_path, files)
@@ -486,3 +490,46 @@ def test_ocr_never_reports_textless_uploads(tmp_path: Path) -> None:
     report = api.validate(folder, ocr="never")
     (f,) = [f for f in report.findings if f.code == "upload-not-searchable"]
     assert "--ocr never" in f.message and f.severity == "info"
+
+
+@needs_tesseract
+@needs_font
+def test_ocr_adds_text_and_the_page_looks_the_same(tmp_path: Path) -> None:
+    from cmpacket.assemble._ocr import Job, add_text_layers, textless_pages
+
+    text_page = tmp_path / "text.pdf"
+    shutil.copyfile(
+        Path(__file__).parent.parent / "sample_inputs/prairie-care/uploads/articles.pdf", text_page
+    )
+    _, scanned = take_in(scan(tmp_path / "scan.png"), None)
+    _, typed = take_in(text_page, None)
+    assert scanned is not None and typed is not None
+    with pikepdf.open(io.BytesIO(scanned)) as doc:
+        assert textless_pages(doc) == [0]
+        before = {x.read_raw_bytes() for x in doc.pages[0].Resources.XObject.values()}
+    with pikepdf.open(io.BytesIO(typed)) as doc:
+        assert textless_pages(doc) == []  # a page with text is never sent to OCR
+    (tmp_path / "before.pdf").write_bytes(scanned)
+    done = add_text_layers([Job("scan", scanned, [0])])
+    (tmp_path / "after.pdf").write_bytes(done["scan"])
+    words = text_of(tmp_path / "after.pdf", 1, 1)
+    assert "QUARTZ" in words and "HARBOR" in words
+    assert text_of(tmp_path / "before.pdf", 1, 1).strip() == ""
+    # the visible page is unchanged: the same image stream, and the same pixels when rendered
+    with pikepdf.open(tmp_path / "after.pdf") as doc:
+        images = {
+            k: v.read_raw_bytes()
+            for k, v in doc.pages[0].Resources.XObject.items()
+            if v.get("/Subtype") == "/Image"
+        }
+        inner = [
+            x
+            for form in doc.pages[0].Resources.XObject.values()
+            if form.get("/Subtype") == "/Form" and "/XObject" in form.get("/Resources", {})
+            for x in form.Resources.XObject.values()
+            if x.get("/Subtype") == "/Image"
+        ]
+    assert before <= set(images.values()) | {x.read_raw_bytes() for x in inner}
+    a = render(tmp_path / "before.pdf", 1, tmp_path, dpi=50).tobytes()
+    b = render(tmp_path / "after.pdf", 1, tmp_path, dpi=50).tobytes()
+    assert a == b
