@@ -137,6 +137,14 @@ def signed_pdf(path: Path, tmp: Path) -> Path:
         output=out,
     )
     path.write_bytes(out.getvalue())
+    from pyhanko.pdf_utils.reader import PdfFileReader
+    from pyhanko.sign.validation import validate_pdf_signature
+    from pyhanko_certvalidator import ValidationContext
+
+    (embedded,) = PdfFileReader(io.BytesIO(out.getvalue())).embedded_signatures
+    trust = ValidationContext(trust_roots=[signer.signing_cert])
+    status = validate_pdf_signature(embedded, trust)
+    assert status.intact and status.valid  # a real signature over the document's bytes
     return path
 
 
@@ -323,6 +331,39 @@ def test_a_document_needs_libreoffice_except_docx(tmp_path: Path, monkeypatch: A
         assert "PDF" in message
 
 
+@needs_font
+def test_a_signed_pdf_is_noted_and_still_taken_in(tmp_path: Path) -> None:
+    facts, pdf = take_in(signed_pdf(tmp_path / "signed.pdf", tmp_path), None)
+    assert pdf is not None and facts.pages == 1
+    ((kind, message),) = facts.problems
+    assert kind == "signature-dropped" and "sha256" in message
+    facts, _ = take_in(scan_pdf(tmp_path / "unsigned.pdf"), None)
+    assert facts.problems == []
+
+
+@needs_soffice
+def test_rtf_and_doc_are_converted_by_libreoffice(tmp_path: Path) -> None:
+    rtf = tmp_path / "minutes.rtf"
+    rtf.write_text(
+        r"{\rtf1\ansi\deff0 {\fonttbl {\f0 Helvetica;}} \f0 Minutes: the board met on QUORUM day.\par}"
+    )
+    # a DOC made from the RTF by LibreOffice itself (the Word 97 filter)
+    subprocess.run(
+        ["soffice", f"-env:UserInstallation=file://{tmp_path / 'profile'}", "--headless",
+         "--convert-to", "doc:MS Word 97", "--outdir", str(tmp_path / "doc"), str(rtf)],
+        capture_output=True, timeout=180, check=False,
+    )  # fmt: skip
+    doc = tmp_path / "doc" / "minutes.doc"
+    for src, kind in ((rtf, "rtf"), (doc, "doc")):
+        if not src.is_file():
+            pytest.fail(f"LibreOffice did not make {src.name}")
+        facts, pdf = take_in(src, None)
+        assert facts.kind == kind and facts.converter == "libreoffice", facts
+        assert pdf is not None and facts.pages == 1
+        (tmp_path / f"{kind}.pdf").write_bytes(pdf)
+        assert "QUORUM" in text_of(tmp_path / f"{kind}.pdf", 1, 1)
+
+
 # -- builds ---------------------------------------------------------------------------------------
 
 
@@ -485,6 +526,7 @@ def test_ocr_always_without_an_engine_exits_2(tmp_path: Path, monkeypatch: Any, 
     assert not (folder / "out").exists()
 
 
+@needs_font
 def test_ocr_never_reports_textless_uploads(tmp_path: Path) -> None:
     folder = with_uploads(tmp_path, {"scan.pdf": scan_pdf(tmp_path / "s.pdf")})
     report = api.validate(folder, ocr="never")
