@@ -4,6 +4,11 @@
 
 Uploads alternate between text PDFs (a licence printout) and image scans (a greyscale bitmap with
 no text layer), so both kinds of upload cost are measured. Everything is deterministic.
+
+Realistic uploads on top (attachments): `--photos N` phone photos of a document (4032 x 3024
+JPEGs of 3-5 MB, stored landscape with EXIF Orientation 6 as phones do) and `--scans N`
+image-only scans (Letter pages at 200 dpi, printed text drawn in DejaVu Sans, PNG, no text layer)
+for OCR.
 """
 
 from __future__ import annotations
@@ -90,7 +95,97 @@ def image_pdf(path: Path, pages: int, seed: int, noise: bool = False) -> None:
     pdf.save(path)
 
 
-def make(staff: int, uploads: int, pages: int, out: Path, noise: bool = False) -> Path:
+WORDS = [
+    "license",
+    "verification",
+    "record",
+    "status",
+    "active",
+    "no",
+    "discipline",
+    "case",
+    "management",
+    "agency",
+    "Illinois",
+    "department",
+    "human",
+    "services",
+    "registry",
+    "background",
+    "check",
+    "training",
+    "hours",
+    "caseload",
+    "supervisor",
+    "social",
+    "worker",
+    "counselor",
+    "nurse",
+    "certificate",
+    "expires",
+    "number",
+    "issued",
+    "board",
+    "resolution",
+    "policy",
+]
+FONT = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
+
+
+def _font(size: int) -> Any:
+    from PIL import ImageFont
+
+    return ImageFont.truetype(str(FONT), size) if FONT.is_file() else ImageFont.load_default(size)
+
+
+def _page_text(rng: random.Random, draw: Any, width: int, top: int, size: int, lines: int) -> None:
+    font = _font(size)
+    for i in range(lines):
+        line = " ".join(rng.choice(WORDS) for _ in range(rng.randrange(5, 9)))
+        draw.text(
+            (int(width * 0.08), top + i * int(size * 1.6)), line.capitalize(), font=font, fill=20
+        )
+
+
+def scan_image(path: Path, seed: int) -> None:
+    """An image-only scan: a Letter page at 200 dpi (1700 x 2200), 30 lines of printed text."""
+    from PIL import Image, ImageDraw
+
+    rng = random.Random(seed)
+    im = Image.new("L", (1700, 2200), 250)
+    _page_text(rng, ImageDraw.Draw(im), 1700, 220, 34, 30)
+    im.save(path, dpi=(200, 200))
+
+
+def phone_photo(path: Path, seed: int) -> None:
+    """A phone photo of a document: 4032 x 3024 pixels stored landscape with EXIF Orientation 6
+    (portrait when shown), sensor noise, 3-5 MB as JPEG quality 92."""
+    from PIL import Image, ImageChops, ImageDraw
+
+    rng = random.Random(seed)
+    upright = Image.new("L", (3024, 4032), 200)
+    draw = ImageDraw.Draw(upright)
+    draw.rectangle((300, 350, 2724, 3700), fill=245)  # the sheet on a table
+    _page_text(rng, draw, 3024, 500, 70, 28)
+    noise = Image.effect_noise((3024, 4032), 30 + seed % 8)
+    grain = ImageChops.add(upright, noise, scale=2.0, offset=-64)
+    rgb = Image.merge("RGB", (grain, upright, upright.point(lambda v: v * 0.95)))
+    stored = rgb.rotate(90, expand=True)
+    exif = Image.Exif()
+    exif[0x0112] = 6
+    exif[0x010F] = "BenchPhone"
+    stored.save(path, "JPEG", quality=92, exif=exif, dpi=(72, 72))
+
+
+def make(
+    staff: int,
+    uploads: int,
+    pages: int,
+    out: Path,
+    noise: bool = False,
+    photos: int = 0,
+    scans: int = 0,
+) -> Path:
     sample = Path(__file__).resolve().parent.parent / "sample_inputs" / "prairie-care"
     if out.exists():
         shutil.rmtree(out)
@@ -166,6 +261,14 @@ def make(staff: int, uploads: int, pages: int, out: Path, noise: bool = False) -
         members.append(member)
     data["staff"] = members
     data["records_system"]["privacy_officer"] = members[0]["id"]
+    for k in range(photos):
+        rel = f"uploads/IMG_{2231 + k}.jpg"
+        phone_photo(out / rel, seed=k)
+        data["attachments"].append({"title": f"Photo {k + 1}", "file": rel, "section": "agency"})
+    for k in range(scans):
+        rel = f"uploads/scan-{k + 1:03d}.png"
+        scan_image(out / rel, seed=1000 + k)
+        data["attachments"].append({"title": f"Scan {k + 1}", "file": rel, "section": "agency"})
     (out / "agency.yaml").write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True))
     return out
 
@@ -179,8 +282,10 @@ def main() -> None:
     parser.add_argument(
         "--noise", action="store_true", help="scan-like, barely compressible images"
     )
+    parser.add_argument("--photos", type=int, default=0, help="phone photos (3-5 MB JPEGs)")
+    parser.add_argument("--scans", type=int, default=0, help="image-only scan pages (PNG)")
     a = parser.parse_args()
-    make(a.staff, a.uploads_per_staff, a.pages, a.out, a.noise)
+    make(a.staff, a.uploads_per_staff, a.pages, a.out, a.noise, a.photos, a.scans)
     print(
         f"wrote {a.out} ({a.staff} staff, {a.staff * a.uploads_per_staff} uploads of {a.pages} pages)"
     )

@@ -14,7 +14,6 @@ from typing import Any
 import pikepdf
 import pypdf
 import pytest
-from cmpacket.plan import slug
 
 from cmpacket import api
 from cmpacket.assemble._geometry import multiply
@@ -28,6 +27,7 @@ from cmpacket.assemble._pdfops import (
     stamp_page,
     stamp_size,
 )
+from cmpacket.plan import slug
 from tests.conftest import copy_sample, corpus
 
 NAMES = [

@@ -48,12 +48,16 @@ def check_folder(
     template_dirs: tuple[Path, ...] = (),
     limits: dict[str, Any] | None = None,
     receiver: str | None = None,
+    ocr: str | None = None,
 ) -> Checked:
     """Load and validate an agency folder (uploads are inspected, not sanitized), and with a
     receiver whether the uploads can fit it; raises InputError when it cannot be read at all."""
     from cmpacket.intake import inspect_upload
+    from cmpacket.intake._ocr import check_mode
     from cmpacket.receivers import load_receiver
     from cmpacket.validators import check, prepare, upload_paths, upload_uses
+
+    mode = check_mode(ocr)  # --ocr always without an engine: a usage error, up front
 
     prepared = prepare(
         folder, as_of=as_of, profile=profile, template_dirs=template_dirs, limits=limits
@@ -61,7 +65,7 @@ def check_folder(
     uses = upload_uses(prepared.data) if prepared.data is not None else []
     facts = {path: inspect_upload(path, prepared.limits) for path in upload_paths(uses)}
     fit = load_receiver(receiver, base=Path.cwd()) if receiver else None
-    return check(prepared, facts, strict=strict, uses=uses, receiver=fit)
+    return check(prepared, facts, strict=strict, uses=uses, receiver=fit, ocr=mode)
 
 
 def validate(folder: Path, **kw: Any) -> Report:

@@ -11,7 +11,7 @@ from cmpacket.build._cache import digest
 from cmpacket.build._documents import Renderer
 from cmpacket.build._packet import Assembled, packet_info
 from cmpacket.build._packet import assemble as merge_pieces
-from cmpacket.build._uploads import Intaken, take_in_all, upload_content
+from cmpacket.build._uploads import Intaken, add_ocr, take_in_all, upload_content
 from cmpacket.build._word import word_copies
 from cmpacket.build._workspace import Workspace
 from cmpacket.errors import NotReadyError
@@ -29,17 +29,20 @@ def validate(
     ws: Workspace, receiver: Receiver | None = None
 ) -> tuple[Checked, dict[Path, Intaken], list[UploadUse]]:
     """Load the folder, take in every upload once, run the rules; stop unless ready or a draft."""
+    from cmpacket.intake._ocr import check_mode
     from cmpacket.validators import check, prepare, upload_paths, upload_uses
 
-    ws.progress.step("Validating the agency data and uploads")
     o = ws.options
+    ocr = check_mode(o.ocr)  # --ocr always without an engine: a usage error, up front
+    ws.progress.step("Validating the agency data and uploads")
     prepared = prepare(
         ws.folder, as_of=o.as_of, profile=o.profile, template_dirs=o.template_dirs, limits=o.limits
     )
     uses = upload_uses(prepared.data) if prepared.data is not None else []
     intaken = take_in_all(ws, upload_paths(uses), prepared.limits)
+    intaken = add_ocr(ws, intaken, ocr, prepared.limits)
     facts = {path: i.facts for path, i in intaken.items()}
-    checked = check(prepared, facts, strict=o.strict, uses=uses, receiver=receiver)
+    checked = check(prepared, facts, strict=o.strict, uses=uses, receiver=receiver, ocr=ocr)
     report = checked.report
     if checked.data is None:
         raise NotReadyError("the agency data has schema errors; nothing was built.", report)

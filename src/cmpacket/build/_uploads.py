@@ -4,6 +4,7 @@ content of each upload piece (read back from the cache only when a block must be
 from __future__ import annotations
 
 import json
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -11,6 +12,7 @@ from typing import Any
 from cmpacket.build._workspace import Workspace
 from cmpacket.errors import BuildError
 from cmpacket.intake import UploadFacts, facts_from_json, facts_to_json, take_in
+from cmpacket.intake._pdf import intake_tag
 from cmpacket.plan import Content, Piece, file_sha256
 
 
@@ -23,6 +25,7 @@ class Intaken:
     sha256: str
     pdf_key: str
     pdf: bytes | None
+    plain_key: str = ""  # with OCR: the key of the sanitized PDF before its text layer was added
 
 
 def take_in_all(ws: Workspace, paths: list[Path], limits: dict[str, Any]) -> dict[Path, Intaken]:
@@ -37,8 +40,10 @@ def take_in_all(ws: Workspace, paths: list[Path], limits: dict[str, Any]) -> dic
 
 def _take_in(ws: Workspace, path: Path, limits: dict[str, Any]) -> Intaken:
     sha = file_sha256(path)
-    facts_key = ws.cache.key("upload-facts", sha, json.dumps(limits, sort_keys=True, default=str))
-    pdf_key = ws.cache.key("upload-pdf", sha)
+    tag = intake_tag(path)  # the converter a non-PDF goes through
+    limits_json = json.dumps(limits, sort_keys=True, default=str)
+    facts_key = ws.cache.key("upload-facts", sha, limits_json, tag)
+    pdf_key = ws.cache.key("upload-pdf", sha, tag)
     hit = ws.cache.get(facts_key, f"upload:{ws.display(path)}")
     pdf = None
     if hit is not None:
@@ -71,21 +76,91 @@ def upload_content(
         source=piece.source,
         source_sha256=intaken.sha256,
         parts=(intaken.pdf,) if intaken.pdf is not None else (),
-        load=_loader(ws, piece.upload, intaken.pdf_key, limits),
+        load=_loader(ws, piece.upload, intaken, limits),
         size=len(intaken.pdf) if intaken.pdf is not None else ws.cache.size(intaken.pdf_key),
     )
 
 
-def _loader(ws: Workspace, path: Path, key: str, limits: dict[str, Any]) -> Any:
-    """Read a sanitized upload from the cache, or take it in again if the entry is gone."""
+def _loader(ws: Workspace, path: Path, intaken: Intaken, limits: dict[str, Any]) -> Any:
+    """Read a sanitized (and OCR'd) upload from the cache, or make it again if the entry is gone."""
+    key = intaken.pdf_key
 
     def load() -> list[bytes]:
         pdf = ws.cache.get(key, f"upload-pdf:{ws.display(path)}")
         if pdf is None:
-            _, pdf = take_in(path, limits)
-            if pdf is None:
-                raise BuildError(f"{ws.display(path)}: could not be taken in on a second reading.")
+            pdf = _plain(ws, path, intaken.plain_key or key, limits)
+            if intaken.plain_key:  # the OCR'd copy went missing: add the text layer again
+                from cmpacket.intake._ocr import Job, add_text_layers, textless_pages
+
+                pages = textless_pages_of(pdf, textless_pages)
+                pdf = add_text_layers([Job(key, pdf, pages)]).get(key) or pdf
             ws.cache.put(key, pdf)
         return [pdf]
 
     return load
+
+
+def _plain(ws: Workspace, path: Path, key: str, limits: dict[str, Any]) -> bytes:
+    """The sanitized upload: from the cache, or taken in again."""
+    pdf = ws.cache.get(key, f"upload-pdf:{ws.display(path)}")
+    if pdf is None:
+        _, pdf = take_in(path, limits)
+        if pdf is None:
+            raise BuildError(f"{ws.display(path)}: could not be taken in on a second reading.")
+    return pdf
+
+
+def textless_pages_of(pdf: bytes, find: Any) -> list[int]:
+    import io
+
+    import pikepdf
+
+    with pikepdf.open(io.BytesIO(pdf)) as doc:
+        return list(find(doc))
+
+
+def add_ocr(
+    ws: Workspace, intaken: dict[Path, Intaken], mode: str, limits: dict[str, Any]
+) -> dict[Path, Intaken]:
+    """A text layer, by OCR, on the upload pages that have none (`--ocr auto|always`, with an
+    engine installed); OCR'd copies are cached by the sanitized upload's key and the engine's
+    settings, and all pages waiting in a build go through one OCR run on every core."""
+    from dataclasses import replace
+
+    from cmpacket.intake._ocr import Job, add_text_layers, engine, settings, textless_pages
+
+    name = engine() if mode != "never" else None
+    if name is None:
+        return intaken
+    tag = settings(name)
+    out = dict(intaken)
+    work: list[Any] = []
+    waiting: dict[str, Path] = {}
+    for path, it in intaken.items():
+        if not it.pdf_key or not it.facts.textless:
+            continue
+        ocr_key = ws.cache.key("upload-ocr", it.pdf_key, tag)
+        if ws.cache.size(ocr_key):  # made before; read (and checked) when a block needs it
+            out[path] = replace(it, pdf_key=ocr_key, pdf=None, plain_key=it.pdf_key)
+            continue
+        pdf = it.pdf or _plain(ws, path, it.pdf_key, limits)
+        work.append(Job(ocr_key, pdf, textless_pages_of(pdf, textless_pages)))
+        waiting[ocr_key] = path
+    if not work:
+        return out
+    done = add_text_layers(work, ws.ticker("OCR pages"))
+    for job in work:
+        path, result = waiting[job.name], done.get(job.name)
+        if result is None:  # not cached, so the next build tries again
+            if not ws.progress.quiet:
+                print(
+                    f"note: {ws.display(path)}: OCR failed; kept without a text layer.",
+                    file=sys.stderr,
+                )
+            continue
+        ws.cache.put(job.name, result)
+        keep = result if ws.cache.root is None else None
+        out[path] = replace(
+            intaken[path], pdf_key=job.name, pdf=keep, plain_key=intaken[path].pdf_key
+        )
+    return out

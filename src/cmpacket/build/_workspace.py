@@ -27,6 +27,7 @@ class Options:
     cache_dir: Path | None = None
     no_cache: bool = False
     receiver: str | None = None  # a built-in receiver's name or a receiver file
+    ocr: str | None = None  # auto | always | never
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "template_dirs", tuple(self.template_dirs or ()))

@@ -13,6 +13,7 @@ from cmpacket.cli._options import (
     AS_OF,
     EXISTING,
     FORMAT,
+    OCR,
     PROFILE,
     STRICT,
     emit_json,
@@ -50,6 +51,7 @@ def init(folder: Path) -> None:
     "--receiver",
     help="Also check that the uploads can fit this receiver (see `cmpacket receivers list`).",
 )
+@OCR
 @limits_options
 def validate(
     folder: Path,
@@ -58,6 +60,7 @@ def validate(
     strict: bool,
     profile: str | None,
     receiver: str | None,
+    ocr: str,
     **limits: Any,
 ) -> None:
     """Check the agency's data and uploads against its profile; writes nothing.
@@ -76,6 +79,7 @@ def validate(
         profile=profile,
         limits=limits_of(limits),
         receiver=receiver,
+        ocr=ocr,
     )
     if fmt == "json":
         emit_json(report.as_dict())
@@ -101,6 +105,7 @@ def validate(
     "--receiver",
     help="Where the packet goes (built-in name or YAML file): sets file and total size caps; see `cmpacket receivers list`.",
 )
+@OCR
 @limits_options
 @click.pass_context
 def build(

@@ -18,6 +18,11 @@ AS_OF = click.option(
 STRICT = click.option("--strict", is_flag=True, help="Treat warnings as errors.")
 PROFILE = click.option("--profile", help="Profile name or file, overriding agency.yaml's profile:.")
 EXISTING = click.Path(path_type=Path)
+OCR = click.option(
+    "--ocr", type=click.Choice(["auto", "always", "never"]), default="auto", show_default=True,
+    help="Text layers by OCR on upload pages without text: auto (when an engine is installed), "
+    "always (an engine is required), never.",
+)  # fmt: skip
 
 
 def limits_options(fn: Any) -> Any:

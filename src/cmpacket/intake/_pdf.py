@@ -1,8 +1,10 @@
-"""Defensive intake of uploaded PDFs: inspect (facts for validation) and sanitize (for the packet)."""
+"""Defensive intake of uploads: recognise the file by its bytes, turn images and documents into
+PDF (`_convert`), inspect the PDF (for findings) and sanitize it (for the packet)."""
 
 from __future__ import annotations
 
 import contextlib
+import io
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -24,6 +26,9 @@ class UploadFacts:
     size: int = 0
     pages: int = 0
     problems: list[tuple[str, str]] = field(default_factory=list)
+    kind: str = ""  # what the bytes are: "pdf", "jpeg", "docx", "zip" ... (see _filetype)
+    textless: int = 0  # pages with no text layer (no font anywhere in their resources)
+    converter: str = ""  # what made the PDF for a non-PDF upload ("img2pdf", "libreoffice" ...)
 
     @property
     def usable(self) -> bool:
@@ -34,13 +39,38 @@ def _limit(limits: dict[str, Any] | None, key: str) -> float:
     return float((limits or {}).get(key) or DEFAULT_LIMITS[key])
 
 
-def inspect_upload(path: Path, limits: dict[str, Any] | None = None) -> UploadFacts:
-    """Look at an upload without trusting it; never raises for a bad file."""
-    facts = UploadFacts(path, size=path.stat().st_size)
+ACCEPTED = (
+    "cmpacket takes in PDFs, images (JPEG, PNG, TIFF, HEIC/HEIF, WebP) and documents (DOCX, DOC, "
+    "ODT, RTF)"
+)
+ADVICE = {
+    "zip": "Unpack it and refer to each document inside on its own.",
+    "rar": "Unpack it and refer to each document inside on its own.",
+    "7z": "Unpack it and refer to each document inside on its own.",
+    "tar": "Unpack it and refer to each document inside on its own.",
+    "gzip": "Unpack it and refer to the document inside.",
+    "xlsx": "Print or export it to PDF and upload that.",
+    "xls": "Print or export it to PDF and upload that.",
+    "ods": "Print or export it to PDF and upload that.",
+    "pptx": "Print or export it to PDF and upload that.",
+    "ppt": "Print or export it to PDF and upload that.",
+    "odp": "Print or export it to PDF and upload that.",
+    "gif": "Save it as PNG or JPEG, or scan the document as PDF.",
+    "bmp": "Save it as PNG or JPEG, or scan the document as PDF.",
+    "avif": "Save it as JPEG or PNG.",
+    "office-encrypted": "Remove the password, then save it as PDF.",
+}
+
+
+def _source(path: Path, facts: UploadFacts, limits: dict[str, Any] | None) -> Path | bytes | None:
+    """The upload as a PDF (the file itself, or converted bytes); None after adding a problem."""
+    from cmpacket.intake._convert import ConvertError, to_pdf
+    from cmpacket.intake._filetype import detect
+
     max_mb = _limit(limits, "max_upload_mb")
     if facts.size == 0:
         facts.problems.append(("unreadable", "the file is empty. Upload the document again."))
-        return facts
+        return None
     if facts.size > max_mb * 2**20:
         facts.problems.append(
             (
@@ -49,18 +79,49 @@ def inspect_upload(path: Path, limits: dict[str, Any] | None = None) -> UploadFa
                 f"resolution (200 dpi greyscale is enough) or raise limits.max_upload_mb.",
             )
         )
-        return facts
-    with path.open("rb") as fh:
-        head = fh.read(1024)
-    if b"%PDF-" not in head:
-        shown = head[:12].decode("latin-1").encode("unicode_escape").decode()
-        facts.problems.append(
-            ("unreadable", f"not a PDF (it starts with {shown!r}). Save or scan it as PDF.")
-        )
-        return facts
+        return None
+    ftype = detect(path)
+    facts.kind = ftype.name
+    if ftype.kind == "pdf":
+        return path
+    if not ftype.accepted:
+        advice = ADVICE.get(ftype.name, "Save or scan it as PDF and upload that.")
+        facts.problems.append(("unreadable", f"the file is {ftype.label}; {ACCEPTED}. {advice}"))
+        return None
     try:
-        with pikepdf.open(path) as pdf:
+        pdf, facts.converter = to_pdf(path, ftype, _limit(limits, "max_upload_pages"))
+    except ConvertError as exc:
+        facts.problems.append((exc.kind, exc.message))
+        return None
+    return pdf
+
+
+def _open(source: Path | bytes) -> pikepdf.Pdf:
+    return pikepdf.open(io.BytesIO(source) if isinstance(source, bytes) else source)
+
+
+def inspect_upload(path: Path, limits: dict[str, Any] | None = None) -> UploadFacts:
+    """Look at an upload without trusting it; never raises for a bad file."""
+    return _take(path, limits, sanitize=False)[0]
+
+
+def take_in(path: Path, limits: dict[str, Any] | None) -> tuple[UploadFacts, bytes | None]:
+    """Inspect an upload and, when usable, sanitize it as a standalone PDF in the same pass."""
+    return _take(path, limits, sanitize=True)
+
+
+def _take(
+    path: Path, limits: dict[str, Any] | None, sanitize: bool
+) -> tuple[UploadFacts, bytes | None]:
+    facts = UploadFacts(path, size=path.stat().st_size)
+    source = _source(path, facts, limits)
+    if source is None:
+        return facts, None
+    try:
+        with _open(source) as pdf:
             _inspect_pdf(pdf, facts, limits)
+            if sanitize and facts.usable:
+                return facts, _sanitized(pdf, facts)
     except pikepdf.PasswordError:
         facts.problems.append(
             (
@@ -73,7 +134,21 @@ def inspect_upload(path: Path, limits: dict[str, Any] | None = None) -> UploadFa
         facts.problems.append(
             ("unreadable", f"the PDF is damaged beyond repair ({reason}). Export or scan it again.")
         )
-    return facts
+    return facts, None
+
+
+def _sanitized(src: pikepdf.Pdf, facts: UploadFacts) -> bytes | None:
+    try:
+        out = pikepdf.new()
+        sanitize_into(src, out)
+        buf = io.BytesIO()
+        out.save(buf, deterministic_id=True)
+    except Exception as exc:  # damaged in a way inspection did not reveal
+        facts.problems.append(
+            ("unreadable", f"could not be taken in ({type(exc).__name__}). Export it again.")
+        )
+        return None
+    return buf.getvalue()
 
 
 def _inspect_pdf(pdf: pikepdf.Pdf, facts: UploadFacts, limits: dict[str, Any] | None) -> None:
@@ -91,7 +166,10 @@ def _inspect_pdf(pdf: pikepdf.Pdf, facts: UploadFacts, limits: dict[str, Any] | 
             )
         )
         return
-    active = active_content(pdf)
+    active, signed = _scan(pdf)
+    facts.textless = sum(
+        1 for page in pdf.pages if not _has_font(_inherited(page.obj, "/Resources"))
+    )
     warnings = [w for w in pdf.get_warnings() if w]
     if warnings:
         facts.problems.append(
@@ -109,11 +187,26 @@ def _inspect_pdf(pdf: pikepdf.Pdf, facts: UploadFacts, limits: dict[str, Any] | 
                 f"from the printed pages.",
             )
         )
+    if signed:
+        facts.problems.append(
+            (
+                "signature-dropped",
+                "the PDF carries a digital signature, which cannot stay valid once its pages are "
+                "in the packet; its pages are kept and the original's sha256 is in the manifest. "
+                "Keep the signed original to show a reviewer who asks for it.",
+            )
+        )
 
 
 def active_content(pdf: pikepdf.Pdf) -> set[str]:
     """Names of the active or interactive features a PDF carries."""
+    return _scan(pdf)[0]
+
+
+def _scan(pdf: pikepdf.Pdf) -> tuple[set[str], bool]:
+    """One pass over the objects: the active features found, and whether a signature is."""
     found: set[str] = set()
+    signed = False
     names = pdf.Root.get("/Names")
     if isinstance(names, pikepdf.Dictionary):
         if "/JavaScript" in names:
@@ -136,7 +229,33 @@ def active_content(pdf: pikepdf.Pdf) -> set[str]:
             found.add("JavaScript")
         if obj.get("/Type") == "/EmbeddedFile" or "/EF" in obj:
             found.add("embedded files")
-    return found
+        if "/ByteRange" in obj and "/Contents" in obj:  # a signature value (PDF 32000 12.8.1)
+            signed = True
+    return found, signed
+
+
+def _has_font(resources: Any, seen: set[tuple[int, int]] | None = None) -> bool:
+    """Whether text can be shown with these resources: a font, here or in a form XObject."""
+    if not isinstance(resources, pikepdf.Dictionary):
+        return False
+    fonts = resources.get("/Font")
+    if isinstance(fonts, pikepdf.Dictionary) and len(fonts.keys()) > 0:
+        return True
+    xobjects = resources.get("/XObject")
+    if not isinstance(xobjects, pikepdf.Dictionary):
+        return False
+    seen = set() if seen is None else seen
+    for key in list(xobjects.keys())[:1000]:
+        xobj = xobjects.get(key)
+        if not isinstance(xobj, pikepdf.Stream) or xobj.get("/Subtype") != "/Form":
+            continue
+        ref = xobj.objgen
+        if ref in seen or len(seen) > 10_000:
+            continue
+        seen.add(ref)
+        if _has_font(xobj.get("/Resources"), seen):
+            return True
+    return False
 
 
 def _inherited(page: pikepdf.Dictionary, key: str) -> Any:
@@ -179,30 +298,36 @@ def sanitize_into(src: pikepdf.Pdf, dest: pikepdf.Pdf) -> int:
     return count
 
 
-def take_in(path: Path, limits: dict[str, Any] | None) -> tuple[UploadFacts, bytes | None]:
-    """Inspect an upload and, when usable, sanitize it as a standalone PDF in the same pass."""
-    import io
+def intake_tag(path: Path) -> str:
+    """What intake of this file depends on besides its bytes (the converter for its type)."""
+    from cmpacket.intake._convert import converter_name
+    from cmpacket.intake._filetype import detect
 
-    facts = inspect_upload(path, limits)
-    if not facts.usable:
-        return facts, None
     try:
-        with pikepdf.open(path) as src:
-            out = pikepdf.new()
-            sanitize_into(src, out)
-            buf = io.BytesIO()
-            out.save(buf, deterministic_id=True)
-    except Exception as exc:  # damaged in a way inspection did not reveal
-        facts.problems.append(
-            ("unreadable", f"could not be taken in ({type(exc).__name__}). Export it again.")
-        )
-        return facts, None
-    return facts, buf.getvalue()
+        return converter_name(detect(path))
+    except OSError:
+        return "unreadable"
 
 
 def facts_to_json(facts: UploadFacts) -> dict[str, Any]:
-    return {"size": facts.size, "pages": facts.pages, "problems": [list(p) for p in facts.problems]}
+    return {
+        "size": facts.size,
+        "pages": facts.pages,
+        "problems": [list(p) for p in facts.problems],
+        "kind": facts.kind,
+        "textless": facts.textless,
+        "converter": facts.converter,
+    }
 
 
 def facts_from_json(path: Path, data: dict[str, Any]) -> UploadFacts:
-    return UploadFacts(path, data["size"], data["pages"], [tuple(p) for p in data["problems"]])
+    problems = [(str(k), str(m)) for k, m in data["problems"]]
+    return UploadFacts(
+        path,
+        data["size"],
+        data["pages"],
+        problems,
+        data.get("kind", ""),
+        data.get("textless", 0),
+        data.get("converter", ""),
+    )

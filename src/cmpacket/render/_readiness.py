@@ -34,7 +34,7 @@ RULES: dict[str, tuple[str, str]] = {
     "staff-id-duplicate": ("Each staff member identified once", "G"),
     "upload-missing": ("Every referenced upload exists", "G"),
     "upload-outside-folder": ("Uploads stay inside the agency folder", "G"),
-    "upload-unreadable": ("Uploads are readable PDFs", "G"),
+    "upload-unreadable": ("Uploads are readable PDFs, images or documents", "G"),
     "upload-encrypted": ("Uploads open without a password", "G"),
     "upload-too-large": ("Uploads within size and page limits", "G"),
     "upload-active-content": ("Uploads carry no active content", "G"),
@@ -43,6 +43,8 @@ RULES: dict[str, tuple[str, str]] = {
     "exclusion-check-missing": ("Staff and owners screened against exclusion lists", "G"),
     "mandated-reporter-training-missing": ("Mandated-reporter training current", "G"),
     "experience-unproven": ("Claimed experience proven by dated, attested letters", "G"),
+    "upload-not-searchable": ("Upload pages searchable (text layer or OCR)", "G"),
+    "upload-signature-dropped": ("Digitally signed uploads noted (signature not kept)", "G"),
 }
 
 

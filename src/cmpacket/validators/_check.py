@@ -88,6 +88,7 @@ def check(
     strict: bool = False,
     uses: list[UploadUse] | None = None,
     receiver: Receiver | None = None,
+    ocr: str = "auto",
 ) -> Checked:
     """Run the profile's rules over the data and the facts intake found in each upload."""
     if prepared.data is None or prepared.profile is None:
@@ -112,6 +113,7 @@ def check(
         limits=prepared.limits,
         uploads=uploads,
         uses=uses,
+        ocr=ocr,
     )
     return Checked(prepared.data, prepared.profile, report, prepared.limits)
 
@@ -127,6 +129,7 @@ def run_rules(
     limits: dict[str, Any] | None = None,
     uploads: dict[Path, UploadFacts] | None = None,
     uses: list[UploadUse] | None = None,
+    ocr: str = "auto",
 ) -> Report:
     """Run every rule the profile enables over the data and what intake found in the uploads;
     returns the report with all findings collected."""
@@ -138,6 +141,7 @@ def run_rules(
         limits={**profile.limits, **(limits or {})},
         template_roots=list(template_roots or []),
         uses=uses,
+        ocr=ocr,
     )
     findings = list(extra)
     for spec in profile.rules:

@@ -28,6 +28,7 @@ class Context:
     limits: dict[str, Any] = field(default_factory=dict)
     template_roots: list[Path] = field(default_factory=list)
     uses: list[Any] | None = None  # every upload reference (computed on first use when None)
+    ocr: str = "auto"  # --ocr: whether pages without text will get a text layer
     cache: dict[str, Any] = field(default_factory=dict)
 
 

@@ -1,9 +1,11 @@
-"""Upload rules: every referenced file is inside the folder, present, a readable, safe PDF."""
+"""Upload rules: every referenced file is inside the folder, present, of a type cmpacket takes in
+(PDF, image, document), readable and safe; pages without text are searchable or reported."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
 from cmpacket.findings import Finding
 from cmpacket.model import AgencyData, UploadRef, resolve_upload
@@ -57,7 +59,7 @@ def upload_outside(ctx: Context, spec: RuleSpec) -> Iterator[Finding]:
             yield spec.finding(
                 use.path,
                 f"{use.ref.given!r} leaves the agency folder; it was not read. Copy the file into "
-                f"uploads/ and refer to it as uploads/NAME.pdf.",
+                f"uploads/ and refer to it as uploads/NAME (a PDF, image or document).",
             )
 
 
@@ -87,6 +89,7 @@ for _code, _kind in (
     ("upload-encrypted", "encrypted"),
     ("upload-active-content", "active-content"),
     ("upload-repaired", "repaired"),
+    ("upload-signature-dropped", "signature-dropped"),
 ):
     rule(_code)(_fact_rule(_kind))  # type: ignore[arg-type]
 
@@ -105,4 +108,35 @@ def upload_too_large(ctx: Context, spec: RuleSpec) -> Iterator[Finding]:
             "uploads",
             f"the uploads add up to {total} pages, over the {float(limit):g}-page limit for a "
             f"packet. Remove duplicates or raise limits.max_total_pages.",
+        )
+
+
+@rule("upload-not-searchable")
+def upload_not_searchable(ctx: Context, spec: RuleSpec) -> Iterator[Finding]:
+    """Pages without text that will stay so: no OCR engine (with --ocr auto), or --ocr never."""
+    from cmpacket.intake._ocr import INSTALL, missing
+
+    mode = ctx.ocr
+    if mode != "never":
+        lacking = missing()
+        if not lacking:
+            return  # the build adds a text layer by OCR
+        why = f"no OCR engine is installed ({lacking}). {INSTALL} Then build again"
+    else:
+        why = "OCR is off (--ocr never). Build with --ocr auto"
+    facts = ctx.uploads
+    seen: set[Path] = set()
+    for use in _uses(ctx):
+        path = use.ref.path
+        fact = facts.get(path) if path is not None else None
+        if path is None or fact is None or not fact.usable or not fact.textless or path in seen:
+            continue
+        seen.add(path)
+        pages = (
+            "its page has" if fact.pages == 1 else f"{fact.textless} of its {fact.pages} pages have"
+        )
+        yield spec.finding(
+            use.path,
+            f"{use.ref.given!r}: {pages} no text layer, so the packet cannot be searched for "
+            f"their words; {why}, or upload a searchable PDF.",
         )

@@ -1,0 +1,231 @@
+"""Searchable uploads: a text layer by OCR (OCRmyPDF + Tesseract) on upload pages that have none.
+
+`--ocr auto` (default) OCRs when an engine is installed, `always` requires one (a usage error
+without it), `never` leaves pages as they are. Only pages with no font anywhere in their
+resources are sent to OCR, and OCRmyPDF runs with options that keep every page looking exactly
+as it did (see OCR_ARGS); results are cached by the sanitized upload's key plus these settings.
+
+All the pages waiting for OCR in a build go through one OCRmyPDF run (in batches of BATCH_PAGES)
+with one Tesseract per core, so a folder of one-page phone photos uses every core as well as one
+long scan does.
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib.util
+import io
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pikepdf
+
+from cmpacket.errors import UsageError
+
+MODES = ("auto", "always", "never")
+LANGUAGE = "eng"
+BATCH_PAGES = 200
+PAGE_TIMEOUT = 180  # seconds Tesseract may spend on one page
+INSTALL = (
+    "Install one: pip install 'cmpacket[ocr]' (OCRmyPDF) and the system's Tesseract "
+    "(apt-get install tesseract-ocr, which includes English)."
+)
+# What keeps the page looking the same: `--mode skip` leaves any page with text alone;
+# `--output-type pdf` skips the PDF/A conversion (which may rewrite images and colours);
+# `--optimize 0` keeps every image stream as it is; no --deskew, --rotate-pages, --clean-final
+# or --remove-background, so the visible page is never re-rendered, turned or cleaned: OCRmyPDF
+# only grafts an invisible text layer (text render mode 3) onto the original page content.
+OCR_ARGS = (
+    "--mode", "skip",
+    "--output-type", "pdf",
+    "--optimize", "0",
+    "--fast-web-view", "999999",
+    "--language", LANGUAGE,
+    "--tesseract-timeout", str(PAGE_TIMEOUT),
+)  # fmt: skip
+
+
+def check_mode(mode: str | None) -> str:
+    """The OCR mode to use; `always` without an engine is a usage error."""
+    mode = mode or "auto"
+    if mode not in MODES:
+        raise UsageError(f"--ocr {mode!r}: choose one of {', '.join(MODES)}.")
+    if mode == "always" and engine() is None:
+        raise UsageError(
+            f"--ocr always: no OCR engine is installed ({missing()}).",
+            hint=f"{INSTALL} Or build with --ocr auto to build without a text layer.",
+        )
+    return mode
+
+
+def missing() -> str:
+    """What is missing for OCR, for messages ('' when nothing is)."""
+    if importlib.util.find_spec("ocrmypdf") is None:
+        return "the Python package ocrmypdf is not installed"
+    exe = shutil.which("tesseract")
+    if exe is None:
+        return "tesseract is not on PATH"
+    if LANGUAGE not in _languages(exe):
+        return f"Tesseract has no {LANGUAGE!r} language data"
+    return ""
+
+
+def engine() -> str | None:
+    """A description of the OCR engine (versions: part of the cache key), None if there is none."""
+    if missing():
+        return None
+    exe = shutil.which("tesseract")
+    assert exe is not None
+    from importlib.metadata import version
+
+    return f"ocrmypdf {version('ocrmypdf')}; {_tesseract_version(exe)}"
+
+
+@functools.cache
+def _languages(exe: str) -> frozenset[str]:
+    try:
+        out = subprocess.run(
+            [exe, "--list-langs"], capture_output=True, text=True, timeout=30, check=False
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return frozenset()
+    return frozenset(line.strip() for line in (out.stdout + out.stderr).splitlines()[1:])
+
+
+@functools.cache
+def _tesseract_version(exe: str) -> str:
+    try:
+        out = subprocess.run(
+            [exe, "--version"], capture_output=True, text=True, timeout=30, check=False
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return "tesseract (unknown version)"
+    return (out.stdout or out.stderr).splitlines()[0].strip() if (out.stdout or out.stderr) else ""
+
+
+def settings(engine_name: str) -> str:
+    """Everything an OCR result depends on besides the input (its cache key part)."""
+    return f"{engine_name}; {' '.join(OCR_ARGS)}"
+
+
+def cores() -> int:
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def textless_pages(pdf: pikepdf.Pdf) -> list[int]:
+    """Indexes of the pages with no font in their resources (nothing on them is text)."""
+    from cmpacket.intake._pdf import _has_font, _inherited
+
+    return [
+        i for i, page in enumerate(pdf.pages) if not _has_font(_inherited(page.obj, "/Resources"))
+    ]
+
+
+@dataclass
+class Job:
+    """One upload waiting for OCR: its sanitized PDF and the pages to OCR."""
+
+    name: str
+    pdf: bytes
+    pages: list[int]
+
+
+def add_text_layers(
+    jobs: list[Job], progress: Callable[[int, int], None] | None = None
+) -> dict[str, bytes]:
+    """OCR the listed pages of each job; returns name -> PDF with text layers added.
+
+    A job whose OCR fails is left out of the result (its pages stay as they were).
+    """
+    results: dict[str, bytes] = {}
+    batch: list[Job] = []
+    total = sum(len(j.pages) for j in jobs)
+    done = 0
+    for job in jobs:
+        batch.append(job)
+        if sum(len(j.pages) for j in batch) >= BATCH_PAGES:
+            results.update(_run_batch(batch))
+            done += sum(len(j.pages) for j in batch)
+            batch = []
+            if progress:
+                progress(done, total)
+    if batch:
+        results.update(_run_batch(batch))
+        if progress:
+            progress(total, total)
+    return results
+
+
+def _run_batch(batch: list[Job]) -> dict[str, bytes]:
+    """All the batch's pages in one OCRmyPDF run; on failure, each job on its own."""
+    combined = pikepdf.new()
+    sources = []
+    for job in batch:
+        src = pikepdf.open(io.BytesIO(job.pdf))
+        sources.append(src)
+        for i in job.pages:
+            combined.pages.append(src.pages[i])
+    buf = io.BytesIO()
+    combined.save(buf)
+    for src in sources:
+        src.close()
+    ocred = run_ocrmypdf(buf.getvalue(), sum(len(j.pages) for j in batch))
+    if ocred is None:
+        if len(batch) == 1:
+            return {}
+        out: dict[str, bytes] = {}
+        for job in batch:
+            out.update(_run_batch([job]))
+        return out
+    results = {}
+    with pikepdf.open(io.BytesIO(ocred)) as text:
+        at = 0
+        for job in batch:
+            with pikepdf.open(io.BytesIO(job.pdf)) as pdf:
+                for i in job.pages:
+                    pdf.pages[i] = text.pages[at]
+                    at += 1
+                save = io.BytesIO()
+                pdf.remove_unreferenced_resources()
+                pdf.save(save, deterministic_id=True)
+            results[job.name] = save.getvalue()
+    return results
+
+
+def run_ocrmypdf(pdf: bytes, pages: int, jobs: int | None = None) -> bytes | None:
+    """OCRmyPDF on `pdf` in a child process (one Tesseract per core); None if it failed."""
+    jobs = jobs or cores()
+    with tempfile.TemporaryDirectory(prefix="cmpacket-ocr-") as tmp:
+        src, dst = Path(tmp) / "in.pdf", Path(tmp) / "out.pdf"
+        src.write_bytes(pdf)
+        env = dict(os.environ, OMP_THREAD_LIMIT="1", TMPDIR=tmp)
+        cmd = [sys.executable, "-m", "ocrmypdf", *OCR_ARGS, "--jobs", str(jobs), "--quiet",
+               str(src), str(dst)]  # fmt: skip
+        try:
+            done = subprocess.run(
+                cmd,
+                capture_output=True,
+                env=env,
+                timeout=60 + PAGE_TIMEOUT * max(1, pages),
+                check=False,
+                stdin=subprocess.DEVNULL,
+            )
+        except subprocess.TimeoutExpired:
+            return None
+        if done.returncode != 0 or not dst.is_file():
+            _last_error[0] = done.stderr.decode("utf-8", "replace").strip().splitlines()[-1:]
+            return None
+        return dst.read_bytes()
+
+
+_last_error: list[Any] = [[]]
