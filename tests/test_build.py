@@ -76,7 +76,7 @@ def test_outline_has_sections_documents_and_staff_proofs(built: Path) -> None:
     assert "Policies and procedures manual" in level2
     assert "Maria Lopez (S-004)" in level2
     level3 = [t for d, t, _ in items if d == 3]
-    assert "LSW licence 150.123456" in level3
+    assert "LSW license 150.123456" in level3
     # the section bookmark points at the manifest's first page of the section
     man = json.loads((built / "manifest.json").read_text())
     g = next(s for s in man["sections"] if s["letter"] == "G")
@@ -458,7 +458,7 @@ def test_a_roster_in_staff_csv_builds_the_same_packet_content(tmp_path: Path) ->
     assert "staff.csv" in {i["path"] for i in man["inputs"]}
     titles = [d["title"] for s in man["sections"] for d in s["documents"]]
     assert (
-        "Maria Lopez: LSW licence 150.123456" in titles
+        "Maria Lopez: LSW license 150.123456" in titles
         and "Tomás Herrera: Prior employer experience letter" in titles
     )
 

@@ -58,7 +58,7 @@ def test_changed_page_content_is_named(built: Path, tmp_path: Path) -> None:
     assert not result.ok
     found = codes(result)
     assert any(
-        "Maria Lopez: LSW licence" in m and f"page(s) {page}" in m for m in found["content-changed"]
+        "Maria Lopez: LSW license" in m and f"page(s) {page}" in m for m in found["content-changed"]
     )
 
 
@@ -121,7 +121,7 @@ def test_inspect_text_and_json(built: Path, cli: Any) -> None:
     )
 
 
-def test_diff_names_the_replaced_licence_and_nothing_else(
+def test_diff_names_the_replaced_license_and_nothing_else(
     built: Path, tmp_path: Path, cli: Any
 ) -> None:
     folder = copy_sample(tmp_path)
@@ -132,7 +132,7 @@ def test_diff_names_the_replaced_licence_and_nothing_else(
     new = api.build(folder, out=tmp_path / "out", quiet=True)
     result = api.diff(packet_of(built), new.packet)
     changed = [d["title"] for d in result["documents"]["changed"]]
-    assert "Maria Lopez: LSW licence 150.123456" in changed
+    assert "Maria Lopez: LSW license 150.123456" in changed
     assert not [t for t in changed if t.startswith(("James", "Dana", "Aisha"))]
     assert "Policies and procedures manual" in [
         d["title"] for d in result["documents"]["unchanged"]
@@ -141,4 +141,4 @@ def test_diff_names_the_replaced_licence_and_nothing_else(
         "Maria Lopez (S-004)" in c and "2027-11-30 -> 2029-11-30" in c for c in result["data"]
     )
     r = cli("diff", packet_of(built), new.packet)
-    assert r.code == 0 and "Maria Lopez: LSW licence" in r.out
+    assert r.code == 0 and "Maria Lopez: LSW license" in r.out

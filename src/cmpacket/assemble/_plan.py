@@ -163,7 +163,7 @@ def _staff_proofs(data: AgencyData, resolved: dict[str, Any], i: int, s: Any) ->
     out = []
     for j, lic in enumerate(s.licenses):
         if lic.file:
-            title = f"{who}: {lic.type or 'Licence'} licence {lic.number or ''}".strip()
+            title = f"{who}: {lic.type or 'License'} license {lic.number or ''}".strip()
             out.append(
                 _upload(
                     data, resolved, f"staff[{i}].licenses[{j}]", "G", title, lic.file, staff_id=s.id

@@ -30,8 +30,12 @@ def policy_chapters(registry: TemplateRegistry, context: dict[str, Any]) -> list
         key = topic["key"]
         name = f"policies/{key}.txt.j2"
         text = render_template(registry, name, context) if registry.exists(name) else ""
-        if additions.get(key):
-            text += "\n\n" + additions[key]
+        extra = str(additions.get(key) or "").strip()
+        if extra and extra not in text:
+            # A template that places the addition itself (e.g. crisis-services) is left alone;
+            # otherwise the addition gets its own heading after the built-in text.
+            heading = "## Additional agency procedures\n" if text.strip() else ""
+            text = text.rstrip() + "\n\n" + heading + extra
         chapters.append(
             {
                 "key": key,

@@ -1,4 +1,4 @@
-"""Staff rules: caseload, training, licences, qualifications, background checks."""
+"""Staff rules: caseload, training, licenses, qualifications, background checks."""
 
 from __future__ import annotations
 
@@ -109,8 +109,8 @@ def license_expired(ctx: Context, spec: RuleSpec) -> Iterator[Finding]:
             if lic.expires and lic.expires <= ctx.as_of:
                 yield spec.finding(
                     f"staff[{i}].licenses[{j}].expires",
-                    f"{_who(s)}'s {lic.type or 'licence'} {lic.number or ''} expired on "
-                    f"{lic.expires} (as of {ctx.as_of}). Renew it and upload the new licence.",
+                    f"{_who(s)}'s {lic.type or 'license'} {lic.number or ''} expired on "
+                    f"{lic.expires} (as of {ctx.as_of}). Renew it and upload the new license.",
                 )
 
 
@@ -122,7 +122,7 @@ def license_expiring_soon(ctx: Context, spec: RuleSpec) -> Iterator[Finding]:
             if lic.expires and ctx.as_of < lic.expires <= ctx.as_of + timedelta(days=days):
                 yield spec.finding(
                     f"staff[{i}].licenses[{j}].expires",
-                    f"{_who(s)}'s {lic.type or 'licence'} expires on {lic.expires}, within "
+                    f"{_who(s)}'s {lic.type or 'license'} expires on {lic.expires}, within "
                     f"{days} days of {ctx.as_of}. Plan the renewal before the review.",
                 )
 
@@ -134,8 +134,8 @@ def license_proof_missing(ctx: Context, spec: RuleSpec) -> Iterator[Finding]:
             if not lic.file:
                 yield spec.finding(
                     f"staff[{i}].licenses[{j}].file",
-                    f"{_who(s)}'s {lic.type or 'licence'} {lic.number or ''} has no uploaded "
-                    f"proof. Add the IDFPR licence printout as file: uploads/....pdf.",
+                    f"{_who(s)}'s {lic.type or 'license'} {lic.number or ''} has no uploaded "
+                    f"proof. Add the IDFPR license printout as file: uploads/....pdf.",
                 )
 
 
@@ -172,7 +172,7 @@ def qualification_not_met(ctx: Context, spec: RuleSpec) -> Iterator[Finding]:
         yield spec.finding(
             f"staff[{i}]",
             f"{_who(s)} meets none of the qualification paths for {s.position!r}: {names}. "
-            f"Record the degree, current licence or experience that qualifies them.",
+            f"Record the degree, current license or experience that qualifies them.",
         )
 
 
