@@ -122,7 +122,14 @@ def plan(data: AgencyData, resolved: dict[str, Any] | None = None) -> list[Piece
         ]
 
     pieces += attached("A")
-    pieces.append(_doc("agreement", "B", "Written agreement with the Department", "agreement"))
+    pieces.append(
+        _doc(
+            "agreement",
+            "B",
+            "Statement of assurances and intent to execute the Department's agreement",
+            "agreement",
+        )
+    )
     pieces += attached("B")
     for p in data.positions:
         title = f"Job description: {p.title or p.key}"
