@@ -86,14 +86,19 @@ def application_summary() -> Document:
         "Application for certification as a Case Management Agency",
     )
     para(d, "{{ as_of | long_date }}")
-    para(d, "{{ submission.body_name }} — Case Management Agency Certification")
+    para(
+        d, "{{ submission.body_name }} — Case Management Agency Certification: {{ program.title }}"
+    )
     para(d, "Dear Reviewer,")
     para(
         d,
-        "{{ agency.legal_name }} applies for certification as a Case Management Agency for "
-        "{{ submission.program }} in {{ agency.counties | join_and }}, Illinois. The enclosed packet "
-        "documents staff qualifications and licensure, job descriptions for key positions, policies "
-        "and procedures, service settings, the participant records system and the written agreement.",
+        "{{ agency.legal_name }} applies for certification as a case management agency for "
+        "{{ program.title }}{{ (' (' ~ program.citation ~ ')') if program.citation else '' }} in "
+        "{{ agency.counties | counties }}, Illinois. The enclosed packet documents staff "
+        "qualifications and licensure, job descriptions for key positions, policies and procedures, "
+        "service settings, the participant records system and the agency's statement of assurances "
+        "and intent to execute the Department's written agreement once the Department approves the "
+        "application.",
     )
     para(
         d,
@@ -111,7 +116,8 @@ def application_summary() -> Document:
             ("Address", "{{ agency.address }}"),
             ("Telephone", "{{ agency.phone }}"),
             ("E-mail", "{{ agency.email }}"),
-            ("Counties served", "{{ agency.counties | join_and }}"),
+            ("Program", "{{ program.title }} {{ program.citation }}"),
+            ("Counties served", "{{ agency.counties | counties }}"),
             ("Authorized official", "{{ agency.official.name }}, {{ agency.official.title }}"),
         ],
     )
@@ -129,52 +135,63 @@ def application_summary() -> Document:
 
 
 def agreement() -> Document:
-    d = new("Section B · Written agreement", "Case Management Agency Agreement")
+    d = new(
+        "Section B · Assurances and intent to execute the Department's written agreement",
+        "Statement of Assurances and Intent to Execute the Department's Written Agreement",
+    )
     para(
         d,
-        'This agreement is made between the {{ agreement.department }} ("the Department") and '
-        '{{ agency.legal_name }}, FEIN {{ agency.fein }}, {{ agency.address }} ("the Agency"). It '
-        "takes effect on {{ agreement.effective_date | long_date }} and runs for "
-        "{{ agreement.term_months or 12 }} months.",
+        '{{ agency.legal_name }}, FEIN {{ agency.fein }}, {{ agency.address }} ("the Agency"), '
+        "applying for certification as a case management agency for {{ program.title }} in "
+        "{{ agency.counties | counties }}, makes the assurances below. This statement commits the "
+        "Agency only. It is not an agreement with the Department, sets no term, date or duty for "
+        "the Department or its designees, and does not take the place of the Department's written "
+        "agreement, which the Department prepares on its own form after it approves the application.",
     )
     for title, text in [
         (
-            "1. Services",
-            "The Agency will provide case management services to eligible customers in "
-            "{{ agency.counties | join_and }}: assessment, goals and action plans developed with the "
-            "customer, access to community resources, coordination and monitoring, regular progress "
-            "meetings and emergency crisis services.",
+            "1. Intent to execute the Department's agreement",
+            "If the Department certifies the Agency, the Agency will execute the written agreement "
+            "the Department or its designee offers, on the Department's form, and will not provide "
+            "services as a certified case management agency before it is executed.",
         ),
         (
-            "2. Standards",
-            "The Agency will comply on a continuing basis with all applicable State and "
-            "federal laws and rules, keep staff qualified and licensed, keep caseloads within approved "
-            "limits, and complete background checks under 225 ILCS 46 for covered staff.",
+            "2. Continuing compliance",
+            "The Agency will comply on a continuing basis with the Department's requirements for "
+            "{{ program.title }}, the Department's agreement once executed, and all applicable State "
+            "and federal laws.",
         ),
         (
-            "3. Records, monitoring and access",
+            "3. Staff and services",
+            "Staff meet the qualifications in sections C and G, keep their licenses current and "
+            "complete the background and exclusion checks the agency's policies describe.",
+        ),
+        (
+            "4. Records, monitoring and access",
             "The Agency will keep confidential participant records for "
             "at least {{ records.retention_years | hours }} years and give the Department access for "
-            "monitoring, on-site reviews and corrective-action plans.",
+            "monitoring and on-site reviews as its rules and agreement provide.",
         ),
         (
-            "4. Confidentiality",
-            "Customer information is used only for program purposes and released "
-            "only as the law allows (45 CFR Parts 160 and 164; 740 ILCS 110).",
+            "5. Confidentiality",
+            "Customer information is used only for program purposes and released only as the law "
+            "allows (45 CFR Parts 160 and 164; 740 ILCS 110; 42 CFR Part 2; 410 ILCS 305).",
         ),
         (
-            "5. Reporting, changes and termination",
-            "The Agency will furnish requested reports, notify "
-            "the Department of changes within 30 days, and may be suspended or terminated for failing "
-            "these terms.",
+            "6. Reports and changes",
+            "The Agency will furnish requested reports and notify the Department in writing of "
+            "changes in ownership, control, key staff, address or services within 30 days.",
+        ),
+        (
+            "7. Accuracy",
+            "The information in this packet is true, accurate and complete to the best of the "
+            "signer's knowledge.",
         ),
     ]:
         d.add_heading(title, level=2)
         para(d, text)
     para(d, "For the Agency:")
     signature(d, ["{{ agreement.signatory.name }}", "{{ agreement.signatory.title }}", "Date:"])
-    para(d, "For the Department:")
-    signature(d, ["Name:", "Title:", "Date:"])
     return d
 
 
@@ -198,27 +215,33 @@ def job_description() -> Document:
     d.add_heading("Supervision", level=2)
     para(
         d,
-        "Reports to the {{ position.reports_to }}; monthly supervision and a yearly written evaluation.",
+        "Reports to the {{ position.reports_to }}; {% if 'board' in (position.reports_to or '') | lower %}"
+        "the Board sets annual goals and evaluates the position in writing every year.{% else %}"
+        "monthly supervision and a yearly written evaluation.{% endif %}",
     )
     d.add_heading("Caseload and training expectations", level=2)
     para(
         d,
-        "{% if position.case_manager %}No more than {{ profile.caseload_limit }} customers; increases only on "
+        "{% if position.case_manager and profile.caseload_rule %}No more than {{ profile.caseload_limit }} customers; increases only on "
         "demonstrated competence. {% endif %}{% if position.training %}At least "
         "{{ profile.training_hours | hours }} hours of in-service training every 12 months.{% endif %}",
     )
     d.add_heading("Background check", level=2)
     para(
         d,
-        "{% if position.background_check %}Health Care Worker Registry and fingerprint check under "
-        "225 ILCS 46 before starting work.{% else %}Registry check at hire and yearly.{% endif %}",
+        "{% if position.background_check %}Health Care Worker Registry and fingerprint check before "
+        "starting work (225 ILCS 46 where the position is covered; agency policy otherwise)."
+        "{% else %}Registry and exclusion checks at hire, Registry check yearly.{% endif %}",
     )
     return d
 
 
 def policy_manual() -> Document:
     d = new("Section D · Policies and procedures", "Case Management Policies and Procedures")
-    para(d, "{{ agency.legal_name }} — adopted {{ policies.adopted | long_date }}")
+    para(
+        d,
+        "{{ agency.legal_name }} — {{ program.title }} — adopted {{ policies.adopted | long_date }}",
+    )
     tag(d, "{%p for ch in chapters %}")
     d.add_heading("{{ loop.index }}. {{ ch.title }}", level=2)
     tag(d, "{%p for block in ch.blocks %}")
@@ -288,7 +311,7 @@ def staff_roster() -> Document:
             "Staff",
             "Position",
             "Degrees",
-            "Licences",
+            "Licenses",
             "Background check",
             "Training (h)",
             "Caseload",
@@ -311,7 +334,7 @@ def readiness_report() -> Document:
     d = new("Readiness report", "Readiness report")
     para(
         d,
-        "Profile {{ profile.name }}, as of {{ as_of | long_date }}: "
+        "Program {{ program.title }} ({{ program.citation }}), as of {{ as_of | long_date }}: "
         "{{ 'submission-ready' if readiness.ready else 'not submission-ready' }} "
         "({{ readiness.counts.error }} errors, {{ readiness.counts.warning }} warnings).",
     )

@@ -155,7 +155,11 @@ def _build(data: dict[str, Any], source: str) -> Profile:
     )
 
 
-DEFAULT_PROGRAM: dict[str, Any] = {"title": "Case Management Services", "citation": "", "waiver": False}
+DEFAULT_PROGRAM: dict[str, Any] = {
+    "title": "Case Management Services",
+    "citation": "",
+    "waiver": False,
+}
 
 
 def _program(value: Any, source: str) -> dict[str, Any]:
