@@ -127,7 +127,7 @@ def test_inspect_text_and_json(built: Path, cli: Any) -> None:
     )
 
 
-def test_diff_names_the_replaced_licence_and_nothing_else(
+def test_diff_names_the_replaced_license_and_nothing_else(
     built: Path, tmp_path: Path, cli: Any
 ) -> None:
     folder = copy_sample(tmp_path)

@@ -36,10 +36,19 @@ def report_text(report: Report, name: str) -> str:
 
 
 def profile_text(profile: Any) -> str:
-    lines = [f"{profile.name}: {profile.title}", f"source: {profile.source}", ""]
+    program = profile.program or {}
+    cite = f" ({program['citation']})" if program.get("citation") else ""
+    lines = [
+        f"{profile.name}: {profile.title}",
+        f"program: {program.get('title', '')}{cite}",
+        f"source: {profile.source}",
+        "",
+    ]
     for r in profile.rules:
         mark = "verified" if r.verified else "guide only"
         lines.append(f"{r.code}  [{r.severity}, {mark}]")
+        if r.title:
+            lines.append(f"    requirement: {r.title} (section {r.section})")
         if r.params:
             lines.append("    params: " + ", ".join(f"{k}={v}" for k, v in r.params.items()))
         if r.citation:

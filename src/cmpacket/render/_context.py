@@ -48,6 +48,11 @@ def profile_context(profile: Profile) -> dict[str, Any]:
     return {
         "name": profile.name,
         "title": profile.title,
+        "program": dict(profile.program),
+        "caseload_rule": profile.rule("caseload-over-limit") is not None,
+        "training_rule": profile.rule("training-hours-short") is not None,
+        "contact_rule": profile.rule("contact-frequency-missing") is not None,
+        "provisional_tier": profile.rule("provisional-case-manager") is not None,
         "caseload_limit": _param(profile, "caseload-over-limit", "limit", 30),
         "training_hours": _param(profile, "training-hours-short", "hours", 12),
         "retention_min_years": _param(profile, "records-retention-short", "min_years", 6),
@@ -148,6 +153,7 @@ def base_context(data: AgencyData, profile: Profile, report: Report, draft: bool
             "body_name": BODIES.get(sub.certifying_body or "", sub.certifying_body or ""),
         },
         "profile": profile_context(profile),
+        "program": dict(profile.program),
         "positions": [position_context(data, profile, p) for p in data.positions],
         "staff": [staff_context(data, profile, as_of, s) for s in data.staff],
         "policies": asdict(data.policies),
@@ -258,8 +264,12 @@ def policy_chapters(registry: TemplateRegistry, context: dict[str, Any]) -> list
         key = topic["key"]
         name = f"policies/{key}.txt.j2"
         text = render_template(registry, name, context) if registry.exists(name) else ""
-        if additions.get(key):
-            text += "\n\n" + additions[key]
+        extra = str(additions.get(key) or "").strip()
+        if extra and extra not in text:
+            # A template that places the addition itself (e.g. crisis-services) is left alone;
+            # otherwise the addition gets its own heading after the built-in text.
+            heading = "## Additional agency procedures\n" if text.strip() else ""
+            text = text.rstrip() + "\n\n" + heading + extra
         chapters.append(
             {
                 "key": key,

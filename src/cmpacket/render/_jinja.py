@@ -70,12 +70,18 @@ def _traceback_where(registry: TemplateRegistry, exc: BaseException, name: str) 
 
 
 def chapter_blocks(text: str) -> list[dict[str, Any]]:
-    """Plain chapter text -> blocks: '## ' headings, '- ' bullet lists, paragraphs."""
+    """Plain chapter text -> blocks: '## ' headings, '- ' bullet lists, paragraphs.
+
+    A line directly under a bullet continues that bullet only when it is indented; an unindented
+    line starts a paragraph, so a closing sentence after a list never merges into its last bullet.
+    """
     blocks: list[dict[str, Any]] = []
     for chunk in text.replace("\r\n", "\n").split("\n\n"):
-        lines = [ln.strip() for ln in chunk.strip().split("\n") if ln.strip()]
         para: list[str] = []
-        for line in lines:
+        for raw in chunk.split("\n"):
+            line = raw.strip()
+            if not line:
+                continue
             if line.startswith("## "):
                 _flush(blocks, para)
                 blocks.append({"kind": "h", "text": line[3:].strip()})
@@ -85,7 +91,8 @@ def chapter_blocks(text: str) -> list[dict[str, Any]]:
                     blocks.append({"kind": "ul", "bullets": []})
                 blocks[-1]["bullets"].append(line[2:].strip())
             else:
-                if blocks and blocks[-1]["kind"] == "ul" and not para:
+                indented = raw[:1] in (" ", "\t")
+                if indented and blocks and blocks[-1]["kind"] == "ul" and not para:
                     blocks[-1]["bullets"][-1] += " " + line
                     continue
                 para.append(line)

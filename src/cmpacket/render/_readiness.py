@@ -1,51 +1,12 @@
-"""The readiness report's rows: every requirement of the profile, its status and evidence page."""
+"""The readiness report's rows: every requirement of the profile, its status and evidence page.
+
+A requirement's title and the packet section that evidences it are profile data (`title:` and
+`section:` of each rule entry in the profile YAML; `il-guide.yaml` holds the shared defaults the
+other built-in profiles extend)."""
 
 from __future__ import annotations
 
 from typing import Any
-
-# Requirement titles and the packet section that evidences each rule.
-RULES: dict[str, tuple[str, str]] = {
-    "schema-invalid": ("Agency data is complete and well-formed", "A"),
-    "unknown-field": ("No unrecognised fields in the agency data", "A"),
-    "agency-info-missing": ("Agency identification and authorized official", "A"),
-    "fein-invalid": ("Federal employer identification number", "A"),
-    "npi-invalid": ("National Provider Identifier", "A"),
-    "medicaid-enrollment-incomplete": ("Medicaid enrollment data (IMPACT)", "A"),
-    "agreement-incomplete": ("Written agreement with the Department or its designee", "B"),
-    "job-description-missing": ("Written job descriptions for key positions", "C"),
-    "policy-topic-missing": ("Policies and procedures cover every required topic", "D"),
-    "policies-not-adopted": ("Policies adopted by the governing body", "D"),
-    "contact-frequency-missing": ("Monitoring contact frequency stated", "D"),
-    "service-settings-missing": ("Ability to serve in various settings", "E"),
-    "records-system-incomplete": ("Adequate and confidential participant records system", "F"),
-    "records-retention-short": ("Records retention period", "F"),
-    "caseload-over-limit": ("Case manager caseloads within the limit", "G"),
-    "caseload-increase-unsupported": ("Caseload increases based on demonstrated competence", "G"),
-    "training-hours-short": ("In-service training hours in the last 12 months", "G"),
-    "license-expired": ("Licences current on the as-of date", "G"),
-    "license-expiring-soon": ("No licence expiring within the warning window", "G"),
-    "license-proof-missing": ("Proof uploaded for every licence", "G"),
-    "qualification-not-met": ("Staff meet a qualification path for their position", "G"),
-    "background-check-missing": ("Background checks for covered roles (225 ILCS 46)", "G"),
-    "background-check-late": ("Background checks completed before hire", "G"),
-    "background-check-disqualified": ("No disqualified staff without a waiver", "G"),
-    "provisional-case-manager": ("Case managers meet the competency standard", "G"),
-    "staff-id-duplicate": ("Each staff member identified once", "G"),
-    "upload-missing": ("Every referenced upload exists", "G"),
-    "upload-outside-folder": ("Uploads stay inside the agency folder", "G"),
-    "upload-unreadable": ("Uploads are readable PDFs, images or documents", "G"),
-    "upload-encrypted": ("Uploads open without a password", "G"),
-    "upload-too-large": ("Uploads within size and page limits", "G"),
-    "upload-active-content": ("Uploads carry no active content", "G"),
-    "upload-repaired": ("Uploads undamaged", "G"),
-    "signature-missing": ("Application, attestation and assurances signed", "A"),
-    "exclusion-check-missing": ("Staff and owners screened against exclusion lists", "G"),
-    "mandated-reporter-training-missing": ("Mandated-reporter training current", "G"),
-    "experience-unproven": ("Claimed experience proven by dated, attested letters", "G"),
-    "upload-not-searchable": ("Upload pages searchable (text layer or OCR)", "G"),
-    "upload-signature-dropped": ("Digitally signed uploads noted (signature not kept)", "G"),
-}
 
 
 def requirements(
@@ -56,7 +17,8 @@ def requirements(
     evidence = evidence or {}
     rows = []
     for spec in profile.rules:
-        title, section = RULES.get(spec.code, (spec.code, "A"))
+        title = spec.title or spec.code
+        section = spec.section or "A"
         hits = [f for f in report["findings"] if f["code"] == spec.code]
         worst = next(
             (s for s in ("error", "warning", "info") if any(f["severity"] == s for f in hits)), None

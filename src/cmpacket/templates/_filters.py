@@ -26,6 +26,15 @@ def join_and(items: Any) -> str:
     return ", ".join(items[:-1]) + " and " + items[-1]
 
 
+def counties(items: Any) -> str:
+    """[Sangamon, Logan] -> 'Sangamon and Logan Counties'; [Sangamon] -> 'Sangamon County'."""
+    names = [str(i).strip() for i in items or [] if i and str(i).strip()]
+    names = [n[: -len(" County")] if n.lower().endswith(" county") else n for n in names]
+    if not names:
+        return ""
+    return join_and(names) + (" County" if len(names) == 1 else " Counties")
+
+
 def hours(value: Any) -> str:
     return f"{float(value or 0):g}"
 
@@ -72,4 +81,10 @@ def fill(name: str) -> Any:
 
 GLOBALS = {"pageref": pageref, "fill": fill}
 
-FILTERS = {"long_date": long_date, "join_and": join_and, "hours": hours, "paragraphs": paragraphs}
+FILTERS = {
+    "counties": counties,
+    "long_date": long_date,
+    "join_and": join_and,
+    "hours": hours,
+    "paragraphs": paragraphs,
+}

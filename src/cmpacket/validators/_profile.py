@@ -26,6 +26,8 @@ class RuleSpec:
     verified: bool
     params: dict[str, Any] = field(default_factory=dict)
     note: str = ""
+    title: str = ""
+    section: str = ""
 
     def finding(self, path: str, message: str, severity: str | None = None) -> Finding:
         return Finding(self.code, severity or self.severity, path, message, self.citation)
@@ -44,6 +46,7 @@ class Profile:
     policy_topics: tuple[dict[str, Any], ...]
     required_sections: tuple[str, ...]
     limits: dict[str, Any]
+    program: dict[str, Any] = field(default_factory=dict)
     sha256: str = ""
 
     def rule(self, code: str) -> RuleSpec | None:
@@ -53,6 +56,7 @@ class Profile:
         return {
             "name": self.name,
             "title": self.title,
+            "program": dict(self.program),
             "source": self.source,
             "rules": [r.__dict__ for r in self.rules],
             "qualification_paths": self.qualification_paths,
@@ -133,6 +137,8 @@ def _build(data: dict[str, Any], source: str) -> Profile:
                 verified=bool(r.get("verified", False)),
                 params=dict(r.get("params") or {}),
                 note=str(r.get("note", "")),
+                title=str(r.get("title") or r["code"].replace("-", " ").capitalize()),
+                section=_section(r.get("section", "A"), where),
             )
         )
     return Profile(
@@ -145,4 +151,41 @@ def _build(data: dict[str, Any], source: str) -> Profile:
         policy_topics=tuple(data.get("policy_topics") or ()),
         required_sections=tuple(data.get("required_sections") or "ABCDEFG"),
         limits=dict(data.get("limits") or {}),
+        program=_program(data.get("program"), source),
     )
+
+
+DEFAULT_PROGRAM: dict[str, Any] = {
+    "title": "Case Management Services",
+    "citation": "",
+    "waiver": False,
+}
+
+
+def _program(value: Any, source: str) -> dict[str, Any]:
+    """`program: {title, citation}`: the program the profile certifies for, named on the cover,
+    the letter and the readiness report; `waiver: true` when it is a Medicaid HCBS waiver
+    program (the conflict-free chapter then cites 42 CFR 441.301(c)(1)(vi) as binding)."""
+    if value is None:
+        return dict(DEFAULT_PROGRAM)
+    if not isinstance(value, dict) or not isinstance(value.get("title"), str):
+        raise ProfileError(
+            f"{source}: program: {value!r} is not a mapping with a `title`.",
+            hint="Write e.g. program: {title: Family Case Management, "
+            "citation: 77 Ill. Adm. Code 630}.",
+        )
+    return {
+        "title": value["title"].strip(),
+        "citation": str(value.get("citation") or "").strip(),
+        "waiver": bool(value.get("waiver", False)),
+    }
+
+
+def _section(value: Any, where: str) -> str:
+    text = str(value or "A").strip().upper()
+    if len(text) != 1 or not "A" <= text <= "Z":
+        raise ProfileError(
+            f"{where}.section: {value!r} is not a packet section letter.",
+            hint="Use the letter of the section that evidences the rule, A to G.",
+        )
+    return text

@@ -140,8 +140,8 @@ def license_expired(ctx: Context, spec: RuleSpec) -> Iterator[Finding]:
             if lic.expires and lic.expires <= ctx.as_of:
                 yield spec.finding(
                     f"staff[{i}].licenses[{j}].expires",
-                    f"{_who(s)}'s {lic.type or 'licence'} {lic.number or ''} expired on "
-                    f"{lic.expires} (as of {ctx.as_of}). Renew it and upload the new licence.",
+                    f"{_who(s)}'s {lic.type or 'license'} {lic.number or ''} expired on "
+                    f"{lic.expires} (as of {ctx.as_of}). Renew it and upload the new license.",
                 )
 
 
@@ -153,7 +153,7 @@ def license_expiring_soon(ctx: Context, spec: RuleSpec) -> Iterator[Finding]:
             if lic.expires and ctx.as_of < lic.expires <= ctx.as_of + timedelta(days=days):
                 yield spec.finding(
                     f"staff[{i}].licenses[{j}].expires",
-                    f"{_who(s)}'s {lic.type or 'licence'} expires on {lic.expires}, within "
+                    f"{_who(s)}'s {lic.type or 'license'} expires on {lic.expires}, within "
                     f"{days} days of {ctx.as_of}. Plan the renewal before the review.",
                 )
 
@@ -165,8 +165,8 @@ def license_proof_missing(ctx: Context, spec: RuleSpec) -> Iterator[Finding]:
             if not lic.file:
                 yield spec.finding(
                     f"staff[{i}].licenses[{j}].file",
-                    f"{_who(s)}'s {lic.type or 'licence'} {lic.number or ''} has no uploaded "
-                    f"proof. Add the IDFPR licence printout as file: uploads/....pdf.",
+                    f"{_who(s)}'s {lic.type or 'license'} {lic.number or ''} has no uploaded "
+                    f"proof. Add the IDFPR license printout as file: uploads/....pdf.",
                 )
 
 
@@ -182,9 +182,9 @@ def meets_path(s: Staff, path: dict, as_of) -> bool:
         )
         if not ok:
             return False
-    licences = {x.upper() for x in path.get("licenses") or []}
-    if licences and not any(
-        (lic.type or "").upper() in licences and (lic.expires is None or lic.expires > as_of)
+    licenses = {x.upper() for x in path.get("licenses") or []}
+    if licenses and not any(
+        (lic.type or "").upper() in licenses and (lic.expires is None or lic.expires > as_of)
         for lic in s.licenses
     ):
         return False

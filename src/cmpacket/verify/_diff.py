@@ -90,9 +90,9 @@ def data_changes(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
         lx = {(lic["type"], lic["number"]): lic for lic in x.get("licenses", [])}
         ly = {(lic["type"], lic["number"]): lic for lic in y.get("licenses", [])}
         for key in sorted(ly.keys() - lx.keys(), key=str):
-            changes.append(f"{who}: licence added {key[0]} {key[1]} (expires {ly[key]['expires']})")
+            changes.append(f"{who}: license added {key[0]} {key[1]} (expires {ly[key]['expires']})")
         for key in sorted(lx.keys() - ly.keys(), key=str):
-            changes.append(f"{who}: licence removed {key[0]} {key[1]}")
+            changes.append(f"{who}: license removed {key[0]} {key[1]}")
         for key in sorted(lx.keys() & ly.keys(), key=str):
             if lx[key]["expires"] != ly[key]["expires"]:
                 changes.append(
