@@ -9,10 +9,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from cmpacket.render._filters import counties
 from pypdf import PdfReader
 
 from cmpacket.render._jinja import chapter_blocks
+from cmpacket.templates._filters import counties
 from cmpacket.validators._profile import load_profile
 from tests.conftest import copy_sample, packet_of
 

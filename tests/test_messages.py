@@ -42,7 +42,10 @@ def test_validate_text_prints_every_finding_with_its_code(cli: Any, tmp_path: Pa
     assert summary.startswith("agency: not ready: 2 error(s), 1 warning(s)")
     assert len(lines) == 3 and all(LINE.match(line) for line in lines), lines
     assert lines[0].startswith("error [") and lines[-1].startswith("warning [unknown-field] ")
-    assert "error [upload-unreadable] attachments[3].file: 'uploads/bad.pdf': not a PDF" in r.out
+    assert (
+        "error [upload-unreadable] attachments[3].file: 'uploads/bad.pdf': the file is a plain text"
+        in r.out
+    )
     assert "error [caseload-over-limit] staff[3].caseload: Maria Lopez (S-004) carries 45" in r.out
     assert "warning [unknown-field] agency.yaml:" in r.out
     # every code printed is one docs/errors.md explains

@@ -54,13 +54,19 @@ def word_copies(
 
 
 def _whole_html(registry: TemplateRegistry, piece: Piece, context: dict[str, Any]) -> str:
-    """A document laid out in parts (the roster), rendered once whole for its Word copy."""
+    """The HTML of a document whose packet pages are not its own laid-out HTML: the roster (laid
+    out in parts) rendered once whole, or a generated document replaced in the packet by its
+    signed scan (its Word copy is still the editable generated document)."""
     from cmpacket.render import piece_context, render_template
 
-    assert piece.template is not None
     ctx = dict(piece_context(context, piece))
     ctx["chunk"] = {"first": True, "total": len(ctx["staff"])}
-    return render_template(registry, piece.template, ctx)
+    return render_template(registry, template_of(piece), ctx)
+
+
+def template_of(piece: Piece) -> str:
+    """The HTML template that defines a piece's document (also for a signed scan standing in)."""
+    return piece.template or f"{piece.extra['document']}.html.j2"
 
 
 def _html_copy(
@@ -78,7 +84,7 @@ def _html_copy(
     key = ws.cache.key(
         "docx-html", html, json.dumps([used_refs, fills, str(as_of)], sort_keys=True)
     )
-    blob = ws.cache.get(key, f"docx:{piece.template}")
+    blob = ws.cache.get(key, f"docx:{template_of(piece)}")
     if blob is None:
         blob = html_word_copy(html, used_refs, fills, as_of)
         ws.cache.put(key, blob)
