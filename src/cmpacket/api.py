@@ -114,11 +114,14 @@ def build(folder: Path, *, out: Path | None = None, quiet: bool = False, **optio
     return run(folder, out, quiet=quiet, **options)
 
 
-def verify(packet: Path, *, manifest: Path | None = None) -> Any:
-    """The reviewer's integrity and completeness check; returns a VerifyResult."""
+def verify(packet: Path, *, manifest: Path | None = None, limits: Any = None) -> Any:
+    """The reviewer's integrity and completeness check; returns a VerifyResult.
+
+    `limits`: a verify.VerifyLimits (caps on what an untrusted packet may ask; default caps).
+    """
     from cmpacket.verify import verify_packet
 
-    return verify_packet(packet, manifest)
+    return verify_packet(packet, manifest, limits)
 
 
 def _manifest_of(packet: Path) -> dict[str, Any]:
@@ -126,11 +129,13 @@ def _manifest_of(packet: Path) -> dict[str, Any]:
 
     if not packet.is_file():
         raise PacketError(f"{packet}: no such file.")
-    with open_packet(packet.read_bytes(), packet.name) as pdf:
+    with open_packet(packet, packet.name) as pdf:  # read lazily, never whole; bounded parse
         try:
             manifest = read_manifest(pdf)
         except ValueError as exc:
-            raise PacketError(f"{packet}: the embedded manifest does not parse ({exc}).") from None
+            raise PacketError(
+                f"{packet}: manifest-invalid: the embedded manifest is unusable: {exc}"
+            ) from None
     if manifest is None:
         raise PacketError(f"{packet}: no embedded manifest.json; not a cmpacket packet.")
     return manifest

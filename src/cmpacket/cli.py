@@ -208,8 +208,12 @@ def templates_check(folder: Path | None, template_dirs: tuple[Path, ...]) -> Non
 @click.option(
     "--manifest", type=EXISTING, help="The sidecar manifest.json to check the file against."
 )
+@click.option(
+    "--limit", "limits", multiple=True, metavar="NAME=N",
+    help="Change a cap on what the packet may ask, e.g. --limit pages=200000 (see docs/reviewers.md).",
+)  # fmt: skip
 @FORMAT
-def verify(packet: Path, manifest: Path | None, fmt: str) -> None:
+def verify(packet: Path, manifest: Path | None, limits: tuple[str, ...], fmt: str) -> None:
     """Check a packet's integrity and completeness (a reviewer's check).
 
     \b
@@ -218,8 +222,9 @@ def verify(packet: Path, manifest: Path | None, fmt: str) -> None:
     """
     from cmpacket import api
     from cmpacket._report_text import findings_text
+    from cmpacket.verify import limits_from_options
 
-    result = api.verify(packet, manifest=manifest)
+    result = api.verify(packet, manifest=manifest, limits=limits_from_options(limits))
     if fmt == "json":
         emit_json(result.as_dict())
     else:

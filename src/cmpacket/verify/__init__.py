@@ -1,25 +1,50 @@
-"""The reviewer's checks over a finished packet (SPEC §8); the build runs them on its own output."""
+"""The reviewer's checks over a finished packet (SPEC §8); the build runs them on its own output.
+
+A received packet is untrusted input: every stream is decoded in bounded chunks under the caps of
+`VerifyLimits`, the manifest is parsed with a bounded parser and checked against a schema before
+use, and every walk over the PDF's structure is bounded. Whatever the file, the result is a list of
+findings (exit 1) or a PacketError (exit 2) -- never an exception of another kind.
+"""
 
 from __future__ import annotations
 
 import hashlib
 import io
-import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pikepdf
+from pikepdf import Dictionary
 
-from cmpacket.assemble._pdfops import outline_tree, page_digest, read_stamp
+from cmpacket.assemble._pdfops import page_digest, read_stamp
 from cmpacket.errors import PacketError
 from cmpacket.findings import Finding
+from cmpacket.verify._limits import DEFAULT_LIMITS, VerifyLimits, limits_from_options
+from cmpacket.verify._manifest import ManifestInvalid, parse_manifest
+from cmpacket.verify._streams import StreamTooLarge, StreamUnreadable, read_bounded
+from cmpacket.verify._structure import OutlineTooLarge, large_images, page_numbers, read_outline
 
-__all__ = ["VerifyResult", "read_manifest", "verify_source", "verify_packet"]
+__all__ = [
+    "DEFAULT_LIMITS",
+    "ManifestInvalid",
+    "VerifyLimits",
+    "VerifyResult",
+    "limits_from_options",
+    "open_packet",
+    "read_manifest",
+    "verify_packet",
+    "verify_source",
+]
 
 CITE = "SPEC §8"
 _PAGE_RE = re.compile(r"Page (\d+) of (\d+)")
+_STAMP_MARK = b"%cmpacket-stamp"
+_STAMP_PARENS = 64  # more "(" than this in a stamp stream: not a cmpacket stamp (and slow to scan)
+_SHOWN = 20  # findings of one kind listed one by one; the rest are counted
+# What reading a damaged or hostile PDF can raise from pikepdf (qpdf errors, wrong object types).
+_PDF_ERRORS = (pikepdf.PdfError, AttributeError, TypeError, ValueError, KeyError, IndexError)
 
 
 @dataclass
@@ -48,48 +73,96 @@ class VerifyResult:
             "findings": [f.as_dict() for f in self.findings],
         }
 
-    def fail(self, code: str, path: str, message: str) -> None:
-        self.findings.append(Finding(code, "error", path, message, CITE))
+    def fail(self, code: str, path: str, message: str, location: str = "") -> None:
+        self.findings.append(Finding(code, "error", path, message, CITE, location))
+
+
+def _first_line(exc: BaseException) -> str:
+    return (str(exc).splitlines() or [type(exc).__name__])[0][:160]
+
+
+def _open(data: bytes | Path, name: str, inherit: bool) -> pikepdf.Pdf:
+    source = data if isinstance(data, Path) else io.BytesIO(data)
+    return pikepdf.open(source, inherit_page_attributes=inherit)
 
 
 def open_packet(data: bytes | Path, name: str) -> pikepdf.Pdf:
-    """Open a packet from bytes or a path (a path is read lazily, not loaded whole)."""
+    """Open a packet from bytes or a path (a path is read lazily, not loaded whole).
+
+    A packet whose page tree cannot be walked (a loop) is still opened, so its manifest can be
+    read; `len(pdf.pages)` then raises pikepdf.PdfError.
+    """
+    return _open_checked(data, name)[0]
+
+
+def _open_checked(data: bytes | Path, name: str) -> tuple[pikepdf.Pdf, str | None]:
+    """(pdf, why its page tree is unusable or None)."""
     try:
-        return pikepdf.open(data if isinstance(data, Path) else io.BytesIO(data))
+        return _open(data, name, inherit=True), None
     except pikepdf.PasswordError:
         raise PacketError(f"{name}: the PDF is encrypted; a cmpacket packet never is.") from None
-    except (pikepdf.PdfError, ValueError, RecursionError) as exc:
-        raise PacketError(
-            f"{name}: not a readable PDF ({str(exc).splitlines()[0][:160]})."
-        ) from None
+    except (pikepdf.PdfError, ValueError, RecursionError, RuntimeError) as exc:
+        problem = _first_line(exc)
+    try:  # opening walks the page tree; without that walk, the rest may still be readable
+        return _open(data, name, inherit=False), problem
+    except (pikepdf.PdfError, ValueError, RecursionError, RuntimeError):
+        raise PacketError(f"{name}: not a readable PDF ({problem}).") from None
 
 
-def read_manifest(pdf: pikepdf.Pdf) -> dict[str, Any] | None:
-    """The embedded manifest.json, or None if absent. Raises ValueError if it does not parse."""
+def read_manifest(pdf: pikepdf.Pdf, limits: VerifyLimits = DEFAULT_LIMITS) -> dict[str, Any] | None:
+    """The embedded manifest.json, checked, or None if absent.
+
+    Raises ManifestInvalid (a ValueError) when it is too large, too deep, not JSON or not shaped
+    like a manifest; the exception names the field path of each problem.
+    """
     try:
         spec = pdf.attachments.get("manifest.json")
-    except (pikepdf.PdfError, KeyError, TypeError):
+        stream = spec.get_file().obj if spec is not None else None
+    except (*_PDF_ERRORS, RecursionError):
         return None
-    if spec is None:
+    if stream is None:
         return None
-    data = spec.get_file().read_bytes()
-    manifest = json.loads(data.decode("utf-8"))
-    if not isinstance(manifest, dict):
-        raise ValueError("the manifest is not a JSON object")
-    return manifest
+    try:
+        data = read_bounded(stream, limits.manifest_bytes)
+    except StreamTooLarge as exc:
+        raise ManifestInvalid([("", f"the embedded file {exc}.")]) from None
+    except StreamUnreadable as exc:
+        raise ManifestInvalid([("", f"the embedded file cannot be decoded ({exc}).")]) from None
+    return parse_manifest(data, limits)
 
 
-def verify_packet(path: Path, manifest_file: Path | None = None) -> VerifyResult:
+def read_sidecar(path: Path, limits: VerifyLimits = DEFAULT_LIMITS) -> dict[str, Any]:
+    """A sidecar manifest.json from disk, bounded and checked; raises PacketError or ManifestInvalid."""
+    try:
+        size = path.stat().st_size
+        if size > limits.manifest_bytes:
+            raise ManifestInvalid(
+                [("", f"it is {size:,} bytes; the limit is {limits.manifest_bytes:,}.")]
+            )
+        data = path.read_bytes()
+    except OSError as exc:
+        raise PacketError(f"{path}: cannot read the manifest ({exc.strerror or exc}).") from None
+    return parse_manifest(data, limits)
+
+
+def verify_packet(
+    path: Path, manifest_file: Path | None = None, limits: VerifyLimits | None = None
+) -> VerifyResult:
     """Verify a packet file; raises PacketError (exit 2) if it cannot be read at all."""
+    limits = limits or DEFAULT_LIMITS
     if not path.is_file():
         raise PacketError(f"{path}: no such file.")
-    sidecar = None
+    sidecar: dict[str, Any] | None = None
+    bad_sidecar: ManifestInvalid | None = None
     if manifest_file is not None:
         try:
-            sidecar = json.loads(manifest_file.read_text(encoding="utf-8"))
-        except (OSError, ValueError) as exc:
-            raise PacketError(f"{manifest_file}: cannot read the manifest ({exc}).") from None
-    return verify_source(path, path.name, sidecar)
+            sidecar = read_sidecar(manifest_file, limits)
+        except ManifestInvalid as exc:
+            bad_sidecar = exc
+    result = verify_source(path, path.name, sidecar, limits=limits)
+    if bad_sidecar is not None and manifest_file is not None:
+        _manifest_findings(result, bad_sidecar, f"sidecar {manifest_file.name}")
+    return result
 
 
 def file_sha256(source: bytes | Path) -> str:
@@ -107,6 +180,7 @@ def verify_source(
     name: str,
     sidecar: dict[str, Any] | None = None,
     known: dict[int, str] | None = None,
+    limits: VerifyLimits | None = None,
 ) -> VerifyResult:
     """Every check of SPEC §8 on a packet (its bytes, or its path).
 
@@ -114,44 +188,118 @@ def verify_source(
     copied from (the build's stamped upload blocks); every other page is hashed here. Reviewers'
     `verify` passes nothing and hashes every page.
     """
+    limits = limits or DEFAULT_LIMITS
     result = VerifyResult()
-    with open_packet(data, name) as pdf:
-        result.pages = len(pdf.pages)
+    pdf, tree_problem = _open_checked(data, name)
+    with pdf:
         try:
-            manifest = read_manifest(pdf)
-        except (ValueError, UnicodeDecodeError) as exc:
+            manifest = _verify_pdf(pdf, tree_problem, result, known or {}, limits)
+        except RecursionError:
+            result.fail("packet-damaged", "packet", "the PDF nests objects too deeply to read.")
+            manifest = None
+        except _PDF_ERRORS as exc:
             result.fail(
-                "manifest-invalid",
-                "manifest.json",
-                f"the embedded manifest does not parse ({exc}).",
+                "packet-damaged",
+                "packet",
+                f"part of the PDF cannot be read ({_first_line(exc)}); the file is damaged "
+                f"or was altered. Ask for the original file.",
             )
-            return result
-        if manifest is None:
-            result.fail(
-                "manifest-missing",
-                "manifest.json",
-                "the packet has no embedded manifest.json; it was not built by cmpacket or was altered.",
-            )
-            return result
-        result.manifest = manifest
-        try:
-            _check_structure(pdf, manifest, result, known or {})
-        except (KeyError, TypeError, ValueError) as exc:
-            result.fail(
-                "manifest-invalid",
-                "manifest.json",
-                f"the manifest lacks an expected field ({exc}).",
-            )
+            manifest = None
     if sidecar is not None:
         _check_sidecar(data, manifest, sidecar, result)
     return result
 
 
+def _manifest_findings(result: VerifyResult, exc: ManifestInvalid, where: str) -> None:
+    for path, message in exc.problems[:_SHOWN]:
+        result.fail("manifest-invalid", path or where, message, where if path else "")
+    if len(exc.problems) > _SHOWN:
+        result.fail(
+            "manifest-invalid", where, f"{len(exc.problems) - _SHOWN} more field(s) are wrong."
+        )
+
+
+def _verify_pdf(
+    pdf: pikepdf.Pdf,
+    tree_problem: str | None,
+    result: VerifyResult,
+    known: dict[int, str],
+    limits: VerifyLimits,
+) -> dict[str, Any] | None:
+    """The checks on an opened packet; returns the manifest when it could be read."""
+    declared = pdf.trailer.get("/Size")
+    if isinstance(declared, int) and declared > limits.objects:
+        result.fail(
+            "packet-too-large",
+            "packet",
+            f"the PDF declares {declared:,} objects; the limit is {limits.objects:,}. "
+            f"Nothing else was checked.",
+        )
+        return None
+    n = _page_count(pdf, tree_problem, result, limits)
+    try:
+        manifest = read_manifest(pdf, limits)
+    except ManifestInvalid as exc:
+        _manifest_findings(result, exc, "manifest.json")
+        return None
+    if manifest is None:
+        result.fail(
+            "manifest-missing",
+            "manifest.json",
+            "the packet has no embedded manifest.json; it was not built by cmpacket or was altered.",
+        )
+        return None
+    result.manifest = manifest
+    if n is not None:
+        _check_structure(pdf, manifest, n, result, known, limits)
+    return manifest
+
+
+def _page_count(
+    pdf: pikepdf.Pdf, tree_problem: str | None, result: VerifyResult, limits: VerifyLimits
+) -> int | None:
+    """The number of pages, or None (with a finding) when pages cannot be checked."""
+    if tree_problem is None:
+        try:
+            n = len(pdf.pages)
+        except (pikepdf.PdfError, RecursionError) as exc:
+            tree_problem = _first_line(exc)
+    if tree_problem is not None:
+        result.fail(
+            "page-tree-invalid",
+            "packet",
+            f"the page tree cannot be walked ({tree_problem}); no page was checked.",
+        )
+        return None
+    result.pages = n
+    if n > limits.pages:
+        result.fail(
+            "packet-too-large",
+            "packet",
+            f"the packet has {n:,} pages; the limit is {limits.pages:,}. No page was checked.",
+        )
+        return None
+    pages_node = pdf.Root.get("/Pages")
+    count = pages_node.get("/Count") if isinstance(pages_node, Dictionary) else None
+    if not isinstance(count, int) or isinstance(count, bool) or count != n:
+        result.fail(
+            "page-tree-invalid",
+            "packet",
+            f"the page tree says it holds {count!s:.40} pages (/Count); it holds {n}. "
+            f"Viewers may show a different number of pages.",
+        )
+    return n
+
+
 def _check_structure(
-    pdf: pikepdf.Pdf, manifest: dict[str, Any], result: VerifyResult, known: dict[int, str]
+    pdf: pikepdf.Pdf,
+    manifest: dict[str, Any],
+    n: int,
+    result: VerifyResult,
+    known: dict[int, str],
+    limits: VerifyLimits,
 ) -> None:
     declared = manifest["packet"]["pages"]
-    n = len(pdf.pages)
     if declared != n:
         result.fail(
             "page-count-mismatch",
@@ -159,14 +307,17 @@ def _check_structure(
             f"the packet has {n} pages; the manifest says {declared}.",
         )
     sections = manifest["sections"]
-    _check_ranges(sections, declared, result)
+    checkable = _check_ranges(sections, n, result)
     _check_required(manifest, sections, result)
-    _check_outline(pdf, sections, result)
-    _check_stamps(pdf, n, result)
-    _check_content(pdf, sections, result, known)
+    _check_outline(pdf, sections, result, limits)
+    _check_stamps(pdf, n, result, limits)
+    _check_images(pdf, result, limits)
+    _check_content(pdf, sections, checkable, result, known, limits)
 
 
-def _check_ranges(sections: list[dict[str, Any]], total: int, result: VerifyResult) -> None:
+def _check_ranges(sections: list[dict[str, Any]], total: int, result: VerifyResult) -> set[int]:
+    """Section and document ranges run on from each other; returns the ids of documents whose
+    pages can be checked (inside the packet, not overlapping an earlier document)."""
     expected = 1
     for s in sections:
         if s["first_page"] != expected or s["last_page"] < s["first_page"]:
@@ -180,6 +331,31 @@ def _check_ranges(sections: list[dict[str, Any]], total: int, result: VerifyResu
         result.fail(
             "section-range-mismatch", "packet", f"sections end on page {expected - 1}, not {total}."
         )
+    checkable: set[int] = set()
+    free = 1  # the first page no earlier document has claimed
+    shown = 0
+    for s in sections:
+        at = s["first_page"]
+        for d in s["documents"]:
+            first, last = d["first_page"], d["last_page"]
+            if first != at or last < first or last > s["last_page"]:
+                shown += 1
+                if shown <= _SHOWN:
+                    result.fail(
+                        "section-range-mismatch",
+                        _where(s, d),
+                        f"the document's pages do not follow on from page {at - 1} inside its "
+                        f"section (pages {s['first_page']}-{s['last_page']}).",
+                    )
+            if first >= free and first <= last <= total:
+                checkable.add(id(d))
+                free = last + 1
+            at = last + 1
+    if shown > _SHOWN:
+        result.fail(
+            "section-range-mismatch", "packet", f"{shown - _SHOWN} more documents are out of place."
+        )
+    return checkable
 
 
 def _check_required(
@@ -195,11 +371,35 @@ def _check_required(
             )
 
 
-def _check_outline(pdf: pikepdf.Pdf, sections: list[dict[str, Any]], result: VerifyResult) -> None:
+def _check_outline(
+    pdf: pikepdf.Pdf, sections: list[dict[str, Any]], result: VerifyResult, limits: VerifyLimits
+) -> None:
     try:
-        tree = outline_tree(pdf)
-    except (pikepdf.PdfError, AttributeError, TypeError, ValueError):
-        tree = []
+        tree, problems = read_outline(pdf, page_numbers(pdf), limits)
+    except OutlineTooLarge as exc:
+        result.fail("outline-invalid", "outline", f"the outline is not checked: {exc}.")
+        return
+    for problem in problems[:_SHOWN]:
+        result.fail("outline-invalid", "outline", problem + ".")
+    loose: list[str] = []
+
+    def visit(nodes: list[dict[str, Any]]) -> None:
+        for node in nodes:
+            if node["page"] is None:
+                loose.append(node["title"])
+            visit(node["children"])
+
+    visit(tree)
+    for title in loose[:_SHOWN]:
+        result.fail(
+            "outline-invalid",
+            f"bookmark '{title[:60]}'",
+            "it does not point to a page of this packet.",
+        )
+    if len(loose) > _SHOWN:
+        result.fail(
+            "outline-invalid", "outline", f"{len(loose) - _SHOWN} more bookmarks point nowhere."
+        )
     top = {node["title"].split(".", 1)[0]: node for node in tree if "." in node["title"][:3]}
     for s in sections:
         if s["letter"] == "front":
@@ -217,27 +417,82 @@ def _check_outline(pdf: pikepdf.Pdf, sections: list[dict[str, Any]], result: Ver
             )
 
 
-def _check_stamps(pdf: pikepdf.Pdf, total: int, result: VerifyResult) -> None:
-    bad: list[str] = []
+def _stamp_of(page: pikepdf.Page, limits: VerifyLimits) -> tuple[str | None, str]:
+    """(stamp text or None, why there is none) -- bounded: the stream is sized first."""
+    contents = page.obj.get("/Contents")
+    if contents is None:
+        return None, "no cmpacket stamp"
+    last = contents[-1] if isinstance(contents, pikepdf.Array) and len(contents) else contents
+    if not isinstance(last, pikepdf.Stream):
+        return None, "no cmpacket stamp"
+    try:
+        data = read_bounded(last, limits.stamp_bytes)
+    except StreamTooLarge as exc:
+        return None, f"no cmpacket stamp (the stream where it belongs {exc})"
+    except StreamUnreadable as exc:
+        return None, f"no cmpacket stamp (the stream where it belongs cannot be decoded: {exc})"
+    if data.count(_STAMP_MARK) > 1 or data.count(b"(") > _STAMP_PARENS:
+        return None, "no cmpacket stamp (the stream where it belongs holds something else)"
+    return read_stamp(page), "no cmpacket stamp"
+
+
+def _check_stamps(pdf: pikepdf.Pdf, total: int, result: VerifyResult, limits: VerifyLimits) -> None:
+    bad: list[tuple[int, str]] = []
     for i, page in enumerate(pdf.pages, start=1):
-        text = read_stamp(page)
+        try:
+            text, why = _stamp_of(page, limits)
+        except _PDF_ERRORS as exc:
+            text, why = None, f"no readable cmpacket stamp ({_first_line(exc)})"
         match = _PAGE_RE.search(text or "")
         if not match:
-            bad.append(f"page {i}: no cmpacket stamp")
+            bad.append((i, why))
         elif (int(match.group(1)), int(match.group(2))) != (i, total):
-            bad.append(f"page {i}: stamped 'Page {match.group(1)} of {match.group(2)}'")
-    for line in bad[:20]:
-        result.fail("stamp-wrong", line.split(":")[0], line.split(": ", 1)[1] + ".")
-    if len(bad) > 20:
+            bad.append((i, f"stamped 'Page {match.group(1)} of {match.group(2)}'"))
+    for i, line in bad[:_SHOWN]:
+        result.fail("stamp-wrong", f"page {i}", line + ".")
+    if len(bad) > _SHOWN:
         result.fail(
-            "stamp-wrong", "packet", f"{len(bad) - 20} more pages have a missing or wrong stamp."
+            "stamp-wrong",
+            "packet",
+            f"{len(bad) - _SHOWN} more pages have a missing or wrong stamp.",
         )
 
 
+def _check_images(pdf: pikepdf.Pdf, result: VerifyResult, limits: VerifyLimits) -> None:
+    shown = 0
+    for i, page in enumerate(pdf.pages, start=1):
+        try:
+            found = large_images(page, limits.image_pixels)
+        except _PDF_ERRORS:
+            continue  # the content check reports a damaged page
+        for name, w, h in found:
+            shown += 1
+            if shown <= _SHOWN:
+                result.fail(
+                    "packet-image-too-large",
+                    f"page {i}",
+                    f"image {name} is {w:,} x {h:,} pixels ({w * h / 1e6:,.0f} megapixels); "
+                    f"the limit is {limits.image_pixels / 1e6:,.0f} megapixels. Viewers may "
+                    f"run out of memory opening this page.",
+                )
+
+
 def _check_content(
-    pdf: pikepdf.Pdf, sections: list[dict[str, Any]], result: VerifyResult, known: dict[int, str]
+    pdf: pikepdf.Pdf,
+    sections: list[dict[str, Any]],
+    checkable: set[int],
+    result: VerifyResult,
+    known: dict[int, str],
+    limits: VerifyLimits,
 ) -> None:
     n = len(pdf.pages)
+    digests: dict[int, str | None] = {}  # page number -> digest, None when it cannot be computed
+
+    def digest(p: int) -> str | None:
+        if p not in digests:
+            digests[p] = known.get(p) or _page_digest(pdf, p, result, limits)
+        return digests[p]
+
     for s in sections:
         for d in s["documents"]:
             first, last = d["first_page"], d["last_page"]
@@ -245,29 +500,57 @@ def _check_content(
                 result.fail(
                     "content-changed",
                     _where(s, d),
-                    f"pages {first}-{last} are missing from the packet.",
+                    f"pages {max(first, n + 1)}-{last} are missing from the packet.",
                 )
                 continue
-            digests = [
-                known.get(p) or page_digest(pdf.pages[p - 1]) for p in range(first, last + 1)
-            ]
-            if hashlib.sha256("".join(digests).encode()).hexdigest() == d["content_sha256"]:
+            if id(d) not in checkable:
+                continue  # its range overlaps another document's: reported by _check_ranges
+            got = [digest(p) for p in range(first, last + 1)]
+            pages = [p for p in got if p is not None]
+            if len(pages) < len(got):
+                continue  # a page that cannot be read or is over a cap: already reported
+            if hashlib.sha256("".join(pages).encode()).hexdigest() == d["content_sha256"]:
                 continue
             changed = [
                 first + i
-                for i, (a, b) in enumerate(zip(digests, d.get("page_sha256", []), strict=False))
+                for i, (a, b) in enumerate(zip(pages, d.get("page_sha256") or [], strict=False))
                 if a[:16] != b
             ]
-            pages = ", ".join(str(p) for p in changed) or f"{first}-{last}"
+            shown = ", ".join(str(p) for p in changed) or f"{first}-{last}"
             result.fail(
                 "content-changed",
                 _where(s, d),
-                f"the content of page(s) {pages} differs from what was built (changed, replaced or reordered).",
+                f"the content of page(s) {shown} differs from what was built (changed, replaced or reordered).",
             )
 
 
+def _page_digest(
+    pdf: pikepdf.Pdf, p: int, result: VerifyResult, limits: VerifyLimits
+) -> str | None:
+    try:
+        return page_digest(pdf.pages[p - 1], limits.stream_bytes, limits.page_bytes)
+    except StreamTooLarge as exc:
+        what = "its content streams together" if exc.scope == "page" else "a content stream"
+        result.fail(
+            "packet-stream-too-large",
+            f"page {p}",
+            f"{what} {exc} (a decompression bomb, or not a cmpacket page); its content was "
+            f"not checked.",
+        )
+    except (StreamUnreadable, *_PDF_ERRORS, RecursionError) as exc:
+        result.fail(
+            "page-unreadable",
+            f"page {p}",
+            f"its content cannot be read ({_first_line(exc)}); the page is damaged or was altered.",
+        )
+    return None
+
+
 def _where(section: dict[str, Any], doc: dict[str, Any]) -> str:
-    return f"section {section['letter']}: {doc['title']} (pages {doc['first_page']}-{doc['last_page']})"
+    title = doc["title"] if len(doc["title"]) <= 80 else doc["title"][:77] + "..."
+    return (
+        f"section {section['letter'][:20]}: {title} (pages {doc['first_page']}-{doc['last_page']})"
+    )
 
 
 def _check_sidecar(
@@ -277,7 +560,7 @@ def _check_sidecar(
     result: VerifyResult,
 ) -> None:
     actual = file_sha256(data)
-    expected = (sidecar.get("packet") or {}).get("sha256")
+    expected = sidecar["packet"]["sha256"]
     if actual != expected:
         result.fail(
             "packet-hash-mismatch",
@@ -286,8 +569,7 @@ def _check_sidecar(
             f"The file was changed after it was built.",
         )
     if manifest is not None:
-        side = json.loads(json.dumps(sidecar))
-        side.setdefault("packet", {})["sha256"] = None
+        side = {**sidecar, "packet": {**sidecar["packet"], "sha256": None}}
         if side != manifest:
             result.fail(
                 "manifest-mismatch",
