@@ -77,8 +77,13 @@ class VerifyResult:
         self.findings.append(Finding(code, "error", path, message, CITE, location))
 
 
+_QPDF_SOURCE = re.compile(r"^(?:stream )?<_io\.\w+ object at 0x[0-9a-f]+>:? ?|^[^:]*\.pdf:? ?", re.I)
+
+
 def _first_line(exc: BaseException) -> str:
-    return (str(exc).splitlines() or [type(exc).__name__])[0][:160]
+    """The first line of an error, without qpdf's name for the file (a path or `stream <...>`)."""
+    line = (str(exc).splitlines() or [type(exc).__name__])[0]
+    return _QPDF_SOURCE.sub("", line)[:160] or type(exc).__name__
 
 
 def _open(data: bytes | Path, name: str, inherit: bool) -> pikepdf.Pdf:
@@ -102,11 +107,37 @@ def _open_checked(data: bytes | Path, name: str) -> tuple[pikepdf.Pdf, str | Non
     except pikepdf.PasswordError:
         raise PacketError(f"{name}: the PDF is encrypted; a cmpacket packet never is.") from None
     except (pikepdf.PdfError, ValueError, RecursionError, RuntimeError) as exc:
-        problem = _first_line(exc)
+        problem = _first_line(exc).removeprefix(f"{data}: " if isinstance(data, Path) else "")
     try:  # opening walks the page tree; without that walk, the rest may still be readable
         return _open(data, name, inherit=False), problem
     except (pikepdf.PdfError, ValueError, RecursionError, RuntimeError):
-        raise PacketError(f"{name}: not a readable PDF ({problem}).") from None
+        pass
+    head, tail = _ends(data)
+    if b"%PDF-" in head:
+        truncated = b"%%EOF" not in tail
+        raise DamagedPacket(f"{name}: not a readable PDF ({problem}).", problem, truncated)
+    raise PacketError(f"{name}: not a readable PDF ({problem}).")
+
+
+class DamagedPacket(PacketError):
+    """A file that starts as a PDF but that qpdf cannot open even with repairs."""
+
+    def __init__(self, message: str, problem: str, truncated: bool) -> None:
+        super().__init__(message)
+        self.problem, self.truncated = problem, truncated
+
+
+def _ends(data: bytes | Path) -> tuple[bytes, bytes]:
+    """The first and last KiB of the file."""
+    if isinstance(data, bytes):
+        return data[:1024], data[-1024:]
+    try:
+        with data.open("rb") as fh:
+            head = fh.read(1024)
+            fh.seek(max(0, data.stat().st_size - 1024))
+            return head, fh.read(1024)
+    except OSError:
+        return b"", b""
 
 
 def read_manifest(pdf: pikepdf.Pdf, limits: VerifyLimits = DEFAULT_LIMITS) -> dict[str, Any] | None:
@@ -190,7 +221,17 @@ def verify_source(
     """
     limits = limits or DEFAULT_LIMITS
     result = VerifyResult()
-    pdf, tree_problem = _open_checked(data, name)
+    try:
+        pdf, tree_problem = _open_checked(data, name)
+    except DamagedPacket as exc:  # a PDF, damaged beyond repair: a failed check, not a usage error
+        why = "it was cut short (truncated)" if exc.truncated else "it is damaged beyond repair"
+        result.fail(
+            "packet-damaged",
+            "packet",
+            f"the file starts as a PDF but cannot be read: {why} ({exc.problem}). "
+            f"Ask the sender for the original file.",
+        )
+        return result
     with pdf:
         try:
             manifest = _verify_pdf(pdf, tree_problem, result, known or {}, limits)

@@ -14,6 +14,7 @@ cmpacket saves) are decoded by qpdf, but only when an upper bound on their decod
 
 from __future__ import annotations
 
+import itertools
 import zlib
 from collections.abc import Iterable, Iterator
 from typing import Any
@@ -32,6 +33,7 @@ __all__ = [
 
 CHUNK = 1 << 20
 QPDF_DECODE_LIMIT = 32 << 20
+_FEED = 16 << 10  # compressed bytes given to zlib at a time (its unconsumed tail is copied)
 _FLATE = ("/FlateDecode", "/Fl")
 # The most bytes one encoded byte can decode to, for filters decoded by qpdf in one piece.
 _RATIO = {
@@ -104,7 +106,8 @@ def _inflate(chunks: Iterable[bytes]) -> Iterator[bytes]:
         raise StreamUnreadable("its Flate data needs a preset dictionary")
     inflater = zlib.decompressobj(-15)
 
-    def feed(data: bytes) -> Iterator[bytes]:
+    def feed(piece: bytes | memoryview) -> Iterator[bytes]:
+        data: bytes | memoryview = piece
         while not inflater.eof:
             try:
                 out = inflater.decompress(data, CHUNK)
@@ -112,15 +115,16 @@ def _inflate(chunks: Iterable[bytes]) -> Iterator[bytes]:
                 raise StreamUnreadable(f"its Flate data is damaged ({exc})") from None
             if out:
                 yield out
-            data = inflater.unconsumed_tail
+            data = inflater.unconsumed_tail  # a copy: kept small by feeding small pieces
             if not data and len(out) < CHUNK:
                 return
 
-    yield from feed(head[2:])
-    for chunk in it:
-        if inflater.eof:
-            return  # anything after the end of the data (the checksum, garbage) is ignored
-        yield from feed(chunk)
+    for chunk in itertools.chain([head[2:]], it):
+        view = memoryview(chunk)
+        for at in range(0, len(view), _FEED):
+            if inflater.eof:
+                return  # anything after the end of the data (the checksum, garbage) is ignored
+            yield from feed(view[at : at + _FEED])
 
 
 def _slices(data: bytes) -> Iterator[bytes]:
