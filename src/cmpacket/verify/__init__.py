@@ -77,7 +77,9 @@ class VerifyResult:
         self.findings.append(Finding(code, "error", path, message, CITE, location))
 
 
-_QPDF_SOURCE = re.compile(r"^(?:stream )?<_io\.\w+ object at 0x[0-9a-f]+>:? ?|^[^:]*\.pdf:? ?", re.I)
+_QPDF_SOURCE = re.compile(
+    r"^(?:stream )?<_io\.\w+ object at 0x[0-9a-f]+>:? ?|^[^:]*\.pdf:? ?", re.I
+)
 
 
 def _first_line(exc: BaseException) -> str:

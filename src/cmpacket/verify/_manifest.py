@@ -29,9 +29,9 @@ class ManifestInvalid(ValueError):
 
     def __init__(self, problems: list[tuple[str, str]]) -> None:
         self.problems = problems
-        path, message = problems[0]
-        more = f" (and {len(problems) - 1} more problem(s))" if len(problems) > 1 else ""
-        super().__init__(f"{path + ': ' if path else ''}{message}{more}")
+        shown = "; ".join(f"{path + ': ' if path else ''}{text}" for path, text in problems[:5])
+        more = f" (and {len(problems) - 5} more problem(s))" if len(problems) > 5 else ""
+        super().__init__(shown + more)
 
 
 def _show(value: Any) -> str:
