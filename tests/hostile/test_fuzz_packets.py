@@ -28,9 +28,8 @@ FUZZ = settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=list
 
 
 @pytest.fixture(scope="module")
-def original(built: Path) -> tuple[Path, bytes]:
-    path = packet_of(built)
-    return path, path.read_bytes()
+def original(built: Path) -> Path:
+    return packet_of(built)
 
 
 def run_all(cli: Any, original: Path, body: bytes) -> None:
@@ -54,9 +53,11 @@ def run_all(cli: Any, original: Path, body: bytes) -> None:
 
 @FUZZ
 @given(st.data())
-def test_bytes_flipped_cut_or_spliced(cli: Any, original: tuple[Path, bytes], data: Any) -> None:
-    body = bytearray(original[1])
+def test_bytes_flipped_cut_or_spliced(cli: Any, original: Path, data: Any) -> None:
+    body = bytearray(original.read_bytes())
     for _ in range(data.draw(st.integers(1, 8))):
+        if not body:
+            break
         kind = data.draw(st.sampled_from(["flip", "cut", "splice", "truncate"]))
         at = data.draw(st.integers(0, max(len(body) - 1, 0)))
         if kind == "flip":
@@ -67,13 +68,13 @@ def test_bytes_flipped_cut_or_spliced(cli: Any, original: tuple[Path, bytes], da
             body[at:at] = data.draw(st.binary(min_size=1, max_size=64))
         else:
             del body[at:]
-    run_all(cli, original[0], bytes(body))
+    run_all(cli, original, bytes(body))
 
 
 @FUZZ
 @given(st.data())
-def test_objects_swapped(cli: Any, original: tuple[Path, bytes], data: Any) -> None:
-    with pikepdf.open(io.BytesIO(original[1])) as pdf:
+def test_objects_swapped(cli: Any, original: Path, data: Any) -> None:
+    with pikepdf.open(original) as pdf:
         ids = sorted(obj.objgen for obj in pdf.objects if obj.is_indirect)
         for _ in range(data.draw(st.integers(1, 4))):
             a = data.draw(st.sampled_from(ids))
@@ -85,7 +86,7 @@ def test_objects_swapped(cli: Any, original: tuple[Path, bytes], data: Any) -> N
             pdf.save(buf)
         except (pikepdf.PdfError, RecursionError, ValueError, TypeError):
             return  # qpdf itself cannot write this mutation
-    run_all(cli, original[0], buf.getvalue())
+    run_all(cli, original, buf.getvalue())
 
 
 json_values = st.recursive(
@@ -109,8 +110,8 @@ def _paths(value: Any, path: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
 
 @FUZZ
 @given(st.data())
-def test_manifest_fields_replaced(cli: Any, original: tuple[Path, bytes], data: Any) -> None:
-    with pikepdf.open(io.BytesIO(original[1])) as pdf:
+def test_manifest_fields_replaced(cli: Any, original: Path, data: Any) -> None:
+    with pikepdf.open(original) as pdf:
         manifest = json.loads(pdf.attachments["manifest.json"].get_file().read_bytes())
         paths = [p for p in _paths(manifest) if p]
         for _ in range(data.draw(st.integers(1, 4))):
@@ -129,4 +130,4 @@ def test_manifest_fields_replaced(cli: Any, original: tuple[Path, bytes], data: 
         pdf.attachments["manifest.json"].get_file().obj.write(body)
         buf = io.BytesIO()
         pdf.save(buf)
-    run_all(cli, original[0], buf.getvalue())
+    run_all(cli, original, buf.getvalue())

@@ -528,12 +528,13 @@ def _check_content(
     known: dict[int, str],
     limits: VerifyLimits,
 ) -> None:
-    n = len(pdf.pages)
+    all_pages = list(pdf.pages)  # indexing pdf.pages costs a walk each time; a list does not
+    n = len(all_pages)
     digests: dict[int, str | None] = {}  # page number -> digest, None when it cannot be computed
 
     def digest(p: int) -> str | None:
         if p not in digests:
-            digests[p] = known.get(p) or _page_digest(pdf, p, result, limits)
+            digests[p] = known.get(p) or _page_digest(all_pages[p - 1], p, result, limits)
         return digests[p]
 
     for s in sections:
@@ -568,10 +569,10 @@ def _check_content(
 
 
 def _page_digest(
-    pdf: pikepdf.Pdf, p: int, result: VerifyResult, limits: VerifyLimits
+    page: pikepdf.Page, p: int, result: VerifyResult, limits: VerifyLimits
 ) -> str | None:
     try:
-        return page_digest(pdf.pages[p - 1], limits.stream_bytes, limits.page_bytes)
+        return page_digest(page, limits.stream_bytes, limits.page_bytes)
     except StreamTooLarge as exc:
         what = "its content streams together" if exc.scope == "page" else "a content stream"
         result.fail(

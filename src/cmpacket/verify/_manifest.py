@@ -12,7 +12,7 @@ import json
 import re
 from typing import Any
 
-from marshmallow import INCLUDE, Schema, ValidationError, fields, validate
+from marshmallow import INCLUDE, Schema, ValidationError, fields
 
 from cmpacket.model._load import format_path
 from cmpacket.verify._limits import DEFAULT_LIMITS, VerifyLimits
@@ -22,6 +22,7 @@ __all__ = ["ManifestInvalid", "check_manifest", "parse_manifest"]
 MAX_PAGE = 10_000_000  # a page number or count beyond this is absurd, whatever the packet
 _STRING = re.compile(r'"(?:[^"\\]|\\.)*"', re.S)
 _BRACKET = re.compile(r"[\[\]{}]")
+_HEX = re.compile(r"[0-9a-f]*")
 
 
 class ManifestInvalid(ValueError):
@@ -79,10 +80,24 @@ class Hex(_Typed):
         self.expected = f"a {length}-character hex digest"
 
     def _ok(self, value: Any) -> bool:
-        return (
-            isinstance(value, str)
-            and len(value) == self.length
-            and all(c in "0123456789abcdef" for c in value)
+        return isinstance(value, str) and len(value) == self.length and _is_hex(value)
+
+
+def _is_hex(value: str) -> bool:
+    return _HEX.fullmatch(value) is not None
+
+
+class HexList(_Typed):
+    """A list of hex digests of one length, checked in one pass (a document's page hashes)."""
+
+    def __init__(self, length: int, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.length = length
+        self.expected = f"a list of {length}-character hex digests"
+
+    def _ok(self, value: Any) -> bool:
+        return isinstance(value, list) and all(
+            isinstance(v, str) and len(v) == self.length and _is_hex(v) for v in value
         )
 
 
@@ -168,7 +183,7 @@ class DocumentSchema(_Open):
     first_page = Whole(1, required=True)
     last_page = Whole(1, required=True)
     content_sha256 = Hex(64, required=True)
-    page_sha256 = fields.List(Hex(16), validate=validate.Length(max=MAX_PAGE))
+    page_sha256 = HexList(16)
     staff_id = Text(allow_none=True)
 
 

@@ -68,9 +68,11 @@ class StreamUnreadable(ValueError):
 def _filters(stream: pikepdf.Object) -> list[tuple[str, Any]]:
     """[(filter name, decode parameters or None)] in decoding order."""
     names = stream.get("/Filter")
-    parms = stream.get("/DecodeParms", stream.get("/DP"))
     if names is None:
         return []
+    parms = stream.get("/DecodeParms")
+    if parms is None:
+        parms = stream.get("/DP")
     if isinstance(names, pikepdf.Name):
         return [(str(names), parms if isinstance(parms, pikepdf.Dictionary) else None)]
     if not isinstance(names, pikepdf.Array):
@@ -127,6 +129,24 @@ def _inflate(chunks: Iterable[bytes]) -> Iterator[bytes]:
             yield from feed(view[at : at + _FEED])
 
 
+def _inflate_small(data: bytes) -> bytes | None:
+    """Inflate a small Flate stream in one call, or None when it needs the chunked path
+    (its output reaches CHUNK bytes, or its header or data are bad: the chunked path says why)."""
+    if len(data) < 2:
+        return None
+    cmf, flg = data[0], data[1]
+    if cmf & 0x0F != 8 or (cmf * 256 + flg) % 31 or cmf >> 4 > 7 or flg & 0x20:
+        return None
+    inflater = zlib.decompressobj(-15)
+    try:
+        out = inflater.decompress(data[2:], CHUNK)
+    except zlib.error:
+        return None
+    if len(out) >= CHUNK or inflater.unconsumed_tail:
+        return None
+    return out
+
+
 def _slices(data: bytes) -> Iterator[bytes]:
     view = memoryview(data)
     for i in range(0, len(data), CHUNK):
@@ -144,6 +164,13 @@ def decoded_chunks(stream: pikepdf.Object, limit: int) -> Iterator[bytes]:
         data = stream.read_raw_bytes()
     except (pikepdf.PdfError, AttributeError, TypeError, ValueError) as exc:
         raise _unreadable(exc) from None
+    if len(data) <= _FEED and len(filters) == 1 and filters[0] == ("/FlateDecode", None):
+        small = _inflate_small(data)  # the usual case: one call to zlib, no generators
+        if small is not None:
+            if len(small) > limit:
+                raise StreamTooLarge(len(small), limit)
+            yield small
+            return
     plain = 0  # leading Flate filters without a predictor: inflated here, chunk by chunk
     while (
         plain < len(filters) and filters[plain][0] in _FLATE and _predictor(filters[plain][1]) < 2
