@@ -287,6 +287,7 @@ def test_manifest_that_lies_about_page_ranges(packet: Path, tmp_path: Path, cli:
     def overlap(m: dict[str, Any]) -> None:  # one document claims the whole packet, many times
         doc = m["sections"][-1]["documents"][0]
         m["sections"][-1]["documents"] += [dict(doc, first_page=1, last_page=65)] * 5000
+        m["sections"][-1]["documents"] += [dict(doc, first_page=66, last_page=99)] * 5000
         m["packet"]["pages"] = 10_000_000
 
     target = edited_manifest(packet, tmp_path / "overlap.pdf", overlap)
@@ -297,6 +298,8 @@ def test_manifest_that_lies_about_page_ranges(packet: Path, tmp_path: Path, cli:
     assert any(
         "more documents are out of place" in m for m in found_codes["section-range-mismatch"]
     )
+    missing = found_codes["content-changed"]  # 5,000 claims of missing pages, listed 50 at most
+    assert len(missing) == 51 and missing[-1] == "packet: 4950 more like the above."
     clean(cli("inspect", target), (0,))
 
 

@@ -43,6 +43,7 @@ _PAGE_RE = re.compile(r"Page (\d+) of (\d+)")
 _STAMP_MARK = b"%cmpacket-stamp"
 _STAMP_PARENS = 64  # more "(" than this in a stamp stream: not a cmpacket stamp (and slow to scan)
 _SHOWN = 20  # findings of one kind listed one by one; the rest are counted
+_PER_CODE = 50  # whatever a hostile manifest claims, at most this many findings of one code
 # What reading a damaged or hostile PDF can raise from pikepdf (qpdf errors, wrong object types).
 _PDF_ERRORS = (pikepdf.PdfError, AttributeError, TypeError, ValueError, KeyError, IndexError)
 
@@ -54,6 +55,7 @@ class VerifyResult:
     findings: list[Finding] = field(default_factory=list)
     manifest: dict[str, Any] | None = None
     pages: int = 0
+    _counts: dict[str, int] = field(default_factory=dict, repr=False)
 
     @property
     def ok(self) -> bool:
@@ -74,7 +76,22 @@ class VerifyResult:
         }
 
     def fail(self, code: str, path: str, message: str, location: str = "") -> None:
-        self.findings.append(Finding(code, "error", path, message, CITE, location))
+        """Record a failed check; past _PER_CODE findings of one code, only count them."""
+        seen = self._counts.get(code, 0) + 1
+        self._counts[code] = seen
+        if seen <= _PER_CODE:
+            self.findings.append(Finding(code, "error", path, message, CITE, location))
+
+    def close(self) -> None:
+        """Add one finding per code that had more findings than were listed."""
+        for code, seen in sorted(self._counts.items()):
+            if seen > _PER_CODE:
+                self.findings.append(
+                    Finding(
+                        code, "error", "packet", f"{seen - _PER_CODE} more like the above.", CITE
+                    )
+                )
+        self._counts.clear()
 
 
 _QPDF_SOURCE = re.compile(
@@ -195,6 +212,7 @@ def verify_packet(
     result = verify_source(path, path.name, sidecar, limits=limits)
     if bad_sidecar is not None and manifest_file is not None:
         _manifest_findings(result, bad_sidecar, f"sidecar {manifest_file.name}")
+        result.close()
     return result
 
 
@@ -250,6 +268,7 @@ def verify_source(
             manifest = None
     if sidecar is not None:
         _check_sidecar(data, manifest, sidecar, result)
+    result.close()
     return result
 
 
