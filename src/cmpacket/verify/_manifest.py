@@ -179,7 +179,7 @@ class DocumentSchema(_Open):
     title = Text(required=True)
     kind = Text(required=True)
     source = Text(required=True)
-    source_sha256 = Hex(64, required=True)
+    source_sha256 = Text(required=True)  # "" for a placeholder (a missing upload in a draft)
     first_page = Whole(1, required=True)
     last_page = Whole(1, required=True)
     content_sha256 = Hex(64, required=True)
