@@ -102,26 +102,31 @@ def packet_files(given: Path | list[Path]) -> list[Path]:
     return out
 
 
-def verify(packet: Path | list[Path], *, manifest: Path | None = None) -> Any:
+def verify(packet: Path | list[Path], *, manifest: Path | None = None, limits: Any = None) -> Any:
     """The reviewer's integrity and completeness check of a packet, one part of it, or all of
-    its parts in order; returns a VerifyResult."""
-    from cmpacket.verify import verify_packet, verify_parts
+    its parts in order; returns a VerifyResult. `limits`: a verify.VerifyLimits (caps on what an
+    untrusted packet may ask; default caps)."""
+    from cmpacket.verify import (
+        DEFAULT_LIMITS,
+        ManifestInvalid,
+        read_sidecar,
+        verify_packet,
+        verify_parts,
+    )
 
     files = packet_files(packet)
     if len(files) == 1:
-        return verify_packet(files[0], manifest)
+        return verify_packet(files[0], manifest, limits)
     for path in files:
         if not path.is_file():
             raise PacketError(f"{path}: no such file.")
     sidecar = None
     if manifest is not None:
-        import json
-
         try:
-            sidecar = json.loads(manifest.read_text(encoding="utf-8"))
-        except (OSError, ValueError) as exc:
-            raise PacketError(f"{manifest}: cannot read the manifest ({exc}).") from None
-    return verify_parts(files, sidecar)
+            sidecar = read_sidecar(manifest, limits or DEFAULT_LIMITS)
+        except ManifestInvalid as exc:
+            raise PacketError(f"{manifest}: manifest-invalid: {exc}") from None
+    return verify_parts(files, sidecar, limits=limits)
 
 
 def _manifest_of(packet: Path) -> dict[str, Any]:
@@ -129,11 +134,13 @@ def _manifest_of(packet: Path) -> dict[str, Any]:
 
     if not packet.is_file():
         raise PacketError(f"{packet}: no such file.")
-    with open_packet(packet.read_bytes(), packet.name) as pdf:
+    with open_packet(packet, packet.name) as pdf:  # read lazily, never whole; bounded parse
         try:
             manifest = read_manifest(pdf)
         except ValueError as exc:
-            raise PacketError(f"{packet}: the embedded manifest does not parse ({exc}).") from None
+            raise PacketError(
+                f"{packet}: manifest-invalid: the embedded manifest is unusable: {exc}"
+            ) from None
     if manifest is None:
         raise PacketError(f"{packet}: no embedded manifest.json; not a cmpacket packet.")
     return manifest

@@ -255,8 +255,16 @@ def set_page_labels(pdf: pikepdf.Pdf) -> None:
     pdf.Root.PageLabels = Dictionary(Nums=Array([0, Dictionary(S=Name.D)]))
 
 
-def page_digest(page: pikepdf.Page) -> str:
-    """A hash over what a page shows: its boxes, rotation, content streams and XObjects."""
+def page_digest(
+    page: pikepdf.Page, stream_limit: int | None = None, page_limit: int | None = None
+) -> str:
+    """A hash over what a page shows: its boxes, rotation, content streams and XObjects.
+
+    Content streams are decoded in chunks (never whole); past `stream_limit` decoded bytes for
+    one stream or `page_limit` for the page, verify._streams.StreamTooLarge is raised.
+    """
+    from cmpacket.assemble._streams import hash_contents
+
     h = hashlib.sha256()
     obj = page.obj
     for key in ("/MediaBox", "/CropBox", "/Rotate"):
@@ -271,9 +279,7 @@ def page_digest(page: pikepdf.Page) -> str:
         if isinstance(contents, Array)
         else ([contents] if contents is not None else [])
     )
-    for stream in streams:
-        h.update(b"C")
-        h.update(stream.read_bytes())
+    hash_contents(h, streams, stream_limit, page_limit)
     resources = obj.get("/Resources")
     xobjects = resources.get("/XObject") if isinstance(resources, Dictionary) else None
     if isinstance(xobjects, Dictionary):

@@ -17,8 +17,14 @@ from cmpacket.errors import ExitCode
 @click.option(
     "--manifest", type=EXISTING, help="The sidecar manifest.json to check the file against."
 )
+@click.option(
+    "--limit", "limits", multiple=True, metavar="NAME=N",
+    help="Change a cap on what the packet may ask, e.g. --limit pages=200000 (see docs/reviewers.md).",
+)  # fmt: skip
 @FORMAT
-def verify(packet: tuple[Path, ...], manifest: Path | None, fmt: str) -> None:
+def verify(
+    packet: tuple[Path, ...], manifest: Path | None, limits: tuple[str, ...], fmt: str
+) -> None:
     """Check a packet's integrity and completeness (a reviewer's check). Give the packet, one
     of its parts, all of its parts in order, or the build's output folder.
 
@@ -29,8 +35,9 @@ def verify(packet: tuple[Path, ...], manifest: Path | None, fmt: str) -> None:
     """
     from cmpacket import api
     from cmpacket.cli._text import findings_text
+    from cmpacket.verify import limits_from_options
 
-    result = api.verify(list(packet), manifest=manifest)
+    result = api.verify(list(packet), manifest=manifest, limits=limits_from_options(limits))
     if fmt == "json":
         emit_json(result.as_dict())
     else:

@@ -1,25 +1,38 @@
 """Stage 7, verification: the reviewer's checks over a finished packet, one of its parts or all
-of them; the build runs the same checks on its own output."""
+of them; the build runs the same checks on its own output.
+
+A received packet is untrusted input: streams are decoded in bounded chunks under the caps of
+`VerifyLimits`, the manifest is parsed with a bounded parser and checked against a schema, and
+every walk over the PDF's structure is bounded (SECURITY.md).
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
 
+from cmpacket.verify._limits import DEFAULT_LIMITS, VerifyLimits, limits_from_options
+from cmpacket.verify._manifest import ManifestInvalid
 from cmpacket.verify._packet import (
     VerifyResult,
     file_sha256,
     open_packet,
     read_manifest,
+    read_sidecar,
     verify_packet,
     verify_source,
 )
 
 __all__ = [
+    "DEFAULT_LIMITS",
+    "ManifestInvalid",
+    "VerifyLimits",
     "VerifyResult",
     "file_sha256",
+    "limits_from_options",
     "open_packet",
     "read_manifest",
+    "read_sidecar",
     "verify_packet",
     "verify_parts",
     "verify_source",
@@ -27,10 +40,13 @@ __all__ = [
 
 
 def verify_parts(
-    files: list[Path], sidecar: dict[str, Any] | None = None, known: dict[int, str] | None = None
+    files: list[Path],
+    sidecar: dict[str, Any] | None = None,
+    known: dict[int, str] | None = None,
+    limits: VerifyLimits | None = None,
 ) -> VerifyResult:
     """Verify a packet written as parts: each part alone, then the set (complete, in order,
     contiguous, one packet) and, with the sidecar manifest, each part's sha256."""
     from cmpacket.verify._set import check_set
 
-    return check_set(files, sidecar, known or {})
+    return check_set(files, sidecar, known or {}, limits)

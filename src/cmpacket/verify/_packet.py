@@ -1,23 +1,43 @@
-"""The checks of one packet file (a whole packet or one of its parts)."""
+"""The checks of one packet file (a whole packet or one of its parts); the build runs them on its
+own output.
+
+A received packet is untrusted input: every stream is decoded in bounded chunks under the caps of
+`VerifyLimits`, the manifest is parsed with a bounded parser and checked against a schema before
+use, and every walk over the PDF's structure is bounded. Whatever the file, the result is a list of
+findings (exit 1) or a PacketError (exit 2) -- never an exception of another kind.
+"""
 
 from __future__ import annotations
 
 import hashlib
 import io
-import json
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pikepdf
+from pikepdf import Dictionary
 
-from cmpacket.assemble._pdfops import outline_tree, page_digest, read_stamp
+from cmpacket.assemble._streams import StreamTooLarge, StreamUnreadable, read_bounded
 from cmpacket.errors import PacketError
 from cmpacket.findings import Finding
+from cmpacket.verify._checks import _PDF_ERRORS, _SHOWN, _check_structure, _first_line
+from cmpacket.verify._limits import DEFAULT_LIMITS, VerifyLimits, limits_from_options
+from cmpacket.verify._manifest import ManifestInvalid, parse_manifest
 
-CITE = "see docs/reviewers.md"
-_PAGE_RE = re.compile(r"Page (\d+) of (\d+)")
+__all__ = [
+    "DEFAULT_LIMITS",
+    "ManifestInvalid",
+    "VerifyLimits",
+    "VerifyResult",
+    "limits_from_options",
+    "open_packet",
+    "read_manifest",
+    "verify_packet",
+    "verify_source",
+]
+
+_PER_CODE = 50  # whatever a hostile manifest claims, at most this many findings of one code
 
 
 @dataclass
@@ -28,6 +48,7 @@ class VerifyResult:
     manifest: dict[str, Any] | None = None
     pages: int = 0
     part: dict[str, Any] | None = None  # the manifest's entry for this file, when it is a part
+    _counts: dict[str, int] = field(default_factory=dict, repr=False)
 
     @property
     def ok(self) -> bool:
@@ -47,48 +68,140 @@ class VerifyResult:
             "findings": [f.as_dict() for f in self.findings],
         }
 
-    def fail(self, code: str, path: str, message: str) -> None:
-        self.findings.append(Finding(code, "error", path, message, CITE))
+    def fail(self, code: str, path: str, message: str, location: str = "") -> None:
+        """Record a failed check; past _PER_CODE findings of one code, only count them."""
+        seen = self._counts.get(code, 0) + 1
+        self._counts[code] = seen
+        if seen <= _PER_CODE:
+            self.findings.append(
+                Finding(code, "error", path, message, "see docs/reviewers.md", location)
+            )
+
+    def close(self) -> None:
+        """Add one finding per code that had more findings than were listed."""
+        for code, seen in sorted(self._counts.items()):
+            if seen > _PER_CODE:
+                self.findings.append(
+                    Finding(
+                        code,
+                        "error",
+                        "packet",
+                        f"{seen - _PER_CODE} more like the above.",
+                        "see docs/reviewers.md",
+                    )
+                )
+        self._counts.clear()
+
+
+def _open(data: bytes | Path, name: str, inherit: bool) -> pikepdf.Pdf:
+    source = data if isinstance(data, Path) else io.BytesIO(data)
+    return pikepdf.open(source, inherit_page_attributes=inherit)
 
 
 def open_packet(data: bytes | Path, name: str) -> pikepdf.Pdf:
-    """Open a packet from bytes or a path (a path is read lazily, not loaded whole)."""
+    """Open a packet from bytes or a path (a path is read lazily, not loaded whole).
+
+    A packet whose page tree cannot be walked (a loop) is still opened, so its manifest can be
+    read; `len(pdf.pages)` then raises pikepdf.PdfError.
+    """
+    return _open_checked(data, name)[0]
+
+
+def _open_checked(data: bytes | Path, name: str) -> tuple[pikepdf.Pdf, str | None]:
+    """(pdf, why its page tree is unusable or None)."""
     try:
-        return pikepdf.open(data if isinstance(data, Path) else io.BytesIO(data))
+        return _open(data, name, inherit=True), None
     except pikepdf.PasswordError:
         raise PacketError(f"{name}: the PDF is encrypted; a cmpacket packet never is.") from None
-    except (pikepdf.PdfError, ValueError, RecursionError) as exc:
-        raise PacketError(
-            f"{name}: not a readable PDF ({str(exc).splitlines()[0][:160]})."
-        ) from None
+    except (pikepdf.PdfError, ValueError, RecursionError, RuntimeError) as exc:
+        problem = _first_line(exc).removeprefix(f"{data}: " if isinstance(data, Path) else "")
+    try:  # opening walks the page tree; without that walk, the rest may still be readable
+        return _open(data, name, inherit=False), problem
+    except (pikepdf.PdfError, ValueError, RecursionError, RuntimeError):
+        pass
+    head, tail = _ends(data)
+    if b"%PDF-" in head:
+        truncated = b"%%EOF" not in tail
+        raise DamagedPacket(f"{name}: not a readable PDF ({problem}).", problem, truncated)
+    raise PacketError(f"{name}: not a readable PDF ({problem}).")
 
 
-def read_manifest(pdf: pikepdf.Pdf) -> dict[str, Any] | None:
-    """The embedded manifest.json, or None if absent. Raises ValueError if it does not parse."""
+class DamagedPacket(PacketError):
+    """A file that starts as a PDF but that qpdf cannot open even with repairs."""
+
+    def __init__(self, message: str, problem: str, truncated: bool) -> None:
+        super().__init__(message)
+        self.problem, self.truncated = problem, truncated
+
+
+def _ends(data: bytes | Path) -> tuple[bytes, bytes]:
+    """The first and last KiB of the file."""
+    if isinstance(data, bytes):
+        return data[:1024], data[-1024:]
+    try:
+        with data.open("rb") as fh:
+            head = fh.read(1024)
+            fh.seek(max(0, data.stat().st_size - 1024))
+            return head, fh.read(1024)
+    except OSError:
+        return b"", b""
+
+
+def read_manifest(pdf: pikepdf.Pdf, limits: VerifyLimits = DEFAULT_LIMITS) -> dict[str, Any] | None:
+    """The embedded manifest.json, checked, or None if absent.
+
+    Raises ManifestInvalid (a ValueError) when it is too large, too deep, not JSON or not shaped
+    like a manifest; the exception names the field path of each problem.
+    """
     try:
         spec = pdf.attachments.get("manifest.json")
-    except (pikepdf.PdfError, KeyError, TypeError):
+        stream = spec.get_file().obj if spec is not None else None
+    except (*_PDF_ERRORS, RecursionError):
         return None
-    if spec is None:
+    if stream is None:
         return None
-    data = spec.get_file().read_bytes()
-    manifest = json.loads(data.decode("utf-8"))
-    if not isinstance(manifest, dict):
-        raise ValueError("the manifest is not a JSON object")
-    return manifest
+    try:
+        data = read_bounded(stream, limits.manifest_bytes)
+    except StreamTooLarge as exc:
+        raise ManifestInvalid([("", f"the embedded file {exc}.")]) from None
+    except StreamUnreadable as exc:
+        raise ManifestInvalid([("", f"the embedded file cannot be decoded ({exc}).")]) from None
+    return parse_manifest(data, limits)
 
 
-def verify_packet(path: Path, manifest_file: Path | None = None) -> VerifyResult:
+def read_sidecar(path: Path, limits: VerifyLimits = DEFAULT_LIMITS) -> dict[str, Any]:
+    """A sidecar manifest.json from disk, bounded and checked; raises PacketError or ManifestInvalid."""
+    try:
+        size = path.stat().st_size
+        if size > limits.manifest_bytes:
+            raise ManifestInvalid(
+                [("", f"it is {size:,} bytes; the limit is {limits.manifest_bytes:,}.")]
+            )
+        data = path.read_bytes()
+    except OSError as exc:
+        raise PacketError(f"{path}: cannot read the manifest ({exc.strerror or exc}).") from None
+    return parse_manifest(data, limits)
+
+
+def verify_packet(
+    path: Path, manifest_file: Path | None = None, limits: VerifyLimits | None = None
+) -> VerifyResult:
     """Verify a packet file; raises PacketError (exit 2) if it cannot be read at all."""
+    limits = limits or DEFAULT_LIMITS
     if not path.is_file():
         raise PacketError(f"{path}: no such file.")
-    sidecar = None
+    sidecar: dict[str, Any] | None = None
+    bad_sidecar: ManifestInvalid | None = None
     if manifest_file is not None:
         try:
-            sidecar = json.loads(manifest_file.read_text(encoding="utf-8"))
-        except (OSError, ValueError) as exc:
-            raise PacketError(f"{manifest_file}: cannot read the manifest ({exc}).") from None
-    return verify_source(path, path.name, sidecar)
+            sidecar = read_sidecar(manifest_file, limits)
+        except ManifestInvalid as exc:
+            bad_sidecar = exc
+    result = verify_source(path, path.name, sidecar, limits=limits)
+    if bad_sidecar is not None and manifest_file is not None:
+        _manifest_findings(result, bad_sidecar, f"sidecar {manifest_file.name}")
+        result.close()
+    return result
 
 
 def file_sha256(source: bytes | Path) -> str:
@@ -106,6 +219,7 @@ def verify_source(
     name: str,
     sidecar: dict[str, Any] | None = None,
     known: dict[int, str] | None = None,
+    limits: VerifyLimits | None = None,
 ) -> VerifyResult:
     """Every check of SPEC §8 on a packet (its bytes, or its path).
 
@@ -113,183 +227,131 @@ def verify_source(
     copied from (the build's stamped upload blocks); every other page is hashed here. Reviewers'
     `verify` passes nothing and hashes every page.
     """
+    limits = limits or DEFAULT_LIMITS
     result = VerifyResult()
-    with open_packet(data, name) as pdf:
-        result.pages = len(pdf.pages)
-        offset, total = 0, None
+    try:
+        pdf, tree_problem = _open_checked(data, name)
+    except DamagedPacket as exc:  # a PDF, damaged beyond repair: a failed check, not a usage error
+        why = "it was cut short (truncated)" if exc.truncated else "it is damaged beyond repair"
+        result.fail(
+            "packet-damaged",
+            "packet",
+            f"the file starts as a PDF but cannot be read: {why} ({exc.problem}). "
+            f"Ask the sender for the original file.",
+        )
+        return result
+    with pdf:
         try:
-            manifest = read_manifest(pdf)
-        except (ValueError, UnicodeDecodeError) as exc:
+            manifest = _verify_pdf(pdf, name, tree_problem, result, known or {}, limits)
+        except RecursionError:
+            result.fail("packet-damaged", "packet", "the PDF nests objects too deeply to read.")
+            manifest = None
+        except _PDF_ERRORS as exc:
             result.fail(
-                "manifest-invalid",
-                "manifest.json",
-                f"the embedded manifest does not parse ({exc}).",
+                "packet-damaged",
+                "packet",
+                f"part of the PDF cannot be read ({_first_line(exc)}); the file is damaged "
+                f"or was altered. Ask for the original file.",
             )
-            return result
-        if manifest is None:
-            result.fail(
-                "manifest-missing",
-                "manifest.json",
-                "the packet has no embedded manifest.json; it was not built by cmpacket or was altered.",
-            )
-            return result
-        result.manifest = manifest
-        view = manifest
-        try:
-            if manifest.get("parts"):
-                from cmpacket.verify._parts import part_of_file, part_view
-
-                part = part_of_file(pdf, name, manifest, result)
-                if part is None:
-                    return result
-                offset, total = part["first_page"] - 1, manifest["packet"]["pages"]
-                view = part_view(manifest, part["first_page"], part["last_page"])
-                known = {p - offset: d for p, d in (known or {}).items()}
-                result.part = part
-            _check_structure(pdf, view, result, known or {}, offset, total)
-        except (KeyError, TypeError, ValueError) as exc:
-            result.fail(
-                "manifest-invalid",
-                "manifest.json",
-                f"the manifest lacks an expected field ({exc}).",
-            )
+            manifest = None
     if sidecar is not None:
         _check_sidecar(data, manifest, sidecar, result)
+    result.close()
     return result
 
 
-def _check_structure(
+def _manifest_findings(result: VerifyResult, exc: ManifestInvalid, where: str) -> None:
+    for path, message in exc.problems[:_SHOWN]:
+        result.fail("manifest-invalid", path or where, message, where if path else "")
+    if len(exc.problems) > _SHOWN:
+        result.fail(
+            "manifest-invalid", where, f"{len(exc.problems) - _SHOWN} more field(s) are wrong."
+        )
+
+
+def _verify_pdf(
     pdf: pikepdf.Pdf,
-    manifest: dict[str, Any],
+    name: str,
+    tree_problem: str | None,
     result: VerifyResult,
     known: dict[int, str],
-    offset: int = 0,
-    total: int | None = None,
-) -> None:
-    """The checks of one file; for a part, `manifest` is its view (pages rebased to the file)
-    and stamps read `Page offset+i of total`."""
-    declared = manifest["packet"]["pages"]
-    n = len(pdf.pages)
-    if declared != n:
+    limits: VerifyLimits,
+) -> dict[str, Any] | None:
+    """The checks on an opened packet; returns the manifest when it could be read."""
+    declared = pdf.trailer.get("/Size")
+    if isinstance(declared, int) and declared > limits.objects:
         result.fail(
-            "page-count-mismatch",
+            "packet-too-large",
             "packet",
-            f"the packet has {n} pages; the manifest says {declared}.",
+            f"the PDF declares {declared:,} objects; the limit is {limits.objects:,}. "
+            f"Nothing else was checked.",
         )
-    sections = manifest["sections"]
-    _check_ranges(sections, declared, result)
-    _check_required(manifest, sections, result)
-    _check_outline(pdf, sections, result)
-    _check_stamps(pdf, n, result, offset, total or n)
-    _check_content(pdf, sections, result, known)
-
-
-def _check_ranges(sections: list[dict[str, Any]], total: int, result: VerifyResult) -> None:
-    expected = 1
-    for s in sections:
-        if s["first_page"] != expected or s["last_page"] < s["first_page"]:
-            result.fail(
-                "section-range-mismatch",
-                f"section {s['letter']}",
-                f"pages {s['first_page']}-{s['last_page']} do not follow on from page {expected - 1}.",
-            )
-        expected = s["last_page"] + 1
-    if expected - 1 != total:
-        result.fail(
-            "section-range-mismatch", "packet", f"sections end on page {expected - 1}, not {total}."
-        )
-
-
-def _check_required(
-    manifest: dict[str, Any], sections: list[dict[str, Any]], result: VerifyResult
-) -> None:
-    present = {s["letter"] for s in sections if s["documents"]}
-    for letter in manifest.get("required_sections") or []:
-        if letter not in present:
-            result.fail(
-                "section-missing",
-                f"section {letter}",
-                f"required section {letter} is missing or empty.",
-            )
-
-
-def _check_outline(pdf: pikepdf.Pdf, sections: list[dict[str, Any]], result: VerifyResult) -> None:
+        return None
+    n = _page_count(pdf, tree_problem, result, limits)
     try:
-        tree = outline_tree(pdf)
-    except (pikepdf.PdfError, AttributeError, TypeError, ValueError):
-        tree = []
-    top = {node["title"].split(".", 1)[0]: node for node in tree if "." in node["title"][:3]}
-    for s in sections:
-        if s["letter"] == "front":
-            continue
-        node = top.get(s["letter"])
-        if node is None:
-            result.fail(
-                "outline-mismatch", f"section {s['letter']}", "no bookmark for this section."
-            )
-        elif node["page"] != s["first_page"]:
-            result.fail(
-                "outline-mismatch",
-                f"section {s['letter']}",
-                f"the bookmark points to page {node['page']}; the section starts on page {s['first_page']}.",
-            )
-
-
-def _check_stamps(
-    pdf: pikepdf.Pdf, count: int, result: VerifyResult, offset: int = 0, total: int | None = None
-) -> None:
-    bad: list[str] = []
-    total = total or count
-    maps: dict[Any, dict[int, str]] = {}  # the stamp font's ToUnicode map, parsed once
-    for i, page in enumerate(pdf.pages, start=1 + offset):
-        text = read_stamp(page, maps)
-        match = _PAGE_RE.search(text or "")
-        if not match:
-            bad.append(f"page {i}: no cmpacket stamp")
-        elif (int(match.group(1)), int(match.group(2))) != (i, total):
-            bad.append(f"page {i}: stamped 'Page {match.group(1)} of {match.group(2)}'")
-    for line in bad[:20]:
-        result.fail("stamp-wrong", line.split(":")[0], line.split(": ", 1)[1] + ".")
-    if len(bad) > 20:
+        manifest = read_manifest(pdf, limits)
+    except ManifestInvalid as exc:
+        _manifest_findings(result, exc, "manifest.json")
+        return None
+    if manifest is None:
         result.fail(
-            "stamp-wrong", "packet", f"{len(bad) - 20} more pages have a missing or wrong stamp."
+            "manifest-missing",
+            "manifest.json",
+            "the packet has no embedded manifest.json; it was not built by cmpacket or was altered.",
         )
+        return None
+    result.manifest = manifest
+    if n is None:
+        return manifest
+    view, offset, total = manifest, 0, None
+    if manifest.get("parts"):  # one part of a packet written as parts: check its pages
+        from cmpacket.verify._parts import part_of_file, part_view
+
+        part = part_of_file(pdf, name, manifest, result)
+        if part is None:
+            return manifest
+        result.part = part
+        offset, total = part["first_page"] - 1, manifest["packet"]["pages"]
+        view = part_view(manifest, part["first_page"], part["last_page"])
+        known = {p - offset: d for p, d in known.items()}
+    _check_structure(pdf, view, n, result, known, limits, offset, total)
+    return manifest
 
 
-def _check_content(
-    pdf: pikepdf.Pdf, sections: list[dict[str, Any]], result: VerifyResult, known: dict[int, str]
-) -> None:
-    n = len(pdf.pages)
-    for s in sections:
-        for d in s["documents"]:
-            first, last = d["first_page"], d["last_page"]
-            if last > n:
-                result.fail(
-                    "content-changed",
-                    _where(s, d),
-                    f"pages {first}-{last} are missing from the packet.",
-                )
-                continue
-            digests = [
-                known.get(p) or page_digest(pdf.pages[p - 1]) for p in range(first, last + 1)
-            ]
-            if hashlib.sha256("".join(digests).encode()).hexdigest() == d["content_sha256"]:
-                continue
-            changed = [
-                first + i
-                for i, (a, b) in enumerate(zip(digests, d.get("page_sha256", []), strict=False))
-                if a[:16] != b
-            ]
-            pages = ", ".join(str(p) for p in changed) or f"{first}-{last}"
-            result.fail(
-                "content-changed",
-                _where(s, d),
-                f"the content of page(s) {pages} differs from what was built (changed, replaced or reordered).",
-            )
-
-
-def _where(section: dict[str, Any], doc: dict[str, Any]) -> str:
-    return f"section {section['letter']}: {doc['title']} (pages {doc['first_page']}-{doc['last_page']})"
+def _page_count(
+    pdf: pikepdf.Pdf, tree_problem: str | None, result: VerifyResult, limits: VerifyLimits
+) -> int | None:
+    """The number of pages, or None (with a finding) when pages cannot be checked."""
+    if tree_problem is None:
+        try:
+            n = len(pdf.pages)
+        except (pikepdf.PdfError, RecursionError) as exc:
+            tree_problem = _first_line(exc)
+    if tree_problem is not None:
+        result.fail(
+            "page-tree-invalid",
+            "packet",
+            f"the page tree cannot be walked ({tree_problem}); no page was checked.",
+        )
+        return None
+    result.pages = n
+    if n > limits.pages:
+        result.fail(
+            "packet-too-large",
+            "packet",
+            f"the packet has {n:,} pages; the limit is {limits.pages:,}. No page was checked.",
+        )
+        return None
+    pages_node = pdf.Root.get("/Pages")
+    count = pages_node.get("/Count") if isinstance(pages_node, Dictionary) else None
+    if not isinstance(count, int) or isinstance(count, bool) or count != n:
+        result.fail(
+            "page-tree-invalid",
+            "packet",
+            f"the page tree says it holds {count!s:.40} pages (/Count); it holds {n}. "
+            f"Viewers may show a different number of pages.",
+        )
+    return n
 
 
 def _check_sidecar(
@@ -299,9 +361,8 @@ def _check_sidecar(
     result: VerifyResult,
 ) -> None:
     actual = file_sha256(data)
-    expected = (sidecar.get("packet") or {}).get("sha256")
-    what = "packet"
-    if result.part is not None:  # a part: its own hash is in the sidecar's parts
+    expected, what = sidecar["packet"]["sha256"], "packet"
+    if result.part is not None:  # a part: its own hash is among the sidecar's parts
         parts = sidecar.get("parts") or []
         entry = next((p for p in parts if p.get("first_page") == result.part["first_page"]), {})
         expected, what = entry.get("sha256"), str(result.part.get("file"))
@@ -313,10 +374,9 @@ def _check_sidecar(
             f"The file was changed after it was built.",
         )
     if manifest is not None:
-        side = json.loads(json.dumps(sidecar))
-        side.setdefault("packet", {})["sha256"] = None
-        for part in side.get("parts") or []:
-            part["sha256"] = part["bytes"] = None
+        side = {**sidecar, "packet": {**sidecar["packet"], "sha256": None}}
+        if side.get("parts"):  # a file cannot hold its own hash or size
+            side["parts"] = [{**p, "sha256": None, "bytes": None} for p in side["parts"]]
         if side != manifest:
             result.fail(
                 "manifest-mismatch",

@@ -7,16 +7,19 @@ import json
 from pathlib import Path
 from typing import Any
 
-from cmpacket.verify._packet import VerifyResult, _check_required, verify_source
+from cmpacket.verify._checks import _check_required
+from cmpacket.verify._packet import VerifyResult, verify_source
 
 
-def check_set(files: list[Path], sidecar: dict[str, Any] | None, known: dict[int, str]) -> Any:
+def check_set(
+    files: list[Path], sidecar: dict[str, Any] | None, known: dict[int, str], limits: Any = None
+) -> Any:
     """Each part verified alone (findings name the file), then the set."""
     result = VerifyResult()
     manifests: list[dict[str, Any]] = []
     order: list[int] = []
     for path in files:
-        one = verify_source(path, path.name, sidecar, known)
+        one = verify_source(path, path.name, sidecar, known, limits)
         result.pages += one.pages
         for f in one.findings:
             result.fail(f.code, f"{path.name}: {f.path}", f.message)

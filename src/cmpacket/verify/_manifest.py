@@ -1,0 +1,341 @@
+"""Read a received packet's manifest.json as untrusted data: bounded parse, then a schema.
+
+`parse_manifest` never recurses deeper than `manifest_depth`, never builds more than
+`manifest_values` values, and refuses more than `manifest_bytes` bytes; the schema then checks
+every field verify, inspect and diff use, so they can index the result without a guard. Unknown
+fields are kept (a newer cmpacket may add some) but not used.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+from marshmallow import INCLUDE, Schema, ValidationError, fields
+
+from cmpacket.model._load import format_path
+from cmpacket.verify._limits import DEFAULT_LIMITS, VerifyLimits
+
+__all__ = ["ManifestInvalid", "check_manifest", "parse_manifest"]
+
+MAX_PAGE = 10_000_000  # a page number or count beyond this is absurd, whatever the packet
+_STRING = re.compile(r'"(?:[^"\\]|\\.)*"', re.S)
+_BRACKET = re.compile(r"[\[\]{}]")
+_HEX = re.compile(r"[0-9a-f]*")
+
+
+class ManifestInvalid(ValueError):
+    """The manifest cannot be used; `problems` is [(field path or "", what is wrong)]."""
+
+    def __init__(self, problems: list[tuple[str, str]]) -> None:
+        self.problems = problems
+        shown = "; ".join(f"{path + ': ' if path else ''}{text}" for path, text in problems[:5])
+        more = f" (and {len(problems) - 5} more problem(s))" if len(problems) > 5 else ""
+        super().__init__(shown + more)
+
+
+def _show(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _kind(value: Any) -> str:
+    names = {dict: "an object", list: "a list", str: "text", bool: "true/false", int: "a number"}
+    if value is None:
+        return "null"
+    return names.get(type(value), "a number" if isinstance(value, float) else type(value).__name__)
+
+
+class _Typed(fields.Field):
+    """A JSON value of exactly one type (no coercion: "12" is not a number, true is not 1)."""
+
+    expected = ""
+    default_error_messages = {"invalid": "{input} is {kind}; expected {expected}."}
+
+    def _ok(self, value: Any) -> bool:
+        raise NotImplementedError
+
+    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> Any:
+        if not self._ok(value):
+            raise self.make_error(
+                "invalid", input=_show(value), kind=_kind(value), expected=self.expected
+            )
+        return value
+
+
+class Text(_Typed):
+    expected = "text"
+
+    def _ok(self, value: Any) -> bool:
+        return isinstance(value, str)
+
+
+class Hex(_Typed):
+    """A lower-case hex digest of a given length (sha256: 64, a page's short hash: 16)."""
+
+    def __init__(self, length: int, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.length = length
+        self.expected = f"a {length}-character hex digest"
+
+    def _ok(self, value: Any) -> bool:
+        return isinstance(value, str) and len(value) == self.length and _is_hex(value)
+
+
+def _is_hex(value: str) -> bool:
+    return _HEX.fullmatch(value) is not None
+
+
+class HexList(_Typed):
+    """A list of hex digests of one length, checked in one pass (a document's page hashes)."""
+
+    def __init__(self, length: int, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.length = length
+        self.expected = f"a list of {length}-character hex digests"
+
+    def _ok(self, value: Any) -> bool:
+        return isinstance(value, list) and all(
+            isinstance(v, str) and len(v) == self.length and _is_hex(v) for v in value
+        )
+
+
+class Whole(_Typed):
+    def __init__(self, low: int = 0, high: int = MAX_PAGE, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.low, self.high = low, high
+        self.expected = f"a whole number from {low:,} to {high:,}"
+
+    def _ok(self, value: Any) -> bool:
+        return (
+            isinstance(value, int)
+            and not isinstance(value, bool)
+            and self.low <= value <= self.high
+        )
+
+
+class Flag(_Typed):
+    expected = "true or false"
+
+    def _ok(self, value: Any) -> bool:
+        return isinstance(value, bool)
+
+
+class Scalar(_Typed):
+    expected = "text, a number, true/false or null"
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(allow_none=True, **kwargs)
+
+    def _ok(self, value: Any) -> bool:
+        return value is None or isinstance(value, str | int | float)
+
+
+class TextMap(_Typed):
+    """An object whose values are text or null (converter names)."""
+
+    expected = "an object of text values"
+
+    def _ok(self, value: Any) -> bool:
+        return isinstance(value, dict) and all(
+            v is None or isinstance(v, str) for v in value.values()
+        )
+
+
+class CountMap(_Typed):
+    """An object whose values are counts (findings by severity)."""
+
+    expected = "an object of whole numbers"
+
+    def _ok(self, value: Any) -> bool:
+        return isinstance(value, dict) and all(
+            isinstance(v, int) and not isinstance(v, bool) for v in value.values()
+        )
+
+
+def _many(schema: type[Schema], **kwargs: Any) -> fields.List:
+    return fields.List(fields.Nested(schema), **kwargs)
+
+
+def _texts(**kwargs: Any) -> fields.List:
+    return fields.List(Text(), **kwargs)
+
+
+class _Open(Schema):
+    """Unknown fields are kept, not checked: a newer cmpacket may add fields."""
+
+    class Meta:
+        unknown = INCLUDE
+
+
+class PacketSchema(_Open):
+    file = Text(required=True)
+    sha256 = Hex(64, required=True, allow_none=True)
+    pages = Whole(required=True)
+
+
+class DocumentSchema(_Open):
+    title = Text(required=True)
+    kind = Text(required=True)
+    source = Text(required=True)
+    source_sha256 = Text(required=True)  # "" for a placeholder (a missing upload in a draft)
+    first_page = Whole(1, required=True)
+    last_page = Whole(1, required=True)
+    content_sha256 = Hex(64, required=True)
+    page_sha256 = HexList(16)
+    staff_id = Text(allow_none=True)
+
+
+class SectionSchema(_Open):
+    letter = Text(required=True)
+    title = Text(required=True)
+    first_page = Whole(1, required=True)
+    last_page = Whole(1, required=True)
+    documents = _many(DocumentSchema, required=True)
+
+
+class AgencySchema(_Open):
+    legal_name = Text(allow_none=True)
+    fein = Text(allow_none=True)
+
+
+class LicenseSchema(_Open):
+    type = Text(required=True, allow_none=True)
+    number = Text(required=True, allow_none=True)
+    expires = Text(required=True, allow_none=True)
+
+
+class StaffSchema(_Open):
+    id = Text(required=True)
+    name = Text(required=True, allow_none=True)
+    position = Text(required=True, allow_none=True)
+    licenses = _many(LicenseSchema)
+    hire_date = Scalar()
+    caseload = Scalar()
+    background_check = Scalar()
+
+
+class DataSchema(_Open):
+    staff = _many(StaffSchema)
+    positions = _texts(allow_none=True)
+    service_settings = _texts(allow_none=True)
+    records_retention_years = Scalar()
+    agreement_effective_date = Scalar()
+    policies_adopted = Scalar()
+
+
+class InputSchema(_Open):
+    path = Text(required=True)
+    sha256 = Text(required=True, allow_none=True)
+
+
+class TemplateSchema(_Open):
+    name = Text(required=True)
+    origin = Text(allow_none=True)
+    sha256 = Text(allow_none=True)
+
+
+class ManifestSchema(_Open):
+    cmpacket_version = Text(allow_none=True)
+    profile = Text(allow_none=True)
+    profile_sha256 = Text(allow_none=True)
+    as_of = Text(allow_none=True)
+    draft = Flag(allow_none=True)
+    agency = fields.Nested(AgencySchema)
+    packet = fields.Nested(PacketSchema, required=True)
+    sections = _many(SectionSchema, required=True)
+    required_sections = _texts(allow_none=True)
+    inputs = _many(InputSchema, allow_none=True)
+    input_fingerprint = Text(allow_none=True)
+    templates = _many(TemplateSchema, allow_none=True)
+    converter = TextMap(allow_none=True)
+    findings = CountMap(allow_none=True)
+    data = fields.Nested(DataSchema, allow_none=True)
+
+
+_SCHEMA = ManifestSchema()
+_RENAME = {
+    "Missing data for required field.": "is missing; every cmpacket manifest has it.",
+    "Not a valid list.": "is not a list.",
+    "Invalid input type.": "is not an object.",
+    "Field may not be null.": "is null; expected a value.",
+}
+
+
+def _flatten(messages: Any, path: tuple[str | int, ...]) -> list[tuple[str, str]]:
+    if isinstance(messages, list):
+        return [(format_path(path), _RENAME.get(str(m), str(m))) for m in messages]
+    out: list[tuple[str, str]] = []
+    for key, value in messages.items():
+        out += _flatten(value, path if key == "_schema" else (*path, key))
+    return out
+
+
+def _prescan(text: str, limits: VerifyLimits) -> None:
+    """Refuse deep nesting and too many values before json builds anything (linear time)."""
+    bare = _STRING.sub('""', text)
+    opens = bare.count("[") + bare.count("{")
+    values = opens + bare.count(",")
+    if values > limits.manifest_values:
+        raise ManifestInvalid(
+            [("", f"it holds about {values:,} values; the limit is {limits.manifest_values:,}.")]
+        )
+    depth = deepest = 0
+    for match in _BRACKET.finditer(bare):
+        depth += 1 if match.group() in "[{" else -1
+        if depth > deepest:
+            deepest = depth
+            if deepest > limits.manifest_depth:
+                raise ManifestInvalid(
+                    [
+                        (
+                            "",
+                            f"it nests arrays and objects more than {limits.manifest_depth} "
+                            f"deep (at character {match.start():,}).",
+                        )
+                    ]
+                )
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a JSON number")
+
+
+def parse_manifest(data: bytes, limits: VerifyLimits = DEFAULT_LIMITS) -> dict[str, Any]:
+    """manifest.json bytes -> the checked manifest; raises ManifestInvalid naming what is wrong."""
+    if len(data) > limits.manifest_bytes:
+        raise ManifestInvalid(
+            [("", f"it is {len(data):,} bytes; the limit is {limits.manifest_bytes:,}.")]
+        )
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ManifestInvalid(
+            [("", f"it is not UTF-8 text (byte 0x{data[exc.start]:02x} at offset {exc.start:,}).")]
+        ) from None
+    _prescan(text, limits)
+    try:
+        value = json.loads(text, parse_constant=_no_constant)
+    except json.JSONDecodeError as exc:
+        raise ManifestInvalid(
+            [("", f"it is not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg}).")]
+        ) from None
+    except (ValueError, RecursionError) as exc:
+        raise ManifestInvalid([("", f"it is not valid JSON ({exc}).")]) from None
+    return check_manifest(value)
+
+
+def check_manifest(value: Any) -> dict[str, Any]:
+    """Check a parsed manifest against the schema; returns it unchanged, or raises."""
+    if not isinstance(value, dict):
+        raise ManifestInvalid([("", f"it is {_kind(value)}, not a JSON object.")])
+    try:
+        errors = _SCHEMA.validate(value)
+    except (ValidationError, TypeError, ValueError) as exc:  # defensive: report, never crash
+        raise ManifestInvalid(
+            [("", f"it does not have the shape of a manifest ({exc}).")]
+        ) from None
+    if errors:
+        raise ManifestInvalid(_flatten(errors, ()))
+    return value
