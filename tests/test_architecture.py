@@ -12,7 +12,7 @@ SRC = Path(__file__).resolve().parent.parent / "src" / "cmpacket"
 MAX_LINES = 400
 # The stages in pipeline order; a module may import its own stage and earlier ones only.
 STAGES = ["model", "intake", "validators", "plan", "render", "assemble", "verify", "build"]
-SHARED = {"errors", "findings", "_dates", "templates", "receivers", "cmpacket"}  # usable anywhere
+SHARED = {"errors", "findings", "_dates", "templates", "receivers", "convert", "cmpacket"}
 FACADES = {"api", "cli", "__main__"}  # the library facade and the CLI over it
 
 

@@ -12,14 +12,9 @@ from typing import Any
 import pikepdf
 from pikepdf import Array, Dictionary, Name
 
-from cmpacket.assemble._stampfont import (
-    DRAFT_MARK,
-    StampFont,
-    logical_order,
-    outline_path,
-    parse_to_unicode,
-    stamp_font_for,
-)
+from cmpacket.assemble._stampdraw import outline_path
+from cmpacket.assemble._stampfont import DRAFT_MARK, StampFont, stamp_font_for
+from cmpacket.assemble._stamptext import logical_order, parse_to_unicode
 
 STAMP_MARK = b"%cmpacket-stamp"
 LINK_PREFIX = "cmpacket:page/"

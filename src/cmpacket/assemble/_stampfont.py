@@ -16,7 +16,6 @@ import hashlib
 import importlib.util
 import io
 import re
-import unicodedata
 import zlib
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -26,9 +25,10 @@ from typing import Any
 import pikepdf
 import uharfbuzz as hb
 from fontTools import subset as ftsubset
-from fontTools.pens.basePen import BasePen
 from fontTools.ttLib import TTFont
 from pikepdf import Array, Dictionary, Name
+
+from cmpacket.assemble._stamptext import _runs, to_unicode_cmap
 
 FONT_DIR = Path(__file__).parent / "fonts"
 BASE_CHARS = "".join(chr(c) for c in range(0x20, 0x7F)) + "\u2013\u2014"
@@ -95,15 +95,6 @@ class Glyph:
     cid: int
     x: float  # pen position in font units / upem (em), from the start of the text
     dy: float  # vertical offset (em)
-
-
-def _direction(ch: str) -> str:
-    bidi = unicodedata.bidirectional(ch)
-    if bidi in ("R", "AL"):
-        return "rtl"
-    if bidi == "L":
-        return "ltr"
-    return ""
 
 
 class StampFont:
@@ -373,165 +364,6 @@ def _stream(pdf: pikepdf.Pdf, data: bytes, **extra: Any) -> pikepdf.Object:
     for key, value in extra.items():
         stream[Name("/" + key)] = value
     return pdf.make_indirect(stream)
-
-
-def to_unicode_cmap(mapping: dict[int, str]) -> bytes:
-    lines = [
-        "/CIDInit /ProcSet findresource begin",
-        "12 dict begin",
-        "begincmap",
-        "/CIDSystemInfo << /Registry (Adobe) /Ordering (UCS) /Supplement 0 >> def",
-        "/CMapName /Adobe-Identity-UCS def",
-        "/CMapType 2 def",
-        "1 begincodespacerange",
-        "<0000> <FFFF>",
-        "endcodespacerange",
-    ]
-    items = sorted((cid, text) for cid, text in mapping.items() if text)
-    for start in range(0, len(items), 100):
-        chunk = items[start : start + 100]
-        lines.append(f"{len(chunk)} beginbfchar")
-        lines += [f"<{cid:04X}> <{text.encode('utf-16-be').hex().upper()}>" for cid, text in chunk]
-        lines.append("endbfchar")
-    lines += ["endcmap", "CMapName currentdict /CMap defineresource pop", "end", "end"]
-    return ("\n".join(lines) + "\n").encode()
-
-
-def parse_to_unicode(data: bytes) -> dict[int, str]:
-    """bfchar and bfrange entries of a ToUnicode CMap (the forms cmpacket writes, and ranges)."""
-    out: dict[int, str] = {}
-    for block in re.findall(rb"beginbfchar(.*?)endbfchar", data, re.S):
-        for src, dst in re.findall(rb"<([0-9A-Fa-f]+)>\s*<([0-9A-Fa-f]*)>", block):
-            out[int(src, 16)] = bytes.fromhex(dst.decode()).decode("utf-16-be", "replace")
-    for block in re.findall(rb"beginbfrange(.*?)endbfrange", data, re.S):
-        for lo, hi, dst in re.findall(
-            rb"<([0-9A-Fa-f]+)>\s*<([0-9A-Fa-f]+)>\s*<([0-9A-Fa-f]+)>", block
-        ):
-            first = int(dst, 16)
-            for k, code in enumerate(range(int(lo, 16), int(hi, 16) + 1)):
-                out[code] = chr(first + k)
-    return out
-
-
-def logical_order(pieces: list[str]) -> str:
-    """The text of glyphs read left to right (each glyph's text), right-to-left runs reversed."""
-    joined = "".join(pieces)
-    if joined.isascii():
-        return joined
-    dirs = [next((d for d in map(_direction, piece) if d), "") for piece in pieces]
-    out: list[str] = []
-    i = 0
-    while i < len(pieces):
-        if dirs[i] != "rtl":
-            out.append(pieces[i])
-            i += 1
-            continue
-        j = i
-        while j + 1 < len(pieces) and (
-            dirs[j + 1] == "rtl"
-            or (not dirs[j + 1] and next((d for d in dirs[j + 1 :] if d), "") == "rtl")
-        ):
-            j += 1
-        out += reversed(pieces[i : j + 1])
-        i = j + 1
-    return "".join(out)
-
-
-def _runs(text: str, font: StampFont) -> list[tuple[str, list[tuple[int, int, str]]]]:
-    """Level runs (direction, [(face, start, chunk)]) in logical order; the line itself is LTR.
-
-    Neutral characters (spaces, punctuation, digits) between two right-to-left characters belong
-    to the right-to-left run; everywhere else they run left to right.
-    """
-    dirs = [_direction(c) for c in text]
-    after = ["ltr"] * len(text)  # the next strong direction after each character
-    following = "ltr"
-    for i in range(len(text) - 1, -1, -1):
-        after[i] = following
-        following = dirs[i] or following
-    resolved: list[str] = []
-    before = "ltr"
-    for i, d in enumerate(dirs):
-        if d:
-            resolved.append(d)
-            before = d
-        elif unicodedata.category(text[i]).startswith("M") and resolved:
-            resolved.append(resolved[-1])
-        else:
-            resolved.append("rtl" if before == after[i] == "rtl" else "ltr")
-    faces_of: list[int] = []
-    for ch in text:
-        index = font._face_of(ch)
-        if index is None or ch.isspace():
-            index = 0  # spaces from the first face; a missing character is drawn as the empty box
-        elif unicodedata.category(ch).startswith("M") and faces_of:
-            previous = faces_of[-1]  # keep a run in one face when that face has the character
-            if ord(ch) in font.faces[previous].cmap:
-                index = previous
-        faces_of.append(index)
-    runs: list[tuple[str, list[tuple[int, int, str]]]] = []
-    for i, ch in enumerate(text):
-        if not runs or runs[-1][0] != resolved[i]:
-            runs.append((resolved[i], []))
-        pieces = runs[-1][1]
-        if pieces and pieces[-1][0] == faces_of[i]:
-            face, start, chunk = pieces[-1]
-            pieces[-1] = (face, start, chunk + ch)
-        else:
-            pieces.append((faces_of[i], i, ch))
-    return runs
-
-
-class _PathPen(BasePen):
-    """Glyph outlines as PDF path operators (font units)."""
-
-    def __init__(self, glyphset: Any, dx: float) -> None:
-        super().__init__(glyphset)
-        self.ops: list[str] = []
-        self.dx = dx
-
-    def _p(self, *points: tuple[float, float]) -> str:
-        return " ".join(f"{x + self.dx:.0f} {y:.0f}" for x, y in points)
-
-    def _moveTo(self, pt: tuple[float, float]) -> None:
-        self.ops.append(f"{self._p(pt)} m")
-
-    def _lineTo(self, pt: tuple[float, float]) -> None:
-        self.ops.append(f"{self._p(pt)} l")
-
-    def _curveToOne(self, p1: Any, p2: Any, p3: Any) -> None:
-        self.ops.append(f"{self._p(p1, p2, p3)} c")
-
-    def _qCurveToOne(self, p1: Any, p2: Any) -> None:
-        p0 = self._getCurrentPoint()
-        c1 = (p0[0] + 2 / 3 * (p1[0] - p0[0]), p0[1] + 2 / 3 * (p1[1] - p0[1]))
-        c2 = (p2[0] + 2 / 3 * (p1[0] - p2[0]), p2[1] + 2 / 3 * (p1[1] - p2[1]))
-        self._curveToOne(c1, c2, p2)
-
-    def _closePath(self) -> None:
-        self.ops.append("h")
-
-
-@lru_cache(maxsize=4)
-def outline_path(text: str) -> tuple[bytes, float, float]:
-    """`text` in the first face as filled outlines (path operators in font units, no text
-    object, so extraction does not see it), its advance and the face's units per em."""
-    face = base_face()
-    font = TTFont(io.BytesIO(face.data), lazy=True)
-    glyphset = font.getGlyphSet()
-    buf = hb.Buffer()
-    buf.add_str(text)
-    buf.guess_segment_properties()
-    hb.shape(face.hb, buf, {"liga": False})
-    pen_x = 0.0
-    ops: list[str] = []
-    for info, pos in zip(buf.glyph_infos, buf.glyph_positions, strict=True):
-        pen = _PathPen(glyphset, pen_x + pos.x_offset)
-        glyphset[face.order[info.codepoint]].draw(pen)
-        ops += pen.ops
-        pen_x += pos.x_advance
-    font.close()
-    return (" ".join(ops) + " f").encode(), pen_x, float(face.upem)
 
 
 @lru_cache(maxsize=8)

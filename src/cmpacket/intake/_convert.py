@@ -57,7 +57,7 @@ def converter_name(ftype: FileType) -> str:
 
 
 def soffice() -> str | None:
-    from cmpacket.render._docx import soffice as find
+    from cmpacket.convert import soffice as find
 
     return find()
 
@@ -271,8 +271,7 @@ def libreoffice(exe: str, path: Path, ftype: FileType, timeout: int = SOFFICE_TI
 
 def builtin_docx(path: Path, ftype: FileType) -> bytes:
     """DOCX -> simple HTML -> WeasyPrint, with the packet's own stylesheet."""
-    from cmpacket.render._docx import docx_to_html
-    from cmpacket.render._pdf import html_to_pdf
+    from cmpacket.convert import docx_to_html, html_to_pdf
     from cmpacket.templates import BUILTIN_ROOT, TemplateRegistry
 
     try:

@@ -2,6 +2,7 @@
 (python-docx), a user's docxtpl Word templates -> DOCX, and DOCX -> PDF converters. Takes the
 plan; returns bytes; knows nothing of assembly."""
 
+from cmpacket.convert import docx_to_pdf, html_to_pdf, soffice
 from cmpacket.render._context import (
     base_context,
     build_context,
@@ -9,9 +10,8 @@ from cmpacket.render._context import (
     policy_chapters,
     with_pages,
 )
-from cmpacket.render._docx import docx_reads, docx_to_pdf, render_docx, soffice
+from cmpacket.render._docx import docx_reads, render_docx
 from cmpacket.render._jinja import chapter_blocks, render_template
-from cmpacket.render._pdf import html_to_pdf
 
 __all__ = [
     "base_context",

@@ -8,7 +8,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from cmpacket.render._pdf import html_to_pdf
+from cmpacket.convert import html_to_pdf
 from cmpacket.templates import TemplateRegistry
 
 Task = tuple[str, str]  # (template name, html)
