@@ -9,6 +9,8 @@ from typing import Any
 
 import pikepdf
 
+from cmpacket.intake._bounded import check_pages  # bounded decoding of every stream
+
 DEFAULT_LIMITS = {"max_upload_mb": 50, "max_upload_pages": 500, "max_total_pages": 6000}
 # Page keys kept from an upload; everything else (annotations, actions, structure) is dropped.
 PAGE_KEYS = ("/MediaBox", "/CropBox", "/Rotate", "/Resources", "/Contents", "/UserUnit")
@@ -109,6 +111,8 @@ def _inspect_pdf(pdf: pikepdf.Pdf, facts: UploadFacts, limits: dict[str, Any] | 
                 f"from the printed pages.",
             )
         )
+    # Every stream the pages use, decoded once within the caps (intake/_bounded.py).
+    facts.problems.extend(check_pages(pdf, limits))
 
 
 def active_content(pdf: pikepdf.Pdf) -> set[str]:

@@ -1,0 +1,454 @@
+"""Bounded decoding of an untrusted PDF's streams: how much each decodes to, found without ever
+holding more than a small chunk of decoded data, and the declared size of every image.
+
+`check_pages` is what intake runs on every upload: each stream a page uses (content streams,
+form XObjects recursively, images, fonts, annotation appearances) is decoded once, in chunks of
+64 KB, and counted against the caps; a stream that cannot be decoded is reported with its page.
+`decoded_length` and `Caps` are reusable on their own (a reviewer's check of a received packet).
+
+Flate, LZW and RunLength data are decoded here, chunk by chunk; ASCIIHex and ASCII85 (which at
+most quadruple) are decoded whole only after their bound is checked against the cap; the image
+codecs (DCT, JPX, JBIG2, CCITT) are not decoded: their declared size is checked against the pixel
+cap (for JPEG, also the size in its own header). Predictors are left to qpdf: they never enlarge.
+"""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import re
+import zlib
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pikepdf
+
+DEFAULT_CAPS = {"max_stream_mb": 64, "max_page_mb": 512, "max_image_megapixels": 80}
+CHUNK = 1 << 16
+MAX_PAGE_OBJECTS = 100_000  # distinct objects one page may use
+MAX_DEPTH = 64
+IMAGE_CODECS = {"/DCTDecode", "/JPXDecode", "/JBIG2Decode", "/CCITTFaxDecode"}
+ALIASES = {
+    "/Fl": "/FlateDecode", "/LZW": "/LZWDecode", "/AHx": "/ASCIIHexDecode",
+    "/A85": "/ASCII85Decode", "/RL": "/RunLengthDecode", "/DCT": "/DCTDecode",
+    "/CCF": "/CCITTFaxDecode",
+}  # fmt: skip
+# Keys that lead away from what a page shows (to other pages, the document, actions).
+SKIP_KEYS = {"/Parent", "/P", "/Dest", "/A", "/AA", "/Next", "/Prev", "/First", "/Last", "/Popup",
+             "/IRT", "/StructParent", "/StructParents", "/Metadata", "/PieceInfo"}  # fmt: skip
+COMPONENTS = {"/DeviceGray": 1, "/CalGray": 1, "/Indexed": 1, "/Separation": 1, "/Pattern": 1,
+              "/DeviceRGB": 3, "/CalRGB": 3, "/Lab": 3, "/DeviceCMYK": 4}  # fmt: skip
+
+
+class StreamTooLarge(Exception):
+    """A stream, page or image over a cap; the message names the figure and the limit."""
+
+
+class StreamDamaged(Exception):
+    """A stream that cannot be decoded; the message says why in a person's words."""
+
+
+@dataclass(frozen=True)
+class Caps:
+    """The decoding caps in force: decoded bytes per stream and per page, pixels per image."""
+
+    stream_mb: float = DEFAULT_CAPS["max_stream_mb"]
+    page_mb: float = DEFAULT_CAPS["max_page_mb"]
+    image_megapixels: float = DEFAULT_CAPS["max_image_megapixels"]
+
+    @classmethod
+    def of(cls, limits: dict[str, Any] | None) -> Caps:
+        """The caps from a profile's `limits:` (with the command line's overrides applied)."""
+        got = {k: float((limits or {}).get(k) or v) for k, v in DEFAULT_CAPS.items()}
+        return cls(got["max_stream_mb"], got["max_page_mb"], got["max_image_megapixels"])
+
+    @property
+    def stream_bytes(self) -> int:
+        return int(self.stream_mb * 2**20)
+
+    @property
+    def page_bytes(self) -> int:
+        return int(self.page_mb * 2**20)
+
+    @property
+    def image_pixels(self) -> int:
+        return int(self.image_megapixels * 1_000_000)
+
+
+def _mb(n: float) -> str:
+    return f"{n / 2**20:,.1f} MB" if n < 2**30 else f"{n / 2**30:,.1f} GB"
+
+
+# --- decoding, one filter at a time, as generators of chunks -------------------------------------
+
+
+def _flate(chunks: Iterator[bytes]) -> Iterator[bytes]:
+    d = zlib.decompressobj()
+    try:
+        for chunk in chunks:
+            data = chunk
+            while data and not d.eof:
+                out = d.decompress(data, CHUNK)
+                if out:
+                    yield out
+                data = d.unconsumed_tail
+            if d.eof:
+                return
+        tail = d.flush(CHUNK)  # a stream cut short: qpdf too keeps what decoded
+        if tail:
+            yield tail
+    except zlib.error as exc:
+        raise StreamDamaged(str(exc).split(": ", 1)[-1]) from None
+
+
+def _lzw(chunks: Iterator[bytes], early: int) -> Iterator[bytes]:
+    table = [bytes([i]) for i in range(256)] + [b"", b""]
+    bits, width, buf, out = 0, 9, 0, bytearray()
+    prev: bytes | None = None
+    for chunk in chunks:
+        for byte in chunk:
+            buf, bits = (buf << 8) | byte, bits + 8
+            while bits >= width:
+                bits -= width
+                code = (buf >> bits) & ((1 << width) - 1)
+                buf &= (1 << bits) - 1
+                if code == 256:  # clear
+                    del table[258:]
+                    width, prev = 9, None
+                    continue
+                if code == 257:  # end of data
+                    if out:
+                        yield bytes(out)
+                    return
+                if code < len(table):
+                    entry = table[code]
+                    if prev is not None and len(table) < 4096:
+                        table.append(prev + entry[:1])
+                elif code == len(table) and prev is not None and len(table) < 4096:
+                    entry = prev + prev[:1]
+                    table.append(entry)
+                else:
+                    raise StreamDamaged("an LZW code is out of range")
+                out += entry
+                prev = entry
+                if len(table) + early >= (1 << width) and width < 12:
+                    width += 1
+                if len(out) >= CHUNK:
+                    yield bytes(out)
+                    out.clear()
+    if out:
+        yield bytes(out)
+
+
+def _run_length(chunks: Iterator[bytes]) -> Iterator[bytes]:
+    pending, out = b"", bytearray()
+    for chunk in chunks:
+        data, at = pending + chunk, 0
+        while at < len(data):
+            n = data[at]
+            if n == 128:
+                if out:
+                    yield bytes(out)
+                return
+            need = n + 2 if n < 128 else 2
+            if at + need > len(data):
+                break
+            out += data[at + 1 : at + need] if n < 128 else data[at + 1 : at + 2] * (257 - n)
+            at += need
+            if len(out) >= CHUNK:
+                yield bytes(out)
+                out.clear()
+        pending = data[at:]
+    if out:
+        yield bytes(out)
+
+
+_WHITE = re.compile(rb"[\x00\t\n\x0c\r ]+")
+
+
+def _ascii(chunks: Iterator[bytes], name: str, cap: int, raw_size: int) -> Iterator[bytes]:
+    data = _WHITE.sub(b"", b"".join(chunks))
+    try:
+        if name == "/ASCIIHexDecode":
+            data = data.split(b">", 1)[0]
+            yield bytes.fromhex((data + b"0" * (len(data) % 2)).decode("latin-1"))
+            return
+        data = data.split(b"~>", 1)[0]
+        bound = data.count(b"z") * 4 + len(data)
+        if bound > cap:
+            raise StreamTooLarge(f"a {_mb(raw_size)} ASCII85 stream could decode to {_mb(bound)}")
+        yield base64.a85decode(data)
+    except ValueError:
+        raise StreamDamaged(f"its {name[1:]} data is invalid") from None
+
+
+def _filters(stream: pikepdf.Stream) -> tuple[list[str], list[Any]]:
+    filters = stream.get("/Filter")
+    parms = stream.get("/DecodeParms")
+    names = list(filters) if isinstance(filters, pikepdf.Array) else [filters] if filters else []
+    plist = list(parms) if isinstance(parms, pikepdf.Array) else [parms] * len(names)
+    plist += [None] * (len(names) - len(plist))
+    return [ALIASES.get(str(n), str(n)) for n in names], plist
+
+
+def decoded_length(stream: pikepdf.Stream, cap: int) -> tuple[int, str | None]:
+    """How many bytes `stream` decodes to, decoding in chunks and stopping past `cap`.
+
+    Returns (bytes, codec): codec is the image codec left undecoded at the end of the filter
+    chain (e.g. "/DCTDecode"), else None. Raises `StreamTooLarge` past the cap and
+    `StreamDamaged` for data that cannot be decoded.
+    """
+    try:
+        raw = stream.read_raw_bytes()
+    except pikepdf.PdfError as exc:
+        raise StreamDamaged(f"its data cannot be read ({_reason(exc)})") from None
+    names, parms = _filters(stream)
+    chunks: Iterator[bytes] = (raw[i : i + CHUNK] for i in range(0, len(raw), CHUNK))
+    codec = None
+    for i, name in enumerate(names):
+        if name in IMAGE_CODECS:
+            if i != len(names) - 1:
+                raise StreamDamaged(f"the image codec {name[1:]} is not the last filter")
+            codec = name
+        elif name == "/FlateDecode":
+            chunks = _flate(chunks)
+        elif name == "/LZWDecode":
+            p = parms[i]
+            early = int(p.get("/EarlyChange", 1)) if isinstance(p, pikepdf.Dictionary) else 1
+            chunks = _lzw(chunks, 1 if early else 0)
+        elif name == "/RunLengthDecode":
+            chunks = _run_length(chunks)
+        elif name in ("/ASCIIHexDecode", "/ASCII85Decode"):
+            chunks = _ascii(chunks, name, cap, len(raw))
+        else:
+            raise StreamDamaged(f"it uses an unknown compression ({name[1:] or 'none named'})")
+    total = 0
+    for piece in chunks:
+        total += len(piece)
+        if total > cap:
+            raise StreamTooLarge(
+                f"a {_mb(len(raw))} compressed stream decodes to more than {_mb(cap)}"
+            )
+    return total, codec
+
+
+def _reason(exc: BaseException) -> str:
+    text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    return text.rsplit(": ", 1)[-1][:120]
+
+
+# --- images ---------------------------------------------------------------------------------------
+
+
+def _components(space: Any, depth: int = 0) -> int:
+    if isinstance(space, pikepdf.Array) and len(space) and depth < 4:
+        kind = str(space[0])
+        if kind == "/ICCBased":
+            n = space[1].get("/N") if len(space) > 1 else None
+            return int(n) if isinstance(n, int) and 0 < n <= 32 else 4
+        if kind == "/DeviceN" and len(space) > 1 and isinstance(space[1], pikepdf.Array):
+            return max(1, min(len(space[1]), 32))
+        return COMPONENTS.get(kind, 4)
+    return COMPONENTS.get(str(space), 4)
+
+
+def _jpeg_size(raw: bytes) -> tuple[int, int, int] | None:
+    """(width, height, components) from a JPEG's frame header, walking its marker segments."""
+    at = 2 if raw[:2] == b"\xff\xd8" else -1
+    while 0 <= at < len(raw) - 9:
+        if raw[at] != 0xFF:
+            return None
+        marker = raw[at + 1]
+        if marker in (0xD8, 0x01) or 0xD0 <= marker <= 0xD7 or marker == 0xFF:
+            at += 1 if marker == 0xFF else 2
+            continue
+        length = int.from_bytes(raw[at + 2 : at + 4], "big")
+        if 0xC0 <= marker <= 0xCF and marker not in (0xC4, 0xC8, 0xCC):
+            height = int.from_bytes(raw[at + 5 : at + 7], "big")
+            width = int.from_bytes(raw[at + 7 : at + 9], "big")
+            return width, height, raw[at + 9]
+        at += 2 + length
+    return None
+
+
+def image_size(stream: pikepdf.Stream, caps: Caps) -> int:
+    """Declared bytes of an image once decoded; raises over the pixel cap or for a bad size."""
+    width, height = stream.get("/Width"), stream.get("/Height")
+    if not (isinstance(width, int) and isinstance(height, int) and width > 0 and height > 0):
+        raise StreamDamaged(f"an image declares no usable size ({width!r} × {height!r})")
+    width, height = int(width), int(height)
+    mask = bool(stream.get("/ImageMask", False))
+    bpc = 1 if mask else int(stream.get("/BitsPerComponent", 8) or 8)
+    comps = 1 if mask else _components(stream.get("/ColorSpace"))
+    names, _ = _filters(stream)
+    if names[-1:] == ["/DCTDecode"] and len(names) == 1:
+        with contextlib.suppress(pikepdf.PdfError, IndexError):
+            found = _jpeg_size(stream.read_raw_bytes())
+            if found and found[0] * found[1] > width * height:
+                width, height, comps = found[0], found[1], max(found[2], 1)
+    if width * height > caps.image_pixels:
+        raise StreamTooLarge(
+            f"an image of {width:,} × {height:,} pixels ({width * height / 1e6:,.1f} megapixels) "
+            f"is over the {caps.image_megapixels:g}-megapixel limit. Scan at a lower resolution "
+            f"(300 dpi is plenty) or raise limits.max_image_megapixels (--max-image-megapixels)"
+        )
+    return ((width * comps * max(bpc, 1) + 7) // 8) * height
+
+
+# --- pages ----------------------------------------------------------------------------------------
+
+
+def _inherited_resources(page: Any) -> Any:
+    node, depth = page, 0
+    while isinstance(node, pikepdf.Dictionary) and depth < MAX_DEPTH:
+        if "/Resources" in node:
+            return node["/Resources"]
+        node, depth = node.get("/Parent"), depth + 1
+    return None
+
+
+def page_streams(page: Any) -> Iterator[tuple[str, pikepdf.Stream]]:
+    """Every stream a page uses, once each, with the key it was reached by: its content, its
+    resources followed recursively (forms, images, fonts, patterns, ...) and the appearance
+    streams of its annotations (which intake burns into the page)."""
+    roots: list[tuple[str, Any]] = [
+        ("/Contents", page.get("/Contents")),
+        ("/Resources", _inherited_resources(page)),
+    ]
+    annots = page.get("/Annots")
+    if isinstance(annots, pikepdf.Array):
+        roots += [("/AP", a.get("/AP")) for a in annots if isinstance(a, pikepdf.Dictionary)]
+    seen: set[tuple[int, int]] = set()
+    stack = [(key, obj, 0) for key, obj in reversed(roots) if obj is not None]
+    while stack:
+        key, obj, depth = stack.pop()
+        is_stream = isinstance(obj, pikepdf.Stream)
+        if not (is_stream or isinstance(obj, (pikepdf.Dictionary, pikepdf.Array))):
+            continue
+        if obj.is_indirect:
+            if obj.objgen in seen:
+                continue
+            seen.add(obj.objgen)
+            if len(seen) > MAX_PAGE_OBJECTS:
+                raise StreamTooLarge(f"the page uses more than {MAX_PAGE_OBJECTS:,} objects")
+        if depth > MAX_DEPTH:
+            raise StreamDamaged(f"its resources nest more than {MAX_DEPTH} deep")
+        if is_stream:
+            yield key, obj
+        items = enumerate(obj) if isinstance(obj, pikepdf.Array) else obj.items()
+        for k, value in items:
+            if isinstance(k, str) and k in SKIP_KEYS:
+                continue
+            stack.append((k if isinstance(k, str) else key, value, depth + 1))
+
+
+def _what(key: str, stream: pikepdf.Stream) -> str:
+    subtype = stream.get("/Subtype")
+    if subtype == "/Image":
+        return "an image"
+    if subtype == "/Form":
+        return "a form XObject"
+    if key == "/Contents":
+        return "the page's content stream"
+    if key.startswith("/FontFile"):
+        return "an embedded font"
+    return "a stream"
+
+
+def check_pages(pdf: pikepdf.Pdf, limits: dict[str, Any] | None) -> list[tuple[str, str]]:
+    """Decode every stream each page uses once, within the caps: [] when all is well, else one
+    ("too-large" | "unreadable", message naming the page) problem for the first page that fails."""
+    caps = Caps.of(limits)
+    sizes: dict[tuple[int, int], int] = {}
+    for number, page in enumerate(pdf.pages, 1):
+        what = "a stream"
+        try:
+            total = 0
+            for key, stream in page_streams(page.obj):
+                what = _what(key, stream)
+                if stream.objgen not in sizes:
+                    sizes[stream.objgen] = _stream_size(stream, caps)
+                total += sizes[stream.objgen]
+                if total > caps.page_bytes:
+                    raise StreamTooLarge(
+                        f"its streams decode to more than {_mb(caps.page_bytes)} together"
+                    )
+        except StreamTooLarge as exc:
+            return [("too-large", _too_large(number, exc, caps))]
+        except StreamDamaged as exc:
+            return [("unreadable", f"page {number}: {what} is damaged ({exc}). {_AGAIN}")]
+        except (pikepdf.PdfError, RecursionError, ValueError, TypeError) as exc:
+            reason = _reason(exc)
+            return [("unreadable", f"page {number}: {what} is damaged ({reason}). {_AGAIN}")]
+    return []
+
+
+_AGAIN = "Export or scan the document again (print it to PDF if it opens in a viewer)."
+
+
+def _stream_size(stream: pikepdf.Stream, caps: Caps) -> int:
+    if stream.get("/Subtype") == "/Image":
+        declared = image_size(stream, caps)
+        got, codec = decoded_length(stream, declared + caps.stream_bytes)
+        return declared if codec else max(got, declared)
+    return decoded_length(stream, caps.stream_bytes)[0]
+
+
+def _too_large(number: int, exc: StreamTooLarge, caps: Caps) -> str:
+    text = str(exc)
+    if "megapixel" in text:
+        return f"page {number}: {text}."
+    if "together" in text:
+        limit = f"the {caps.page_mb:g} MB limit for a page (limits.max_page_mb, --max-page-mb)"
+    else:
+        limit = (
+            f"the {caps.stream_mb:g} MB limit for a stream (limits.max_stream_mb, --max-stream-mb)"
+        )
+    return (
+        f"page {number}: {text}, over {limit}. A small file that decodes to this much is how a "
+        f"decompression bomb looks: export or scan the document again, or raise the limit if "
+        f"the page is genuinely that large."
+    )
+
+
+# --- image files (uploads that are images) ---------------------------------------------------------
+
+
+def check_image_file(path: Path, limits: dict[str, Any] | None) -> list[tuple[str, str]]:
+    """The pixel cap for an image upload, read from its header only (nothing is decoded); Pillow's
+    decompression-bomb guard stays on. [] when every frame is within the cap."""
+    from PIL import Image
+
+    caps = Caps.of(limits)
+    try:
+        with Image.open(path) as im:
+            frames = getattr(im, "n_frames", 1)
+            for frame in range(min(frames, 10_000)):
+                if frame:
+                    im.seek(frame)
+                width, height = im.size
+                if width * height > caps.image_pixels:
+                    at = f"frame {frame + 1}: " if frames > 1 else ""
+                    return [
+                        (
+                            "too-large",
+                            f"{at}an image of {width:,} × {height:,} pixels "
+                            f"({width * height / 1e6:,.1f} megapixels) is over the "
+                            f"{caps.image_megapixels:g}-megapixel limit. Scan at a lower resolution"
+                            f" (300 dpi is plenty) or raise limits.max_image_megapixels "
+                            f"(--max-image-megapixels).",
+                        )
+                    ]
+    except Image.DecompressionBombError as exc:
+        return [
+            (
+                "too-large",
+                f"the image is far over the {caps.image_megapixels:g}-megapixel limit ({exc}). "
+                f"Scan at a lower resolution (300 dpi is plenty).",
+            )
+        ]
+    except (OSError, ValueError, EOFError) as exc:
+        return [("unreadable", f"the image is damaged ({_reason(exc)}). Scan or save it again.")]
+    return []
