@@ -43,7 +43,12 @@ COMPONENTS = {"/DeviceGray": 1, "/CalGray": 1, "/Indexed": 1, "/Separation": 1, 
 
 
 class StreamTooLarge(Exception):
-    """A stream, page or image over a cap; the message names the figure and the limit."""
+    """A stream, page or image over a cap; the message names the figure. `kind` says which cap:
+    "stream", "page", "image" (pixels, the message names the limit too) or "objects"."""
+
+    def __init__(self, message: str, kind: str = "stream") -> None:
+        super().__init__(message)
+        self.kind = kind
 
 
 class StreamDamaged(Exception):
@@ -78,6 +83,8 @@ class Caps:
 
 
 def _mb(n: float) -> str:
+    if n < 2**20:
+        return f"{n / 2**10:,.0f} KB"
     return f"{n / 2**20:,.1f} MB" if n < 2**30 else f"{n / 2**30:,.1f} GB"
 
 
@@ -292,7 +299,8 @@ def image_size(stream: pikepdf.Stream, caps: Caps) -> int:
         raise StreamTooLarge(
             f"an image of {width:,} × {height:,} pixels ({width * height / 1e6:,.1f} megapixels) "
             f"is over the {caps.image_megapixels:g}-megapixel limit. Scan at a lower resolution "
-            f"(300 dpi is plenty) or raise limits.max_image_megapixels (--max-image-megapixels)"
+            f"(300 dpi is plenty) or raise limits.max_image_megapixels (--max-image-megapixels)",
+            "image",
         )
     return ((width * comps * max(bpc, 1) + 7) // 8) * height
 
@@ -332,7 +340,9 @@ def page_streams(page: Any) -> Iterator[tuple[str, pikepdf.Stream]]:
                 continue
             seen.add(obj.objgen)
             if len(seen) > MAX_PAGE_OBJECTS:
-                raise StreamTooLarge(f"the page uses more than {MAX_PAGE_OBJECTS:,} objects")
+                raise StreamTooLarge(
+                    f"the page uses more than {MAX_PAGE_OBJECTS:,} objects", "objects"
+                )
         if depth > MAX_DEPTH:
             raise StreamDamaged(f"its resources nest more than {MAX_DEPTH} deep")
         if is_stream:
@@ -373,7 +383,7 @@ def check_pages(pdf: pikepdf.Pdf, limits: dict[str, Any] | None) -> list[tuple[s
                 total += sizes[stream.objgen]
                 if total > caps.page_bytes:
                     raise StreamTooLarge(
-                        f"its streams decode to more than {_mb(caps.page_bytes)} together"
+                        f"its streams decode to more than {_mb(caps.page_bytes)} together", "page"
                     )
         except StreamTooLarge as exc:
             return [("too-large", _too_large(number, exc, caps))]
@@ -391,23 +401,34 @@ _AGAIN = "Export or scan the document again (print it to PDF if it opens in a vi
 def _stream_size(stream: pikepdf.Stream, caps: Caps) -> int:
     if stream.get("/Subtype") == "/Image":
         declared = image_size(stream, caps)
-        got, codec = decoded_length(stream, declared + caps.stream_bytes)
+        try:
+            got, codec = decoded_length(stream, declared + caps.stream_bytes)
+        except StreamTooLarge:
+            raise StreamTooLarge(
+                f"an image declared as {_mb(declared)} of pixels decodes to more than "
+                f"{_mb(declared + caps.stream_bytes)}",
+                "stream",
+            ) from None
         return declared if codec else max(got, declared)
     return decoded_length(stream, caps.stream_bytes)[0]
 
 
 def _too_large(number: int, exc: StreamTooLarge, caps: Caps) -> str:
-    text = str(exc)
-    if "megapixel" in text:
-        return f"page {number}: {text}."
-    if "together" in text:
+    if exc.kind == "image":
+        return f"page {number}: {exc}."
+    if exc.kind == "objects":
+        return (
+            f"page {number}: {exc}, more than any real page needs. Export or scan the document "
+            f"again."
+        )
+    if exc.kind == "page":
         limit = f"the {caps.page_mb:g} MB limit for a page (limits.max_page_mb, --max-page-mb)"
     else:
         limit = (
             f"the {caps.stream_mb:g} MB limit for a stream (limits.max_stream_mb, --max-stream-mb)"
         )
     return (
-        f"page {number}: {text}, over {limit}. A small file that decodes to this much is how a "
+        f"page {number}: {exc}, over {limit}. A small file that decodes to this much is how a "
         f"decompression bomb looks: export or scan the document again, or raise the limit if "
         f"the page is genuinely that large."
     )
