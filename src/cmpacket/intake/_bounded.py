@@ -28,7 +28,7 @@ import pikepdf
 DEFAULT_CAPS = {"max_stream_mb": 64, "max_page_mb": 512, "max_image_megapixels": 80}
 CHUNK = 1 << 16
 MAX_PAGE_OBJECTS = 100_000  # distinct objects one page may use
-MAX_DEPTH = 64
+MAX_DEPTH = 256  # nesting of dictionaries (a form in a form is 3 levels)
 IMAGE_CODECS = {"/DCTDecode", "/JPXDecode", "/JBIG2Decode", "/CCITTFaxDecode"}
 ALIASES = {
     "/Fl": "/FlateDecode", "/LZW": "/LZWDecode", "/AHx": "/ASCIIHexDecode",
@@ -284,7 +284,7 @@ def image_size(stream: pikepdf.Stream, caps: Caps) -> int:
     """Declared bytes of an image once decoded; raises over the pixel cap or for a bad size."""
     width, height = stream.get("/Width"), stream.get("/Height")
     if not (isinstance(width, int) and isinstance(height, int) and width > 0 and height > 0):
-        raise StreamDamaged(f"an image declares no usable size ({width!r} × {height!r})")
+        raise StreamDamaged(f"it declares no usable size: width {width}, height {height}")
     width, height = int(width), int(height)
     mask = bool(stream.get("/ImageMask", False))
     bpc = 1 if mask else int(stream.get("/BitsPerComponent", 8) or 8)
@@ -344,7 +344,7 @@ def page_streams(page: Any) -> Iterator[tuple[str, pikepdf.Stream]]:
                     f"the page uses more than {MAX_PAGE_OBJECTS:,} objects", "objects"
                 )
         if depth > MAX_DEPTH:
-            raise StreamDamaged(f"its resources nest more than {MAX_DEPTH} deep")
+            raise StreamDamaged(f"its resources nest more than {MAX_DEPTH} levels deep")
         if is_stream:
             yield key, obj
         items = enumerate(obj) if isinstance(obj, pikepdf.Array) else obj.items()
