@@ -333,3 +333,18 @@ def test_image_file_check_reads_the_header_only(tmp_path: Path) -> None:
     small = tmp_path / "small.png"
     small.write_bytes(png_of(2550, 3300))  # 300 dpi letter
     assert check_image_file(small, None) == []
+
+
+def test_self_referencing_forms_and_bogus_image_sizes_end_in_findings() -> None:
+    pdf = pikepdf.new()
+    for _ in range(2):
+        pdf.add_blank_page()
+    form = pdf.make_stream(b"/F0 Do", Type=Name.XObject, Subtype=Name.Form, BBox=[0, 0, 1, 1])
+    form.Resources = pikepdf.Dictionary(XObject=pikepdf.Dictionary(F0=form))  # a loop
+    pdf.pages[0].obj.Resources = pikepdf.Dictionary(XObject=pikepdf.Dictionary(F0=form))
+    assert check_pages(pdf, None) == []
+    image = pdf.make_stream(b"", Type=Name.XObject, Subtype=Name.Image, Width=-5, Height=7)
+    pdf.pages[1].obj.Resources = pikepdf.Dictionary(XObject=pikepdf.Dictionary(I=image))
+    ((kind, message),) = check_pages(pdf, None)
+    assert kind == "unreadable"
+    assert message.startswith("page 2: an image is damaged (it declares no usable size: width -5")
