@@ -6,18 +6,14 @@ form XObjects recursively, images, fonts, annotation appearances) is decoded onc
 64 KB, and counted against the caps; a stream that cannot be decoded is reported with its page.
 `decoded_length` and `Caps` are reusable on their own (a reviewer's check of a received packet).
 
-Flate, LZW and RunLength data are decoded here, chunk by chunk; ASCIIHex and ASCII85 (which at
-most quadruple) are decoded whole only after their bound is checked against the cap; the image
-codecs (DCT, JPX, JBIG2, CCITT) are not decoded: their declared size is checked against the pixel
-cap (for JPEG, also the size in its own header). Predictors are left to qpdf: they never enlarge.
+The filters are decoded by `_chunked`; images coded as JPEG, JPEG 2000, JBIG2 or CCITT are not
+decoded: their declared size (for JPEG, also the size in its own header) is checked against the
+pixel cap.
 """
 
 from __future__ import annotations
 
-import base64
 import contextlib
-import re
-import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,34 +21,26 @@ from typing import Any
 
 import pikepdf
 
+from cmpacket.intake._chunked import (
+    StreamDamaged,
+    StreamTooLarge,
+    decoded_length,
+    filter_chain,
+    reason,
+    size_text,
+)
+
+__all__ = ["Caps", "StreamDamaged", "StreamTooLarge", "check_image_file", "check_pages",
+           "decoded_length", "image_size", "page_streams"]  # fmt: skip
+
 DEFAULT_CAPS = {"max_stream_mb": 64, "max_page_mb": 512, "max_image_megapixels": 80}
-CHUNK = 1 << 16
 MAX_PAGE_OBJECTS = 100_000  # distinct objects one page may use
 MAX_DEPTH = 256  # nesting of dictionaries (a form in a form is 3 levels)
-IMAGE_CODECS = {"/DCTDecode", "/JPXDecode", "/JBIG2Decode", "/CCITTFaxDecode"}
-ALIASES = {
-    "/Fl": "/FlateDecode", "/LZW": "/LZWDecode", "/AHx": "/ASCIIHexDecode",
-    "/A85": "/ASCII85Decode", "/RL": "/RunLengthDecode", "/DCT": "/DCTDecode",
-    "/CCF": "/CCITTFaxDecode",
-}  # fmt: skip
 # Keys that lead away from what a page shows (to other pages, the document, actions).
 SKIP_KEYS = {"/Parent", "/P", "/Dest", "/A", "/AA", "/Next", "/Prev", "/First", "/Last", "/Popup",
              "/IRT", "/StructParent", "/StructParents", "/Metadata", "/PieceInfo"}  # fmt: skip
 COMPONENTS = {"/DeviceGray": 1, "/CalGray": 1, "/Indexed": 1, "/Separation": 1, "/Pattern": 1,
               "/DeviceRGB": 3, "/CalRGB": 3, "/Lab": 3, "/DeviceCMYK": 4}  # fmt: skip
-
-
-class StreamTooLarge(Exception):
-    """A stream, page or image over a cap; the message names the figure. `kind` says which cap:
-    "stream", "page", "image" (pixels, the message names the limit too) or "objects"."""
-
-    def __init__(self, message: str, kind: str = "stream") -> None:
-        super().__init__(message)
-        self.kind = kind
-
-
-class StreamDamaged(Exception):
-    """A stream that cannot be decoded; the message says why in a person's words."""
 
 
 @dataclass(frozen=True)
@@ -80,170 +68,6 @@ class Caps:
     @property
     def image_pixels(self) -> int:
         return int(self.image_megapixels * 1_000_000)
-
-
-def _mb(n: float) -> str:
-    if n < 2**20:
-        return f"{n / 2**10:,.0f} KB"
-    return f"{n / 2**20:,.1f} MB" if n < 2**30 else f"{n / 2**30:,.1f} GB"
-
-
-# --- decoding, one filter at a time, as generators of chunks -------------------------------------
-
-
-def _flate(chunks: Iterator[bytes]) -> Iterator[bytes]:
-    d = zlib.decompressobj()
-    try:
-        for chunk in chunks:
-            data = chunk
-            while data and not d.eof:
-                out = d.decompress(data, CHUNK)
-                if out:
-                    yield out
-                data = d.unconsumed_tail
-            if d.eof:
-                return
-        tail = d.flush(CHUNK)  # a stream cut short: qpdf too keeps what decoded
-        if tail:
-            yield tail
-    except zlib.error as exc:
-        raise StreamDamaged(str(exc).split(": ", 1)[-1]) from None
-
-
-def _lzw(chunks: Iterator[bytes], early: int) -> Iterator[bytes]:
-    table = [bytes([i]) for i in range(256)] + [b"", b""]
-    bits, width, buf, out = 0, 9, 0, bytearray()
-    prev: bytes | None = None
-    for chunk in chunks:
-        for byte in chunk:
-            buf, bits = (buf << 8) | byte, bits + 8
-            while bits >= width:
-                bits -= width
-                code = (buf >> bits) & ((1 << width) - 1)
-                buf &= (1 << bits) - 1
-                if code == 256:  # clear
-                    del table[258:]
-                    width, prev = 9, None
-                    continue
-                if code == 257:  # end of data
-                    if out:
-                        yield bytes(out)
-                    return
-                if code < len(table):
-                    entry = table[code]
-                    if prev is not None and len(table) < 4096:
-                        table.append(prev + entry[:1])
-                elif code == len(table) and prev is not None and len(table) < 4096:
-                    entry = prev + prev[:1]
-                    table.append(entry)
-                else:
-                    raise StreamDamaged("an LZW code is out of range")
-                out += entry
-                prev = entry
-                if len(table) + early >= (1 << width) and width < 12:
-                    width += 1
-                if len(out) >= CHUNK:
-                    yield bytes(out)
-                    out.clear()
-    if out:
-        yield bytes(out)
-
-
-def _run_length(chunks: Iterator[bytes]) -> Iterator[bytes]:
-    pending, out = b"", bytearray()
-    for chunk in chunks:
-        data, at = pending + chunk, 0
-        while at < len(data):
-            n = data[at]
-            if n == 128:
-                if out:
-                    yield bytes(out)
-                return
-            need = n + 2 if n < 128 else 2
-            if at + need > len(data):
-                break
-            out += data[at + 1 : at + need] if n < 128 else data[at + 1 : at + 2] * (257 - n)
-            at += need
-            if len(out) >= CHUNK:
-                yield bytes(out)
-                out.clear()
-        pending = data[at:]
-    if out:
-        yield bytes(out)
-
-
-_WHITE = re.compile(rb"[\x00\t\n\x0c\r ]+")
-
-
-def _ascii(chunks: Iterator[bytes], name: str, cap: int, raw_size: int) -> Iterator[bytes]:
-    data = _WHITE.sub(b"", b"".join(chunks))
-    try:
-        if name == "/ASCIIHexDecode":
-            data = data.split(b">", 1)[0]
-            yield bytes.fromhex((data + b"0" * (len(data) % 2)).decode("latin-1"))
-            return
-        data = data.split(b"~>", 1)[0]
-        bound = data.count(b"z") * 4 + len(data)
-        if bound > cap:
-            raise StreamTooLarge(f"a {_mb(raw_size)} ASCII85 stream could decode to {_mb(bound)}")
-        yield base64.a85decode(data)
-    except ValueError:
-        raise StreamDamaged(f"its {name[1:]} data is invalid") from None
-
-
-def _filters(stream: pikepdf.Stream) -> tuple[list[str], list[Any]]:
-    filters = stream.get("/Filter")
-    parms = stream.get("/DecodeParms")
-    names = list(filters) if isinstance(filters, pikepdf.Array) else [filters] if filters else []
-    plist = list(parms) if isinstance(parms, pikepdf.Array) else [parms] * len(names)
-    plist += [None] * (len(names) - len(plist))
-    return [ALIASES.get(str(n), str(n)) for n in names], plist
-
-
-def decoded_length(stream: pikepdf.Stream, cap: int) -> tuple[int, str | None]:
-    """How many bytes `stream` decodes to, decoding in chunks and stopping past `cap`.
-
-    Returns (bytes, codec): codec is the image codec left undecoded at the end of the filter
-    chain (e.g. "/DCTDecode"), else None. Raises `StreamTooLarge` past the cap and
-    `StreamDamaged` for data that cannot be decoded.
-    """
-    try:
-        raw = stream.read_raw_bytes()
-    except pikepdf.PdfError as exc:
-        raise StreamDamaged(f"its data cannot be read ({_reason(exc)})") from None
-    names, parms = _filters(stream)
-    chunks: Iterator[bytes] = (raw[i : i + CHUNK] for i in range(0, len(raw), CHUNK))
-    codec = None
-    for i, name in enumerate(names):
-        if name in IMAGE_CODECS:
-            if i != len(names) - 1:
-                raise StreamDamaged(f"the image codec {name[1:]} is not the last filter")
-            codec = name
-        elif name == "/FlateDecode":
-            chunks = _flate(chunks)
-        elif name == "/LZWDecode":
-            p = parms[i]
-            early = int(p.get("/EarlyChange", 1)) if isinstance(p, pikepdf.Dictionary) else 1
-            chunks = _lzw(chunks, 1 if early else 0)
-        elif name == "/RunLengthDecode":
-            chunks = _run_length(chunks)
-        elif name in ("/ASCIIHexDecode", "/ASCII85Decode"):
-            chunks = _ascii(chunks, name, cap, len(raw))
-        else:
-            raise StreamDamaged(f"it uses an unknown compression ({name[1:] or 'none named'})")
-    total = 0
-    for piece in chunks:
-        total += len(piece)
-        if total > cap:
-            raise StreamTooLarge(
-                f"a {_mb(len(raw))} compressed stream decodes to more than {_mb(cap)}"
-            )
-    return total, codec
-
-
-def _reason(exc: BaseException) -> str:
-    text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-    return text.rsplit(": ", 1)[-1][:120]
 
 
 # --- images ---------------------------------------------------------------------------------------
@@ -289,7 +113,7 @@ def image_size(stream: pikepdf.Stream, caps: Caps) -> int:
     mask = bool(stream.get("/ImageMask", False))
     bpc = 1 if mask else int(stream.get("/BitsPerComponent", 8) or 8)
     comps = 1 if mask else _components(stream.get("/ColorSpace"))
-    names, _ = _filters(stream)
+    names, _ = filter_chain(stream)
     if names[-1:] == ["/DCTDecode"] and len(names) == 1:
         with contextlib.suppress(pikepdf.PdfError, IndexError):
             found = _jpeg_size(stream.read_raw_bytes())
@@ -383,15 +207,16 @@ def check_pages(pdf: pikepdf.Pdf, limits: dict[str, Any] | None) -> list[tuple[s
                 total += sizes[stream.objgen]
                 if total > caps.page_bytes:
                     raise StreamTooLarge(
-                        f"its streams decode to more than {_mb(caps.page_bytes)} together", "page"
+                        f"its streams decode to more than {size_text(caps.page_bytes)} together",
+                        "page",
                     )
         except StreamTooLarge as exc:
             return [("too-large", _too_large(number, exc, caps))]
         except StreamDamaged as exc:
             return [("unreadable", f"page {number}: {what} is damaged ({exc}). {_AGAIN}")]
         except (pikepdf.PdfError, RecursionError, ValueError, TypeError) as exc:
-            reason = _reason(exc)
-            return [("unreadable", f"page {number}: {what} is damaged ({reason}). {_AGAIN}")]
+            why = reason(exc)
+            return [("unreadable", f"page {number}: {what} is damaged ({why}). {_AGAIN}")]
     return []
 
 
@@ -405,8 +230,8 @@ def _stream_size(stream: pikepdf.Stream, caps: Caps) -> int:
             got, codec = decoded_length(stream, declared + caps.stream_bytes)
         except StreamTooLarge:
             raise StreamTooLarge(
-                f"an image declared as {_mb(declared)} of pixels decodes to more than "
-                f"{_mb(declared + caps.stream_bytes)}",
+                f"an image declared as {size_text(declared)} of pixels decodes to more than "
+                f"{size_text(declared + caps.stream_bytes)}",
                 "stream",
             ) from None
         return declared if codec else max(got, declared)
@@ -471,5 +296,5 @@ def check_image_file(path: Path, limits: dict[str, Any] | None) -> list[tuple[st
             )
         ]
     except (OSError, ValueError, EOFError) as exc:
-        return [("unreadable", f"the image is damaged ({_reason(exc)}). Scan or save it again.")]
+        return [("unreadable", f"the image is damaged ({reason(exc)}). Scan or save it again.")]
     return []
