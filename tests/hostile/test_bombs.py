@@ -303,6 +303,29 @@ def png_of(width: int, height: int) -> bytes:
     )
 
 
+def jpeg_of(width: int, height: int) -> bytes:
+    """A small real JPEG whose frame header declares width × height (a bomb's header: Pillow and
+    every decoder read the size from there)."""
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", (16, 16), "white").save(out, "JPEG")
+    data = bytearray(out.getvalue())
+    at = data.index(b"\xff\xc0")
+    data[at + 5 : at + 9] = height.to_bytes(2, "big") + width.to_bytes(2, "big")
+    return bytes(data)
+
+
+def test_jpeg_of_declares_its_size() -> None:
+    from PIL import Image
+
+    Image.MAX_IMAGE_PIXELS, before = None, Image.MAX_IMAGE_PIXELS
+    try:
+        assert Image.open(io.BytesIO(jpeg_of(20000, 20000))).size == (20000, 20000)
+    finally:
+        Image.MAX_IMAGE_PIXELS = before
+
+
 IMAGE_UPLOADS = importlib.util.find_spec("cmpacket.intake._convert") is not None
 
 
@@ -311,10 +334,11 @@ IMAGE_UPLOADS = importlib.util.find_spec("cmpacket.intake._convert") is not None
     not IMAGE_UPLOADS,
     reason="image uploads are not accepted yet (cmpacket.intake._convert, the `intake` branch)",
 )
-def test_400_megapixel_png_upload_is_refused_in_bounded_memory(tmp_path: Path) -> None:
-    body = png_of(20000, 20000)
+@pytest.mark.parametrize("kind", ["png", "jpg"])
+def test_400_megapixel_image_upload_is_refused_in_bounded_memory(tmp_path: Path, kind: str) -> None:
+    body = png_of(20000, 20000) if kind == "png" else jpeg_of(20000, 20000)
     assert len(body) < 2 * MB
-    folder = with_upload(tmp_path, body, name="scan.png")
+    folder = with_upload(tmp_path, body, name=f"scan.{kind}")
     for command in ("validate", "build"):
         extra = ["-o", str(tmp_path / "out")] if command == "build" else []
         exit_code, output, peak = run_measured(command, folder, *extra)
@@ -330,6 +354,18 @@ def test_image_file_check_reads_the_header_only(tmp_path: Path) -> None:
     big.write_bytes(png_of(20000, 20000))
     (problem,) = check_image_file(big, None)
     assert problem[0] == "too-large" and "megapixel" in problem[1]
+    jpeg = tmp_path / "big.jpg"
+    jpeg.write_bytes(jpeg_of(20000, 20000))
+    (problem,) = check_image_file(jpeg, None)
+    assert problem[0] == "too-large" and "megapixel" in problem[1]
+    jpeg.write_bytes(jpeg_of(10000, 9000))  # 90 MP: under Pillow's guard, over the 80 MP cap
+    (problem,) = check_image_file(jpeg, None)
+    assert problem == (
+        "too-large",
+        "an image of 10,000 × 9,000 pixels (90.0 megapixels) is over the 80-megapixel limit. "
+        "Scan at a lower resolution (300 dpi is plenty) or raise limits.max_image_megapixels "
+        "(--max-image-megapixels).",
+    )
     small = tmp_path / "small.png"
     small.write_bytes(png_of(2550, 3300))  # 300 dpi letter
     assert check_image_file(small, None) == []

@@ -14,6 +14,7 @@ pixel cap.
 from __future__ import annotations
 
 import contextlib
+import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -267,7 +268,12 @@ def check_image_file(path: Path, limits: dict[str, Any] | None) -> list[tuple[st
     decompression-bomb guard stays on. [] when every frame is within the cap."""
     from PIL import Image
 
-    caps = Caps.of(limits)
+    with warnings.catch_warnings():  # the guard's warning only; its error stays: our cap decides
+        warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+        return _image_file(path, Caps.of(limits), Image)
+
+
+def _image_file(path: Path, caps: Caps, Image: Any) -> list[tuple[str, str]]:  # noqa: N803
     try:
         with Image.open(path) as im:
             frames = getattr(im, "n_frames", 1)
