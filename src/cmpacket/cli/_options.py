@@ -26,8 +26,12 @@ OCR = click.option(
 
 
 def limits_options(fn: Any) -> Any:
-    """--max-upload-mb, --max-upload-pages, --max-total-pages (override the profile's limits:)."""
+    """--max-upload-mb, --max-upload-pages, --max-total-pages and the decoding caps
+    --max-stream-mb, --max-page-mb, --max-image-megapixels (override the profile's limits:)."""
     for name, kind, text in (
+        ("--max-image-megapixels", float, "Most megapixels one image in an upload may have."),
+        ("--max-page-mb", float, "Most MB an upload page's streams may decode to together."),
+        ("--max-stream-mb", float, "Most MB one stream in an upload (not an image) may decode to."),
         ("--max-total-pages", int, "Most pages all uploads may add up to."),
         ("--max-upload-pages", int, "Most pages one upload may have."),
         ("--max-upload-mb", float, "Largest upload in MB."),
@@ -37,7 +41,8 @@ def limits_options(fn: Any) -> Any:
 
 
 def limits_of(options: dict[str, Any]) -> dict[str, Any]:
-    keys = ("max_upload_mb", "max_upload_pages", "max_total_pages")
+    keys = ["max_upload_mb", "max_upload_pages", "max_total_pages"]
+    keys += ["max_stream_mb", "max_page_mb", "max_image_megapixels"]  # decoding caps
     return {k: options.pop(k) for k in keys if k in options}
 
 

@@ -3,6 +3,7 @@
 Nothing here knows about rules, rendering or the packet; the build caches what this returns.
 """
 
+from cmpacket.intake._bounded import Caps, check_image_file, check_pages, decoded_length
 from cmpacket.intake._pdf import (
     DEFAULT_LIMITS,
     UploadFacts,
@@ -15,6 +16,10 @@ from cmpacket.intake._pdf import (
 )
 
 __all__ = [
+    "Caps",
+    "check_image_file",
+    "check_pages",
+    "decoded_length",
     "DEFAULT_LIMITS",
     "UploadFacts",
     "active_content",

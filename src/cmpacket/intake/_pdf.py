@@ -11,6 +11,8 @@ from typing import Any
 
 import pikepdf
 
+from cmpacket.intake._bounded import check_pages  # bounded decoding of every stream
+
 DEFAULT_LIMITS = {"max_upload_mb": 50, "max_upload_pages": 500, "max_total_pages": 6000}
 # Page keys kept from an upload; everything else (annotations, actions, structure) is dropped.
 PAGE_KEYS = ("/MediaBox", "/CropBox", "/Rotate", "/Resources", "/Contents", "/UserUnit")
@@ -76,7 +78,7 @@ def _source(path: Path, facts: UploadFacts, limits: dict[str, Any] | None) -> Pa
             (
                 "too-large",
                 f"{facts.size / 2**20:.1f} MB is over the {max_mb:g} MB limit. Scan at a lower "
-                f"resolution (200 dpi greyscale is enough) or raise limits.max_upload_mb.",
+                f"resolution (200 dpi grayscale is enough) or raise limits.max_upload_mb.",
             )
         )
         return None
@@ -88,6 +90,13 @@ def _source(path: Path, facts: UploadFacts, limits: dict[str, Any] | None) -> Pa
         advice = ADVICE.get(ftype.name, "Save or scan it as PDF and upload that.")
         facts.problems.append(("unreadable", f"the file is {ftype.label}; {ACCEPTED}. {advice}"))
         return None
+    if ftype.kind == "image":  # the pixel cap, from the header, before anything is decoded
+        from cmpacket.intake._bounded import check_image_file
+
+        over = check_image_file(path, limits)
+        if over:
+            facts.problems.extend(over)
+            return None
     try:
         pdf, facts.converter = to_pdf(path, ftype, _limit(limits, "max_upload_pages"))
     except ConvertError as exc:
@@ -196,6 +205,8 @@ def _inspect_pdf(pdf: pikepdf.Pdf, facts: UploadFacts, limits: dict[str, Any] | 
                 "Keep the signed original to show a reviewer who asks for it.",
             )
         )
+    # Every stream the pages use, decoded once within the caps (intake/_bounded.py).
+    facts.problems.extend(check_pages(pdf, limits))
 
 
 def active_content(pdf: pikepdf.Pdf) -> set[str]:
