@@ -25,6 +25,7 @@ __all__ = [
     "list_profiles",
     "list_templates",
     "resolve_as_of",
+    "serve",
     "show_profile",
     "validate",
     "verify",
@@ -112,6 +113,13 @@ def build(folder: Path, *, out: Path | None = None, quiet: bool = False, **optio
     from cmpacket._pipeline import build as run
 
     return run(folder, out, quiet=quiet, **options)
+
+
+def serve(folder: Path, **options: Any) -> None:
+    """The live preview (see `cmpacket serve`): runs until Ctrl-C; needs the `serve` extra."""
+    from cmpacket.serve import run
+
+    run(folder, **options)
 
 
 def verify(packet: Path, *, manifest: Path | None = None) -> Any:

@@ -141,6 +141,32 @@ def build(
     click.echo(f"wrote {result.packet}", err=True)
 
 
+@cli.command()
+@click.argument("folder", type=EXISTING)
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to listen on; any other lets other computers read the draft.")
+@click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True,
+              help="Port to listen on (0: any free port).")
+@click.option("--template-dir", "template_dirs", multiple=True, type=EXISTING,
+              help="Template folder searched first (repeatable); watched too.")
+@PROFILE
+@click.pass_context
+def serve(ctx: click.Context, folder: Path, **options: Any) -> None:
+    """Preview the draft packet in a browser; it rebuilds and updates when a file changes.
+
+    \b
+    Example:
+      cmpacket serve my-agency --template-dir ~/grants/templates
+    """
+    from cmpacket import api
+
+    try:
+        api.serve(folder, quiet=ctx.obj["quiet"], **options)
+    except KeyboardInterrupt:
+        click.echo("stopped", err=True)
+        sys.exit(ExitCode.INTERRUPTED)
+
+
 @cli.group()
 def templates() -> None:
     """List, export and check the templates on the search path.
