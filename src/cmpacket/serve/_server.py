@@ -184,21 +184,22 @@ class Preview:
 
     def run(self) -> None:
         """Serve in the foreground until Ctrl-C (which then propagates as KeyboardInterrupt)."""
-        if self.socket is None:
-            self.bind()
-        if not is_loopback(self.host):
-            print(
-                f"warning: listening on {self.host}, not only on this computer: anyone who can "
-                "reach this address can read the agency's draft packet (staff names, licence "
-                "numbers), with no password. Leave out --host to listen on 127.0.0.1 only.",
-                file=sys.stderr,
-            )
-        self.server = self._make_server()
-        if not self.quiet:
-            print(f"Serving a live preview of {self.builder.options.folder.name} at {self.url}"
-                  " (Ctrl-C to stop)", file=sys.stderr, flush=True)  # fmt: skip
-        self._begin()
         try:
+            if self.socket is None:
+                self.bind()
+            if not is_loopback(self.host):
+                print(
+                    f"warning: listening on {self.host}, not only on this computer: anyone who "
+                    "can reach this address can read the agency's draft packet (staff names, "
+                    "licence numbers), with no password. Leave out --host to listen on 127.0.0.1 "
+                    "only.",
+                    file=sys.stderr,
+                )
+            self.server = self._make_server()
+            if not self.quiet:
+                print(f"Serving a live preview of {self.builder.options.folder.name} at "
+                      f"{self.url} (Ctrl-C to stop)", file=sys.stderr, flush=True)  # fmt: skip
+            self._begin()
             self._serve()
         finally:
             self.close()
