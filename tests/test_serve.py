@@ -150,7 +150,7 @@ def test_status_shows_findings_like_validate(module_env: None, tmp_path: Path) -
     from cmpacket import api
 
     def edit(data: dict[str, Any]) -> None:
-        data["agency"]["phone"] = "not a phone"
+        data["staff"][3]["caseload"] = 45  # over the limit: an error finding
 
     folder = copy_sample(tmp_path, edit)
     expected = api.validate(folder).as_dict()["findings"]
@@ -184,6 +184,7 @@ def test_page_lists_documents_in_packet_order_with_lazy_page_images(server: Runn
     assert not re.search(r'(src|href)="(https?:)?//', html)
     for asset in re.findall(r'(?:src|href)="(/static/[^"]+)"', html):
         body = httpx.get(server.url + asset.lstrip("/"), timeout=30).text
+        body = body.replace('xmlns="http://www.w3.org/2000/svg"', "")  # a name, not a fetch
         assert "http://" not in body and "https://" not in body
     png = httpx.get(server.url + images[0].lstrip("/"), timeout=60)
     assert png.status_code == 200 and png.content.startswith(b"\x89PNG\r\n\x1a\n")
@@ -484,7 +485,7 @@ def test_template_error_carries_file_line_and_source(tmp_path: Path) -> None:
     reason="needs Debian's chromium and chromium-driver (/usr/bin/chromium, /usr/bin/chromedriver)",
 )
 def test_browser_shows_a_template_change_without_reloading(
-    module_env: None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    module_env: None, tmp_path: Path
 ) -> None:
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service

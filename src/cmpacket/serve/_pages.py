@@ -87,14 +87,16 @@ class PageStore:
 
     def png(self, page: str) -> Path | None:
         """The page's image file (rendered now if it is not cached); None for an unknown id."""
-        target = self.root / "pages" / f"{page}.png"
-        if target.exists():
-            return target
         with self._lock:
             where = self._where.get(page)
             packet = self._packets.get(where[0]) if where else None
         if where is None or packet is None:
-            return None
+            return None  # only pages of the packets this server built, whatever is on disk
+        target = self.root / "pages" / f"{page}.png"
+        if target.is_symlink() or (target.exists() and not target.is_file()):
+            target.unlink()  # never follow a link planted in the cache
+        elif target.is_file():
+            return target
         import pypdfium2 as pdfium
 
         with self._pdfium:

@@ -24,7 +24,9 @@ STOP_GRACE = 3.0  # seconds a stopping server gives a build under way to end cle
 def main(conn: Connection) -> None:
     """Serve build requests from `conn` until it closes or sends None."""
     # Ctrl-C reaches every process of the terminal's group; the server decides what stops.
+    # SIGINT was blocked from the start (see Worker._ensure), so none is lost to a traceback.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
     while True:
         try:
             job = conn.recv()
@@ -116,7 +118,13 @@ class Worker:
             self._process = context.Process(
                 target=main, args=(child,), name="cmpacket-serve-worker", daemon=False
             )
-            self._process.start()
+            # blocked in the child until main() ignores it: a Ctrl-C while the worker is still
+            # importing would otherwise print a KeyboardInterrupt traceback
+            mask = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+            try:
+                self._process.start()
+            finally:
+                signal.pthread_sigmask(signal.SIG_SETMASK, mask)
             child.close()
             self._conn = parent
         return self._conn
