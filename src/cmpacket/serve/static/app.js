@@ -35,8 +35,12 @@
 
   function restore(a) {
     if (!a) return;
-    const el = document.getElementById(a.id);
-    if (el) window.scrollBy(0, el.getBoundingClientRect().top - a.top);
+    const put = () => {
+      const el = document.getElementById(a.id);
+      if (el) window.scrollBy(0, el.getBoundingClientRect().top - a.top);
+    };
+    put();
+    requestAnimationFrame(put); // again once the browser has laid out the new nodes
   }
 
   function fromHTML(html) {
