@@ -509,15 +509,16 @@ def test_browser_shows_a_template_change_without_reloading(
             f'document.querySelector("{manual}").scrollIntoView();'
             "window.scrollBy(0, 300);"
         )
-        top_before = driver.execute_script(
-            f'return document.querySelector("{manual}").getBoundingClientRect().top'
-        )
         images_before = driver.execute_script(
             f'return [...document.querySelectorAll("{manual} img")].map(i => i.src)'
         )
         driver.find_element(By.CSS_SELECTOR, f"{manual} details.doc-text summary").click()
         text = f'return document.querySelector("{manual} pre.text").textContent'
         wait_for(lambda: "grievance" in driver.execute_script(text).lower(), 60, "the text")
+        # where the reader is now (the click scrolled to the text, at the end of the manual)
+        top_before = driver.execute_script(
+            f'return document.querySelector("{manual}").getBoundingClientRect().top'
+        )
 
         original = (running.folder / "templates" / CHAPTER).read_text(encoding="utf-8")
         edit_chapter(running.folder, original + "\nAppeals go to the Quillhaven panel.\n")
