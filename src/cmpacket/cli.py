@@ -143,12 +143,26 @@ def build(
 
 @cli.command()
 @click.argument("folder", type=EXISTING)
-@click.option("--host", default="127.0.0.1", show_default=True,
-              help="Address to listen on; any other lets other computers read the draft.")
-@click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True,
-              help="Port to listen on (0: any free port).")
-@click.option("--template-dir", "template_dirs", multiple=True, type=EXISTING,
-              help="Template folder searched first (repeatable); watched too.")
+@click.option(
+    "--host",
+    default="127.0.0.1",
+    show_default=True,
+    help="Address to listen on; any other lets other computers read the draft.",
+)
+@click.option(
+    "--port",
+    type=click.IntRange(0, 65535),
+    default=8000,
+    show_default=True,
+    help="Port to listen on (0: any free port).",
+)
+@click.option(
+    "--template-dir",
+    "template_dirs",
+    multiple=True,
+    type=EXISTING,
+    help="Template folder searched first (repeatable); watched too.",
+)
 @PROFILE
 @click.pass_context
 def serve(ctx: click.Context, folder: Path, **options: Any) -> None:
