@@ -1,4 +1,4 @@
-"""The build worker: a spawned, single-threaded process that runs `api.build` for the server.
+"""The build worker: a separate, single-threaded process that runs `api.build` for the server.
 
 The server process has threads (HTTP, watcher, builder); the build forks a pool of WeasyPrint
 workers, and forking a multi-threaded process can deadlock. A clean process of its own avoids
@@ -8,9 +8,10 @@ that, keeps a crashing build from taking the server down, and can be stopped at 
 from __future__ import annotations
 
 import contextlib
-import multiprocessing
-import os
 import signal
+import socket
+import subprocess
+import sys
 import threading
 from dataclasses import asdict
 from multiprocessing.connection import Connection
@@ -19,6 +20,8 @@ from typing import Any
 from cmpacket.serve._errors import Options, describe_error
 
 STOP_GRACE = 3.0  # seconds a stopping server gives a build under way to end cleanly
+# A fresh interpreter (not multiprocessing's spawn, which re-runs the caller's main module)
+BOOT = "import sys; from cmpacket.serve._worker import main_fd; main_fd(int(sys.argv[1]))"
 
 
 def main(conn: Connection) -> None:
@@ -35,6 +38,11 @@ def main(conn: Connection) -> None:
         if job is None:
             return
         conn.send(build(Options(**job)))
+
+
+def main_fd(fd: int) -> None:
+    """The worker process's entry point: its end of the socket pair is file descriptor `fd`."""
+    main(Connection(fd))
 
 
 def build(options: Options) -> dict[str, Any]:
@@ -88,12 +96,13 @@ class Worker:
 
     def __init__(self) -> None:
         self.stopped = False
-        self._process: Any = None
+        self._process: subprocess.Popen[bytes] | None = None
         self._conn: Connection | None = None
         self._lock = threading.Lock()
 
     def run(self, options: Options) -> dict[str, Any]:
         """Build in the worker process (restarted once if it died); waits for the outcome."""
+        code = None
         with self._lock:
             for _attempt in (1, 2):
                 if self.stopped:
@@ -103,7 +112,7 @@ class Worker:
                     conn.send(asdict(options))
                     return dict(conn.recv())
                 except (EOFError, OSError):
-                    code = self._process.exitcode if self._process is not None else None
+                    code = self._process.poll() if self._process is not None else None
                     self._reset()
         if self.stopped:
             return {"ok": False, "interrupted": True}
@@ -111,22 +120,19 @@ class Worker:
         return {"ok": False, "error": describe_error(problem, options), "findings": None}
 
     def _ensure(self) -> Connection:
-        if self._process is None or not self._process.is_alive() or self._conn is None:
+        if self._process is None or self._process.poll() is not None or self._conn is None:
             self._reset()
-            context = multiprocessing.get_context("spawn")
-            parent, child = context.Pipe()
-            self._process = context.Process(
-                target=main, args=(child,), name="cmpacket-serve-worker", daemon=False
-            )
-            # blocked in the child until main() ignores it: a Ctrl-C while the worker is still
-            # importing would otherwise print a KeyboardInterrupt traceback
+            parent, child = socket.socketpair()
+            command = [sys.executable, "-c", BOOT, str(child.fileno())]
+            # SIGINT stays blocked in the child until main() ignores it (the mask survives exec):
+            # a Ctrl-C while the worker is still importing would otherwise print a traceback
             mask = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
             try:
-                self._process.start()
+                self._process = subprocess.Popen(command, pass_fds=(child.fileno(),))
             finally:
                 signal.pthread_sigmask(signal.SIG_SETMASK, mask)
-            child.close()
-            self._conn = parent
+                child.close()
+            self._conn = Connection(parent.detach())
         return self._conn
 
     def _reset(self) -> None:
@@ -134,22 +140,26 @@ class Worker:
             self._conn.close()
             self._conn = None
         if self._process is not None:
-            if self._process.is_alive():
-                self._process.terminate()
-            self._process.join(timeout=5)
+            _end(self._process, 5.0)
             self._process = None
 
     def stop(self) -> None:
         """End the worker now, whether or not a build is under way."""
         self.stopped = True
         process = self._process
-        if process is None or not process.is_alive():
+        if process is None or process.poll() is not None:
             return
         # a build under way stops at its next checkpoint and removes its work folder
         with contextlib.suppress(OSError):
-            os.kill(process.pid, signal.SIGINT)
-        process.join(timeout=STOP_GRACE)
-        for end in (process.terminate, process.kill):
-            if process.is_alive():
-                end()
-                process.join(timeout=5)
+            process.send_signal(signal.SIGINT)
+        _end(process, STOP_GRACE)
+
+
+def _end(process: subprocess.Popen[bytes], grace: float) -> None:
+    """Wait up to `grace` seconds, then terminate, then kill."""
+    for end in (lambda: None, process.terminate, process.kill):
+        if process.poll() is not None:
+            return
+        end()
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            process.wait(timeout=grace)
