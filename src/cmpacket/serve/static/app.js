@@ -121,6 +121,7 @@
     document.body.dataset.build = String(v.build);
     shown = v.build;
     restore(a);
+    markCurrent();
   }
 
   function connect() {
@@ -140,6 +141,23 @@
       }
     });
   }
+
+  // The sidebar marks the document being read.
+  let pending = false;
+  function markCurrent() {
+    pending = false;
+    const a = anchor();
+    const id = a && a.id.startsWith("doc-") ? a.id.slice(4) : "";
+    for (const link of document.querySelectorAll(".sidebar a[data-doc]")) {
+      link.classList.toggle("current", link.dataset.doc === id);
+    }
+  }
+  window.addEventListener("scroll", () => {
+    if (!pending) {
+      pending = true;
+      requestAnimationFrame(markCurrent);
+    }
+  }, { passive: true });
 
   wireText(document);
   connect();
