@@ -13,7 +13,7 @@ MAX_LINES = 400
 # The stages in pipeline order; a module may import its own stage and earlier ones only.
 STAGES = ["model", "intake", "validators", "plan", "render", "assemble", "verify", "build"]
 SHARED = {"errors", "findings", "_dates", "templates", "receivers", "convert", "cmpacket"}
-FACADES = {"api", "cli", "__main__"}  # the library facade and the CLI over it
+FACADES = {"api", "cli", "serve", "__main__"}  # the library facade, the CLI and the preview over it
 
 
 def _modules() -> dict[str, Path]:

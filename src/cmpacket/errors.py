@@ -59,7 +59,27 @@ class BuildError(CmpacketError):
 
 
 class TemplateError(BuildError):
-    """A template failed to load or render; names the template file and line."""
+    """A template failed to load or render; names the template file and line.
+
+    `file` and `line` say where (as shown in the message; None when unknown), `path` is the
+    template file on disk (for showing its source) and `detail` the bare problem, without place.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        hint: str = "",
+        file: str | None = None,
+        line: int | None = None,
+        path: str | None = None,
+        detail: str = "",
+    ) -> None:
+        super().__init__(message, hint=hint)
+        self.file = file
+        self.line = line
+        self.path = path
+        self.detail = detail or message
 
 
 class ProfileError(CmpacketError):

@@ -19,6 +19,9 @@ from pathlib import Path
 from cmpacket import __version__
 
 MAGIC = b"cmpacket-cache-1\n"
+# Code that never shapes a build's output (the command line, the preview's server and pages):
+# editing it must not throw the cache away.
+OUTSIDE_OUTPUTS = ("cli", "serve", "__pycache__")
 
 
 def default_dir() -> Path:
@@ -33,7 +36,9 @@ def tool_version() -> str:
     h = hashlib.sha256(__version__.encode())
     package = Path(__file__).resolve().parent.parent  # the whole cmpacket package
     for path in sorted(package.rglob("*")):
-        if path.is_file() and path.suffix in (".py", ".yaml", ".j2", ".css", ".docx"):
+        if path.relative_to(package).parts[0] in OUTSIDE_OUTPUTS:
+            continue
+        if path.is_file() and path.suffix in (".py", ".yaml", ".j2", ".css", ".docx", ".ttf"):
             h.update(path.relative_to(package).as_posix().encode())
             h.update(path.read_bytes())
     return h.hexdigest()

@@ -12,7 +12,7 @@ from cmpacket.errors import CmpacketError, ExitCode
 __all__ = ["cli", "main"]
 
 
-from cmpacket.cli import _agency, _data, _review  # noqa: F401  (each adds its commands)
+from cmpacket.cli import _agency, _data, _review, _serve  # noqa: F401  (each adds its commands)
 from cmpacket.cli._group import cli
 
 

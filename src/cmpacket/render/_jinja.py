@@ -17,45 +17,64 @@ def render_template(registry: TemplateRegistry, name: str, context: dict[str, An
     try:
         return registry.env.get_template(name).render(context)
     except jinja2.TemplateSyntaxError as exc:
-        raise TemplateError(
-            f"{_where(registry, exc.filename or exc.name or name, exc.lineno)}: syntax error: {exc.message}",
-            hint="Fix the tag on that line; `cmpacket templates check` lists every problem.",
+        at = _place(registry, exc.filename or exc.name or name, exc.lineno)
+        raise _error(
+            at,
+            f"syntax error: {exc.message}",
+            "Fix the tag on that line; `cmpacket templates check` lists every problem.",
         ) from None
     except jinja2.TemplateNotFound as exc:
         raise TemplateError(
             f"{name}: template {exc.name!r} was not found inside the template roots.",
             hint="Templates may only include or extend files on the search path "
             "(`cmpacket templates list`).",
+            file=name,
+            detail=f"template {exc.name!r} was not found inside the template roots.",
         ) from None
     except SecurityError as exc:
-        raise TemplateError(
-            f"{_traceback_where(registry, exc, name)}: refused by the sandbox: {exc}",
-            hint="Templates may only use the data they are given.",
+        raise _error(
+            _traceback_place(registry, exc, name),
+            f"refused by the sandbox: {exc}",
+            "Templates may only use the data they are given.",
         ) from None
     except jinja2.UndefinedError as exc:
-        raise TemplateError(
-            f"{_traceback_where(registry, exc, name)}: {exc.message}",
-            hint="Use only the variables listed in docs/templates.md for this template.",
+        raise _error(
+            _traceback_place(registry, exc, name),
+            str(exc.message),
+            "Use only the variables listed in docs/templates.md for this template.",
         ) from None
     except (TypeError, ValueError, AttributeError, ArithmeticError) as exc:
-        raise TemplateError(
-            f"{_traceback_where(registry, exc, name)}: {type(exc).__name__}: {exc}"
+        raise _error(
+            _traceback_place(registry, exc, name), f"{type(exc).__name__}: {exc}", ""
         ) from None
 
 
-def _where(registry: TemplateRegistry, filename: str, line: int | None) -> str:
+Place = tuple[str, int | None, str | None]  # (file as shown, line, path on disk)
+
+
+def _error(at: Place, detail: str, hint: str) -> TemplateError:
+    shown, line, path = at
+    where = f"{shown}:{line}" if line else shown
+    return TemplateError(
+        f"{where}: {detail}", hint=hint, file=shown, line=line, path=path, detail=detail
+    )
+
+
+def _place(registry: TemplateRegistry, filename: str, line: int | None) -> Place:
     path = Path(filename)
+    disk = None
     for root in registry.roots:
         if path.is_absolute() and path.resolve().is_relative_to(root):
+            disk = str(path.resolve())
             shown = "built-in " if root == registry.roots[-1] else ""
             filename = f"{shown}{path.resolve().relative_to(root).as_posix()}"
             if not shown:
                 filename = str(path)
             break
-    return f"{filename}:{line}" if line else filename
+    return filename, line or None, disk
 
 
-def _traceback_where(registry: TemplateRegistry, exc: BaseException, name: str) -> str:
+def _traceback_place(registry: TemplateRegistry, exc: BaseException, name: str) -> Place:
     """The innermost template frame of a render error: file and line."""
     tb, found = exc.__traceback__, None
     roots = [str(r) for r in registry.roots]
@@ -65,8 +84,8 @@ def _traceback_where(registry: TemplateRegistry, exc: BaseException, name: str) 
             found = (filename, tb.tb_lineno)
         tb = tb.tb_next
     if found:
-        return _where(registry, *found)
-    return name
+        return _place(registry, *found)
+    return name, None, None
 
 
 def chapter_blocks(text: str) -> list[dict[str, Any]]:
