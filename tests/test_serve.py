@@ -167,7 +167,7 @@ def test_status_shows_findings_like_validate(module_env: None, tmp_path: Path) -
 
 
 def test_page_lists_documents_in_packet_order_with_lazy_page_images(server: Running) -> None:
-    from html import escape
+    from markupsafe import escape  # as the page itself escapes (Jinja)
 
     response = httpx.get(server.url, timeout=30)
     assert response.status_code == 200
@@ -175,7 +175,7 @@ def test_page_lists_documents_in_packet_order_with_lazy_page_images(server: Runn
     assert "default-src 'none'" in response.headers["content-security-policy"]
     html = response.text
     s = status(server.url)
-    positions = [html.index(escape(d["title"])) for d in s["documents"]]
+    positions = [html.index(str(escape(d["title"]))) for d in s["documents"]]
     assert positions == sorted(positions)
     images = re.findall(r'<img src="(/pages/[0-9a-f]{16}\.png)" loading="lazy"', html)
     assert len(images) == s["documents"][-1]["last_page"]

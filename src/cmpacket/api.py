@@ -25,7 +25,6 @@ __all__ = [
     "packet_files",
     "list_templates",
     "resolve_as_of",
-    "serve",
     "show_profile",
     "show_receiver",
     "validate",
@@ -79,13 +78,6 @@ def build(folder: Path, *, out: Path | None = None, quiet: bool = False, **optio
     from cmpacket.build import build as run
 
     return run(folder, out, quiet=quiet, **options)
-
-
-def serve(folder: Path, **options: Any) -> None:
-    """The live preview (see `cmpacket serve`): runs until Ctrl-C; needs the `serve` extra."""
-    from cmpacket.serve import run
-
-    run(folder, **options)
 
 
 def packet_files(given: Path | list[Path]) -> list[Path]:

@@ -44,10 +44,10 @@ def serve(ctx: click.Context, folder: Path, **options: Any) -> None:
     Example:
       cmpacket serve my-agency --template-dir ~/grants/templates
     """
-    from cmpacket import api
+    from cmpacket.serve import run  # the preview is a client of api, like this command line
 
     try:
-        api.serve(folder, quiet=ctx.obj["quiet"], **options)
+        run(folder, quiet=ctx.obj["quiet"], **options)
     except KeyboardInterrupt:
         click.echo("stopped", err=True)
         sys.exit(ExitCode.INTERRUPTED)
