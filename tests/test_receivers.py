@@ -347,3 +347,98 @@ def test_an_image_two_uploads_share_is_stored_once(tmp_path: Path) -> None:
         )  # fmt: skip
         shots.append(next(tmp_path.glob(f"shot-{p}*")).read_bytes())
     assert shots[0] == shots[1] and len(set(shots[0])) > 10
+
+
+def _scan(path: Path, size: tuple[float, float] = (8.5, 11), dpi: int = 300) -> None:
+    """An image-only page like a scan: a gradient with grain and dark bars, stored losslessly
+    (PNG data through img2pdf, so it is large, as phone and scanner PDFs often are)."""
+    import io
+    import random
+
+    import img2pdf
+    from PIL import Image, ImageDraw
+
+    w, h = int(size[0] * dpi), int(size[1] * dpi)
+    rng = random.Random(7)
+    img = Image.linear_gradient("L").resize((w, h)).convert("RGB")
+    grain = Image.frombytes("L", (w, h), rng.randbytes(w * h)).point(lambda v: 255 - v % 24)
+    img = Image.composite(img, Image.new("RGB", (w, h), "white"), grain)
+    draw = ImageDraw.Draw(img)
+    for y in range(dpi, h - dpi, dpi // 3):
+        draw.rectangle([dpi, y, w - dpi, y + dpi // 12], fill=(20, 20, 20))
+    png = io.BytesIO()
+    img.save(png, "PNG")
+    layout = img2pdf.get_fixed_dpi_layout_fun((dpi, dpi))
+    path.write_bytes(img2pdf.convert(png.getvalue(), layout_fun=layout))
+
+
+def test_a_page_without_text_is_a_finding_where_text_is_required(tmp_path: Path, cli: Any) -> None:
+    def edit(data: dict[str, Any]) -> None:
+        data["attachments"].append(
+            {"title": "Scan", "file": "uploads/scan.pdf", "section": "agency"}
+        )
+
+    folder = copy_sample(tmp_path, edit)
+    _scan(folder / "uploads" / "scan.pdf", dpi=60)
+    receiver = _receiver(tmp_path, text_searchable=True)
+    result = cli("validate", folder, "--receiver", receiver, "--ocr", "never")
+    assert result.code == 1
+    assert "error [receiver-not-searchable] attachments" not in result.out  # the path is the file
+    line = next(x for x in result.out.splitlines() if "[receiver-not-searchable]" in x)
+    assert "uploads/scan.pdf" in line and "--ocr auto" in line
+    assert cli("validate", folder, "--ocr", "never").code == 0  # no receiver: only a note
+
+
+def test_compress_scans_brings_a_scan_heavy_packet_under_the_cap(tmp_path: Path, cli: Any) -> None:
+    def edit(data: dict[str, Any]) -> None:
+        data["attachments"] += [
+            {"title": f"Scan {i}", "file": f"uploads/scan-{i}.pdf", "section": "agency"}
+            for i in range(2)
+        ]
+
+    folder = copy_sample(tmp_path, edit)
+    for i in range(2):
+        _scan(folder / "uploads" / f"scan-{i}.pdf")
+    receiver = _receiver(tmp_path, max_file_mb=4, split="none")
+    args = ["build", folder, "--receiver", receiver, "--ocr", "never"]
+    over = cli(*args, "-o", tmp_path / "a")
+    assert over.code == 1 and "[receiver-file-too-large]" in over.err
+    fits = cli(*args, "-o", tmp_path / "b", "--compress-scans")
+    assert fits.code == 0, fits.err
+    manifest = json.loads((tmp_path / "b" / "manifest.json").read_text())
+    packet = tmp_path / "b" / manifest["packet"]["file"]
+    assert packet.stat().st_size <= 4_000_000
+    assert {c["path"] for c in manifest["compressed_scans"]} == {
+        "uploads/scan-0.pdf",
+        "uploads/scan-1.pdf",
+    }
+    doc = next(d for s in manifest["sections"] for d in s["documents"] if d["title"] == "Scan 0")
+    with pikepdf.open(packet) as pdf:
+        images = [
+            x for x in pdf.pages[doc["first_page"] - 1].Resources.XObject.values()
+            if x.get("/Subtype") == "/Image"
+        ]  # fmt: skip
+        assert images and all(x.Filter == "/DCTDecode" and x.Width == 1700 for x in images)
+
+
+def test_pages_over_the_receivers_page_size_are_fitted_to_it(tmp_path: Path) -> None:
+    def edit(data: dict[str, Any]) -> None:
+        data["attachments"].append(
+            {"title": "Legal", "file": "uploads/legal.pdf", "section": "agency"}
+        )
+
+    folder = copy_sample(tmp_path, edit)
+    _scan(folder / "uploads" / "legal.pdf", size=(8.5, 14), dpi=40)
+    receiver = _receiver(tmp_path, page_size="letter")
+    result = api.build(
+        folder, out=tmp_path / "out", quiet=True, no_cache=True, receiver=str(receiver)
+    )
+    manifest = json.loads(result.manifest.read_text())
+    doc = next(d for s in manifest["sections"] for d in s["documents"] if d["title"] == "Legal")
+    with pikepdf.open(result.packet) as pdf:
+        box = [float(v) for v in pdf.pages[doc["first_page"] - 1].mediabox]
+    assert (box[2] - box[0], box[3] - box[1]) == (612.0, 792.0)
+    plain = api.build(folder, out=tmp_path / "plain", quiet=True, no_cache=True)
+    with pikepdf.open(plain.packet) as pdf:
+        box = [float(v) for v in pdf.pages[doc["first_page"] - 1].mediabox]
+    assert (box[2] - box[0], box[3] - box[1]) == (612.0, 1008.0)  # no receiver: left as it is

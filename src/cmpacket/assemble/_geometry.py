@@ -55,19 +55,35 @@ def out_of_range(dw: float, dh: float) -> bool:
     return short < MIN_SIDE - 0.01 or short > MAX_SHORT + 0.01 or long > MAX_LONG + 0.01
 
 
-def fit_page(pdf: pikepdf.Pdf, page: pikepdf.Page, band: Callable[[float], float]) -> Matrix | None:
+def over(dw: float, dh: float, box: tuple[float, float] | None) -> bool:
+    """Whether a page (as displayed) is larger than `box` in its own orientation."""
+    if box is None:
+        return False
+    return min(dw, dh) > min(box) + 0.5 or max(dw, dh) > max(box) + 0.5
+
+
+def fit_page(
+    pdf: pikepdf.Pdf,
+    page: pikepdf.Page,
+    band: Callable[[float], float],
+    max_page: tuple[float, float] | None = None,
+) -> Matrix | None:
     """Scale an odd-sized page onto Letter and shrink content that reaches into the stamp band.
 
-    `band(display_width)` is the height of the stamp band at the foot of a page that wide.
-    Returns the display-space transform applied to the content (None when the page is unchanged).
+    `band(display_width)` is the height of the stamp band at the foot of a page that wide;
+    `max_page` (a receiver's page size, e.g. Letter) makes a larger page odd-sized too, scaled
+    onto that size. Returns the display-space transform applied to the content (None when the
+    page is unchanged).
     """
     x0, y0, w, h, rotate = display_box(page)
     if w <= 0 or h <= 0:
         return None
     dw, dh = (h, w) if rotate in (90, 270) else (w, h)
-    resize = out_of_range(dw, dh)
+    resize = out_of_range(dw, dh) or over(dw, dh, max_page)
     if resize:
-        new_w, new_h = LETTER if dw <= dh else LETTER[::-1]
+        target = max_page or LETTER
+        short, long = min(target), max(target)
+        new_w, new_h = (short, long) if dw <= dh else (long, short)
         scale = min(new_w / dw, new_h / dh)
     else:
         new_w, new_h, scale = dw, dh, 1.0

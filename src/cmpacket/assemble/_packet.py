@@ -40,6 +40,7 @@ class PacketInfo:
     pdf_date: str
     creator: str
     fingerprint: str = ""
+    max_page: tuple[float, float] | None = None  # the receiver's page size: larger pages shrink
 
 
 def count_pages(pdf: bytes) -> int:
@@ -174,7 +175,10 @@ def _block_file(
     """The stamped block of these uploads as a file (from the cache, or built and cached)."""
     layout = [[p.cache_key, p.section, p.first_page, p.pages] for p in run]
     key = cache.key(
-        "block", json.dumps([STAMP_FORMAT, layout, total, info.legal_name, info.prefix, info.draft])
+        "block",
+        json.dumps(
+            [STAMP_FORMAT, layout, total, info.legal_name, info.prefix, info.draft, info.max_page]
+        ),
     )
     path = work / f"block-{run[0].first_page:06d}.pdf"
     known = cache.get(key + "-digests", "block")
@@ -201,16 +205,23 @@ def _build_block(run: list[Placed], info: PacketInfo, total: int, path: Path) ->
         for _ in range(piece.pages):
             text = stamp_text(info, piece.section, n, total)
             page = block.pages[n - run[0].first_page]
-            fit_upload_page(block, page, font, text)
+            fit_upload_page(block, page, font, text, info.max_page)
             stamp_page(block, page, font, text, info.draft)
             n += 1
     block.save(path, deterministic_id=True)
     block.close()
 
 
-def fit_upload_page(pdf: pikepdf.Pdf, page: pikepdf.Page, font: PacketFont, text: str) -> None:
-    """Odd-sized pages onto Letter; content shrunk just enough to clear the stamp band."""
-    fit_page(pdf, page, lambda width: band_height(stamp_size(font, text, width)))
+def fit_upload_page(
+    pdf: pikepdf.Pdf,
+    page: pikepdf.Page,
+    font: PacketFont,
+    text: str,
+    max_page: tuple[float, float] | None = None,
+) -> None:
+    """Odd-sized pages (and pages over the receiver's page size) onto Letter; content shrunk
+    just enough to clear the stamp band."""
+    fit_page(pdf, page, lambda width: band_height(stamp_size(font, text, width)), max_page)
 
 
 def document_hashes(

@@ -17,7 +17,13 @@ from cmpacket.plan import Content, Piece, file_sha256, prefix, slug
 from cmpacket.validators import Checked
 
 
-def packet_info(checked: Checked, body: str, fingerprint: str, draft: bool) -> Any:
+def packet_info(
+    checked: Checked,
+    body: str,
+    fingerprint: str,
+    draft: bool,
+    max_page: tuple[float, float] | None = None,
+) -> Any:
     from cmpacket.assemble import PacketInfo
 
     data, report = checked.data, checked.report
@@ -32,6 +38,7 @@ def packet_info(checked: Checked, body: str, fingerprint: str, draft: bool) -> A
         pdf_date=pdf_date_for(report.as_of),
         creator=f"cmpacket {__version__}",
         fingerprint=fingerprint,
+        max_page=max_page,
     )
 
 

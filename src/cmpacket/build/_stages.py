@@ -11,7 +11,7 @@ from cmpacket.build._cache import digest
 from cmpacket.build._documents import Renderer
 from cmpacket.build._packet import Assembled, packet_info
 from cmpacket.build._packet import assemble as merge_pieces
-from cmpacket.build._uploads import Intaken, add_ocr, take_in_all, upload_content
+from cmpacket.build._uploads import Intaken, add_ocr, compress, take_in_all, upload_content
 from cmpacket.build._word import word_copies
 from cmpacket.build._workspace import Workspace
 from cmpacket.errors import NotReadyError
@@ -40,9 +40,18 @@ def validate(
     )
     uses = upload_uses(prepared.data) if prepared.data is not None else []
     intaken = take_in_all(ws, upload_paths(uses), prepared.limits)
+    if o.compress_scans:
+        intaken = compress(ws, intaken, prepared.limits)
     intaken = add_ocr(ws, intaken, ocr, prepared.limits)
     facts = {path: i.facts for path, i in intaken.items()}
-    checked = check(prepared, facts, strict=o.strict, uses=uses, receiver=receiver, ocr=ocr)
+    sizes = {  # what each upload will weigh in the packet (after --compress-scans)
+        path: len(i.pdf) if i.pdf is not None else ws.cache.size(i.pdf_key)
+        for path, i in intaken.items()
+        if i.pdf_key
+    }
+    checked = check(
+        prepared, facts, strict=o.strict, uses=uses, receiver=receiver, ocr=ocr, sizes=sizes
+    )
     report = checked.report
     if checked.data is None:
         raise NotReadyError("the agency data has schema errors; nothing was built.", report)
@@ -71,6 +80,7 @@ class Planned:
     part_of: dict[str, int] = field(default_factory=dict)
     split: dict[str, tuple[str, int, int]] = field(default_factory=dict)
     whole: dict[str, Piece] = field(default_factory=dict)  # the plan's pieces before parts
+    compressed: list[dict[str, Any]] = field(default_factory=list)  # --compress-scans' changes
 
     @property
     def parts(self) -> int:
@@ -134,6 +144,11 @@ def plan_packet(
         part_of,
         split,
         {p.key: p for p in whole},
+        [
+            {"path": ws.display(path), "pages": it.compressed, "jpeg_dpi": 200}
+            for path, it in intaken.items()
+            if it.compressed
+        ],
     )
 
 
@@ -281,7 +296,8 @@ def assemble_packet(
     data, report = checked.data, checked.report
     assert data is not None
     body = planned.context["submission"]["body_name"]
-    info = packet_info(checked, body, planned.fingerprint, ws.options.draft)
+    box = planned.receiver.page_box
+    info = packet_info(checked, body, planned.fingerprint, ws.options.draft, box)
     templates = [
         {
             "name": w.name,
@@ -302,6 +318,8 @@ def assemble_packet(
         templates=templates,
         converters=set(rendered.converters),
     )
+    if planned.compressed:  # lossy, so said in the manifest
+        base["compressed_scans"] = planned.compressed
     return merge_pieces(ws, rendered.made, info, base, planned.part_of)
 
 

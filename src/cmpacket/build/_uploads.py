@@ -25,7 +25,9 @@ class Intaken:
     sha256: str
     pdf_key: str
     pdf: bytes | None
-    plain_key: str = ""  # with OCR: the key of the sanitized PDF before its text layer was added
+    plain_key: str = ""  # with OCR: the key of the PDF before its text layer was added
+    steps: tuple[str, ...] = ()  # what was done after sanitizing: "compress", "ocr"
+    compressed: int = 0  # pages re-encoded by --compress-scans
 
 
 def take_in_all(ws: Workspace, paths: list[Path], limits: dict[str, Any]) -> dict[Path, Intaken]:
@@ -82,22 +84,38 @@ def upload_content(
 
 
 def _loader(ws: Workspace, path: Path, intaken: Intaken, limits: dict[str, Any]) -> Any:
-    """Read a sanitized (and OCR'd) upload from the cache, or make it again if the entry is gone."""
+    """Read a sanitized (compressed, OCR'd) upload from the cache, or make it again the same way
+    if the entry is gone."""
     key = intaken.pdf_key
 
     def load() -> list[bytes]:
         pdf = ws.cache.get(key, f"upload-pdf:{ws.display(path)}")
         if pdf is None:
-            pdf = _plain(ws, path, intaken.plain_key or key, limits)
-            if intaken.plain_key:  # the OCR'd copy went missing: add the text layer again
-                from cmpacket.intake._ocr import Job, add_text_layers, textless_pages
-
-                pages = textless_pages_of(pdf, textless_pages)
-                pdf = add_text_layers([Job(key, pdf, pages)]).get(key) or pdf
+            pdf = _remake(ws, path, intaken.steps, limits)
             ws.cache.put(key, pdf)
         return [pdf]
 
     return load
+
+
+def _remake(ws: Workspace, path: Path, steps: tuple[str, ...], limits: dict[str, Any]) -> bytes:
+    """Take an upload in again and redo each step intake did after sanitizing it."""
+    _, pdf = take_in(path, limits)
+    if pdf is None:
+        raise BuildError(f"{ws.display(path)}: could not be taken in on a second reading.")
+    if "compress" in steps:
+        from cmpacket.intake._compress import compress_scans
+
+        pdf = compress_scans(pdf)[0]
+    if "ocr" in steps:
+        from cmpacket.intake._ocr import Job, add_text_layers, textless_pages
+
+        pages = textless_pages_of(pdf, textless_pages)
+        made = add_text_layers([Job("again", pdf, pages)]).get("again")
+        if made is None:
+            raise BuildError(f"{ws.display(path)}: OCR could not be done again; build again.")
+        pdf = made
+    return pdf
 
 
 def _plain(ws: Workspace, path: Path, key: str, limits: dict[str, Any]) -> bytes:
@@ -140,8 +158,9 @@ def add_ocr(
         if not it.pdf_key or not it.facts.textless:
             continue
         ocr_key = ws.cache.key("upload-ocr", it.pdf_key, tag)
+        steps = (*it.steps, "ocr")
         if ws.cache.size(ocr_key):  # made before; read (and checked) when a block needs it
-            out[path] = replace(it, pdf_key=ocr_key, pdf=None, plain_key=it.pdf_key)
+            out[path] = replace(it, pdf_key=ocr_key, pdf=None, plain_key=it.pdf_key, steps=steps)
             continue
         pdf = it.pdf or _plain(ws, path, it.pdf_key, limits)
         work.append(Job(ocr_key, pdf, textless_pages_of(pdf, textless_pages)))
@@ -163,4 +182,39 @@ def add_ocr(
         out[path] = replace(
             intaken[path], pdf_key=job.name, pdf=keep, plain_key=intaken[path].pdf_key
         )
+    return out
+
+
+def compress(
+    ws: Workspace, intaken: dict[Path, Intaken], limits: dict[str, Any]
+) -> dict[Path, Intaken]:
+    """--compress-scans: image-only pages re-encoded as 200 dpi JPEG (lossy; listed in the
+    manifest), cached by the sanitized upload's key."""
+    import json as _json
+    from dataclasses import replace
+
+    from cmpacket.intake._compress import VERSION, compress_scans
+
+    out = dict(intaken)
+    tick = ws.ticker("Compressing scans")
+    for i, (path, it) in enumerate(intaken.items(), start=1):
+        tick(i, len(intaken))
+        if not it.pdf_key or not it.facts.textless:
+            continue
+        key = ws.cache.key("upload-scan200", it.pdf_key, VERSION)
+        count_key = key + "-pages"
+        known = ws.cache.get(count_key, f"upload-scan200:{ws.display(path)}")
+        pdf = None
+        if known is None:
+            pdf, pages = compress_scans(it.pdf or _plain(ws, path, it.pdf_key, limits))
+            if pages:
+                ws.cache.put(key, pdf)
+            ws.cache.put(count_key, _json.dumps(pages).encode())
+        else:
+            pages = _json.loads(known)
+        if pages:
+            keep = pdf if ws.cache.root is None else None
+            out[path] = replace(
+                it, pdf_key=key, pdf=keep, steps=(*it.steps, "compress"), compressed=pages
+            )
     return out

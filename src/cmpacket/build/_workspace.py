@@ -28,6 +28,7 @@ class Options:
     no_cache: bool = False
     receiver: str | None = None  # a built-in receiver's name or a receiver file
     ocr: str | None = None  # auto | always | never
+    compress_scans: bool = False  # re-encode image-only upload pages as 200 dpi JPEG (lossy)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "template_dirs", tuple(self.template_dirs or ()))

@@ -102,6 +102,12 @@ def validate(
 @click.option("--no-cache", is_flag=True, help="Render everything afresh.")
 @click.option("-q", "--quiet", "quiet_here", is_flag=True, help="No progress messages on stderr.")
 @click.option(
+    "--compress-scans",
+    is_flag=True,
+    help="Re-encode image-only upload pages as 200 dpi JPEG (lossy; listed in the manifest) "
+    "so the packet fits a receiver's size cap.",
+)
+@click.option(
     "--receiver",
     help="Where the packet goes (built-in name or YAML file): sets file and total size caps; see `cmpacket receivers list`.",
 )

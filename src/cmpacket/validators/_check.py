@@ -89,6 +89,7 @@ def check(
     uses: list[UploadUse] | None = None,
     receiver: Receiver | None = None,
     ocr: str = "auto",
+    sizes: dict[Path, int] | None = None,
 ) -> Checked:
     """Run the profile's rules over the data and the facts intake found in each upload."""
     if prepared.data is None or prepared.profile is None:
@@ -102,7 +103,10 @@ def check(
         shown = {
             p: p.relative_to(folder).as_posix() for p in (uploads or {}) if p.is_relative_to(folder)
         }
-        extra += fit_findings(receiver, uploads or {}, shown)
+        from cmpacket.intake._ocr import engine
+
+        active = ocr != "never" and engine() is not None
+        extra += fit_findings(receiver, uploads or {}, shown, active, sizes)
     report = run_rules(
         prepared.data,
         prepared.profile,
