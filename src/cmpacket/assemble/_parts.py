@@ -144,7 +144,7 @@ def write_part(
 def _relink(src: pikepdf.Pdf, first: int, last: int, files: list[tuple[str, int, int]]) -> None:
     """Links on these pages that point outside them become GoToR links to the part holding the
     target page, so the index in part 1 still opens each document."""
-    number = {page.objgen: i + 1 for i, page in enumerate(src.pages)}
+    number: dict[Any, int] = {page.objgen: i + 1 for i, page in enumerate(src.pages)}
     for page in src.pages[first - 1 : last]:
         annots = page.obj.get("/Annots")
         if not isinstance(annots, Array):

@@ -66,7 +66,7 @@ def over_cap(files: list[Path], receiver: Receiver) -> list[Path]:
 def findings(receiver: Receiver, files: list[Path], made_pages: dict[str, int]) -> list[Finding]:
     """What still does not fit after the packet was written for the receiver."""
     out: list[Finding] = []
-    cite = _cite(receiver, "max_file_mb")
+    cite = receiver.cite("max_file_mb")
     for path in over_cap(files, receiver):
         size = size_text(path.stat().st_size)
         how = (
@@ -97,17 +97,10 @@ def findings(receiver: Receiver, files: list[Path], made_pages: dict[str, int]) 
                 f"{receiver.title}'s {receiver.max_total_mb:g} MB in total. Rebuild with "
                 f"--compress-scans, rescan large uploads at 200 dpi grayscale, or send the parts "
                 f"in separate submissions if the receiver allows it.",
-                _cite(receiver, "max_total_mb"),
+                receiver.cite("max_total_mb"),
             )
         )
     return out
-
-
-def _cite(receiver: Receiver, key: str) -> str:
-    source = receiver.sources.get(key)
-    if isinstance(source, dict) and source.get("citation"):
-        return str(source["citation"])
-    return f"receiver {receiver.name} ({receiver.source}); see docs/receivers.md"
 
 
 def assemble_to_fit(ws, checked, intaken, uses, planned, first, receiver):  # type: ignore[no-untyped-def]

@@ -52,6 +52,13 @@ class Receiver:
         """The largest page, in points (width, height), or None for any size."""
         return PAGE_SIZES[self.page_size] if self.page_size else None
 
+    def cite(self, key: str) -> str:
+        """The source of one of the receiver's numbers, for a finding's citation."""
+        source = self.sources.get(key)
+        if isinstance(source, dict) and source.get("citation"):
+            return str(source["citation"])
+        return f"receiver {self.name} ({self.source}); see docs/receivers.md"
+
     def as_dict(self) -> dict[str, Any]:
         return {
             "name": self.name,

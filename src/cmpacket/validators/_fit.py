@@ -40,7 +40,7 @@ def fit_findings(
                     f"{pages} no text layer, and {receiver.title} takes only text-searchable "
                     f"pages. Install OCR (pip install 'cmpacket[ocr]' and apt-get install "
                     f"tesseract-ocr) and build with --ocr auto, or upload a searchable PDF.",
-                    _cite(receiver, "text_searchable"),
+                    receiver.cite("text_searchable"),
                 )
             )
     cap = receiver.max_file_bytes
@@ -59,7 +59,7 @@ def fit_findings(
                     f"{what} is larger ({size_text(size_of[path] if whole else per_page)}) than "
                     f"{receiver.title}'s {receiver.max_file_mb:g} MB per file, so no packet file "
                     f"can hold it. Rescan it at 200 dpi grayscale, or build with --compress-scans.",
-                    _cite(receiver, "max_file_mb"),
+                    receiver.cite("max_file_mb"),
                 )
             )
     total = sum(size_of.values())
@@ -72,14 +72,7 @@ def fit_findings(
                 f"the uploads alone add up to {size_text(total)}; with the generated documents the "
                 f"packet will be over {receiver.title}'s {receiver.max_total_mb:g} MB in total. "
                 f"Build with --compress-scans or rescan large uploads at 200 dpi grayscale.",
-                _cite(receiver, "max_total_mb"),
+                receiver.cite("max_total_mb"),
             )
         )
     return out
-
-
-def _cite(receiver: Receiver, key: str) -> str:
-    source = receiver.sources.get(key)
-    if isinstance(source, dict) and source.get("citation"):
-        return str(source["citation"])
-    return f"receiver {receiver.name}; see docs/receivers.md"

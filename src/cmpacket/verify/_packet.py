@@ -364,7 +364,9 @@ def _check_sidecar(
     expected, what = sidecar["packet"]["sha256"], "packet"
     if result.part is not None:  # a part: its own hash is among the sidecar's parts
         parts = sidecar.get("parts") or []
-        entry = next((p for p in parts if p.get("first_page") == result.part["first_page"]), {})
+        entry: dict[str, Any] = next(
+            (p for p in parts if p.get("first_page") == result.part["first_page"]), {}
+        )
         expected, what = entry.get("sha256"), str(result.part.get("file"))
     if actual != expected:
         result.fail(
