@@ -10,7 +10,6 @@ from typing import Any
 
 import click
 import pypdf
-import pytest
 import yaml
 
 from cmpacket.cli import cli as cli_group
@@ -170,15 +169,6 @@ def docx_text(blob: bytes) -> str:
     return re.sub(r"<[^>]+>", "", xml)
 
 
-PROFILES_CITE_SPEC = any(SPEC.search(p.read_text()) for p in PROFILES.glob("*.yaml"))
-
-
-@pytest.mark.xfail(
-    PROFILES_CITE_SPEC,
-    reason="the built-in profiles' citations are being rewritten (issue 11); until then the "
-    "readiness report quotes them",
-    strict=True,
-)
 def test_no_spec_in_the_packet_word_copies_or_reports(built: Path) -> None:
     reader = pypdf.PdfReader(packet_of(built))
     pages = {f"page {i + 1}": page.extract_text() for i, page in enumerate(reader.pages)}
