@@ -26,7 +26,18 @@ sys.path.insert(0, str(ROOT / "sample_inputs"))
 
 
 def people(n: int) -> list[dict]:
-    first = ["Maria", "Tomás", "Dana", "Marcus", "Aisha", "Lena", "Grace", "James", "Renée", "Ngozi"]
+    first = [
+        "Maria",
+        "Tomás",
+        "Dana",
+        "Marcus",
+        "Aisha",
+        "Lena",
+        "Grace",
+        "James",
+        "Renée",
+        "Ngozi",
+    ]
     last = ["Lopez", "Herrera", "Whitfield", "Bell", "Rahman", "Novak", "Kim", "Thornton", "Okafor"]
     out = []
     for i in range(n):
@@ -34,11 +45,20 @@ def people(n: int) -> list[dict]:
             {
                 "name": f"{first[i % len(first)]} {last[(i * 7) % len(last)]}",
                 "licenses": [
-                    {"type": "LSW", "number": f"150.{123456 + i * 977:06d}", "expires": "2027-11-30"}
+                    {
+                        "type": "LSW",
+                        "number": f"150.{123456 + i * 977:06d}",
+                        "expires": "2027-11-30",
+                    }
                 ],
                 "background_check": {"registry_check": "2024-02-20", "fingerprint": "2024-02-22"},
                 "degrees": [
-                    {"level": "bachelor", "field": "social work", "institution": "ISU", "year": 2019}
+                    {
+                        "level": "bachelor",
+                        "field": "social work",
+                        "institution": "ISU",
+                        "year": 2019,
+                    }
                 ],
             }
         )

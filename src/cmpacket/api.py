@@ -47,14 +47,17 @@ def check_folder(
 ) -> Checked:
     """Load and validate an agency folder (uploads are inspected, not sanitized); raises
     InputError when it cannot be read at all."""
-    from cmpacket.intake import inspect_upload
+    from cmpacket.intake import inspect_upload, with_text
     from cmpacket.validators import check, prepare, upload_paths, upload_uses
 
     prepared = prepare(
         folder, as_of=as_of, profile=profile, template_dirs=template_dirs, limits=limits
     )
     uses = upload_uses(prepared.data) if prepared.data is not None else []
-    facts = {path: inspect_upload(path, prepared.limits) for path in upload_paths(uses)}
+    facts = {
+        path: with_text(inspect_upload(path, prepared.limits), path)  # evidence: original's text
+        for path in upload_paths(uses)
+    }
     return check(prepared, facts, strict=strict, uses=uses)
 
 

@@ -10,7 +10,14 @@ from typing import Any
 
 from cmpacket.build._workspace import Workspace
 from cmpacket.errors import BuildError
-from cmpacket.intake import UploadFacts, facts_from_json, facts_to_json, take_in
+from cmpacket.intake import (
+    UploadFacts,
+    extractor,
+    facts_from_json,
+    facts_to_json,
+    take_in,
+    with_text,
+)
 from cmpacket.plan import Content, Piece, file_sha256
 
 
@@ -37,7 +44,9 @@ def take_in_all(ws: Workspace, paths: list[Path], limits: dict[str, Any]) -> dic
 
 def _take_in(ws: Workspace, path: Path, limits: dict[str, Any]) -> Intaken:
     sha = file_sha256(path)
-    facts_key = ws.cache.key("upload-facts", sha, json.dumps(limits, sort_keys=True, default=str))
+    facts_key = ws.cache.key(
+        "upload-facts", sha, json.dumps(limits, sort_keys=True, default=str), extractor()
+    )
     pdf_key = ws.cache.key("upload-pdf", sha)
     hit = ws.cache.get(facts_key, f"upload:{ws.display(path)}")
     pdf = None
@@ -45,6 +54,7 @@ def _take_in(ws: Workspace, path: Path, limits: dict[str, Any]) -> Intaken:
         facts = facts_from_json(path, json.loads(hit))
     else:
         facts, pdf = take_in(path, limits)
+        facts = with_text(facts, pdf)  # evidence: the text of the PDF intake produced
         if pdf is not None:
             ws.cache.put(pdf_key, pdf)
         ws.cache.put(facts_key, json.dumps(facts_to_json(facts)).encode())

@@ -24,6 +24,8 @@ class UploadFacts:
     size: int = 0
     pages: int = 0
     problems: list[tuple[str, str]] = field(default_factory=list)
+    # evidence: the text of each page read (intake/_text.py), [] when none was read
+    text: list[str] = field(default_factory=list)
 
     @property
     def usable(self) -> bool:
@@ -201,8 +203,12 @@ def take_in(path: Path, limits: dict[str, Any] | None) -> tuple[UploadFacts, byt
 
 
 def facts_to_json(facts: UploadFacts) -> dict[str, Any]:
-    return {"size": facts.size, "pages": facts.pages, "problems": [list(p) for p in facts.problems]}
+    out = {"size": facts.size, "pages": facts.pages, "problems": [list(p) for p in facts.problems]}
+    out["text"] = list(facts.text)  # evidence
+    return out
 
 
 def facts_from_json(path: Path, data: dict[str, Any]) -> UploadFacts:
-    return UploadFacts(path, data["size"], data["pages"], [tuple(p) for p in data["problems"]])
+    facts = UploadFacts(path, data["size"], data["pages"], [tuple(p) for p in data["problems"]])
+    facts.text = list(data.get("text") or [])  # evidence
+    return facts

@@ -11,19 +11,24 @@ Reading is bounded: at most MAX_PAGES pages and MAX_CHARS characters in all.
 
 from __future__ import annotations
 
+from functools import cache
 from importlib.metadata import version
 from pathlib import Path
+from typing import Any
 
 MAX_PAGES = 20  # proofs are a page or two; a long attachment is read only this far
 MAX_CHARS = 60_000  # in all, across the pages read
 
 
+@cache
 def extractor() -> str:
     """The extractor's name and version: part of every cache key over extracted text."""
     return f"pypdfium2 {version('pypdfium2')} (cmpacket text 1)"
 
 
-def page_texts(pdf: bytes | Path, max_pages: int = MAX_PAGES, max_chars: int = MAX_CHARS) -> list[str]:
+def page_texts(
+    pdf: bytes | Path, max_pages: int = MAX_PAGES, max_chars: int = MAX_CHARS
+) -> list[str]:
     """The text of each page read (at most `max_pages`, `max_chars` in all); `[]` when the PDF
     cannot be read at all. Never raises for a bad file: a proof whose text cannot be read is
     reported as unchecked, not as a failed build."""
@@ -62,3 +67,11 @@ def page_texts(pdf: bytes | Path, max_pages: int = MAX_PAGES, max_chars: int = M
 def has_text(texts: list[str]) -> bool:
     """True when some page has readable text (more than stray marks)."""
     return sum(sum(c.isalnum() for c in t) for t in texts) >= 8
+
+
+def with_text(facts: Any, pdf: bytes | Path | None) -> Any:
+    """`facts` (an UploadFacts) carrying the text of `pdf` when the upload is usable: the PDF
+    intake produced in a build, the original in `validate`."""
+    if pdf is not None and facts.usable:
+        facts.text = page_texts(pdf)
+    return facts

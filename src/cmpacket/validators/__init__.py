@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
-from cmpacket.validators import _rules_agency, _rules_staff, _rules_uploads  # noqa: F401
+from cmpacket.validators import (  # noqa: F401
+    _evidence,
+    _rules_agency,
+    _rules_staff,
+    _rules_uploads,
+)
 from cmpacket.validators._check import Checked, Prepared, check, prepare, run_rules, upload_paths
 from cmpacket.validators._profile import BUILTIN, Profile, RuleSpec, load_profile
 from cmpacket.validators._registry import RULES

@@ -11,6 +11,7 @@ import yaml
 
 from cmpacket.errors import ProfileError
 from cmpacket.findings import Finding
+from cmpacket.validators._licenses import license_table
 
 BUILTIN = ("il-guide", "il-hsp-aids-waiver", "il-fcm")
 SEVERITIES = ("error", "warning", "info")
@@ -45,6 +46,7 @@ class Profile:
     required_sections: tuple[str, ...]
     limits: dict[str, Any]
     sha256: str = ""
+    licenses: dict[str, Any] = field(default_factory=dict)  # the licence table (_licenses.py)
 
     def rule(self, code: str) -> RuleSpec | None:
         return next((r for r in self.rules if r.code == code), None)
@@ -59,6 +61,7 @@ class Profile:
             "policy_topics": list(self.policy_topics),
             "required_sections": list(self.required_sections),
             "limits": self.limits,
+            "licenses": self.licenses,
         }
 
 
@@ -145,4 +148,5 @@ def _build(data: dict[str, Any], source: str) -> Profile:
         policy_topics=tuple(data.get("policy_topics") or ()),
         required_sections=tuple(data.get("required_sections") or "ABCDEFG"),
         limits=dict(data.get("limits") or {}),
+        licenses=license_table(data.get("licenses"), source),
     )
