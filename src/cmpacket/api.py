@@ -97,6 +97,8 @@ def _manifest_of(packet: Path) -> dict[str, Any]:
 
 def inspect(packet: Path) -> dict[str, Any]:
     """The packet's table of sections, documents and page ranges, from its embedded manifest."""
+    from cmpacket.verify._evidence import evidence_rows
+
     m = _manifest_of(packet)
     return {
         "file": packet.name,
@@ -109,6 +111,7 @@ def inspect(packet: Path) -> dict[str, Any]:
         "findings": m.get("findings", {}),
         "converter": m.get("converter"),
         "input_fingerprint": m.get("input_fingerprint"),
+        "evidence": evidence_rows(m),  # proofs read against the data, with staff names
         "sections": [
             {k: v for k, v in s.items() if k != "documents"}
             | {

@@ -38,6 +38,20 @@ class Finding:
         return f"{where}{self.path}: {self.message}{cite}"
 
 
+EVIDENCE_FIELDS = {
+    "number": "license number",
+    "name": "name",
+    "expires": "expiration date",
+    "registry_check": "check date",
+    "degree": "degree level",
+}
+
+
+def field_label(name: str) -> str:
+    """An evidence field in words: `expires` -> `expiration date`."""
+    return EVIDENCE_FIELDS.get(name, name)
+
+
 @dataclass(frozen=True)
 class Evidence:
     """One proof read and checked against the data (validators/_evidence.py): `path` is the proof's

@@ -53,6 +53,7 @@ def assemble(
     from cmpacket.assemble import finish, manifest_sections, merge, number_pages
 
     placed, refs = number_pages(made)
+    base = dict(base, evidence=evidence_pages(base.get("evidence") or [], refs))
     total = placed[-1].last_page
     ws.progress.step(f"Assembling {total} pages")
     filename = f"{slug(info.legal_name)}-packet.pdf"
@@ -76,6 +77,14 @@ def assemble(
     ws.cache.put_file(key, packet)
     ws.cache.put(key + "-manifest", json.dumps(manifest, sort_keys=True).encode())
     return Assembled(packet, manifest, refs, cached=False, known_digests=known)
+
+
+def evidence_pages(
+    entries: list[dict[str, Any]], refs: dict[str, tuple[int, int]]
+) -> list[dict[str, Any]]:
+    """The manifest's evidence entries with each proof's first packet page (its path is its
+    piece key)."""
+    return [dict(e, page=refs.get(f"doc/{e['path']}", (None, 0))[0]) for e in entries]
 
 
 def self_verify(ws: Workspace, done: Assembled) -> None:

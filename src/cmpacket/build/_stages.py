@@ -216,7 +216,8 @@ def write(ws: Workspace, checked: Checked, done: Assembled, docx: dict[str, byte
     from cmpacket.build._write import BuildResult, write_outputs
 
     ws.progress.step(f"Writing {ws.out}")
-    packet = write_outputs(ws.out, done.packet, done.manifest, checked.report, docx)
+    report = checked.report.with_pages(done.refs)  # evidence: proofs' packet pages
+    packet = write_outputs(ws.out, done.packet, done.manifest, report, docx)
     return BuildResult(
         out=ws.out,
         packet=packet,

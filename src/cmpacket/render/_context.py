@@ -12,7 +12,7 @@ from cmpacket.model import AgencyData, Staff
 from cmpacket.model.defaults import position_content, position_summary
 from cmpacket.plan import Piece, index_entries
 from cmpacket.render._jinja import chapter_blocks, render_template
-from cmpacket.render._readiness import requirements
+from cmpacket.render._readiness import evidence_rows, requirements
 from cmpacket.templates import TemplateRegistry
 from cmpacket.validators import Profile, caseload_limit, training_hours, training_required
 from cmpacket.validators._dates import add_months
@@ -147,6 +147,7 @@ def base_context(data: AgencyData, profile: Profile, report: Report, draft: bool
             admin_pos.title if admin_pos and admin_pos.title else "Program Administrator"
         ),
         "readiness": report.as_dict(),
+        "evidence": evidence_rows(data, report),  # proofs read against the data
         "fingerprint": "",
     }
 

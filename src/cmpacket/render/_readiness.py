@@ -65,3 +65,33 @@ def requirements(profile: Any, report: dict[str, Any]) -> list[dict[str, Any]]:
             }
         )
     return rows
+
+
+def evidence_rows(data: Any, report: Any) -> list[dict[str, Any]]:
+    """The evidence table: one row per proof read (per staff member, in data order), with the
+    fields matched and mismatched in words and `ref`, the proof's piece for `pageref()`."""
+    from cmpacket.findings import field_label
+
+    kinds = {"license": "License", "registry": "Registry printout", "diploma": "Diploma"}
+    staff = {s.id: s for s in data.staff}
+    rows = []
+    for e in report.evidence:
+        s = staff.get(e.staff_id)
+        proof = kinds.get(e.kind, e.kind)
+        if e.kind == "license" and s is not None:
+            j = int(e.path.rsplit("[", 1)[1].rstrip("]"))
+            lic = s.licenses[j]
+            proof = f"{lic.type or 'License'} {lic.number or ''}".strip()
+        rows.append(
+            {
+                "staff": (s.name or s.id) if s else e.staff_id,
+                "staff_id": e.staff_id,
+                "proof": proof,
+                "file": e.file,
+                "checked": e.checked,
+                "matched": [field_label(f) for f in e.matched],
+                "mismatched": [field_label(f) for f in e.mismatched],
+                "ref": f"doc/{e.path}",
+            }
+        )
+    return rows
