@@ -255,7 +255,7 @@ def license_expiry_off_cycle(ctx: Context, spec: RuleSpec) -> Iterator[Finding]:
             rule_text = f"{when:%B} {cycle['day']}" + (
                 f" of {cycle['years']}-numbered years" if cycle["years"] != "any" else " each year"
             )
-            near = _nearest(day, cycle)
+            before, after = _around(day, cycle)
             sure = (
                 "" if cycle["verified"] else " (this cycle is not verified; see docs/profiles.md)"
             )
@@ -264,13 +264,13 @@ def license_expiry_off_cycle(ctx: Context, spec: RuleSpec) -> Iterator[Finding]:
                 spec.severity,
                 f"staff[{i}].licenses[{j}].expires",
                 f"{day.isoformat()} is not a renewal date for {lic.type} licenses: they expire "
-                f"{rule_text}{sure}. Check the date on the license (the nearest renewal date is "
-                f"{near.isoformat()}).",
+                f"{rule_text}{sure}. Check the date on the license (the renewal dates around it are "
+                f"{before.isoformat()} and {after.isoformat()}).",
                 cycle["citation"] or spec.citation,
             )
 
 
-def _nearest(day: date, cycle: dict[str, Any]) -> date:
+def _around(day: date, cycle: dict[str, Any]) -> tuple[date, date]:
     import calendar
 
     options = []
@@ -281,7 +281,9 @@ def _nearest(day: date, cycle: dict[str, Any]) -> date:
             continue
         last = calendar.monthrange(year, cycle["month"])[1]
         options.append(date(year, cycle["month"], min(cycle["day"], last)))
-    return min(options, key=lambda d: (abs((d - day).days), d))
+    before = max((d for d in options if d < day), default=options[0])
+    after = min((d for d in options if d > day), default=options[-1])
+    return before, after
 
 
 def proof_evidence(ctx: Context) -> tuple[Evidence, ...]:
