@@ -65,9 +65,10 @@ def evidence(ctx: Context) -> list[Checked]:
     """Every proof of every staff member, checked once per validation (shared by the rules)."""
     if "evidence" not in ctx.cache:
         out = []
+        known = {u.ref.given: u.ref for u in ctx.uses or ()}  # resolved once by validation
         for i, s in enumerate(ctx.data.staff):
             for path, kind, given, item in _proofs(s, i):
-                ref = resolve_upload(ctx.data.folder, given)
+                ref = known.get(given) or resolve_upload(ctx.data.folder, given)
                 facts = ctx.uploads.get(ref.path) if ref.path else None
                 text = tuple(facts.text) if facts is not None and facts.usable else ()
                 readable = has_text(list(text))

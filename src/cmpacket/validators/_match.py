@@ -12,7 +12,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from datetime import date
-from functools import cached_property
+from functools import cached_property, lru_cache
 
 MONTHS = {
     m: i + 1
@@ -26,6 +26,7 @@ MONTHS = {
     )
     for m in names
 }  # fmt: skip
+_COMBINING = re.compile(r"[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")
 _MONTH = "|".join(sorted(MONTHS, key=len, reverse=True))
 _DATE_PATTERNS = (
     # 2027-11-30, 2027/11/30
@@ -53,8 +54,9 @@ _DOTTED_ONLY = {"aa", "as", "ba", "bs", "ma", "ms"}
 
 def fold(text: str) -> str:
     """Case and accents folded: 'Tomás' -> 'tomas'."""
-    decomposed = unicodedata.normalize("NFKD", text)
-    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
+    if text.isascii():
+        return text.lower()
+    return _COMBINING.sub("", unicodedata.normalize("NFKD", text)).casefold()
 
 
 def words(text: str) -> list[str]:
@@ -82,13 +84,18 @@ class ProofText:
         return frozenset(self.words)
 
     @cached_property
+    def squeezed(self) -> str:
+        """The text without number separators: every number's digits appear in it unbroken."""
+        return re.sub(r"[.\-\s]+", "", self.joined)
+
+    @cached_property
     def number_runs(self) -> list[tuple[str, str]]:
         """(digits, as printed) for every number, separators '.', '-' and '/' inside it joined,
         and a space between a 3-digit prefix and 6 digits (IDFPR numbers printed '150 123456')."""
         text = re.sub(r"\b(\d{3}) (\d{6})\b", r"\1.\2", self.joined)
         runs = []
         for m in re.finditer(r"(?<![\w.\-])\d+(?:[.\-]\d+)*(?![\w\-])", text):
-            runs.append((re.sub(r"\D", "", m.group(0)), m.group(0)))
+            runs.append((m.group(0).replace(".", "").replace("-", ""), m.group(0)))
         return runs
 
     @cached_property
@@ -133,7 +140,10 @@ def find_number(proof: ProofText, number: str) -> bool:
     want = number_digits(number)
     if len(want) < 4:  # too short to tell apart from any other figure
         return any(w == fold(number).strip() for w in proof.words)
-    return any(digits.lstrip("0") == want for digits, _ in proof.number_runs)
+    if want not in proof.squeezed:  # quick refusal: the digits are nowhere in the text
+        return False
+    spelled = r"[.\- ]?".join(want)
+    return re.search(rf"(?<![\w.\-])0*{spelled}(?![\w\-]|[.]\d)", proof.joined) is not None
 
 
 def shown_number(proof: ProofText, number: str) -> str:
@@ -186,7 +196,22 @@ def shown_name(proof: ProofText) -> str:
 
 
 def find_date(proof: ProofText, day: date) -> bool:
-    return any(d == day for d, _ in proof.dates)
+    """True when the proof shows this date in any of the spellings read (see _DATE_PATTERNS)."""
+    return _date_regex(day).search(proof.joined) is not None
+
+
+@lru_cache(maxsize=1024)
+def _date_regex(day: date) -> re.Pattern[str]:
+    """One pattern for every spelling of one date: cheaper than reading every date of the text."""
+    mm, dd, y = f"0?{day.month}", f"0?{day.day}", day.year
+    names = "|".join(n for n, i in MONTHS.items() if i == day.month)
+    spellings = [
+        rf"(?<!\d){y}[-/.]{mm}[-/.]{dd}(?!\d)",
+        rf"(?<!\d){mm}[-/.]{dd}[-/.]{y}(?!\d)",
+        rf"(?<![a-z])(?:{names})\.?\s+{dd}(?:st|nd|rd|th)?,?\s+{y}(?!\d)",
+        rf"(?<!\d){dd}[\s-]+(?:{names})\.?[\s,-]+{y}(?!\d)",
+    ]
+    return re.compile("|".join(spellings), re.I)
 
 
 def shown_date(proof: ProofText, labels: tuple[str, ...]) -> str:
