@@ -27,6 +27,10 @@ MONTHS = {
     for m in names
 }  # fmt: skip
 _COMBINING = re.compile(r"[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")
+_INITIAL_DOT = re.compile(r"\b(\w)\.")  # the dot after a single letter: M.S.W. -> MSW
+_WORD = re.compile(r"[a-z0-9]+")
+_NUMBER = re.compile(r"(?<![\w.\-])\d+(?:[.\-]\d+)*(?![\w\-])")
+_PREFIX_SPACE = re.compile(r"\b(\d{3}) (\d{6})\b")
 _MONTH = "|".join(sorted(MONTHS, key=len, reverse=True))
 _DATE_PATTERNS = (
     # 2027-11-30, 2027/11/30
@@ -61,8 +65,8 @@ def fold(text: str) -> str:
 
 def words(text: str) -> list[str]:
     """Folded words, dots inside abbreviations dropped ('M.S.W.' -> 'msw')."""
-    text = re.sub(r"(?<=\b\w)\.(?=\w\b)|(?<=\b\w)\.(?=\s|$)", "", fold(text))
-    return re.findall(r"[a-z0-9]+", text.replace("'", ""))
+    text = _INITIAL_DOT.sub(r"\1", fold(text)) if "." in text else fold(text)
+    return _WORD.findall(text.replace("'", ""))
 
 
 @dataclass(frozen=True)
@@ -92,9 +96,9 @@ class ProofText:
     def number_runs(self) -> list[tuple[str, str]]:
         """(digits, as printed) for every number, separators '.', '-' and '/' inside it joined,
         and a space between a 3-digit prefix and 6 digits (IDFPR numbers printed '150 123456')."""
-        text = re.sub(r"\b(\d{3}) (\d{6})\b", r"\1.\2", self.joined)
+        text = _PREFIX_SPACE.sub(r"\1.\2", self.joined)
         runs = []
-        for m in re.finditer(r"(?<![\w.\-])\d+(?:[.\-]\d+)*(?![\w\-])", text):
+        for m in _NUMBER.finditer(text):
             runs.append((m.group(0).replace(".", "").replace("-", ""), m.group(0)))
         return runs
 
@@ -142,8 +146,7 @@ def find_number(proof: ProofText, number: str) -> bool:
         return any(w == fold(number).strip() for w in proof.words)
     if want not in proof.squeezed:  # quick refusal: the digits are nowhere in the text
         return False
-    spelled = r"[.\- ]?".join(want)
-    return re.search(rf"(?<![\w.\-])0*{spelled}(?![\w\-]|[.]\d)", proof.joined) is not None
+    return any(digits.lstrip("0") == want for digits, _ in proof.number_runs)
 
 
 def shown_number(proof: ProofText, number: str) -> str:
