@@ -193,9 +193,8 @@ def proof_unchecked(ctx: Context, spec: RuleSpec) -> Iterator[Finding]:
             e = checked.evidence
             yield spec.finding(
                 f"{e.path}.file",
-                f"{e.file!r} has no readable text (a scan without a text layer), so it could not "
-                f"be compared with the data. Compare it by eye, or upload a PDF saved from the "
-                f"source; with OCR installed (cmpacket[ocr] and Tesseract) the build reads scans.",
+                f"{e.file!r} has no readable text (a scan without OCR): compare it by eye, or "
+                f"upload a PDF saved from the source.",
             )
 
 
