@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 from typing import Any
 
@@ -130,7 +129,12 @@ def test_diff_names_the_replaced_licence_and_nothing_else(
     built: Path, tmp_path: Path, cli: Any
 ) -> None:
     folder = copy_sample(tmp_path)
-    shutil.copy(folder / "uploads" / "novak-lsw.pdf", folder / "uploads" / "lopez-lsw.pdf")
+    from tests.test_evidence import license_pdf
+
+    # the renewed license: a new proof that matches the new expiry (a wrong proof would add
+    # findings to the readiness report and move every later page)
+    renewed = license_pdf("Maria Lopez", "150.123456", "2029-11-30")
+    (folder / "uploads" / "lopez-lsw.pdf").write_bytes(renewed)
     data = yaml.safe_load((folder / "agency.yaml").read_text())
     data["staff"][3]["licenses"][0]["expires"] = "2029-11-30"
     (folder / "agency.yaml").write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True))
