@@ -2,7 +2,8 @@
 
     python benchmarks/make_agency.py --staff 500 --uploads-per-staff 3 --pages 2 --out /tmp/agency-500
 
-Uploads alternate between text PDFs (a licence printout) and image scans (a greyscale bitmap with
+Uploads alternate between text PDFs (a license printout with the name, number and expiry; a
+diploma) and image scans (a greyscale bitmap with
 no text layer), so both kinds of upload cost are measured. Everything is deterministic.
 
 Realistic uploads on top (attachments): `--photos N` phone photos of a document (4032 x 3024
@@ -52,9 +53,11 @@ LAST = [
     "Wu",
 ]
 LICENCES = [("LSW", "150"), ("LCSW", "149"), ("LPC", "178"), ("RN", "041")]
+# each type's renewal date (the license table's cycle), so the evidence checks find nothing off
+EXPIRES = {"LSW": "2027-11-30", "LCSW": "2027-11-30", "LPC": "2027-03-31", "RN": "2028-05-31"}
 
 
-def text_pdf(path: Path, pages: int, title: str) -> None:
+def text_pdf(path: Path, pages: int, title: str, fields: tuple[str, ...] = ()) -> None:
     pdf = pikepdf.new()
     font = pdf.make_indirect(
         pikepdf.Dictionary(
@@ -63,9 +66,14 @@ def text_pdf(path: Path, pages: int, title: str) -> None:
     )
     for n in range(pages):
         lines = [f"BT /F1 16 Tf 72 720 Td ({title} - page {n + 1}) Tj ET"]
+        # the proof's fields (name, number, date or degree), as the evidence checks read them
         lines += [
-            f"BT /F1 10 Tf 72 {690 - 14 * i} Td (Line {i + 1}: licence verification record, status active, no discipline.) Tj ET"
-            for i in range(40)
+            f"BT /F1 10 Tf 72 {700 - 14 * i} Td ({field}) Tj ET"
+            for i, field in enumerate(fields if n == 0 else ())
+        ]
+        lines += [
+            f"BT /F1 10 Tf 72 {690 - 14 * (i + len(fields))} Td (Line {i + 1}: licence verification record, status active, no discipline.) Tj ET"
+            for i in range(40 - len(fields))
         ]
         page = pdf.add_blank_page(page_size=(612, 792))
         page.obj.Resources = pikepdf.Dictionary(Font=pikepdf.Dictionary(F1=font))
@@ -198,11 +206,17 @@ def make(
         sid = f"S-{i + 1:04d}"
         name = f"{FIRST[i % len(FIRST)]} {LAST[(i // len(FIRST)) % len(LAST)]} {i + 1}"
         lic_type, prefix = LICENCES[i % len(LICENCES)]
+        number = f"{prefix}.{100000 + i}"
         files = []
         for k in range(uploads):
             rel = f"uploads/{sid.lower()}-{k + 1}.pdf"
-            if k % 2 == 0:
-                text_pdf(out / rel, pages, f"{name} {lic_type} licence")
+            if k == 0:
+                fields = (f"Name: {name}", f"License number: {number}")
+                fields += (f"Expiration date: {EXPIRES[lic_type]}",)
+                text_pdf(out / rel, pages, f"{lic_type} license", fields)
+            elif k % 2 == 0:
+                fields = (name, "Bachelor of Social Work, 2018")
+                text_pdf(out / rel, pages, "Illinois State University", fields)
             else:
                 image_pdf(out / rel, pages, seed=i * 10 + k, noise=noise)
             files.append(rel)
@@ -223,9 +237,9 @@ def make(
             "licenses": [
                 {
                     "type": lic_type,
-                    "number": f"{prefix}.{100000 + i}",
+                    "number": number,
                     "state": "IL",
-                    "expires": "2028-11-30",
+                    "expires": EXPIRES[lic_type],
                     "file": files[0],
                 }
             ],
@@ -251,7 +265,7 @@ def make(
             ],
             "caseload": 10 + rng.randrange(20),
             "documents": [
-                {"kind": "proof", "title": f"Proof {k + 1}", "file": f}
+                {"kind": "diploma" if k % 2 else "proof", "title": f"Proof {k + 1}", "file": f}
                 for k, f in enumerate(files[1:])
             ],
         }

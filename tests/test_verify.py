@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 from typing import Any
 
@@ -69,11 +68,10 @@ def test_removed_page_is_caught(built: Path, tmp_path: Path) -> None:
 
 
 def test_swapped_pages_are_caught_and_named(built: Path, tmp_path: Path) -> None:
-    man = json.loads((built / "manifest.json").read_text())
-    manual = next(
-        d for s in man["sections"] for d in s["documents"] if d["source"] == "policy-manual.html.j2"
-    )
-    first = manual["first_page"]  # two pages of one document, wherever the layout puts them
+    # two pages of one document (the policy manual), wherever the layout puts it
+    manifest = json.loads((built / "manifest.json").read_text())
+    docs = [d for sec in manifest["sections"] for d in sec["documents"]]
+    first = next(d["first_page"] for d in docs if d["source"] == "policy-manual.html.j2")
 
     def swap(pdf: pikepdf.Pdf) -> None:
         a, b = pdf.pages[first - 1], pdf.pages[first]
@@ -131,7 +129,12 @@ def test_diff_names_the_replaced_license_and_nothing_else(
     built: Path, tmp_path: Path, cli: Any
 ) -> None:
     folder = copy_sample(tmp_path)
-    shutil.copy(folder / "uploads" / "novak-lsw.pdf", folder / "uploads" / "lopez-lsw.pdf")
+    from tests.test_evidence import license_pdf
+
+    # the renewed license: a new proof that matches the new expiry (a wrong proof would add
+    # findings to the readiness report and move every later page)
+    renewed = license_pdf("Maria Lopez", "150.123456", "2029-11-30")
+    (folder / "uploads" / "lopez-lsw.pdf").write_bytes(renewed)
     data = yaml.safe_load((folder / "agency.yaml").read_text())
     data["staff"][3]["licenses"][0]["expires"] = "2029-11-30"
     (folder / "agency.yaml").write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True))

@@ -52,7 +52,7 @@ def check_folder(
 ) -> Checked:
     """Load and validate an agency folder (uploads are inspected, not sanitized), and with a
     receiver whether the uploads can fit it; raises InputError when it cannot be read at all."""
-    from cmpacket.intake import inspect_upload
+    from cmpacket.intake import inspect_upload, with_text
     from cmpacket.intake._ocr import check_mode
     from cmpacket.receivers import load_receiver
     from cmpacket.validators import check, prepare, upload_paths, upload_uses
@@ -63,7 +63,10 @@ def check_folder(
         folder, as_of=as_of, profile=profile, template_dirs=template_dirs, limits=limits
     )
     uses = upload_uses(prepared.data) if prepared.data is not None else []
-    facts = {path: inspect_upload(path, prepared.limits) for path in upload_paths(uses)}
+    facts = {
+        path: with_text(inspect_upload(path, prepared.limits), path)  # evidence: original's text
+        for path in upload_paths(uses)
+    }
     fit = load_receiver(receiver, base=Path.cwd()) if receiver else None
     return check(prepared, facts, strict=strict, uses=uses, receiver=fit, ocr=mode)
 
@@ -149,6 +152,8 @@ def _manifest_of(packet: Path) -> dict[str, Any]:
 def inspect(packet: Path | list[Path]) -> dict[str, Any]:
     """The packet's table of sections, documents and page ranges (and parts), from its embedded
     manifest; any one part carries the whole packet's manifest."""
+    from cmpacket.verify._evidence import evidence_rows
+
     files = packet_files(packet)
     m = _manifest_of(files[0])
     for other in files[1:]:
@@ -169,6 +174,7 @@ def inspect(packet: Path | list[Path]) -> dict[str, Any]:
         "findings": m.get("findings", {}),
         "converter": m.get("converter"),
         "input_fingerprint": m.get("input_fingerprint"),
+        "evidence": evidence_rows(m),  # proofs read against the data, with staff names
         "sections": [
             {k: v for k, v in s.items() if k != "documents"}
             | {

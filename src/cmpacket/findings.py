@@ -38,6 +38,46 @@ class Finding:
         return f"{where}{self.path}: {self.message}{cite}"
 
 
+EVIDENCE_FIELDS = {
+    "number": "license number",
+    "name": "name",
+    "expires": "expiration date",
+    "registry_check": "check date",
+    "degree": "degree level",
+}
+
+
+def field_label(name: str) -> str:
+    """An evidence field in words: `expires` -> `expiration date`."""
+    return EVIDENCE_FIELDS.get(name, name)
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """One proof read and checked against the data (validators/_evidence.py): `path` is the proof's
+    place in the data (`staff[3].licenses[0]`, also its packet piece key), `page` its first packet
+    page once the packet is assembled (None before, and in `validate`)."""
+
+    path: str
+    file: str
+    checked: bool
+    matched: tuple[str, ...] = ()
+    mismatched: tuple[str, ...] = ()
+    page: int | None = None
+    staff_id: str = ""
+    kind: str = ""  # license, registry or diploma
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "path": self.path,
+            "file": self.file,
+            "checked": self.checked,
+            "matched": list(self.matched),
+            "mismatched": list(self.mismatched),
+            "page": self.page,
+        }
+
+
 @dataclass(frozen=True)
 class Report:
     """The result of validation: `ready` is true when no finding is an error."""
@@ -46,6 +86,7 @@ class Report:
     profile: str
     findings: tuple[Finding, ...] = field(default_factory=tuple)
     strict: bool = False
+    evidence: tuple[Evidence, ...] = ()  # one per proof read (validators/_evidence.py)
 
     def __post_init__(self) -> None:
         if self.strict:
@@ -71,7 +112,22 @@ class Report:
             "profile": self.profile,
             "counts": self.counts,
             "findings": [f.as_dict() for f in self.findings],
+            "evidence": [e.as_dict() for e in self.evidence],
         }
+
+    def with_pages(self, refs: dict[str, tuple[int, int]]) -> Report:
+        """The report with each proof's first packet page filled in from the assembled packet's
+        page references (`doc/<piece key>`); the evidence's path is its piece key."""
+        from dataclasses import replace
+
+        filled = tuple(
+            replace(e, page=refs[f"doc/{e.path}"][0] if f"doc/{e.path}" in refs else None)
+            for e in self.evidence
+        )
+        # findings are already promoted and sorted: keep them as they are
+        new = replace(self, evidence=filled, strict=False)
+        object.__setattr__(new, "strict", self.strict)
+        return new
 
 
 def _order(f: Finding) -> tuple[int, str, str, str]:

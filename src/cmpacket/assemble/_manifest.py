@@ -75,4 +75,5 @@ def manifest_base(
         },
         "findings": report.counts,
         "data": data_summary(data, report.as_of),
+        "evidence": [e.as_dict() for e in report.evidence],  # pages filled once numbered
     }

@@ -76,6 +76,7 @@ def assemble(
         if p.key in part_of:
             ref = f"part/{part_of[p.key]}"
             refs[ref] = (refs.get(ref, (p.first_page, 0))[0], p.last_page)
+    base = dict(base, evidence=evidence_pages(base.get("evidence") or [], refs))
     total = placed[-1].last_page
     count = max(part_of.values(), default=1)
     ws.progress.step(f"Assembling {total} pages" + (f" in {count} parts" if count > 1 else ""))
@@ -141,6 +142,14 @@ def _write_parts(
             finish(part, manifest, path)
     for entry, path in zip(manifest["parts"], files, strict=True):
         entry["sha256"], entry["bytes"] = file_sha256(path), path.stat().st_size
+
+
+def evidence_pages(
+    entries: list[dict[str, Any]], refs: dict[str, tuple[int, int]]
+) -> list[dict[str, Any]]:
+    """The manifest's evidence entries with each proof's first packet page (its path is its
+    piece key)."""
+    return [dict(e, page=refs.get(f"doc/{e['path']}", (None, 0))[0]) for e in entries]
 
 
 def self_verify(ws: Workspace, done: Assembled) -> None:

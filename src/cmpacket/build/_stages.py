@@ -371,7 +371,8 @@ def write(ws: Workspace, checked: Checked, done: Assembled, docx: dict[str, byte
     from cmpacket.build._write import BuildResult, write_outputs
 
     ws.progress.step(f"Writing {ws.out}")
-    files = write_outputs(ws.out, done.files, done.manifest, checked.report, docx)
+    report = checked.report.with_pages(done.refs)  # evidence: proofs' packet pages
+    files = write_outputs(ws.out, done.files, done.manifest, report, docx)
     return BuildResult(
         out=ws.out,
         packet=files[0],

@@ -11,7 +11,14 @@ from typing import Any
 
 from cmpacket.build._workspace import Workspace
 from cmpacket.errors import BuildError
-from cmpacket.intake import UploadFacts, facts_from_json, facts_to_json, take_in
+from cmpacket.intake import (
+    UploadFacts,
+    extractor,
+    facts_from_json,
+    facts_to_json,
+    take_in,
+    with_text,
+)
 from cmpacket.intake._pdf import intake_tag
 from cmpacket.plan import Content, Piece, file_sha256
 
@@ -44,7 +51,7 @@ def _take_in(ws: Workspace, path: Path, limits: dict[str, Any]) -> Intaken:
     sha = file_sha256(path)
     tag = intake_tag(path)  # the converter a non-PDF goes through
     limits_json = json.dumps(limits, sort_keys=True, default=str)
-    facts_key = ws.cache.key("upload-facts", sha, limits_json, tag)
+    facts_key = ws.cache.key("upload-facts", sha, limits_json, tag, extractor())
     pdf_key = ws.cache.key("upload-pdf", sha, tag)
     hit = ws.cache.get(facts_key, f"upload:{ws.display(path)}")
     pdf = None
@@ -52,6 +59,7 @@ def _take_in(ws: Workspace, path: Path, limits: dict[str, Any]) -> Intaken:
         facts = facts_from_json(path, json.loads(hit))
     else:
         facts, pdf = take_in(path, limits)
+        facts = with_text(facts, pdf)  # evidence: the text of the PDF intake produced
         if pdf is not None:
             ws.cache.put(pdf_key, pdf)
         ws.cache.put(facts_key, json.dumps(facts_to_json(facts)).encode())
@@ -159,8 +167,12 @@ def add_ocr(
             continue
         ocr_key = ws.cache.key("upload-ocr", it.pdf_key, tag)
         steps = (*it.steps, "ocr")
-        if ws.cache.size(ocr_key):  # made before; read (and checked) when a block needs it
-            out[path] = replace(it, pdf_key=ocr_key, pdf=None, plain_key=it.pdf_key, steps=steps)
+        known = ws.cache.get(ocr_key + "-text", f"upload-ocr-text:{ws.display(path)}")
+        if known is not None and ws.cache.size(ocr_key):  # made before; read when a block needs it
+            facts = replace(it.facts, text=json.loads(known))  # evidence reads the OCR'd text
+            out[path] = replace(
+                it, facts=facts, pdf_key=ocr_key, pdf=None, plain_key=it.pdf_key, steps=steps
+            )
             continue
         pdf = it.pdf or _plain(ws, path, it.pdf_key, limits)
         work.append(Job(ocr_key, pdf, textless_pages_of(pdf, textless_pages)))
@@ -177,10 +189,18 @@ def add_ocr(
                     file=sys.stderr,
                 )
             continue
+        before = intaken[path]
+        facts = with_text(replace(before.facts), result)  # evidence reads the OCR'd text
         ws.cache.put(job.name, result)
+        ws.cache.put(job.name + "-text", json.dumps(facts.text).encode())
         keep = result if ws.cache.root is None else None
         out[path] = replace(
-            intaken[path], pdf_key=job.name, pdf=keep, plain_key=intaken[path].pdf_key
+            before,
+            facts=facts,
+            pdf_key=job.name,
+            pdf=keep,
+            plain_key=before.pdf_key,
+            steps=(*before.steps, "ocr"),
         )
     return out
 

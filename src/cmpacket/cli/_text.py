@@ -64,6 +64,8 @@ def profile_text(profile: Any) -> str:
 
 
 def inspect_text(info: dict[str, Any]) -> str:
+    from cmpacket.verify._evidence import evidence_text
+
     lines = [
         f"{info['agency'].get('legal_name')} — profile {info['profile']}, as of {info['as_of']}, "
         f"{info['packet']['pages']} pages{' (DRAFT)' if info['draft'] else ''}",
@@ -83,6 +85,7 @@ def inspect_text(info: dict[str, Any]) -> str:
                 f"      {d['title'][:50]:<50} pp. {d['first_page']}-{d['last_page']}  "
                 f"{d['source']}  {d['source_sha256'][:12]}"
             )
+    lines += evidence_text(info.get("evidence") or [])  # proofs read against the data
     return "\n".join(lines)
 
 

@@ -14,6 +14,7 @@ from cmpacket.intake._pdf import (
     sanitize_into,
     take_in,
 )
+from cmpacket.intake._text import extractor, has_text, page_texts, with_text
 
 __all__ = [
     "Caps",
@@ -27,5 +28,9 @@ __all__ = [
     "facts_to_json",
     "inspect_upload",
     "sanitize_into",
+    "extractor",
+    "has_text",
+    "page_texts",
     "take_in",
+    "with_text",
 ]

@@ -31,6 +31,8 @@ class UploadFacts:
     kind: str = ""  # what the bytes are: "pdf", "jpeg", "docx", "zip" ... (see _filetype)
     textless: int = 0  # pages with no text layer (no font anywhere in their resources)
     converter: str = ""  # what made the PDF for a non-PDF upload ("img2pdf", "libreoffice" ...)
+    # evidence: the text of each page read (intake/_text.py), [] when none was read
+    text: list[str] = field(default_factory=list)
 
     @property
     def usable(self) -> bool:
@@ -328,12 +330,13 @@ def facts_to_json(facts: UploadFacts) -> dict[str, Any]:
         "kind": facts.kind,
         "textless": facts.textless,
         "converter": facts.converter,
+        "text": list(facts.text),  # evidence
     }
 
 
 def facts_from_json(path: Path, data: dict[str, Any]) -> UploadFacts:
     problems = [(str(k), str(m)) for k, m in data["problems"]]
-    return UploadFacts(
+    facts = UploadFacts(
         path,
         data["size"],
         data["pages"],
@@ -342,3 +345,5 @@ def facts_from_json(path: Path, data: dict[str, Any]) -> UploadFacts:
         data.get("textless", 0),
         data.get("converter", ""),
     )
+    facts.text = list(data.get("text") or [])  # evidence
+    return facts

@@ -12,7 +12,7 @@ from cmpacket.model import AgencyData, Staff
 from cmpacket.model.defaults import position_content, position_summary
 from cmpacket.plan import Piece, index_entries
 from cmpacket.render._jinja import chapter_blocks, render_template
-from cmpacket.render._readiness import requirements
+from cmpacket.render._readiness import evidence_rows, requirements
 from cmpacket.templates import TemplateRegistry
 from cmpacket.templates._filters import long_date
 from cmpacket.validators import Profile, caseload_limit, training_hours, training_required
@@ -166,13 +166,14 @@ def base_context(data: AgencyData, profile: Profile, report: Report, draft: bool
         },
         "attachments": [asdict(x) for x in data.attachments],
         "signature": signature_context(data),
-        "evidence": evidence_refs(data),
+        "evidence_refs": evidence_refs(data),
         "privacy_officer": _person(data, officer),
         "supervisor": _person(data, supervisor),
         "administrator_title": (
             admin_pos.title if admin_pos and admin_pos.title else "Program Administrator"
         ),
         "readiness": report.as_dict(),
+        "evidence": evidence_rows(data, report),  # proofs read against the data
         "fingerprint": "",
     }
 
@@ -227,7 +228,7 @@ def build_context(
     ctx["toc"] = index_entries(pieces, part_of)
     ctx["parts"] = parts or []
     ctx["receiver"] = receiver or {"name": "default", "title": "No limits (one PDF)"}
-    ctx["requirements"] = requirements(profile, ctx["readiness"], ctx.get("evidence"))
+    ctx["requirements"] = requirements(profile, ctx["readiness"], ctx["evidence_refs"])
     proofs = {p.staff_id for p in pieces if p.staff_id}
     for s in ctx["staff"]:
         s["ref"] = f"staff/{s['id']}" if s["id"] in proofs else ""

@@ -37,3 +37,36 @@ def requirements(
             }
         )
     return rows
+
+
+def evidence_rows(data: Any, report: Any) -> list[dict[str, Any]]:
+    """The evidence table: one row per staff member with proofs, listing each proof read with the
+    fields matched and mismatched in words and `ref`, its piece for `pageref()`. One row per
+    person, not per proof: at 500 staff a 1,500-row table costs three times the layout."""
+    from cmpacket.findings import field_label
+
+    kinds = {"license": "License", "registry": "Registry printout", "diploma": "Diploma"}
+    staff = {s.id: s for s in data.staff}
+    rows: dict[str, dict[str, Any]] = {}
+    for e in report.evidence:
+        s = staff.get(e.staff_id)
+        proof = kinds.get(e.kind, e.kind)
+        if e.kind == "license" and s is not None:
+            j = int(e.path.rsplit("[", 1)[1].rstrip("]"))
+            lic = s.licenses[j]
+            proof = f"{lic.type or 'License'} {lic.number or ''}".strip()
+        row = rows.setdefault(
+            e.staff_id,
+            {"staff": (s.name or s.id) if s else e.staff_id, "staff_id": e.staff_id, "proofs": []},
+        )
+        row["proofs"].append(
+            {
+                "proof": proof,
+                "file": e.file,
+                "checked": e.checked,
+                "matched": [field_label(f) for f in e.matched],
+                "mismatched": [field_label(f) for f in e.mismatched],
+                "ref": f"doc/{e.path}",
+            }
+        )
+    return list(rows.values())

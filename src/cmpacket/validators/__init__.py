@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from cmpacket.validators import (  # noqa: F401
+    _evidence,
     _rules_agency,
     _rules_evidence,
     _rules_staff,

@@ -14,6 +14,7 @@ from cmpacket.findings import Finding, Report
 from cmpacket.intake import UploadFacts
 from cmpacket.model import AgencyData, load_folder
 from cmpacket.receivers import Receiver
+from cmpacket.validators._evidence import proof_evidence
 from cmpacket.validators._profile import Profile, load_profile
 from cmpacket.validators._registry import RULES, Context
 from cmpacket.validators._rules_uploads import UploadUse
@@ -150,4 +151,10 @@ def run_rules(
     findings = list(extra)
     for spec in profile.rules:
         findings.extend(RULES[spec.code](ctx, spec))
-    return Report(as_of=as_of, profile=profile.name, findings=tuple(findings), strict=strict)
+    return Report(
+        as_of=as_of,
+        profile=profile.name,
+        findings=tuple(findings),
+        strict=strict,
+        evidence=proof_evidence(ctx),
+    )

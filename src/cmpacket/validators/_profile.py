@@ -11,6 +11,7 @@ import yaml
 
 from cmpacket.errors import ProfileError
 from cmpacket.findings import Finding
+from cmpacket.validators._licenses import license_table
 
 BUILTIN = ("il-guide", "il-hsp-aids-waiver", "il-fcm")
 SEVERITIES = ("error", "warning", "info")
@@ -48,6 +49,7 @@ class Profile:
     limits: dict[str, Any]
     program: dict[str, Any] = field(default_factory=dict)
     sha256: str = ""
+    licenses: dict[str, Any] = field(default_factory=dict)  # the licence table (_licenses.py)
 
     def rule(self, code: str) -> RuleSpec | None:
         return next((r for r in self.rules if r.code == code), None)
@@ -63,6 +65,7 @@ class Profile:
             "policy_topics": list(self.policy_topics),
             "required_sections": list(self.required_sections),
             "limits": self.limits,
+            "licenses": self.licenses,
         }
 
 
@@ -152,6 +155,7 @@ def _build(data: dict[str, Any], source: str) -> Profile:
         required_sections=tuple(data.get("required_sections") or "ABCDEFG"),
         limits=dict(data.get("limits") or {}),
         program=_program(data.get("program"), source),
+        licenses=license_table(data.get("licenses"), source),
     )
 
 

@@ -1,0 +1,293 @@
+"""Evidence: each proof's text (read at intake) checked against the data, and the license table's
+number formats and renewal cycles. Pure functions of the data, the profile and intake's facts.
+
+Proofs are license uploads (number, holder's name, expiry date), registry printouts
+(`background_check.file`: the person's name and the check date) and diplomas (documents of kind
+`diploma`: the person's name and a degree level the data gives).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date
+from functools import lru_cache
+from typing import Any
+
+from cmpacket.findings import Evidence, Finding
+from cmpacket.intake import has_text
+from cmpacket.model import Staff, resolve_upload
+from cmpacket.validators import _match as m
+from cmpacket.validators._profile import RuleSpec
+from cmpacket.validators._registry import Context, rule
+
+EXPIRY_LABELS = ("expiration date", "expiration", "expires", "expiry", "valid through", "exp.")
+CHECK_LABELS = ("search date", "check date", "date of search", "searched", "printed", "date")
+LEVEL_ORDER = ("associate", "bachelor", "master", "doctorate")
+
+
+@dataclass(frozen=True)
+class Miss:
+    """One field a proof does not show as the data gives it."""
+
+    field: str  # the evidence field: number, name, expires, registry_check, degree
+    path: str  # the data's field path, e.g. staff[3].licenses[0].number
+    message: str
+
+
+@dataclass(frozen=True)
+class Checked:
+    """One proof's result: the evidence entry and the misses behind its `mismatched`."""
+
+    evidence: Evidence
+    misses: tuple[Miss, ...]
+    unreadable_text: bool  # usable PDF, no text to read
+
+
+def _long(day: date) -> str:
+    return f"{day:%B} {day.day}, {day.year}"
+
+
+def _proofs(s: Staff, i: int) -> Iterator[tuple[str, str, str, Any]]:
+    """(proof path, kind, given file, data item) for each proof of one staff member."""
+    for j, lic in enumerate(s.licenses):
+        if lic.file:
+            yield f"staff[{i}].licenses[{j}]", "license", lic.file, lic
+    bc = s.background_check
+    if bc and bc.file:
+        yield f"staff[{i}].background_check", "registry", bc.file, bc
+    for j, doc in enumerate(s.documents):
+        if doc.file and (doc.kind or "").strip().lower() == "diploma":
+            yield f"staff[{i}].documents[{j}]", "diploma", doc.file, doc
+
+
+def evidence(ctx: Context) -> list[Checked]:
+    """Every proof of every staff member, checked once per validation (shared by the rules)."""
+    if "evidence" not in ctx.cache:
+        out = []
+        known = {u.ref.given: u.ref for u in ctx.uses or ()}  # resolved once by validation
+        for i, s in enumerate(ctx.data.staff):
+            for path, kind, given, item in _proofs(s, i):
+                ref = known.get(given) or resolve_upload(ctx.data.folder, given)
+                facts = ctx.uploads.get(ref.path) if ref.path else None
+                text = tuple(facts.text) if facts is not None and facts.usable else ()
+                readable = has_text(list(text))
+                misses: tuple[Miss, ...] = ()
+                matched: tuple[str, ...] = ()
+                if readable:
+                    matched, misses = _check(text, kind, given, _values(s, i, path, kind, item))
+                out.append(
+                    Checked(
+                        Evidence(
+                            path=path,
+                            file=given,
+                            checked=readable,
+                            matched=matched,
+                            mismatched=tuple(x.field for x in misses),
+                            staff_id=s.id,
+                            kind=kind,
+                        ),
+                        misses,
+                        unreadable_text=facts is not None and facts.usable and not readable,
+                    )
+                )
+        ctx.cache["evidence"] = out
+    result: list[Checked] = ctx.cache["evidence"]
+    return result
+
+
+def _values(s: Staff, i: int, path: str, kind: str, item: Any) -> tuple[tuple[str, str, Any], ...]:
+    """(field, data path, value) the proof is checked against; absent values are not checked."""
+    name = ("name", f"staff[{i}].name", s.name)
+    if kind == "license":
+        return (
+            ("number", f"{path}.number", item.number),
+            name,
+            ("expires", f"{path}.expires", item.expires),
+        )
+    if kind == "registry":
+        return (name, ("registry_check", f"{path}.registry_check", item.registry_check))
+    levels = tuple(
+        (f"staff[{i}].degrees[{k}].level", d.level) for k, d in enumerate(s.degrees) if d.level
+    )
+    return (name, ("degree", "", levels or None))
+
+
+@lru_cache(maxsize=4096)
+def _check(
+    pages: tuple[str, ...], kind: str, given: str, values: tuple[tuple[str, str, Any], ...]
+) -> tuple[tuple[str, ...], tuple[Miss, ...]]:
+    """What one proof's text shows of the data's values; cached on the text and the values, so
+    an unchanged proof checked against unchanged data is matched once per process."""
+    proof = m.ProofText(pages)
+    matched: list[str] = []
+    misses: list[Miss] = []
+    for field, path, value in values:
+        if value is None or value == "":
+            continue
+        miss = _field(proof, kind, given, field, path, value)
+        if miss is None:
+            matched.append(field)
+        else:
+            misses.append(miss)
+    return tuple(matched), tuple(misses)
+
+
+def _field(
+    proof: m.ProofText, kind: str, given: str, field: str, path: str, value: Any
+) -> Miss | None:
+    what = {"license": "license proof", "registry": "registry printout", "diploma": "diploma"}[kind]
+    fix = "Check which is right: correct the data, or upload the right proof."
+    if field == "number":
+        if m.find_number(proof, str(value)):
+            return None
+        shown = m.shown_number(proof, str(value))
+        seen = f"shows license number {shown!r}" if shown else "does not show the license number"
+        return Miss(field, path, f"{given!r} ({what}) {seen}; the data gives {value!r}. {fix}")
+    if field == "name":
+        if m.find_name(proof, str(value)):
+            return None
+        shown = m.shown_name(proof)
+        seen = f"shows the name {shown!r}" if shown else "does not show the name"
+        return Miss(field, path, f"{given!r} ({what}) {seen}; the data gives {value!r}. {fix}")
+    if field in ("expires", "registry_check"):
+        if m.find_date(proof, value):
+            return None
+        labels = EXPIRY_LABELS if field == "expires" else CHECK_LABELS
+        shown = m.shown_date(proof, labels)
+        noun = "expiration date" if field == "expires" else "registry check date"
+        seen = f"shows {shown!r} as the {noun}" if shown else f"does not show the {noun}"
+        return Miss(
+            field,
+            path,
+            f"{given!r} ({what}) {seen}; the data gives {_long(value)} ({value.isoformat()}). "
+            f"{fix}",
+        )
+    # degree: any of the levels the data gives
+    levels = dict((lvl, p) for p, lvl in value)
+    found = m.degree_levels(proof)
+    if found & set(levels):
+        return None
+    want = max(levels, key=lambda lvl: LEVEL_ORDER.index(lvl) if lvl in LEVEL_ORDER else -1)
+    seen = (
+        f"names a {' or '.join(sorted(found))} degree" if found else "does not name a degree level"
+    )
+    return Miss(
+        field,
+        levels[want],
+        f"{given!r} ({what}) {seen}; the data gives {' or '.join(levels)}. {fix}",
+    )
+
+
+@rule("proof-mismatch")
+def proof_mismatch(ctx: Context, spec: RuleSpec) -> Iterator[Finding]:
+    for checked in evidence(ctx):
+        for miss in checked.misses:
+            yield spec.finding(miss.path, miss.message)
+
+
+@rule("proof-unchecked")
+def proof_unchecked(ctx: Context, spec: RuleSpec) -> Iterator[Finding]:
+    for checked in evidence(ctx):
+        if checked.unreadable_text:
+            e = checked.evidence
+            yield spec.finding(
+                f"{e.path}.file",
+                f"{e.file!r} has no readable text (a scan without OCR): compare it by eye, or "
+                f"upload a PDF saved from the source.",
+            )
+
+
+def _table_row(ctx: Context, lic: Any) -> dict[str, Any] | None:
+    table = ctx.profile.licenses
+    if not table or not lic.type:
+        return None
+    state = (lic.state or table.get("state") or "").upper()
+    if table.get("state") and state != str(table["state"]).upper():
+        return None
+    row: dict[str, Any] | None = table["types"].get(lic.type.strip().upper())
+    return row
+
+
+@rule("license-number-format")
+def license_number_format(ctx: Context, spec: RuleSpec) -> Iterator[Finding]:
+    for i, s in enumerate(ctx.data.staff):
+        for j, lic in enumerate(s.licenses):
+            row = _table_row(ctx, lic)
+            fmt = row.get("number") if row else None
+            if not fmt or not lic.number:
+                continue
+            prefix, digits = fmt["prefix"], fmt["digits"]
+            got = "".join(c for c in lic.number if c.isdigit())
+            spelled = all(c.isdigit() or c in ".- " for c in lic.number.strip())
+            if spelled and got.startswith(prefix) and len(got) == len(prefix) + digits:
+                continue
+            example = (
+                f"{prefix}.{'0' * (digits - 6)}123456"
+                if digits >= 6
+                else f"{prefix}.{'1' * digits}"
+            )
+            sure = "" if fmt["verified"] else " (this format is not verified; see docs/profiles.md)"
+            yield Finding(
+                spec.code,
+                spec.severity,
+                f"staff[{i}].licenses[{j}].number",
+                f"{lic.number!r} is not an Illinois {lic.type} license number: IDFPR numbers are "
+                f"{prefix} (the {lic.type} prefix), a dot and {digits} digits, e.g. {example}. "
+                f"Copy the number from the IDFPR License Lookup{sure}.",
+                fmt["citation"] or spec.citation,
+            )
+
+
+@rule("license-expiry-off-cycle")
+def license_expiry_off_cycle(ctx: Context, spec: RuleSpec) -> Iterator[Finding]:
+    for i, s in enumerate(ctx.data.staff):
+        for j, lic in enumerate(s.licenses):
+            row = _table_row(ctx, lic)
+            cycle = row.get("renewal") if row else None
+            if not cycle or not lic.expires:
+                continue
+            day = lic.expires
+            parity_ok = cycle["years"] == "any" or (day.year % 2 == 1) == (cycle["years"] == "odd")
+            if (day.month, day.day) == (cycle["month"], cycle["day"]) and parity_ok:
+                continue
+            when = date(2001, cycle["month"], min(cycle["day"], 28))
+            rule_text = f"{when:%B} {cycle['day']}" + (
+                f" of {cycle['years']}-numbered years" if cycle["years"] != "any" else " each year"
+            )
+            before, after = _around(day, cycle)
+            sure = (
+                "" if cycle["verified"] else " (this cycle is not verified; see docs/profiles.md)"
+            )
+            yield Finding(
+                spec.code,
+                spec.severity,
+                f"staff[{i}].licenses[{j}].expires",
+                f"{day.isoformat()} is not a renewal date for {lic.type} licenses: they expire "
+                f"{rule_text}{sure}. Check the date on the license (the renewal dates around it are "
+                f"{before.isoformat()} and {after.isoformat()}).",
+                cycle["citation"] or spec.citation,
+            )
+
+
+def _around(day: date, cycle: dict[str, Any]) -> tuple[date, date]:
+    import calendar
+
+    options = []
+    for year in range(day.year - 2, day.year + 3):
+        if cycle["years"] == "odd" and year % 2 == 0:
+            continue
+        if cycle["years"] == "even" and year % 2 == 1:
+            continue
+        last = calendar.monthrange(year, cycle["month"])[1]
+        options.append(date(year, cycle["month"], min(cycle["day"], last)))
+    before = max((d for d in options if d < day), default=options[0])
+    after = min((d for d in options if d > day), default=options[-1])
+    return before, after
+
+
+def proof_evidence(ctx: Context) -> tuple[Evidence, ...]:
+    """The report's evidence entries, when the profile reads proofs at all."""
+    if not (ctx.profile.rule("proof-mismatch") or ctx.profile.rule("proof-unchecked")):
+        return ()
+    return tuple(c.evidence for c in evidence(ctx))

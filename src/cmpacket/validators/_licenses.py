@@ -1,0 +1,84 @@
+"""The license table a profile names (`licenses: il-licenses`): per license type, the number
+format and the renewal cycle, each with its citation and verified flag. Data, not code: a grant
+writer corrects a row in a copied YAML file."""
+
+from __future__ import annotations
+
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from cmpacket.errors import ProfileError
+
+BUILTIN_TABLES = ("il-licenses",)
+YEARS = ("odd", "even", "any")
+
+
+def license_table(ref: Any, source: str) -> dict[str, Any]:
+    """The table `ref` names (a built-in name or a file beside the profile), an inline mapping,
+    or {} when the profile names none. Raises ProfileError with the place of a bad entry."""
+    if ref is None or ref == {}:
+        return {}
+    if isinstance(ref, dict):
+        data, where = ref, f"{source}: licenses"
+    else:
+        name = str(ref)
+        if name in BUILTIN_TABLES:
+            text = resources.files("cmpacket.validators").joinpath("profiles", f"{name}.yaml")
+            where, raw = name, text.read_text()
+        else:
+            base = Path(source).parent if Path(source).suffix else Path.cwd()
+            path = base / name
+            if not path.is_file():
+                raise ProfileError(
+                    f"{source}: licenses: {name!r} is neither a built-in license table nor a file "
+                    f"beside the profile.",
+                    hint=f"Built-in tables: {', '.join(BUILTIN_TABLES)}; or a .yaml file path.",
+                )
+            where, raw = str(path), path.read_text(encoding="utf-8-sig")
+        try:
+            data = yaml.safe_load(raw)
+        except yaml.YAMLError as exc:
+            raise ProfileError(f"{where}: YAML error in license table: {exc}") from None
+    if not isinstance(data, dict) or not isinstance(data.get("types"), dict):
+        raise ProfileError(f"{where}: a license table is a mapping with `types`.")
+    types = {}
+    for key, row in data["types"].items():
+        types[str(key).upper()] = _row(row, f"{where}: types.{key}")
+    return {"name": str(data.get("name", "")), "state": str(data.get("state", "")), "types": types}
+
+
+def _row(row: Any, where: str) -> dict[str, Any]:
+    if not isinstance(row, dict):
+        raise ProfileError(f"{where}: a license type is a mapping with `number` and `renewal`.")
+    out: dict[str, Any] = {"name": str(row.get("name", ""))}
+    number = row.get("number")
+    if number is not None:
+        prefix = str(number.get("prefix", "")) if isinstance(number, dict) else ""
+        digits = number.get("digits", 6) if isinstance(number, dict) else None
+        if not prefix.isdigit() or not isinstance(digits, int) or digits < 1:
+            raise ProfileError(
+                f'{where}.number: give `prefix` (digits, in quotes: "041") and `digits` '
+                f'(a whole number), e.g. {{prefix: "150", digits: 6}}.'
+            )
+        out["number"] = {**_cited(number), "prefix": prefix, "digits": digits}
+    renewal = row.get("renewal")
+    if renewal is not None:
+        ok = isinstance(renewal, dict)
+        month, day = (renewal.get("month"), renewal.get("day")) if ok else (None, None)
+        years = str(renewal.get("years", "any")) if ok else ""
+        if not (isinstance(month, int) and isinstance(day, int) and 1 <= month <= 12) or (
+            years not in YEARS or not 1 <= day <= 31
+        ):
+            raise ProfileError(
+                f"{where}.renewal: give `month` (1-12), `day` (1-31) and `years` (odd, even or "
+                f"any), e.g. {{month: 11, day: 30, years: odd}}."
+            )
+        out["renewal"] = {**_cited(renewal), "month": month, "day": day, "years": years}
+    return out
+
+
+def _cited(entry: dict[str, Any]) -> dict[str, Any]:
+    return {"citation": str(entry.get("citation", "")), "verified": bool(entry.get("verified"))}
