@@ -200,6 +200,11 @@ def make(
     (out / "uploads").mkdir(parents=True)
     data: dict[str, Any] = yaml.safe_load((sample / "agency.yaml").read_text())
     data["attachments"] = []
+    for owner in data["agency"].get("owners") or []:  # the owners' screening printouts come along
+        check = owner.get("exclusion_check") or {}
+        if check.get("file"):
+            (out / check["file"]).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(sample / check["file"], out / check["file"])
     members = []
     rng = random.Random(staff)
     for i in range(staff):
