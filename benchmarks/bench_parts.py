@@ -35,7 +35,17 @@ def main() -> None:
         agency = make(args.staff, 3, 2, work / "agency", noise=args.noise)
         whole_out = work / "out-whole"
         t_whole, rss_whole = cmpacket(
-            ["build", str(agency), "-o", str(whole_out), "-q", "--cache-dir", str(work / "c1")],
+            [
+                "build",
+                str(agency),
+                "-o",
+                str(whole_out),
+                "-q",
+                "--cache-dir",
+                str(work / "c1"),
+                "--ocr",
+                "never",
+            ],
             work,
         )
         manifest = json.loads((whole_out / "manifest.json").read_text())
@@ -46,7 +56,7 @@ def main() -> None:
         parts_out = work / "out-parts"
         t_parts, rss_parts = cmpacket(
             ["build", str(agency), "-o", str(parts_out), "-q", "--cache-dir", str(work / "c2"),
-             "--receiver", str(receiver)],
+             "--receiver", str(receiver), "--ocr", "never"],
             work,
         )  # fmt: skip
         parts = json.loads((parts_out / "manifest.json").read_text())["parts"]
