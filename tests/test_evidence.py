@@ -309,11 +309,9 @@ def test_image_only_proof_is_unchecked(tmp_path: Path) -> None:
     assert (e["checked"], e["matched"], e["mismatched"]) == (False, [], [])
 
 
-@pytest.mark.skip(
-    reason="depends on OCR intake (branch `intake`: intake/_ocr.py with OCRmyPDF) not merged yet; "
-    "once merged, the build reads the OCR'd PDF intake produces and this proof is checked"
-)
-def test_scanned_proof_is_checked_after_ocr(tmp_path: Path) -> None:  # pragma: no cover
+@pytest.mark.e2e
+def test_scanned_proof_is_checked_after_ocr(tmp_path: Path) -> None:
+    """An image-only license scan (slightly skewed) is OCR'd at intake, and its text checked."""
     from PIL import Image, ImageDraw, ImageFont
 
     img = Image.new("L", (1275, 1650), 255)
