@@ -11,7 +11,6 @@ from __future__ import annotations
 import bisect
 from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import pikepdf
@@ -184,7 +183,3 @@ def part_name(packet_file: str, k: int, n: int) -> str:
     """`slug-packet.pdf` -> `slug-packet-part-2-of-3.pdf`."""
     stem = packet_file[:-4] if packet_file.endswith(".pdf") else packet_file
     return f"{stem}-part-{k}-of-{n}.pdf"
-
-
-def file_size(path: Path) -> int:
-    return path.stat().st_size

@@ -296,20 +296,3 @@ def add_outline(pdf: pikepdf.Pdf, tree: list[dict[str, Any]]) -> None:
     with pdf.open_outline() as outline:
         outline.root.extend(item(n) for n in tree)
     pdf.Root.PageMode = Name.UseOutlines
-
-
-def outline_tree(pdf: pikepdf.Pdf) -> list[dict[str, Any]]:
-    """The outline as [{title, page (1-based), children}] for verification."""
-    pages: dict[Any, int] = {p.objgen: i + 1 for i, p in enumerate(pdf.pages)}
-
-    def node(item: pikepdf.OutlineItem) -> dict[str, Any]:
-        page = None
-        dest = item.destination
-        if isinstance(dest, Array) and len(dest):
-            page = pages.get(dest[0].objgen)
-        elif item.action is not None and isinstance(item.action.get("/D"), Array):
-            page = pages.get(item.action.D[0].objgen)
-        return {"title": item.title, "page": page, "children": [node(c) for c in item.children]}
-
-    with pdf.open_outline() as outline:
-        return [node(i) for i in outline.root]
