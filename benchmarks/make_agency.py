@@ -2,9 +2,13 @@
 
     python benchmarks/make_agency.py --staff 500 --uploads-per-staff 3 --pages 2 --out /tmp/agency-500
 
-Uploads alternate between text PDFs (a license printout with the name, number and expiry; a
-diploma) and image scans (a greyscale bitmap with
-no text layer), so both kinds of upload cost are measured. Everything is deterministic.
+Per staff member: a license printout (name, number, expiry), a Health Care Worker Registry
+printout (name, search date) and a diploma (name, degree), all text PDFs, so every proof is read
+and checked as a submission-ready agency's would be; a fourth upload and beyond alternate image
+scans (a greyscale bitmap with no text layer) and text PDFs. `--noise` makes the Registry
+printouts scans with grain (barely compressible, like a real scan) instead. Every staff member
+has the exclusion screening (one roster-wide printout, as screening services return it) and the
+mandated-reporter training a reviewer asks for. Everything is deterministic.
 
 Realistic uploads on top (attachments): `--photos N` phone photos of a document (4032 x 3024
 JPEGs of 3-5 MB, stored landscape with EXIF Orientation 6 as phones do) and `--scans N`
@@ -207,6 +211,7 @@ def make(
             shutil.copyfile(sample / check["file"], out / check["file"])
     members = []
     rng = random.Random(staff)
+    text_pdf(out / "uploads/exclusion-screening.pdf", 1, "Exclusion screening: no matches")
     for i in range(staff):
         sid = f"S-{i + 1:04d}"
         name = f"{FIRST[i % len(FIRST)]} {LAST[(i // len(FIRST)) % len(LAST)]} {i + 1}"
@@ -219,6 +224,9 @@ def make(
                 fields = (f"Name: {name}", f"License number: {number}")
                 fields += (f"Expiration date: {EXPIRES[lic_type]}",)
                 text_pdf(out / rel, pages, f"{lic_type} license", fields)
+            elif k == 1 and not noise:
+                fields = (f"Name: {name}", "Registry status: Active", "Search date: 2022-02-10")
+                text_pdf(out / rel, pages, "Health Care Worker Registry", fields)
             elif k % 2 == 0:
                 fields = (name, "Bachelor of Social Work, 2018")
                 text_pdf(out / rel, pages, "Illinois State University", fields)
@@ -248,7 +256,12 @@ def make(
                     "file": files[0],
                 }
             ],
-            "case_management_experience_months": 24 + i % 60,
+            "exclusion_check": {
+                "date": "2026-11-16",
+                "lists": ["LEIE", "SAM", "HFS-OIG"],
+                "file": "uploads/exclusion-screening.pdf",
+            },
+            "mandated_reporter_training": "2025-06-03",
             "background_check": {
                 "registry_check": "2022-02-10",
                 "fingerprint": "2022-02-12",

@@ -11,7 +11,7 @@ from typing import Any
 from cmpacket.build._cache import digest
 from cmpacket.build._interrupt import checkpoint
 from cmpacket.build._workspace import Workspace
-from cmpacket.plan import ROSTER_CHUNK, Content, Piece
+from cmpacket.plan import Content, Piece, roster_parts
 from cmpacket.templates import TemplateRegistry
 
 
@@ -92,7 +92,7 @@ class Renderer:
             self.html[piece.key] = part.html
             return [part]
         staff = ctx["staff"]
-        chunks = [staff[i : i + ROSTER_CHUNK] for i in range(0, len(staff), ROSTER_CHUNK)] or [[]]
+        chunks = roster_parts(staff)
         return [
             self._prepare(
                 piece.template, dict(ctx, staff=chunk, chunk={"first": i == 0, "total": len(staff)})

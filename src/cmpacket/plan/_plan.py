@@ -27,7 +27,6 @@ ATTACHMENT_SECTIONS = {
     "agency": "A", "agreement": "B", "job-descriptions": "C", "policies": "D",
     "settings": "E", "records": "F", "staff": "G",
 }  # fmt: skip
-ROSTER_CHUNK = 15  # staff rows per separately rendered and cached roster part
 STATEMENT_TITLE = "Statement of assurances and intent to execute the Department's written agreement"
 
 

@@ -1,0 +1,78 @@
+"""Long tables cut into page-sized parts, each laid out and cached on its own.
+
+The roster (a row per staff member) and the readiness report's evidence table grow with the
+agency. Each is laid out in parts so the parts run on every core and a one-staff change lays out
+one part again. A part starts a new page, so a part should fill its pages without running one row
+onto a page of its own: rows are packed by an estimate of the lines each takes in its template's
+fixed column widths, with a margin, so a part ends a little short of its page rather than over.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
+
+T = TypeVar("T")
+
+# Lines of 7.6 pt table text on a Letter page inside packet.css's margins (662 pt high, a line
+# 10.8 pt): a continued page holds the repeated header row; the first page also the title and
+# the explanatory paragraph. Kept a little under what fits, since the estimate is rough.
+PAGE_LINES = 56.0
+FIRST_PAGE_LINES = 46.0
+ROW_PADDING = 0.6  # a row's padding and rule, in lines
+
+
+def wrapped(text: str, per_line: int) -> int:
+    """Lines `text` takes when its words are wrapped at `per_line` characters (at least 1); a
+    word longer than a line is broken, as the templates' `overflow-wrap` does."""
+    lines, used = 1, 0
+    for word in text.split():
+        size = len(word)
+        if used and used + 1 + size > per_line:
+            lines, used = lines + 1, 0
+        if used:
+            used += 1
+        while size > per_line:
+            lines, size = lines + 1, size - per_line
+        used += size
+    return lines
+
+
+def pack(
+    rows: Sequence[T],
+    lines_of: Callable[[T], float],
+    first: float = FIRST_PAGE_LINES,
+    later: float = PAGE_LINES,
+) -> list[list[T]]:
+    """`rows` cut into parts of one page each (the first part's page has less room); at least one
+    part, possibly empty, so a table with no rows still renders its header."""
+    parts: list[list[T]] = [[]]
+    room = first
+    for row in rows:
+        need = lines_of(row) + ROW_PADDING
+        if parts[-1] and need > room:
+            parts.append([])
+            room = later
+        parts[-1].append(row)
+        room -= need
+    return parts
+
+
+def roster_row_lines(s: dict[str, Any]) -> float:
+    """Lines one roster row takes (staff-roster.html.j2's column widths at 7.6 pt)."""
+    licenses = s.get("licenses") or []
+    # characters per line: each column's width less its padding, over DejaVu Sans's mean advance
+    cells = [
+        wrapped(str(s.get("name") or ""), 12) + 1,  # name (bold), id
+        wrapped(str(s.get("position_title") or ""), 11) + 1,  # position, hire date
+        sum(wrapped(str(d), 15) for d in s.get("degrees") or []) or 1,
+        sum(wrapped(f"{lic['type']} {lic['number']}", 12) + 1 for lic in licenses) or 1,
+        3 + (1 if s.get("exclusion_check") else 0),  # registry, prints, result; exclusion
+        3,  # hours [required], mandated reporter, its date
+    ]
+    return float(max(cells))
+
+
+def roster_parts(staff: Sequence[dict[str, Any]]) -> list[list[dict[str, Any]]]:
+    """The roster's rows in page-sized parts."""
+    return pack(staff, roster_row_lines)
