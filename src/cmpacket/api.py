@@ -52,10 +52,17 @@ def check_folder(
 ) -> Checked:
     """Load and validate an agency folder (uploads are inspected, not sanitized), and with a
     receiver whether the uploads can fit it; raises InputError when it cannot be read at all."""
-    from cmpacket.intake import inspect_upload, with_text
+    from cmpacket.intake import MAX_PAGES, inspect_upload, with_text
     from cmpacket.intake._ocr import check_mode
     from cmpacket.receivers import load_receiver
-    from cmpacket.validators import check, prepare, upload_paths, upload_uses
+    from cmpacket.validators import (
+        check,
+        more_pages_wanted,
+        prepare,
+        proof_checks,
+        upload_paths,
+        upload_uses,
+    )
 
     mode = check_mode(ocr)  # --ocr always without an engine: a usage error, up front
 
@@ -63,11 +70,18 @@ def check_folder(
         folder, as_of=as_of, profile=profile, template_dirs=template_dirs, limits=limits
     )
     uses = upload_uses(prepared.data) if prepared.data is not None else []
-    facts = {
-        path: with_text(inspect_upload(path, prepared.limits), path)  # evidence: original's text
+    proofs = proof_checks(prepared.data, prepared.profile, uses)
+    facts = {  # evidence: the text of each proof as uploaded
+        path: with_text(inspect_upload(path, prepared.limits), path if path in proofs else None)
         for path in upload_paths(uses)
     }
     fit = load_receiver(receiver, base=Path.cwd()) if receiver else None
+    checked = check(prepared, facts, strict=strict, uses=uses, receiver=fit, ocr=mode)
+    wanted = more_pages_wanted(checked.report.evidence, facts, uses)
+    if not wanted:
+        return checked
+    for path in wanted:  # first page did not show every field: the next page too
+        with_text(facts[path], path, MAX_PAGES)
     return check(prepared, facts, strict=strict, uses=uses, receiver=fit, ocr=mode)
 
 

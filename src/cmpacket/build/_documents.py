@@ -11,7 +11,7 @@ from typing import Any
 from cmpacket.build._cache import digest
 from cmpacket.build._interrupt import checkpoint
 from cmpacket.build._workspace import Workspace
-from cmpacket.plan import Content, Piece, roster_parts
+from cmpacket.plan import Content, Piece, chunk, evidence_parts, roster_parts
 from cmpacket.templates import TemplateRegistry
 
 
@@ -82,23 +82,43 @@ class Renderer:
 
     def _prepare_piece(self, piece: Piece) -> list[Part]:
         """Render a piece's template(s) to HTML and look each up in the cache."""
-        from cmpacket.render import piece_context
+        from cmpacket.render import piece_context, render_template
 
         assert piece.template is not None
         self.registry.find(piece.source)  # recorded as used, like every template
         ctx = piece_context(self.context, piece)
-        if piece.kind != "staff-roster":
-            part = self._prepare(piece.template, ctx)
-            self.html[piece.key] = part.html
-            return [part]
-        staff = ctx["staff"]
-        chunks = roster_parts(staff)
-        return [
-            self._prepare(
-                piece.template, dict(ctx, staff=chunk, chunk={"first": i == 0, "total": len(staff)})
-            )
-            for i, chunk in enumerate(chunks)
-        ]
+        if piece.kind == "staff-roster":  # page-sized parts, each laid out and cached alone
+            staff = ctx["staff"]
+            return [
+                self._prepare(piece.template, dict(ctx, staff=rows, chunk=chunk(i == 0, staff)))
+                for i, rows in enumerate(roster_parts(staff))
+            ]
+        if piece.kind == "readiness-report":
+            rows = ctx["evidence"]
+            whole = dict(ctx, chunk=chunk(True, rows))
+            parts = evidence_parts(rows)
+            if len(parts) == 1 or not self._reads_chunk(piece.template):
+                part = self._prepare(piece.template, whole)
+                self.html[piece.key] = part.html
+                return [part]
+            # a long evidence list: the report, then the list in page-sized parts laid out apart;
+            # the Word copy is made from the whole document's HTML
+            self.html[piece.key] = render_template(self.registry, piece.template, whole)
+            report = dict(ctx, evidence=[], chunk=chunk(True, rows, heading=False))
+            return [self._prepare(piece.template, report)] + [
+                self._prepare(
+                    piece.template, dict(ctx, evidence=part, chunk=chunk(False, rows, i == 0))
+                )
+                for i, part in enumerate(parts)
+            ]
+        part = self._prepare(piece.template, ctx)
+        self.html[piece.key] = part.html
+        return [part]
+
+    def _reads_chunk(self, name: str) -> bool:
+        """Whether a template lays itself out in parts (reads `chunk`); one that does not (an
+        older override) is laid out whole."""
+        return "chunk" in self.registry.find(name).path.read_text(encoding="utf-8")
 
     def _prepare(self, name: str, ctx: dict[str, Any]) -> Part:
         from cmpacket.render import render_template

@@ -11,7 +11,15 @@ from cmpacket.build._cache import digest
 from cmpacket.build._documents import Renderer
 from cmpacket.build._packet import Assembled, packet_info
 from cmpacket.build._packet import assemble as merge_pieces
-from cmpacket.build._uploads import Intaken, add_ocr, compress, take_in_all, upload_content
+from cmpacket.build._uploads import (
+    Intaken,
+    add_ocr,
+    compress,
+    packet_sizes,
+    read_more,
+    take_in_all,
+    upload_content,
+)
 from cmpacket.build._word import word_copies
 from cmpacket.build._workspace import Workspace
 from cmpacket.errors import NotReadyError
@@ -29,29 +37,34 @@ def validate(
     ws: Workspace, receiver: Receiver | None = None
 ) -> tuple[Checked, dict[Path, Intaken], list[UploadUse]]:
     """Load the folder, take in every upload once, run the rules; stop unless ready or a draft."""
+    from cmpacket import validators as v
     from cmpacket.intake._ocr import check_mode
-    from cmpacket.validators import check, prepare, upload_paths, upload_uses
 
     o = ws.options
     ocr = check_mode(o.ocr)  # --ocr always without an engine: a usage error, up front
     ws.progress.step("Validating the agency data and uploads")
-    prepared = prepare(
+    prepared = v.prepare(
         ws.folder, as_of=o.as_of, profile=o.profile, template_dirs=o.template_dirs, limits=o.limits
     )
-    uses = upload_uses(prepared.data) if prepared.data is not None else []
-    intaken = take_in_all(ws, upload_paths(uses), prepared.limits)
+    uses = v.upload_uses(prepared.data) if prepared.data is not None else []
+    proofs = v.proof_checks(prepared.data, prepared.profile, uses)
+    intaken = take_in_all(ws, v.upload_paths(uses), prepared.limits, proofs)
     if o.compress_scans:
         intaken = compress(ws, intaken, prepared.limits)
     intaken = add_ocr(ws, intaken, ocr, prepared.limits)
+    sizes = packet_sizes(ws, intaken)  # what each upload will weigh (after --compress-scans)
+
+    def run(intaken: dict[Path, Intaken]) -> Checked:
+        facts = {path: i.facts for path, i in intaken.items()}
+        return v.check(
+            prepared, facts, strict=o.strict, uses=uses, receiver=receiver, ocr=ocr, sizes=sizes
+        )
+
+    checked = run(intaken)
     facts = {path: i.facts for path, i in intaken.items()}
-    sizes = {  # what each upload will weigh in the packet (after --compress-scans)
-        path: len(i.pdf) if i.pdf is not None else ws.cache.size(i.pdf_key)
-        for path, i in intaken.items()
-        if i.pdf_key
-    }
-    checked = check(
-        prepared, facts, strict=o.strict, uses=uses, receiver=receiver, ocr=ocr, sizes=sizes
-    )
+    if wanted := v.more_pages_wanted(checked.report.evidence, facts, uses):
+        # proofs whose first page did not show every field: their next page too
+        checked = run(intaken := read_more(ws, intaken, wanted, prepared.limits))
     report = checked.report
     if checked.data is None:
         raise NotReadyError("the agency data has schema errors; nothing was built.", report)

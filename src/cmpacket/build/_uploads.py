@@ -12,10 +12,13 @@ from typing import Any
 from cmpacket.build._workspace import Workspace
 from cmpacket.errors import BuildError
 from cmpacket.intake import (
+    FIRST_PAGES,
+    MAX_PAGES,
     UploadFacts,
     extractor,
     facts_from_json,
     facts_to_json,
+    page_texts,
     take_in,
     with_text,
 )
@@ -37,36 +40,178 @@ class Intaken:
     compressed: int = 0  # pages re-encoded by --compress-scans
 
 
-def take_in_all(ws: Workspace, paths: list[Path], limits: dict[str, Any]) -> dict[Path, Intaken]:
-    """Intake of every upload, in order; facts and sanitized PDFs are cached apart."""
-    tick = ws.ticker("Uploads")
+@dataclass(frozen=True)
+class _Job:
+    """One upload to take in (`facts` None) or whose text to read (`facts` cached)."""
+
+    path: Path
+    sha256: str
+    facts_key: str
+    pdf_key: str
+    facts: UploadFacts | None
+    text_pages: int  # pages of text to read: 0 for an upload that is no proof
+    checks: tuple[Any, ...]  # a proof's (kind, file, values) to match its text against
+    limits: dict[str, Any]
+    cache: Path | None
+
+
+def take_in_all(
+    ws: Workspace,
+    paths: list[Path],
+    limits: dict[str, Any],
+    proofs: dict[Path, tuple[Any, ...]] | None = None,
+) -> dict[Path, Intaken]:
+    """Intake of every upload, in order, on every core; facts, sanitized PDFs and the text of
+    each upload in `proofs` (for the evidence checks) are cached apart. Each proof's text is
+    matched against its values (`proofs[path]`, see `validators.proof_checks`) on the workers
+    too, the results kept in the cache and handed to the validators (`validators.remember`)."""
+    proofs = proofs or {}
+    from contextlib import closing
+
+    from cmpacket.build._parallel import forked_map
+
     done: dict[Path, Intaken] = {}
-    for path in paths:
-        done[path] = _take_in(ws, path, limits)
-        tick(len(done), len(paths))
-    return done
-
-
-def _take_in(ws: Workspace, path: Path, limits: dict[str, Any]) -> Intaken:
-    sha = file_sha256(path)
-    tag = intake_tag(path)  # the converter a non-PDF goes through
+    jobs: list[_Job] = []
     limits_json = json.dumps(limits, sort_keys=True, default=str)
-    facts_key = ws.cache.key("upload-facts", sha, limits_json, tag, extractor())
-    pdf_key = ws.cache.key("upload-pdf", sha, tag)
-    hit = ws.cache.get(facts_key, f"upload:{ws.display(path)}")
-    pdf = None
-    if hit is not None:
-        facts = facts_from_json(path, json.loads(hit))
-    else:
-        facts, pdf = take_in(path, limits)
-        facts = with_text(facts, pdf)  # evidence: the text of the PDF intake produced
-        if pdf is not None:
-            ws.cache.put(pdf_key, pdf)
-        ws.cache.put(facts_key, json.dumps(facts_to_json(facts)).encode())
+    for path in paths:
+        sha, tag = file_sha256(path), intake_tag(path)  # tag: the converter a non-PDF goes through
+        facts_key = ws.cache.key("upload-facts", sha, limits_json, tag)
+        pdf_key = ws.cache.key("upload-pdf", sha, tag)
+        hit = ws.cache.get(facts_key, f"upload:{ws.display(path)}")
+        facts = facts_from_json(path, json.loads(hit)) if hit is not None else None
+        pages = FIRST_PAGES if path in proofs else 0
+        checks = proofs.get(path, ())
+        if facts is not None and pages and facts.usable:
+            texts = _cached_text(ws, path, pdf_key, pages)
+            if texts is not None:
+                facts.text, pages = texts, 0
+                _matches_from_cache(ws, path, pdf_key, texts, checks)
+        if facts is not None and not (pages and facts.usable):
+            done[path] = _intaken(ws, facts, sha, pdf_key, None)
+        else:
+            jobs.append(
+                _Job(path, sha, facts_key, pdf_key, facts, pages, checks, limits, ws.cache.root)
+            )
+    tick = ws.ticker("Uploads")
+    with closing(forked_map(_intake_job, jobs)) as results:
+        for job, (facts, pdf, texts, matches) in zip(jobs, results, strict=True):
+            if job.facts is None:
+                if pdf is not None:
+                    ws.cache.put(job.pdf_key, pdf)
+                ws.cache.put(job.facts_key, json.dumps(facts_to_json(facts)).encode())
+            if texts is not None:
+                ws.cache.put(_text_key(ws, job.pdf_key, job.text_pages), json.dumps(texts).encode())
+                facts.text = texts
+                _keep_matches(ws, job.pdf_key, texts, job.checks, matches)
+            done[job.path] = _intaken(ws, facts, job.sha256, job.pdf_key, pdf)
+            tick(len(done), len(paths))
+    return {path: done[path] for path in paths}
+
+
+def _intaken(
+    ws: Workspace, facts: UploadFacts, sha: str, pdf_key: str, pdf: bytes | None
+) -> Intaken:
     # With a cache, sanitized PDFs are not held in memory: they are read back only when a block
     # of the packet must be (re)built, so memory does not grow with the uploads.
     keep = pdf if ws.cache.root is None else None
     return Intaken(facts, sha, pdf_key if facts.usable else "", keep)
+
+
+def _intake_job(job: _Job) -> tuple[UploadFacts, bytes | None, list[str] | None, list[Any]]:
+    """(facts, the sanitized PDF when made now, the text read or None, each check's match):
+    runs in a worker."""
+    from cmpacket.build._cache import Cache
+    from cmpacket.intake import has_text
+    from cmpacket.validators import match_proof
+
+    facts, pdf = job.facts, None
+    if facts is None:
+        facts, pdf = take_in(job.path, job.limits)
+    if not (job.text_pages and facts.usable):
+        return facts, pdf, None, []
+    source = pdf or Cache(job.cache).get(job.pdf_key) or take_in(job.path, job.limits)[1]
+    texts = page_texts(source, job.text_pages) if source is not None else []
+    if not has_text(texts):
+        return facts, pdf, texts, []
+    pages = tuple(texts)
+    return facts, pdf, texts, [match_proof(pages, *check) for check in job.checks]
+
+
+def _match_key(ws: Workspace, pdf_key: str, texts: list[str], check: Any) -> str:
+    """A proof's match: keyed by its text and the values it was checked against."""
+    return ws.cache.key("proof-match", pdf_key, json.dumps([texts, check], default=str))
+
+
+def _keep_matches(
+    ws: Workspace, pdf_key: str, texts: list[str], checks: tuple[Any, ...], matches: list[Any]
+) -> None:
+    """Matches made on a worker: into the cache, and handed to the validators."""
+    from cmpacket.validators import remember
+
+    for check, (matched, misses) in zip(checks, matches, strict=False):
+        kind, given, values = check
+        remember(tuple(texts), kind, given, values, (matched, misses))
+        payload = [list(matched), [[x.field, x.path, x.message] for x in misses]]
+        ws.cache.put(_match_key(ws, pdf_key, texts, check), json.dumps(payload).encode())
+
+
+def _matches_from_cache(
+    ws: Workspace, path: Path, pdf_key: str, texts: list[str], checks: tuple[Any, ...]
+) -> None:
+    """Matches a previous build made of this text against these same values (a check whose data
+    changed is matched again by the validators)."""
+    from cmpacket.validators import remember
+    from cmpacket.validators._evidence import Miss
+
+    for check in checks:
+        hit = ws.cache.get(_match_key(ws, pdf_key, texts, check), f"match:{ws.display(path)}")
+        if hit is not None:
+            matched, misses = json.loads(hit)
+            kind, given, values = check
+            found = (tuple(matched), tuple(Miss(*x) for x in misses))
+            remember(tuple(texts), kind, given, values, found)
+
+
+def _text_key(ws: Workspace, pdf_key: str, pages: int) -> str:
+    """The text of the first `pages` pages of the PDF cached at `pdf_key`."""
+    return ws.cache.key("upload-text", pdf_key, str(pages), extractor())
+
+
+def _cached_text(ws: Workspace, path: Path, pdf_key: str, pages: int) -> list[str] | None:
+    hit = ws.cache.get(_text_key(ws, pdf_key, pages), f"upload-text:{ws.display(path)}")
+    return json.loads(hit) if hit is not None else None
+
+
+def packet_sizes(ws: Workspace, intaken: dict[Path, Intaken]) -> dict[Path, int]:
+    """What each usable upload will weigh in the packet, as intake left it."""
+    return {
+        path: len(i.pdf) if i.pdf is not None else ws.cache.size(i.pdf_key)
+        for path, i in intaken.items()
+        if i.pdf_key
+    }
+
+
+def read_more(
+    ws: Workspace, intaken: dict[Path, Intaken], wanted: set[Path], limits: dict[str, Any]
+) -> dict[Path, Intaken]:
+    """The proofs in `wanted` read again, up to `MAX_PAGES` pages (their first page did not show
+    every field the data gives)."""
+    from dataclasses import replace
+
+    out = dict(intaken)
+    for path in sorted(wanted):
+        it = intaken[path]
+        texts = _cached_text(ws, path, it.pdf_key, MAX_PAGES)
+        if texts is None:
+            pdf = it.pdf or ws.cache.get(it.pdf_key, f"upload-pdf:{ws.display(path)}")
+            if pdf is None and not it.steps:  # steps (OCR, compression) cannot be redone here
+                pdf = _plain(ws, path, it.pdf_key, limits)
+            if pdf is None:
+                continue
+            texts = page_texts(pdf, MAX_PAGES)
+            ws.cache.put(_text_key(ws, it.pdf_key, MAX_PAGES), json.dumps(texts).encode())
+        out[path] = replace(it, facts=replace(it.facts, text=texts))
+    return out
 
 
 def upload_content(

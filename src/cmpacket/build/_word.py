@@ -57,10 +57,12 @@ def _whole_html(registry: TemplateRegistry, piece: Piece, context: dict[str, Any
     """The HTML of a document whose packet pages are not its own laid-out HTML: the roster (laid
     out in parts) rendered once whole, or a generated document replaced in the packet by its
     signed scan (its Word copy is still the editable generated document)."""
+    from cmpacket.plan import chunk
     from cmpacket.render import piece_context, render_template
 
     ctx = dict(piece_context(context, piece))
-    ctx["chunk"] = {"first": True, "total": len(ctx["staff"])}
+    rows = ctx["evidence"] if piece.kind == "readiness-report" else ctx["staff"]
+    ctx["chunk"] = chunk(True, rows)
     return render_template(registry, template_of(piece), ctx)
 
 

@@ -14,9 +14,18 @@ from cmpacket.intake._pdf import (
     sanitize_into,
     take_in,
 )
-from cmpacket.intake._text import extractor, has_text, page_texts, with_text
+from cmpacket.intake._text import (
+    FIRST_PAGES,
+    MAX_PAGES,
+    extractor,
+    has_text,
+    page_texts,
+    with_text,
+)
 
 __all__ = [
+    "FIRST_PAGES",
+    "MAX_PAGES",
     "Caps",
     "check_image_file",
     "check_pages",

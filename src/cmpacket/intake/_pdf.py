@@ -330,13 +330,12 @@ def facts_to_json(facts: UploadFacts) -> dict[str, Any]:
         "kind": facts.kind,
         "textless": facts.textless,
         "converter": facts.converter,
-        "text": list(facts.text),  # evidence
-    }
+    }  # the text a proof shows is cached apart, read only for proofs (build/_text.py)
 
 
 def facts_from_json(path: Path, data: dict[str, Any]) -> UploadFacts:
     problems = [(str(k), str(m)) for k, m in data["problems"]]
-    facts = UploadFacts(
+    return UploadFacts(
         path,
         data["size"],
         data["pages"],
@@ -345,5 +344,3 @@ def facts_from_json(path: Path, data: dict[str, Any]) -> UploadFacts:
         data.get("textless", 0),
         data.get("converter", ""),
     )
-    facts.text = list(data.get("text") or [])  # evidence
-    return facts

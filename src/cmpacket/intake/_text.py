@@ -6,7 +6,10 @@ and pypdf and read every layout right (benchmarks/extract_text.py, benchmarks/RE
 
 The build reads the PDF intake produced (sanitized and, once intake runs OCR, with the OCR text
 layer), so OCR text reaches the checks through this same function; `validate` reads the original.
-Reading is bounded: at most MAX_PAGES pages and MAX_CHARS characters in all.
+Reading is bounded: at most MAX_PAGES pages and MAX_CHARS characters in all. A proof's first
+page is read first (FIRST_PAGES); the next is read only for a proof whose first page does not show
+every field the data gives (validators `more_pages_wanted`), since reading a page of dense text
+costs 2-3 ms and nearly every proof shows its fields on its first page.
 """
 
 from __future__ import annotations
@@ -17,7 +20,8 @@ from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
-MAX_PAGES = 2  # a proof shows its fields on its first pages; reading more costs ~2-5 ms a page
+FIRST_PAGES = 1  # read for every proof
+MAX_PAGES = 2  # read for a proof whose first page does not show every field
 _ALNUM = re.compile(r"[^\W_]")
 MAX_CHARS = 60_000  # in all, across the pages read
 
@@ -77,9 +81,9 @@ def has_text(texts: list[str]) -> bool:
     return False
 
 
-def with_text(facts: Any, pdf: bytes | Path | None) -> Any:
-    """`facts` (an UploadFacts) carrying the text of `pdf` when the upload is usable: the PDF
-    intake produced in a build, the original in `validate`."""
+def with_text(facts: Any, pdf: bytes | Path | None, max_pages: int = FIRST_PAGES) -> Any:
+    """`facts` (an UploadFacts) carrying the text of the first `max_pages` pages of `pdf` when
+    the upload is usable: the PDF intake produced in a build, the original in `validate`."""
     if pdf is not None and facts.usable:
-        facts.text = page_texts(pdf)
+        facts.text = page_texts(pdf, max_pages)
     return facts

@@ -3,7 +3,7 @@ contents. Plain data for rendering and assembly; nothing is rendered or read her
 
 from cmpacket.plan._index import contents, index_entries, outline_tree
 from cmpacket.plan._inputs import fingerprint, packet_inputs
-from cmpacket.plan._pages import pack, roster_parts, wrapped
+from cmpacket.plan._pages import chunk, evidence_parts, pack, roster_parts, wrapped
 from cmpacket.plan._parts import Cut, PartsPlan, cover_key, with_parts
 from cmpacket.plan._plan import (
     ATTACHMENT_SECTIONS,
@@ -21,6 +21,8 @@ from cmpacket.plan._plan import (
 __all__ = [
     "ATTACHMENT_SECTIONS",
     "FRONT",
+    "chunk",
+    "evidence_parts",
     "pack",
     "roster_parts",
     "wrapped",

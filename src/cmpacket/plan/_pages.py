@@ -22,6 +22,13 @@ FIRST_PAGE_LINES = 46.0
 ROW_PADDING = 0.6  # a row's padding and rule, in lines
 
 
+def chunk(first: bool, rows: Sequence[Any], heading: bool | None = None) -> dict[str, Any]:
+    """A part's `chunk` variable: `first` (the document's first part), `heading` (the part that
+    begins the long list: the roster's table, the readiness report's evidence) and `total` (rows
+    in the whole list); see docs/templates.md."""
+    return {"first": first, "heading": first if heading is None else heading, "total": len(rows)}
+
+
 def wrapped(text: str, per_line: int) -> int:
     """Lines `text` takes when its words are wrapped at `per_line` characters (at least 1); a
     word longer than a line is broken, as the templates' `overflow-wrap` does."""
@@ -43,13 +50,14 @@ def pack(
     lines_of: Callable[[T], float],
     first: float = FIRST_PAGE_LINES,
     later: float = PAGE_LINES,
+    padding: float = ROW_PADDING,
 ) -> list[list[T]]:
     """`rows` cut into parts of one page each (the first part's page has less room); at least one
     part, possibly empty, so a table with no rows still renders its header."""
     parts: list[list[T]] = [[]]
     room = first
     for row in rows:
-        need = lines_of(row) + ROW_PADDING
+        need = lines_of(row) + padding
         if parts[-1] and need > room:
             parts.append([])
             room = later
@@ -76,3 +84,34 @@ def roster_row_lines(s: dict[str, Any]) -> float:
 def roster_parts(staff: Sequence[dict[str, Any]]) -> list[list[dict[str, Any]]]:
     """The roster's rows in page-sized parts."""
     return pack(staff, roster_row_lines)
+
+
+# The readiness report's evidence list: a line or two of 8 pt text per staff member.
+EVIDENCE_INLINE = 40  # up to this many staff, the list follows the report on its pages
+EVIDENCE_PAGE_LINES = 58.0  # lines of 8 pt on a continued page (63 fit)
+EVIDENCE_FIRST_LINES = 48.0  # the first page also holds the heading and the key
+
+
+def evidence_line_chars(row: dict[str, Any]) -> int:
+    """About how many characters one staff member's evidence line prints."""
+    size = len(str(row.get("staff") or "")) + len(str(row.get("staff_id") or "")) + 16
+    for p in row.get("proofs") or []:
+        size += len(str(p.get("proof") or "")) + 5  # mark, separator
+        if not p.get("complete"):  # the fields listed, and the proof's page
+            size += sum(len(str(f)) + 2 for f in (p.get("matched") or [])) + 24
+            size += sum(len(str(f)) + 2 for f in (p.get("mismatched") or []))
+    return size
+
+
+def evidence_parts(rows: Sequence[dict[str, Any]]) -> list[list[dict[str, Any]]]:
+    """The evidence list in page-sized parts, or one part when it is short enough to follow
+    the report on its own pages."""
+    if len(rows) <= EVIDENCE_INLINE:
+        return [list(rows)]
+    return pack(
+        rows,
+        lambda r: float(-(-evidence_line_chars(r) // 125)),  # ~135 fit a line at 8 pt
+        EVIDENCE_FIRST_LINES,
+        EVIDENCE_PAGE_LINES,
+        padding=0.2,
+    )

@@ -112,7 +112,7 @@ def _extras(context: dict[str, Any]) -> dict[str, Any]:
     `chunk`, a draft placeholder's `placeholder`, a part cover's `part` (see docs/templates.md)."""
     return {
         "position": context["positions"][0] if context["positions"] else {},
-        "chunk": {"first": True, "total": len(context["staff"])},
+        "chunk": {"first": True, "heading": True, "total": len(context["staff"])},
         "placeholder": {"title": "Upload", "file": "uploads/x.pdf", "reason": "missing"},
         "part": {
             "number": 1,

@@ -31,7 +31,7 @@ def quiet_child() -> None:
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
 
-def _start_worker(parent: int) -> None:
+def start_worker(parent: int) -> None:
     """Each worker ends quietly when its parent is gone, whatever ended the parent.
 
     The parent handles Ctrl-C and SIGTERM and stops the pool itself (`quiet_child`). Were the
@@ -118,9 +118,7 @@ def render_all(
     _ROOTS[:] = registry.roots
     # largest first, so the cores finish together
     order = sorted(range(len(tasks)), key=lambda i: -len(tasks[i][1]))
-    pool = context.Pool(
-        min(workers, len(tasks)), initializer=_start_worker, initargs=(os.getpid(),)
-    )
+    pool = context.Pool(min(workers, len(tasks)), initializer=start_worker, initargs=(os.getpid(),))
     try:
         pending = pool.imap(_work, [tasks[i] for i in order], chunksize=1)
         meanwhile()

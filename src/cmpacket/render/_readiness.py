@@ -41,9 +41,11 @@ def requirements(
 
 def evidence_rows(data: Any, report: Any) -> list[dict[str, Any]]:
     """The evidence table: one row per staff member with proofs, listing each proof read with the
-    fields matched and mismatched in words and `ref`, its piece for `pageref()`. One row per
-    person, not per proof: at 500 staff a 1,500-row table costs three times the layout."""
+    fields matched and mismatched in words, `complete` (every field its kind is checked for was
+    found) and `ref`, its piece for `pageref()`. One row per person, not per proof: at 500 staff a
+    1,500-row table costs three times the layout."""
     from cmpacket.findings import field_label
+    from cmpacket.validators import PROOF_FIELDS
 
     kinds = {"license": "License", "registry": "Registry printout", "diploma": "Diploma"}
     staff = {s.id: s for s in data.staff}
@@ -57,7 +59,12 @@ def evidence_rows(data: Any, report: Any) -> list[dict[str, Any]]:
             proof = f"{lic.type or 'License'} {lic.number or ''}".strip()
         row = rows.setdefault(
             e.staff_id,
-            {"staff": (s.name or s.id) if s else e.staff_id, "staff_id": e.staff_id, "proofs": []},
+            {
+                "staff": (s.name or s.id) if s else e.staff_id,
+                "staff_id": e.staff_id,
+                "ref": f"staff/{e.staff_id}",  # the pages of this person's proofs
+                "proofs": [],
+            },
         )
         row["proofs"].append(
             {
@@ -66,6 +73,9 @@ def evidence_rows(data: Any, report: Any) -> list[dict[str, Any]]:
                 "checked": e.checked,
                 "matched": [field_label(f) for f in e.matched],
                 "mismatched": [field_label(f) for f in e.mismatched],
+                "complete": e.checked
+                and not e.mismatched
+                and set(PROOF_FIELDS.get(e.kind, ())) <= set(e.matched),
                 "ref": f"doc/{e.path}",
             }
         )

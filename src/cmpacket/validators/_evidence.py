@@ -11,19 +11,25 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
-from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 from cmpacket.findings import Evidence, Finding
 from cmpacket.intake import has_text
-from cmpacket.model import Staff, resolve_upload
+from cmpacket.model import AgencyData, Staff, resolve_upload
 from cmpacket.validators import _match as m
-from cmpacket.validators._profile import RuleSpec
+from cmpacket.validators._profile import Profile, RuleSpec
 from cmpacket.validators._registry import Context, rule
 
 EXPIRY_LABELS = ("expiration date", "expiration", "expires", "expiry", "valid through", "exp.")
 CHECK_LABELS = ("search date", "check date", "date of search", "searched", "printed", "date")
 LEVEL_ORDER = ("associate", "bachelor", "master", "doctorate")
+# the fields each kind of proof is checked for, when the data gives them (see `_values`)
+PROOF_FIELDS = {
+    "license": ("number", "name", "expires"),
+    "registry": ("name", "registry_check"),
+    "diploma": ("name", "degree"),
+}
 
 
 @dataclass(frozen=True)
@@ -75,7 +81,9 @@ def evidence(ctx: Context) -> list[Checked]:
                 misses: tuple[Miss, ...] = ()
                 matched: tuple[str, ...] = ()
                 if readable:
-                    matched, misses = _check(text, kind, given, _values(s, i, path, kind, item))
+                    matched, misses = match_proof(
+                        text, kind, given, _values(s, i, path, kind, item)
+                    )
                 out.append(
                     Checked(
                         Evidence(
@@ -113,12 +121,33 @@ def _values(s: Staff, i: int, path: str, kind: str, item: Any) -> tuple[tuple[st
     return (name, ("degree", "", levels or None))
 
 
-@lru_cache(maxsize=4096)
-def _check(
-    pages: tuple[str, ...], kind: str, given: str, values: tuple[tuple[str, str, Any], ...]
-) -> tuple[tuple[str, ...], tuple[Miss, ...]]:
-    """What one proof's text shows of the data's values; cached on the text and the values, so
-    an unchanged proof checked against unchanged data is matched once per process."""
+Values = tuple[tuple[str, str, Any], ...]
+Match = tuple[tuple[str, ...], tuple[Miss, ...]]
+_MEMO: dict[tuple[tuple[str, ...], str, str, Values], Match] = {}
+MEMO_SIZE = 8192
+
+
+def match_proof(pages: tuple[str, ...], kind: str, given: str, values: Values) -> Match:
+    """What one proof's text shows of the data's values: (fields matched, misses). Remembered
+    on the text and the values, so an unchanged proof checked against unchanged data is matched
+    once per process; a build also matches on its intake workers and keeps the results in its
+    cache (`remember`)."""
+    key = (pages, kind, given, values)
+    hit = _MEMO.get(key)
+    if hit is None:
+        hit = _match(pages, kind, given, values)
+        remember(pages, kind, given, values, hit)
+    return hit
+
+
+def remember(pages: tuple[str, ...], kind: str, given: str, values: Values, result: Match) -> None:
+    """A match made elsewhere (a worker, the build cache), so `match_proof` need not redo it."""
+    if len(_MEMO) >= MEMO_SIZE:
+        _MEMO.clear()
+    _MEMO[(pages, kind, given, values)] = result
+
+
+def _match(pages: tuple[str, ...], kind: str, given: str, values: Values) -> Match:
     proof = m.ProofText(pages)
     matched: list[str] = []
     misses: list[Miss] = []
@@ -288,6 +317,52 @@ def _around(day: date, cycle: dict[str, Any]) -> tuple[date, date]:
 
 def proof_evidence(ctx: Context) -> tuple[Evidence, ...]:
     """The report's evidence entries, when the profile reads proofs at all."""
-    if not (ctx.profile.rule("proof-mismatch") or ctx.profile.rule("proof-unchecked")):
+    if not reads_proofs(ctx.profile):
         return ()
     return tuple(c.evidence for c in evidence(ctx))
+
+
+def reads_proofs(profile: Profile) -> bool:
+    """True when the profile checks proofs against the data, so their text must be read."""
+    return bool(profile.rule("proof-mismatch") or profile.rule("proof-unchecked"))
+
+
+ProofCheck = tuple[str, str, Values]  # (kind, file as given, values), for `match_proof`
+
+
+def proof_checks(
+    data: AgencyData | None, profile: Profile | None, uses: list[Any]
+) -> dict[Path, tuple[ProofCheck, ...]]:
+    """The uploads whose text the evidence checks read (license uploads, registry printouts,
+    diplomas), each with what it is checked for: only these are read at intake, and none when
+    the profile reads no proofs (or the data could not be loaded)."""
+    if data is None or profile is None or not reads_proofs(profile):
+        return {}
+    known = {u.ref.given: u.ref for u in uses}
+    out: dict[Path, tuple[ProofCheck, ...]] = {}
+    for i, s in enumerate(data.staff):
+        for path, kind, given, item in _proofs(s, i):
+            ref = known.get(given) or resolve_upload(data.folder, given)
+            if ref.path is not None:
+                check = (kind, given, _values(s, i, path, kind, item))
+                out[ref.path] = (*out.get(ref.path, ()), check)
+    return out
+
+
+def more_pages_wanted(
+    evidence: tuple[Evidence, ...], uploads: dict[Path, Any], uses: list[Any]
+) -> set[Path]:
+    """Proofs read only in part (their first page) that did not show every field, or showed no
+    text: their next page is read and the proofs checked again (intake.MAX_PAGES)."""
+    from cmpacket.intake import MAX_PAGES
+
+    known = {u.ref.given: u.ref.path for u in uses}
+    out = set()
+    for e in evidence:
+        path = known.get(e.file)
+        facts = uploads.get(path) if path is not None else None
+        if path is None or facts is None or not (e.mismatched or not e.checked):
+            continue
+        if len(facts.text) < min(facts.pages, MAX_PAGES):
+            out.add(path)
+    return out

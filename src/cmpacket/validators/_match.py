@@ -27,7 +27,7 @@ MONTHS = {
     for m in names
 }  # fmt: skip
 _COMBINING = re.compile(r"[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")
-_INITIAL_DOT = re.compile(r"\b(\w)\.")  # the dot after a single letter: M.S.W. -> MSW
+_INITIAL_DOT = re.compile(r"(?<=\b\w)\.")  # the dot after a single letter: M.S.W. -> MSW
 _WORD = re.compile(r"[a-z0-9]+")
 _NUMBER = re.compile(r"(?<![\w.\-])\d+(?:[.\-]\d+)*(?![\w\-])")
 _PREFIX_SPACE = re.compile(r"\b(\d{3}) (\d{6})\b")
@@ -65,8 +65,24 @@ def fold(text: str) -> str:
 
 def words(text: str) -> list[str]:
     """Folded words, dots inside abbreviations dropped ('M.S.W.' -> 'msw')."""
-    text = _INITIAL_DOT.sub(r"\1", fold(text)) if "." in text else fold(text)
+    text = _initial_dots_dropped(fold(text)) if "." in text else fold(text)
     return _WORD.findall(text.replace("'", ""))
+
+
+def _initial_dots_dropped(text: str) -> str:
+    """The dot after a single letter removed ('m.s.w.' -> 'msw'), as `_INITIAL_DOT` would; a
+    walk over the dots, several times faster than the regular expression on a page of text."""
+    parts = text.split(".")
+    out = [parts[0]]
+    for before, after in zip(parts, parts[1:], strict=False):
+        letter = before[-1:]
+        single = len(before) == 1 or not _word_char(before[-2:-1])
+        out.append(after if letter and _word_char(letter) and single else "." + after)
+    return "".join(out)
+
+
+def _word_char(c: str) -> bool:
+    return c.isalnum() or c == "_"
 
 
 @dataclass(frozen=True)
@@ -183,12 +199,11 @@ def find_name(proof: ProofText, name: str, window: int = 4) -> bool:
     if len(required) == 1:
         return True
     first, last = required
-    where: dict[str, list[int]] = {first: [], last: []}
-    for i, w in enumerate(proof.words):
-        if w in where:
-            where[w].append(i)
-    return any(0 < abs(i - j) <= window for i in where[first] for j in where[last]) or (
-        first == last and len(where[first]) >= 2
+    seen = proof.words
+    firsts = [i for i, w in enumerate(seen) if w == first]
+    lasts = firsts if first == last else [i for i, w in enumerate(seen) if w == last]
+    return any(0 < abs(i - j) <= window for i in firsts for j in lasts) or (
+        first == last and len(firsts) >= 2
     )
 
 

@@ -1,0 +1,158 @@
+"""Long lists laid out in page-sized parts: the roster and the readiness report's evidence list
+(plan/_pages.py). Parts fill their page without running a row onto a page of its own, later
+parts keep the running head, and the Word copy holds the whole list."""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from cmpacket.plan import evidence_parts, pack, roster_parts, wrapped
+from cmpacket.plan._pages import EVIDENCE_INLINE, roster_row_lines
+from tests.conftest import packet_of
+
+BENCHMARKS = Path(__file__).resolve().parent.parent / "benchmarks"
+
+
+def test_wrapped_counts_lines_by_words() -> None:
+    assert wrapped("", 10) == 1
+    assert wrapped("Case Manager", 11) == 2  # the words do not fit one line together
+    assert wrapped("Case Manager", 12) == 1
+    assert wrapped("x" * 25, 10) == 3  # a word longer than a line is broken
+
+
+def test_pack_fills_each_part_to_its_budget() -> None:
+    parts = pack(list(range(10)), lambda _: 2.0, first=5, later=9, padding=0.5)
+    assert [len(p) for p in parts] == [2, 3, 3, 2]
+    assert pack([], lambda _: 1.0) == [[]]  # a list with no rows still has its (empty) part
+    big = pack([1], lambda _: 100.0)  # a row taller than a page still gets a part
+    assert big == [[1]]
+
+
+def _row(name: str, degrees: int = 1, licenses: int = 1) -> dict:
+    return {
+        "name": name,
+        "position_title": "Case Manager",
+        "degrees": ["Bachelor's in social work, Illinois State University 2018"] * degrees,
+        "licenses": [{"type": "LSW", "number": "150.100000"}] * licenses,
+        "exclusion_check": {"date": "2026-11-16"},
+    }
+
+
+def test_roster_rows_with_more_credentials_take_more_room() -> None:
+    assert roster_row_lines(_row("A B", degrees=3)) > roster_row_lines(_row("A B"))
+    plain = roster_parts([_row(f"Staff {i}") for i in range(60)])
+    heavy = roster_parts([_row(f"Staff {i}", degrees=2, licenses=2) for i in range(60)])
+    assert len(heavy) > len(plain) > 1
+    assert len(plain[0]) < len(plain[1])  # the first page also holds the title
+
+
+def _evidence_row(i: int) -> dict:
+    proofs = [
+        {
+            "proof": "LSW 150.100000",
+            "checked": True,
+            "complete": True,
+            "matched": [],
+            "mismatched": [],
+        },
+        {
+            "proof": "Registry printout",
+            "checked": True,
+            "complete": True,
+            "matched": [],
+            "mismatched": [],
+        },
+    ]
+    return {"staff": f"Staff {i}", "staff_id": f"S-{i:04d}", "proofs": proofs}
+
+
+def test_a_short_evidence_list_stays_with_the_report() -> None:
+    rows = [_evidence_row(i) for i in range(EVIDENCE_INLINE)]
+    assert evidence_parts(rows) == [rows]
+    long = [_evidence_row(i) for i in range(300)]
+    parts = evidence_parts(long)
+    assert len(parts) > 3 and [r for p in parts for r in p] == long
+
+
+@pytest.fixture(scope="module")
+def long_built(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A synthetic agency of 45 staff (benchmarks/make_agency.py), built once."""
+    sys.path.insert(0, str(BENCHMARKS))
+    try:
+        from make_agency import make
+    finally:
+        sys.path.remove(str(BENCHMARKS))
+    from cmpacket import api
+
+    base = tmp_path_factory.mktemp("long")
+    agency = make(45, 3, 1, base / "agency")
+    api.build(agency, out=base / "out", quiet=True, no_cache=True, ocr="never")
+    return base / "out"
+
+
+def _pages_of(out: Path, kind: str) -> list[str]:
+    from pypdf import PdfReader
+
+    manifest = json.loads((out / "manifest.json").read_text())
+    doc = next(d for s in manifest["sections"] for d in s["documents"] if d["kind"] == kind)
+    reader = PdfReader(packet_of(out))
+    return [
+        reader.pages[n - 1].extract_text() for n in range(doc["first_page"], doc["last_page"] + 1)
+    ]
+
+
+@pytest.mark.e2e
+def test_roster_parts_fill_their_pages(long_built: Path) -> None:
+    pages = _pages_of(long_built, "staff-roster")
+    rows = [len(re.findall(r"\bS-\d{4}\b", text)) for text in pages]
+    assert sum(rows) == 45
+    assert all(n >= 7 for n in rows[:-1]), rows  # no page of a row or two between parts
+    assert all("Staff Qualifications Roster" in text for text in pages)  # the running head
+
+
+@pytest.mark.e2e
+def test_a_long_evidence_list_is_laid_out_in_parts_and_links_every_staff_member(
+    long_built: Path,
+) -> None:
+    import pikepdf
+    from docx import Document
+
+    readiness = json.loads((long_built / "readiness.json").read_text())
+    evidence = readiness["evidence"]
+    assert len(evidence) == 135 and all(e["checked"] and not e["mismatched"] for e in evidence)
+    pages = _pages_of(long_built, "readiness-report")
+    text = "\n".join(pages)
+    listed = re.findall(r"\((S-\d{4})\):", text[text.index("Evidence: proofs read against") :])
+    assert sorted(listed) == [f"S-{i:04d}" for i in range(1, 46)]  # each staff member once
+    assert len(pages) >= 3 and all("Readiness report" in p for p in pages[1:])
+
+    manifest = json.loads((long_built / "manifest.json").read_text())
+    doc = next(
+        d for s in manifest["sections"] for d in s["documents"] if d["kind"] == "readiness-report"
+    )
+    pdf = pikepdf.open(packet_of(long_built))
+    targets = Counter()
+    for n in range(doc["first_page"], doc["last_page"] + 1):
+        for annot in pdf.pages[n - 1].obj.get("/Annots") or []:
+            dest = annot.get("/Dest")
+            if dest is not None:
+                targets[pdf.pages.index(pikepdf.Page(dest[0])) + 1] += 1
+    first: dict[str, int] = {}  # each staff member's first proof page: their line links to it
+    for e in evidence:
+        sid = e["path"].split("]")[0]
+        first[sid] = min(first.get(sid, e["page"]), e["page"])
+    assert set(first.values()) <= set(targets)
+
+    # the Word copy holds the whole list, with the same page numbers
+    word = Document(str(long_built / "documents" / "readiness-report.docx"))
+    lines = [p.text for p in word.paragraphs if re.match(r".+ \(S-\d{4}\): ", p.text)]
+    assert len(lines) == 45
+    # each line ends with the pages of that person's proofs, as in the packet
+    shown = sorted(int(m) for ln in lines for m in re.findall(r"pp?\. (\d+)", ln))
+    assert shown == sorted(first.values())
