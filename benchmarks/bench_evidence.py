@@ -26,7 +26,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from make_agency import make  # noqa: E402
 
-RULES = ("proof-mismatch", "proof-unchecked", "license-number-format", "license-expiry-off-cycle")
+from cmpacket.validators import EVIDENCE_RULES  # noqa: E402
 
 
 def cold(agency: Path, out: Path, profile: list[str]) -> float:
@@ -49,7 +49,7 @@ def main() -> None:
         off = work / "no-evidence.yaml"
         off.write_text(
             "extends: il-guide\nrules:\n"
-            + "".join(f"  - {{code: {c}, enabled: false}}\n" for c in RULES)
+            + "".join(f"  - {{code: {c}, enabled: false}}\n" for c in EVIDENCE_RULES)
         )
         builtin = Path(__import__("cmpacket").__file__).parent / "templates" / "builtin"
         source = (builtin / "readiness-report.html.j2").read_text()

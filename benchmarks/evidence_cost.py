@@ -20,7 +20,7 @@ from pathlib import Path
 from make_agency import make
 
 from cmpacket.intake import page_texts, take_in
-from cmpacket.validators import check, prepare, upload_paths, upload_uses
+from cmpacket.validators import EVIDENCE_RULES, check, prepare, upload_paths, upload_uses
 from cmpacket.validators._profile import load_profile
 
 
@@ -47,15 +47,7 @@ def main() -> None:
         checked_s = time.perf_counter() - t0
         (agency / "no-evidence.yaml").write_text(
             "extends: il-guide\nrules:\n"
-            + "".join(
-                f"  - {{code: {c}, enabled: false}}\n"
-                for c in (
-                    "proof-mismatch",
-                    "proof-unchecked",
-                    "license-number-format",
-                    "license-expiry-off-cycle",
-                )
-            )
+            + "".join(f"  - {{code: {c}, enabled: false}}\n" for c in EVIDENCE_RULES)
         )
         plain = prepared.__class__(
             **{**prepared.__dict__, "profile": load_profile("no-evidence.yaml", base=agency)}

@@ -20,6 +20,7 @@ import yaml
 
 from cmpacket import api
 from cmpacket.intake import page_texts
+from cmpacket.validators import EVIDENCE_RULES
 from cmpacket.validators._match import ProofText, degree_levels, find_date, find_name, find_number
 from tests.conftest import copy_sample, packet_of
 
@@ -463,15 +464,7 @@ def test_a_profile_without_the_evidence_rules_reads_no_proof(tmp_path: Path) -> 
     )
     (folder / "off.yaml").write_text(
         "extends: il-guide\nrules:\n"
-        + "".join(
-            f"  - {{code: {c}, enabled: false}}\n"
-            for c in (
-                "proof-mismatch",
-                "proof-unchecked",
-                "license-number-format",
-                "license-expiry-off-cycle",
-            )
-        )
+        + "".join(f"  - {{code: {c}, enabled: false}}\n" for c in EVIDENCE_RULES)
     )
     report = api.validate(folder, profile="off.yaml")
     assert not findings(report, "proof-mismatch") and report.as_dict()["evidence"] == []

@@ -65,10 +65,11 @@ def take_in_all(
     each upload in `proofs` (for the evidence checks) are cached apart. Each proof's text is
     matched against its values (`proofs[path]`, see `validators.proof_checks`) on the workers
     too, the results kept in the cache and handed to the validators (`validators.remember`)."""
-    proofs = proofs or {}
     from contextlib import closing
 
     from cmpacket.build._parallel import forked_map
+
+    proofs = proofs or {}
 
     done: dict[Path, Intaken] = {}
     jobs: list[_Job] = []

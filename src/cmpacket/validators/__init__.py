@@ -11,6 +11,7 @@ from cmpacket.validators import (  # noqa: F401
 )
 from cmpacket.validators._check import Checked, Prepared, check, prepare, run_rules, upload_paths
 from cmpacket.validators._evidence import (
+    EVIDENCE_RULES,
     PROOF_FIELDS,
     match_proof,
     more_pages_wanted,
@@ -23,6 +24,7 @@ from cmpacket.validators._rules_staff import caseload_limit, training_hours, tra
 from cmpacket.validators._rules_uploads import UploadUse, upload_uses
 
 __all__ = [
+    "EVIDENCE_RULES",
     "PROOF_FIELDS",
     "BUILTIN",
     "Checked",

@@ -24,6 +24,13 @@ from cmpacket.validators._registry import Context, rule
 EXPIRY_LABELS = ("expiration date", "expiration", "expires", "expiry", "valid through", "exp.")
 CHECK_LABELS = ("search date", "check date", "date of search", "searched", "printed", "date")
 LEVEL_ORDER = ("associate", "bachelor", "master", "doctorate")
+# the rules that read proofs or the license table: a profile turning them all off reads nothing
+EVIDENCE_RULES = (
+    "proof-mismatch",
+    "proof-unchecked",
+    "license-number-format",
+    "license-expiry-off-cycle",
+)
 # the fields each kind of proof is checked for, when the data gives them (see `_values`)
 PROOF_FIELDS = {
     "license": ("number", "name", "expires"),
@@ -238,65 +245,62 @@ def _table_row(ctx: Context, lic: Any) -> dict[str, Any] | None:
     return row
 
 
-@rule("license-number-format")
-def license_number_format(ctx: Context, spec: RuleSpec) -> Iterator[Finding]:
+def _table_entries(ctx: Context, key: str, field: str) -> Iterator[tuple[int, int, Any, Any]]:
+    """(staff index, license index, license, its type's `key` entry in the license table) for
+    each license whose type has that entry and whose `field` the data gives."""
     for i, s in enumerate(ctx.data.staff):
         for j, lic in enumerate(s.licenses):
             row = _table_row(ctx, lic)
-            fmt = row.get("number") if row else None
-            if not fmt or not lic.number:
-                continue
-            prefix, digits = fmt["prefix"], fmt["digits"]
-            got = "".join(c for c in lic.number if c.isdigit())
-            spelled = all(c.isdigit() or c in ".- " for c in lic.number.strip())
-            if spelled and got.startswith(prefix) and len(got) == len(prefix) + digits:
-                continue
-            example = (
-                f"{prefix}.{'0' * (digits - 6)}123456"
-                if digits >= 6
-                else f"{prefix}.{'1' * digits}"
-            )
-            sure = "" if fmt["verified"] else " (this format is not verified; see docs/profiles.md)"
-            yield Finding(
-                spec.code,
-                spec.severity,
-                f"staff[{i}].licenses[{j}].number",
-                f"{lic.number!r} is not an Illinois {lic.type} license number: IDFPR numbers are "
-                f"{prefix} (the {lic.type} prefix), a dot and {digits} digits, e.g. {example}. "
-                f"Copy the number from the IDFPR License Lookup{sure}.",
-                fmt["citation"] or spec.citation,
-            )
+            entry = row.get(key) if row else None
+            if entry and getattr(lic, field):
+                yield i, j, lic, entry
+
+
+@rule("license-number-format")
+def license_number_format(ctx: Context, spec: RuleSpec) -> Iterator[Finding]:
+    for i, j, lic, fmt in _table_entries(ctx, "number", "number"):
+        prefix, digits = fmt["prefix"], fmt["digits"]
+        got = "".join(c for c in lic.number if c.isdigit())
+        spelled = all(c.isdigit() or c in ".- " for c in lic.number.strip())
+        if spelled and got.startswith(prefix) and len(got) == len(prefix) + digits:
+            continue
+        example = (
+            f"{prefix}.{'0' * (digits - 6)}123456" if digits >= 6 else f"{prefix}.{'1' * digits}"
+        )
+        sure = "" if fmt["verified"] else " (this format is not verified; see docs/profiles.md)"
+        yield Finding(
+            spec.code,
+            spec.severity,
+            f"staff[{i}].licenses[{j}].number",
+            f"{lic.number!r} is not an Illinois {lic.type} license number: IDFPR numbers are "
+            f"{prefix} (the {lic.type} prefix), a dot and {digits} digits, e.g. {example}. "
+            f"Copy the number from the IDFPR License Lookup{sure}.",
+            fmt["citation"] or spec.citation,
+        )
 
 
 @rule("license-expiry-off-cycle")
 def license_expiry_off_cycle(ctx: Context, spec: RuleSpec) -> Iterator[Finding]:
-    for i, s in enumerate(ctx.data.staff):
-        for j, lic in enumerate(s.licenses):
-            row = _table_row(ctx, lic)
-            cycle = row.get("renewal") if row else None
-            if not cycle or not lic.expires:
-                continue
-            day = lic.expires
-            parity_ok = cycle["years"] == "any" or (day.year % 2 == 1) == (cycle["years"] == "odd")
-            if (day.month, day.day) == (cycle["month"], cycle["day"]) and parity_ok:
-                continue
-            when = date(2001, cycle["month"], min(cycle["day"], 28))
-            rule_text = f"{when:%B} {cycle['day']}" + (
-                f" of {cycle['years']}-numbered years" if cycle["years"] != "any" else " each year"
-            )
-            before, after = _around(day, cycle)
-            sure = (
-                "" if cycle["verified"] else " (this cycle is not verified; see docs/profiles.md)"
-            )
-            yield Finding(
-                spec.code,
-                spec.severity,
-                f"staff[{i}].licenses[{j}].expires",
-                f"{day.isoformat()} is not a renewal date for {lic.type} licenses: they expire "
-                f"{rule_text}{sure}. Check the date on the license (the renewal dates around it are "
-                f"{before.isoformat()} and {after.isoformat()}).",
-                cycle["citation"] or spec.citation,
-            )
+    for i, j, lic, cycle in _table_entries(ctx, "renewal", "expires"):
+        day = lic.expires
+        parity_ok = cycle["years"] == "any" or (day.year % 2 == 1) == (cycle["years"] == "odd")
+        if (day.month, day.day) == (cycle["month"], cycle["day"]) and parity_ok:
+            continue
+        when = date(2001, cycle["month"], min(cycle["day"], 28))
+        rule_text = f"{when:%B} {cycle['day']}" + (
+            f" of {cycle['years']}-numbered years" if cycle["years"] != "any" else " each year"
+        )
+        before, after = _around(day, cycle)
+        sure = "" if cycle["verified"] else " (this cycle is not verified; see docs/profiles.md)"
+        yield Finding(
+            spec.code,
+            spec.severity,
+            f"staff[{i}].licenses[{j}].expires",
+            f"{day.isoformat()} is not a renewal date for {lic.type} licenses: they expire "
+            f"{rule_text}{sure}. Check the date on the license (the renewal dates around it are "
+            f"{before.isoformat()} and {after.isoformat()}).",
+            cycle["citation"] or spec.citation,
+        )
 
 
 def _around(day: date, cycle: dict[str, Any]) -> tuple[date, date]:
@@ -322,7 +326,7 @@ def proof_evidence(ctx: Context) -> tuple[Evidence, ...]:
     return tuple(c.evidence for c in evidence(ctx))
 
 
-def reads_proofs(profile: Profile) -> bool:
+def reads_proofs(profile: Profile) -> bool:  # the first two of EVIDENCE_RULES
     """True when the profile checks proofs against the data, so their text must be read."""
     return bool(profile.rule("proof-mismatch") or profile.rule("proof-unchecked"))
 
