@@ -33,22 +33,28 @@ def docx_to_pdf(docx: bytes, registry: TemplateRegistry, name: str) -> tuple[byt
 
 
 def _libreoffice(exe: str, docx: bytes, name: str) -> bytes:
+    try:
+        pdf = soffice_pdf(exe, docx, "docx", 180)
+    except subprocess.TimeoutExpired:
+        raise BuildError(f"{name}: LibreOffice did not finish converting within 180 s.") from None
+    if pdf is None:
+        raise BuildError(f"{name}: LibreOffice could not convert the Word document to PDF.")
+    return pdf
+
+
+def soffice_pdf(exe: str, document: bytes, suffix: str, timeout: int) -> bytes | None:
+    """`document` (a .docx, .doc, .odt or .rtf, by `suffix`) converted to PDF by LibreOffice with
+    an isolated profile (never the user's); None when it made no PDF. Raises
+    subprocess.TimeoutExpired after `timeout` seconds."""
     with tempfile.TemporaryDirectory(prefix="cmpacket-lo-") as tmp:
-        src = Path(tmp) / "document.docx"
-        src.write_bytes(docx)
+        src = Path(tmp) / f"document.{suffix}"
+        src.write_bytes(document)
         profile = Path(tmp) / "profile"
         cmd = [exe, f"-env:UserInstallation=file://{profile}", "--headless", "--norestore",
-               "--convert-to", "pdf", "--outdir", tmp, str(src)]  # fmt: skip
-        try:
-            subprocess.run(cmd, capture_output=True, timeout=180, check=False)
-        except subprocess.TimeoutExpired:
-            raise BuildError(
-                f"{name}: LibreOffice did not finish converting within 180 s."
-            ) from None
+               "--nolockcheck", "--convert-to", "pdf", "--outdir", tmp, str(src)]  # fmt: skip
+        subprocess.run(cmd, capture_output=True, timeout=timeout, check=False)
         out = Path(tmp) / "document.pdf"
-        if not out.is_file():
-            raise BuildError(f"{name}: LibreOffice could not convert the Word document to PDF.")
-        return out.read_bytes()
+        return out.read_bytes() if out.is_file() and out.stat().st_size else None
 
 
 def docx_to_html(docx: bytes) -> str:

@@ -12,7 +12,6 @@ from __future__ import annotations
 import contextlib
 import io
 import subprocess
-import tempfile
 import warnings
 from collections.abc import Iterator
 from pathlib import Path
@@ -245,28 +244,23 @@ def document_to_pdf(path: Path, ftype: FileType) -> tuple[bytes, str]:
 
 def libreoffice(exe: str, path: Path, ftype: FileType, timeout: int = SOFFICE_TIMEOUT) -> bytes:
     """Convert with an isolated LibreOffice profile (never the user's), within `timeout` s."""
-    with tempfile.TemporaryDirectory(prefix="cmpacket-lo-") as tmp:
-        src = Path(tmp) / f"upload.{ftype.name}"
-        src.write_bytes(path.read_bytes())
-        profile = Path(tmp) / "profile"
-        cmd = [exe, f"-env:UserInstallation=file://{profile}", "--headless", "--norestore",
-               "--nolockcheck", "--convert-to", "pdf", "--outdir", tmp, str(src)]  # fmt: skip
-        try:
-            subprocess.run(cmd, capture_output=True, timeout=timeout, check=False, stdin=None)
-        except subprocess.TimeoutExpired:
-            raise ConvertError(
-                "unreadable",
-                f"the file is {ftype.label} that LibreOffice did not finish converting within {timeout} s. "
-                f"Save it as PDF and upload that.",
-            ) from None
-        out = Path(tmp) / "upload.pdf"
-        if not out.is_file() or out.stat().st_size == 0:
-            raise ConvertError(
-                "unreadable",
-                f"the file is {ftype.label} that LibreOffice could not convert (damaged, or protected by "
-                f"a password). Open it in a word processor and save it as PDF.",
-            )
-        return out.read_bytes()
+    from cmpacket.convert._docx import soffice_pdf
+
+    try:
+        pdf = soffice_pdf(exe, path.read_bytes(), ftype.name, timeout)
+    except subprocess.TimeoutExpired:
+        raise ConvertError(
+            "unreadable",
+            f"the file is {ftype.label} that LibreOffice did not finish converting within {timeout} s. "
+            f"Save it as PDF and upload that.",
+        ) from None
+    if pdf is None:
+        raise ConvertError(
+            "unreadable",
+            f"the file is {ftype.label} that LibreOffice could not convert (damaged, or protected by "
+            f"a password). Open it in a word processor and save it as PDF.",
+        )
+    return pdf
 
 
 def builtin_docx(path: Path, ftype: FileType) -> bytes:
