@@ -23,6 +23,7 @@ from cmpacket.build._uploads import (
 from cmpacket.build._word import word_copies
 from cmpacket.build._workspace import Workspace
 from cmpacket.errors import NotReadyError
+from cmpacket.intake import UploadFacts
 from cmpacket.plan import Content, Cut, PartsPlan, Piece
 from cmpacket.receivers import Receiver
 from cmpacket.templates import TemplateRegistry
@@ -54,17 +55,16 @@ def validate(
     intaken = add_ocr(ws, intaken, ocr, prepared.limits)
     sizes = packet_sizes(ws, intaken)  # what each upload will weigh (after --compress-scans)
 
-    def run(intaken: dict[Path, Intaken]) -> Checked:
-        facts = {path: i.facts for path, i in intaken.items()}
+    def run(facts: dict[Path, UploadFacts]) -> Checked:
         return v.check(
             prepared, facts, strict=o.strict, uses=uses, receiver=receiver, ocr=ocr, sizes=sizes
         )
 
-    checked = run(intaken)
-    facts = {path: i.facts for path, i in intaken.items()}
+    checked = run(facts := {path: i.facts for path, i in intaken.items()})
     if wanted := v.more_pages_wanted(checked.report.evidence, facts, uses):
         # proofs whose first page did not show every field: their next page too
-        checked = run(intaken := read_more(ws, intaken, wanted, prepared.limits))
+        intaken = read_more(ws, intaken, wanted, prepared.limits)
+        checked = run({path: i.facts for path, i in intaken.items()})
     report = checked.report
     if checked.data is None:
         raise NotReadyError("the agency data has schema errors; nothing was built.", report)
