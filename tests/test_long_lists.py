@@ -156,3 +156,26 @@ def test_a_long_evidence_list_is_laid_out_in_parts_and_links_every_staff_member(
     # each line ends with the pages of that person's proofs, as in the packet
     shown = sorted(int(m) for ln in lines for m in re.findall(r"pp?\. (\d+)", ln))
     assert shown == sorted(first.values())
+
+
+@pytest.mark.e2e
+def test_an_override_that_does_not_read_chunk_is_laid_out_whole(
+    long_built: Path, tmp_path: Path
+) -> None:
+    from cmpacket import api
+
+    templates = tmp_path / "templates"
+    templates.mkdir()
+    (templates / "readiness-report.html.j2").write_text(
+        '{% extends "_base.html.j2" %}{% block body %}<h1>Our readiness report</h1>'
+        "{% for e in evidence %}<p>{{ e.staff_id }} listed</p>{% endfor %}{% endblock %}"
+    )
+    out = tmp_path / "out"
+    api.build(
+        long_built.parent / "agency", out=out, quiet=True, ocr="never", template_dirs=(templates,)
+    )
+    pages = _pages_of(out, "readiness-report")
+    text = "\n".join(pages)
+    # one flow of 45 short lines: two pages, not a report part and two list parts of a page each
+    assert len(pages) <= 2 and pages[0].startswith("Our readiness report")
+    assert sorted(re.findall(r"(S-\d{4}) listed", text)) == [f"S-{i:04d}" for i in range(1, 46)]
