@@ -11,8 +11,18 @@ from pathlib import Path
 SRC = Path(__file__).resolve().parent.parent / "src" / "cmpacket"
 MAX_LINES = 400
 # The stages in pipeline order; a module may import its own stage and earlier ones only.
-STAGES = ["model", "intake", "validators", "plan", "render", "assemble", "verify", "build"]
-SHARED = {"errors", "findings", "_dates", "templates", "receivers", "convert", "cmpacket"}
+STAGES = ["model", "intake", "validators", "plan", "render", "assemble", "verify", "pipeline"]
+SHARED = {
+    "errors",
+    "findings",
+    "_dates",
+    "templates",
+    "receivers",
+    "convert",
+    "cache",
+    "interrupt",
+    "cmpacket",
+}
 FACADES = {"api", "cli", "serve", "__main__"}  # the library facade, the CLI and the preview over it
 
 

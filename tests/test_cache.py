@@ -9,7 +9,7 @@ import pytest
 import yaml
 
 from cmpacket import api
-from cmpacket.build import _cache
+from cmpacket import cache as _cache
 from tests.conftest import copy_sample, packet_of
 
 pytestmark = pytest.mark.e2e

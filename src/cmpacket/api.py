@@ -92,7 +92,7 @@ def validate(folder: Path, **kw: Any) -> Report:
 
 def build(folder: Path, *, out: Path | None = None, quiet: bool = False, **options: Any) -> Any:
     """Validate, render and assemble the packet (see `cmpacket build`); returns a BuildResult."""
-    from cmpacket.build import build as run
+    from cmpacket.pipeline import build as run
 
     return run(folder, out, quiet=quiet, **options)
 

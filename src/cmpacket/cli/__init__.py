@@ -20,7 +20,7 @@ def main(argv: list[str] | None = None) -> None:
     """Entry point: runs the group and turns every error into a message and an exit code."""
     args = sys.argv[1:] if argv is None else argv
     debug = "--debug" in args
-    from cmpacket.build._interrupt import exit_code_of, terminable
+    from cmpacket.cli._signals import exit_code_of, terminable
 
     try:
         with terminable():  # SIGTERM raises like Ctrl-C: finally blocks run, exit 143

@@ -8,7 +8,7 @@ import json
 from datetime import date
 from typing import Any
 
-from cmpacket.build._workspace import Workspace
+from cmpacket.pipeline._workspace import Workspace
 from cmpacket.plan import Piece
 from cmpacket.templates import TemplateRegistry
 

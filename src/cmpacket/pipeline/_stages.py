@@ -7,11 +7,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from cmpacket.build._cache import digest
-from cmpacket.build._documents import Renderer
-from cmpacket.build._packet import Assembled, packet_info
-from cmpacket.build._packet import assemble as merge_pieces
-from cmpacket.build._uploads import (
+from cmpacket.cache import digest
+from cmpacket.errors import NotReadyError
+from cmpacket.intake import UploadFacts
+from cmpacket.pipeline._documents import Renderer
+from cmpacket.pipeline._packet import Assembled, packet_info
+from cmpacket.pipeline._packet import assemble as merge_pieces
+from cmpacket.pipeline._uploads import (
     Intaken,
     add_ocr,
     compress,
@@ -20,10 +22,8 @@ from cmpacket.build._uploads import (
     take_in_all,
     upload_content,
 )
-from cmpacket.build._word import word_copies
-from cmpacket.build._workspace import Workspace
-from cmpacket.errors import NotReadyError
-from cmpacket.intake import UploadFacts
+from cmpacket.pipeline._word import word_copies
+from cmpacket.pipeline._workspace import Workspace
 from cmpacket.plan import Content, Cut, PartsPlan, Piece
 from cmpacket.receivers import Receiver
 from cmpacket.templates import TemplateRegistry
@@ -209,7 +209,7 @@ def _resources_digest(registry: TemplateRegistry) -> str:
     """A digest of every file a stylesheet or page could load (CSS, images, fonts) and WeasyPrint."""
     from importlib.metadata import version
 
-    from cmpacket.build._cache import digest
+    from cmpacket.cache import digest
 
     parts = [version("weasyprint")]  # not `import weasyprint`: a warm rebuild never needs it
     for name in registry.names(suffixes=None):
@@ -381,7 +381,7 @@ def keep_pieces(ws: Workspace, rendered: Rendered) -> None:
 
 
 def write(ws: Workspace, checked: Checked, done: Assembled, docx: dict[str, bytes]) -> Any:
-    from cmpacket.build._write import BuildResult, write_outputs
+    from cmpacket.pipeline._write import BuildResult, write_outputs
 
     ws.progress.step(f"Writing {ws.out}")
     report = checked.report.with_pages(done.refs)  # evidence: proofs' packet pages

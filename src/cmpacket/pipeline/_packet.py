@@ -11,8 +11,8 @@ from typing import Any
 from cmpacket import __version__
 from cmpacket._dates import pdf_date_for
 from cmpacket.assemble import part_name
-from cmpacket.build._workspace import Workspace
 from cmpacket.errors import BuildError
+from cmpacket.pipeline._workspace import Workspace
 from cmpacket.plan import Content, Piece, file_sha256, prefix, slug
 from cmpacket.validators import Checked
 

@@ -108,7 +108,7 @@ def assemble_to_fit(ws, checked, intaken, uses, planned, first, receiver):  # ty
     index and part covers): decide the parts from the pieces' sizes, render what depends on
     them, assemble; cut again, tighter, while a written part is still over the cap. Returns
     (planned, rendered, assembled, findings of what still does not fit)."""
-    from cmpacket.build import _stages as stage
+    from cmpacket.pipeline import _stages as stage
 
     whole = planned
     budget = first_budget(receiver, _manifest_bytes(first.made))

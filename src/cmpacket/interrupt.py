@@ -5,10 +5,8 @@ or leave half-written state; deferring to checkpoints between steps, pieces and 
 exit clean: nothing partial in OUT, the work folder removed, no traceback. Ctrl-C raises
 KeyboardInterrupt (exit 130); SIGTERM — what `timeout`, systemd, CI runners and `docker stop`
 send — raises `Terminated`, a KeyboardInterrupt that carries exit code 143 (128 + 15), so every
-`except KeyboardInterrupt` treats both alike.
-
-Outside `deferred()` blocks, `terminable()` (the CLI wraps each command in it) makes SIGTERM raise
-`Terminated` at once, as Python's default Ctrl-C handler raises KeyboardInterrupt.
+`except KeyboardInterrupt` treats both alike. The command line's own handling (SIGTERM outside
+`deferred()` blocks) is `cli/_signals.py`.
 """
 
 from __future__ import annotations
@@ -75,21 +73,3 @@ def deferred() -> Iterator[None]:
         for s, handler in previous.items():
             signal.signal(s, handler)
     checkpoint()
-
-
-def _raise_terminated(signum: int, frame: FrameType | None) -> None:
-    raise Terminated
-
-
-@contextmanager
-def terminable() -> Iterator[None]:
-    """Within this block SIGTERM raises `Terminated` wherever it lands (as Ctrl-C raises
-    KeyboardInterrupt), so `finally` blocks run and the CLI exits 143 without a traceback."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    previous = signal.signal(signal.SIGTERM, _raise_terminated)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGTERM, previous)

@@ -15,11 +15,11 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from cmpacket.build._cache import Cache, default_dir
-from cmpacket.build._interrupt import deferred
-from cmpacket.build._progress import Progress
-from cmpacket.build._workspace import Options, Workspace
-from cmpacket.build._write import BuildResult
+from cmpacket.cache import Cache, default_dir
+from cmpacket.interrupt import deferred
+from cmpacket.pipeline._progress import Progress
+from cmpacket.pipeline._workspace import Options, Workspace
+from cmpacket.pipeline._write import BuildResult
 
 __all__ = ["BuildResult", "Options", "build"]
 
@@ -51,9 +51,9 @@ def build(
 
 
 def _run(ws: Workspace) -> BuildResult:
-    from cmpacket.build import _stages as stage
-    from cmpacket.build._fit import assemble_to_fit
-    from cmpacket.build._packet import self_verify
+    from cmpacket.pipeline import _stages as stage
+    from cmpacket.pipeline._fit import assemble_to_fit
+    from cmpacket.pipeline._packet import self_verify
     from cmpacket.receivers import load_receiver
 
     receiver = load_receiver(ws.options.receiver, base=Path.cwd())

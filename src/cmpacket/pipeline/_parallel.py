@@ -13,7 +13,7 @@ import os
 from collections.abc import Callable, Generator, Sequence
 from typing import Any, TypeVar
 
-from cmpacket.build._interrupt import checkpoint
+from cmpacket.interrupt import checkpoint
 
 J = TypeVar("J")
 R = TypeVar("R")

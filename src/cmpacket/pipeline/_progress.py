@@ -16,7 +16,7 @@ class Progress:
         self.current = 0
 
     def step(self, text: str) -> None:
-        from cmpacket.build._interrupt import checkpoint
+        from cmpacket.interrupt import checkpoint
 
         checkpoint()
         self.current += 1

@@ -8,9 +8,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from cmpacket.build._cache import digest
-from cmpacket.build._interrupt import checkpoint
-from cmpacket.build._workspace import Workspace
+from cmpacket.cache import digest
+from cmpacket.interrupt import checkpoint
+from cmpacket.pipeline._workspace import Workspace
 from cmpacket.plan import Content, Piece, chunk, evidence_parts, roster_parts
 from cmpacket.templates import TemplateRegistry
 
@@ -130,7 +130,7 @@ class Renderer:
 
     def _word_source(self, piece: Piece) -> Content:
         """A document whose packet pages come from the agency's Word template."""
-        from cmpacket.build._word import render_word
+        from cmpacket.pipeline._word import render_word
         from cmpacket.render import docx_to_pdf, piece_context
         from cmpacket.render._word import require_word_template
 

@@ -9,7 +9,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from cmpacket.build._workspace import Workspace
 from cmpacket.errors import BuildError
 from cmpacket.intake import (
     FIRST_PAGES,
@@ -23,6 +22,7 @@ from cmpacket.intake import (
     with_text,
 )
 from cmpacket.intake._pdf import intake_tag
+from cmpacket.pipeline._workspace import Workspace
 from cmpacket.plan import Content, Piece, file_sha256
 
 
@@ -67,7 +67,7 @@ def take_in_all(
     too, the results kept in the cache and handed to the validators (`validators.remember`)."""
     from contextlib import closing
 
-    from cmpacket.build._parallel import forked_map
+    from cmpacket.pipeline._parallel import forked_map
 
     proofs = proofs or {}
 
@@ -121,7 +121,7 @@ def _intaken(
 def _intake_job(job: _Job) -> tuple[UploadFacts, bytes | None, list[str] | None, list[Any]]:
     """(facts, the sanitized PDF when made now, the text read or None, each check's match):
     runs in a worker."""
-    from cmpacket.build._cache import Cache
+    from cmpacket.cache import Cache
     from cmpacket.intake import has_text
     from cmpacket.validators import match_proof
 

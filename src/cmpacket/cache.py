@@ -34,7 +34,7 @@ def tool_version() -> str:
     """The version plus a hash of cmpacket's own code and data, so a changed checkout never
     reuses results made by different code."""
     h = hashlib.sha256(__version__.encode())
-    package = Path(__file__).resolve().parent.parent  # the whole cmpacket package
+    package = Path(__file__).resolve().parent  # the whole cmpacket package
     for path in sorted(package.rglob("*")):
         if path.relative_to(package).parts[0] in OUTSIDE_OUTPUTS:
             continue

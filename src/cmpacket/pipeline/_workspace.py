@@ -8,9 +8,9 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from cmpacket.build._cache import Cache
-from cmpacket.build._interrupt import checkpoint
-from cmpacket.build._progress import Progress
+from cmpacket.cache import Cache
+from cmpacket.interrupt import checkpoint
+from cmpacket.pipeline._progress import Progress
 
 
 @dataclass(frozen=True)
