@@ -195,7 +195,7 @@ def uploads_run(photos: int, scans: int, work: Path) -> dict[str, float]:
         base = ["build", str(agency), "-o", str(out), "-q", "--cache-dir", str(cache), "--ocr", ocr]
         r[f"{name}_cold"], r[f"{name}_rss"] = cmpacket(base, work)
         r[f"{name}_warm"], _ = cmpacket(base, work)
-        again = api.build(agency, out=out, quiet=True, cache_dir=cache, ocr=ocr)
+        again = api.build(agency, api.Options(quiet=True, cache_dir=cache, ocr=ocr), out=out)
         redone = [m for m in again.rebuilt if m.startswith("upload")]
         assert not redone, f"a no-change rebuild converted or OCR'd again: {redone}"
         r[f"{name}_pages"] = again.pages

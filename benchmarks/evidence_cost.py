@@ -20,8 +20,14 @@ from pathlib import Path
 from make_agency import make
 
 from cmpacket.intake import page_texts, take_in
-from cmpacket.validators import EVIDENCE_RULES, check, prepare, upload_paths, upload_uses
-from cmpacket.validators._profile import load_profile
+from cmpacket.validators import (
+    EVIDENCE_RULES,
+    check,
+    load_profile,
+    prepare,
+    upload_paths,
+    upload_uses,
+)
 
 
 def main() -> None:

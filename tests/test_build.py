@@ -158,7 +158,7 @@ def test_text_reads_as_real_documents(built: Path) -> None:
 
 def test_two_builds_are_byte_identical(built: Path, tmp_path: Path) -> None:
     folder = copy_sample(tmp_path)
-    again = api.build(folder, out=tmp_path / "out2", quiet=True)
+    again = api.build(folder, api.Options(quiet=True), out=tmp_path / "out2")
     assert again.packet.read_bytes() == packet_of(built).read_bytes()
     assert (tmp_path / "out2" / "manifest.json").read_bytes() == (
         built / "manifest.json"
@@ -190,7 +190,7 @@ def test_draft_builds_with_errors_and_stamps_every_page(tmp_path: Path) -> None:
         data["staff"][4]["licenses"][0]["file"] = "uploads/missing.pdf"
 
     folder = copy_sample(tmp_path, edit)
-    result = api.build(folder, out=tmp_path / "out", quiet=True, draft=True)
+    result = api.build(folder, api.Options(quiet=True, draft=True), out=tmp_path / "out")
     man = json.loads(result.manifest.read_text())
     assert man["draft"] is True and man["findings"]["error"] >= 2
     reader = pypdf.PdfReader(result.packet)
@@ -284,7 +284,7 @@ def test_uploads_arrive_flattened_and_clean(tmp_path: Path) -> None:
     report = api.validate(folder)
     active = {f.path for f in report.findings if f.code == "upload-active-content"}
     assert any("attachments" in p for p in active)
-    result = api.build(folder, out=tmp_path / "out", quiet=True)
+    result = api.build(folder, api.Options(quiet=True), out=tmp_path / "out")
     man = json.loads(result.manifest.read_text())
     with pikepdf.open(result.packet) as pdf:
         keys, actions = set(), set()
@@ -325,7 +325,7 @@ def test_rotated_and_odd_sized_pages_keep_orientation_and_get_a_stamp(tmp_path: 
     buf = io.BytesIO()
     pdf.save(buf)
     folder = _add_attachments(tmp_path, {"rotated.pdf": buf.getvalue()})
-    result = api.build(folder, out=tmp_path / "out", quiet=True)
+    result = api.build(folder, api.Options(quiet=True), out=tmp_path / "out")
     man = json.loads(result.manifest.read_text())
     doc = next(
         d for s in man["sections"] for d in s["documents"] if d["source"] == "uploads/rotated.pdf"
@@ -355,7 +355,7 @@ def test_corpus_uploads_build(tmp_path: Path) -> None:
         "022-",
     ]
     folder = _add_attachments(tmp_path, {f"c{n}pdf": corpus(n) for n in names})
-    result = api.build(folder, out=tmp_path / "out", quiet=True, draft=True)
+    result = api.build(folder, api.Options(quiet=True, draft=True), out=tmp_path / "out")
     assert api.verify(result.packet).ok
 
 
@@ -427,7 +427,7 @@ def test_word_template_as_packet_source(tmp_path: Path) -> None:
     )
     line = "Our own wording, written in Word by the grant writer."
     _user_word_template(folder / "templates" / "word" / "service-settings.docx", line)
-    result = api.build(folder, out=tmp_path / "out", quiet=True)
+    result = api.build(folder, api.Options(quiet=True), out=tmp_path / "out")
     man = json.loads(result.manifest.read_text())
     doc = next(
         d for s in man["sections"] for d in s["documents"] if d["kind"] == "service-settings"
@@ -515,7 +515,7 @@ def test_a_roster_in_staff_csv_builds_the_same_packet_content(tmp_path: Path) ->
         writer.writeheader()
         writer.writerows(rows)
     assert api.validate(folder).ready
-    result = api.build(folder, out=tmp_path / "out", quiet=True)
+    result = api.build(folder, api.Options(quiet=True), out=tmp_path / "out")
     man = json.loads(result.manifest.read_text())
     assert "staff.csv" in {i["path"] for i in man["inputs"]}
     titles = [d["title"] for s in man["sections"] for d in s["documents"]]
@@ -535,7 +535,9 @@ def test_template_dir_wins_over_the_agency_templates(tmp_path: Path) -> None:
     (extra / "policies" / "grievances.txt.j2").write_text(
         "Consultant version for {{ agency.display_name }}.\n"
     )
-    result = api.build(folder, out=tmp_path / "out", quiet=True, template_dirs=(extra,))
+    result = api.build(
+        folder, api.Options(quiet=True, template_dirs=(extra,)), out=tmp_path / "out"
+    )
     text = " ".join(
         " ".join(p.extract_text().split()) for p in pypdf.PdfReader(result.packet).pages
     )
@@ -551,8 +553,8 @@ def test_work_folder_is_removed_unless_keep_temp(
     scratch = tmp_path / "tmp"
     scratch.mkdir()
     monkeypatch.setattr(tempfile, "tempdir", str(scratch))
-    api.build(folder, out=tmp_path / "out", quiet=True)
+    api.build(folder, api.Options(quiet=True), out=tmp_path / "out")
     assert list(scratch.iterdir()) == []
-    api.build(folder, out=tmp_path / "out", quiet=True, keep_temp=True)
+    api.build(folder, api.Options(quiet=True, keep_temp=True), out=tmp_path / "out")
     (kept,) = list(scratch.iterdir())
     assert (kept / "0000-cover-0.pdf").is_file() and list(kept.glob("*-packet.pdf"))

@@ -12,8 +12,8 @@ import pytest
 from pypdf import PdfReader
 
 from cmpacket.render._jinja import chapter_blocks
-from cmpacket.templates._filters import counties
-from cmpacket.validators._profile import load_profile
+from cmpacket.templates import counties
+from cmpacket.validators import load_profile
 from tests.conftest import copy_sample, packet_of
 
 PROGRAMS = {
@@ -317,7 +317,11 @@ def test_cover_letter_and_readiness_name_the_program(name: str, tmp_path: Path) 
 
     title, citation = PROGRAMS[name]
     folder = copy_sample(tmp_path)
-    api.build(folder, out=tmp_path / "out", quiet=True, no_cache=True, profile=name, draft=True)
+    api.build(
+        folder,
+        api.Options(quiet=True, no_cache=True, profile=name, draft=True),
+        out=tmp_path / "out",
+    )
     pages = _pages(packet_of(tmp_path / "out"))
     cover, readiness = pages[0], next(p for p in pages if "Each requirement below is checked" in p)
     letter = next(p for p in pages if "Dear Reviewer" in p)

@@ -283,7 +283,7 @@ def test_a_copied_license_table_changes_the_format(tmp_path: Path) -> None:
 
     folder = copy_sample(tmp_path)
     table = yaml.safe_load(
-        resources.files("cmpacket.validators").joinpath("profiles", "il-licenses.yaml").read_text()
+        resources.files("cmpacket.profiles").joinpath("il-licenses.yaml").read_text()
     )
     table["types"]["LSW"]["number"]["prefix"] = "151"
     (folder / "my-licenses.yaml").write_text(yaml.safe_dump(table))
@@ -327,7 +327,7 @@ def test_scanned_proof_is_checked_after_ocr(tmp_path: Path) -> None:
     img.save(buf, "PDF", resolution=150)
     folder = agency_with(tmp_path, {"uploads/lopez-lsw.pdf": buf.getvalue()})
     out = tmp_path / "out"
-    api.build(folder, out=out, quiet=True, no_cache=True)
+    api.build(folder, api.Options(quiet=True, no_cache=True), out=out)
     readiness = json.loads((out / "readiness.json").read_text())
     (f,) = [f for f in readiness["findings"] if f["code"] == "proof-mismatch"]
     assert f["path"] == "staff[3].licenses[0].number" and "150.123457" in f["message"]
@@ -408,7 +408,7 @@ def test_a_proof_with_a_mismatch_shows_and_links_its_own_page(tmp_path: Path) ->
         tmp_path, {"uploads/lopez-lsw.pdf": license_pdf("Maria Lopez", "150.123456", "2025-11-30")}
     )
     out = tmp_path / "out"
-    api.build(folder, out=out, quiet=True, no_cache=True, draft=True)
+    api.build(folder, api.Options(quiet=True, no_cache=True, draft=True), out=out)
     evidence = json.loads((out / "readiness.json").read_text())["evidence"]
     page = evidence_of_dict(evidence, "staff[3].licenses[0]")["page"]
     pdf = pikepdf.open(packet_of(out))
@@ -450,7 +450,7 @@ def test_the_second_page_is_read_when_the_first_does_not_show_the_fields(tmp_pat
     assert not findings(report, "proof-mismatch")
     assert evidence_of(report, "staff[3].licenses[0]")["matched"] == ["number", "name", "expires"]
     out = tmp_path / "out"
-    api.build(folder, out=out, quiet=True, no_cache=True)
+    api.build(folder, api.Options(quiet=True, no_cache=True), out=out)
     built = json.loads((out / "readiness.json").read_text())
     lopez = evidence_of_dict(built["evidence"], "staff[3].licenses[0]")
     assert lopez["matched"] == ["number", "name", "expires"] and not lopez["mismatched"]
@@ -469,7 +469,9 @@ def test_a_profile_without_the_evidence_rules_reads_no_proof(tmp_path: Path) -> 
     report = api.validate(folder, profile="off.yaml")
     assert not findings(report, "proof-mismatch") and report.as_dict()["evidence"] == []
     out = tmp_path / "out"
-    result = api.build(folder, out=out, quiet=True, profile="off.yaml", cache_dir=tmp_path / "c")
+    result = api.build(
+        folder, api.Options(quiet=True, profile="off.yaml", cache_dir=tmp_path / "c"), out=out
+    )
     assert not [r for r in result.rebuilt if r.startswith(("upload-text:", "match:"))]
     assert json.loads((out / "readiness.json").read_text())["evidence"] == []
 
@@ -479,13 +481,15 @@ def test_matches_are_cached_by_the_proof_and_the_data_it_was_checked_against(
 ) -> None:
     folder = copy_sample(tmp_path)
     cache = tmp_path / "cache"
-    first = api.build(folder, out=tmp_path / "out1", quiet=True, cache_dir=cache)
+    first = api.build(folder, api.Options(quiet=True, cache_dir=cache), out=tmp_path / "out1")
     assert first.rebuilt
     # one staff member's license expiry changes in the data: that one proof is matched again
     data = yaml.safe_load((folder / "agency.yaml").read_text())
     data["staff"][LOPEZ]["licenses"][0]["expires"] = "2029-11-30"
     (folder / "agency.yaml").write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True))
-    again = api.build(folder, out=tmp_path / "out2", quiet=True, draft=True, cache_dir=cache)
+    again = api.build(
+        folder, api.Options(quiet=True, draft=True, cache_dir=cache), out=tmp_path / "out2"
+    )
     assert [r for r in again.rebuilt if r.startswith(("upload-text:", "match:"))] == [
         "match:uploads/lopez-lsw.pdf"
     ]

@@ -383,7 +383,7 @@ def mixed(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, Any
         "signed.pdf": signed_pdf(tmp / "f.pdf", tmp),
     }
     folder = with_uploads(tmp, files)
-    result = api.build(folder, out=tmp / "out", quiet=True, cache_dir=tmp / "cache")
+    result = api.build(folder, api.Options(quiet=True, cache_dir=tmp / "cache"), out=tmp / "out")
     manifest = json.loads(result.manifest.read_text())
     return result.packet, {"manifest": manifest, "folder": folder, "tmp": tmp, "result": result}
 
@@ -483,7 +483,9 @@ def test_originals_and_hashes_are_in_the_manifest(mixed: Any) -> None:
 def test_a_rebuild_converts_and_ocrs_nothing(mixed: Any) -> None:
     packet, info = mixed
     tmp = info["tmp"]
-    again = api.build(info["folder"], out=tmp / "out2", quiet=True, cache_dir=tmp / "cache")
+    again = api.build(
+        info["folder"], api.Options(quiet=True, cache_dir=tmp / "cache"), out=tmp / "out2"
+    )
     assert not [m for m in again.rebuilt if m.startswith(("upload", "upload-ocr"))], again.rebuilt
     assert again.packet.read_bytes() == packet.read_bytes()
 
@@ -506,7 +508,7 @@ def test_without_soffice_and_tesseract(tmp_path: Path, monkeypatch: Any) -> None
     (f,) = [f for f in report.findings if f.code == "upload-not-searchable"]
     assert f.severity == "info" and f.path == "attachments[4].file"
     assert "tesseract-ocr" in f.message and "cmpacket[ocr]" in f.message
-    result = api.build(folder, out=tmp_path / "out", quiet=True, no_cache=True)
+    result = api.build(folder, api.Options(quiet=True, no_cache=True), out=tmp_path / "out")
     import json
 
     manifest = json.loads(result.manifest.read_text())

@@ -92,7 +92,7 @@ def long_built(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
     base = tmp_path_factory.mktemp("long")
     agency = make(45, 3, 1, base / "agency")
-    api.build(agency, out=base / "out", quiet=True, no_cache=True, ocr="never")
+    api.build(agency, api.Options(quiet=True, no_cache=True, ocr="never"), out=base / "out")
     return base / "out"
 
 
@@ -172,7 +172,9 @@ def test_an_override_that_does_not_read_chunk_is_laid_out_whole(
     )
     out = tmp_path / "out"
     api.build(
-        long_built.parent / "agency", out=out, quiet=True, ocr="never", template_dirs=(templates,)
+        long_built.parent / "agency",
+        api.Options(quiet=True, ocr="never", template_dirs=(templates,)),
+        out=out,
     )
     pages = _pages_of(out, "readiness-report")
     text = "\n".join(pages)

@@ -16,7 +16,7 @@ from cmpacket.cli import cli as cli_group
 from tests.conftest import ROOT, copy_sample, corpus, packet_of
 
 SRC = ROOT / "src" / "cmpacket"
-PROFILES = SRC / "validators" / "profiles"
+PROFILES = SRC / "profiles"
 SPEC = re.compile(r"\bSPEC\b")
 LINE = re.compile(r"^(error|warning|note) \[[a-z0-9-]+\] ")
 

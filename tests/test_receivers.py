@@ -47,13 +47,8 @@ def parts(tmp_path_factory: pytest.TempPathFactory) -> Path:
     os.environ["SOURCE_DATE_EPOCH"] = "1767225600"
     base = tmp_path_factory.mktemp("parts")
     folder = copy_sample(base)
-    api.build(
-        folder,
-        out=base / "out",
-        quiet=True,
-        no_cache=True,
-        receiver=str(_receiver(base, max_file_mb=CAP_MB)),
-    )
+    receiver = str(_receiver(base, max_file_mb=CAP_MB))
+    api.build(folder, api.Options(quiet=True, no_cache=True, receiver=receiver), out=base / "out")
     return base / "out"
 
 
@@ -259,13 +254,9 @@ def test_inspect_and_diff_take_parts(parts: Path, built: Path, cli: Any) -> None
 
 def test_a_packet_under_the_cap_stays_one_file(tmp_path: Path) -> None:
     folder = copy_sample(tmp_path)
-    result = api.build(
-        folder,
-        out=tmp_path / "out",
-        quiet=True,
-        no_cache=True,
-        receiver=str(_receiver(tmp_path, max_file_mb=25)),
-    )
+    receiver = str(_receiver(tmp_path, max_file_mb=25))
+    options = api.Options(quiet=True, no_cache=True, receiver=receiver)
+    result = api.build(folder, options, out=tmp_path / "out")
     assert result.parts == [] and result.packet.name.endswith("-packet.pdf")
     assert "parts" not in json.loads(result.manifest.read_text())
 
@@ -321,7 +312,7 @@ def test_an_image_two_uploads_share_is_stored_once(tmp_path: Path) -> None:
     folder = copy_sample(tmp_path, edit)
     _image_pdf(folder / "uploads" / "a.pdf", "Letter A", pixels)
     _image_pdf(folder / "uploads" / "b.pdf", "Letter B", pixels)
-    result = api.build(folder, out=tmp_path / "out", quiet=True, no_cache=True)
+    result = api.build(folder, api.Options(quiet=True, no_cache=True), out=tmp_path / "out")
     with pikepdf.open(result.packet) as pdf:
         images = {
             obj.objgen
@@ -431,14 +422,14 @@ def test_pages_over_the_receivers_page_size_are_fitted_to_it(tmp_path: Path) -> 
     _scan(folder / "uploads" / "legal.pdf", size=(8.5, 14), dpi=40)
     receiver = _receiver(tmp_path, page_size="letter")
     result = api.build(
-        folder, out=tmp_path / "out", quiet=True, no_cache=True, receiver=str(receiver)
+        folder, api.Options(quiet=True, no_cache=True, receiver=str(receiver)), out=tmp_path / "out"
     )
     manifest = json.loads(result.manifest.read_text())
     doc = next(d for s in manifest["sections"] for d in s["documents"] if d["title"] == "Legal")
     with pikepdf.open(result.packet) as pdf:
         box = [float(v) for v in pdf.pages[doc["first_page"] - 1].mediabox]
     assert (box[2] - box[0], box[3] - box[1]) == (612.0, 792.0)
-    plain = api.build(folder, out=tmp_path / "plain", quiet=True, no_cache=True)
+    plain = api.build(folder, api.Options(quiet=True, no_cache=True), out=tmp_path / "plain")
     with pikepdf.open(plain.packet) as pdf:
         box = [float(v) for v in pdf.pages[doc["first_page"] - 1].mediabox]
     assert (box[2] - box[0], box[3] - box[1]) == (612.0, 1008.0)  # no receiver: left as it is

@@ -306,7 +306,7 @@ def test_grant_writer_raises_caseload_limit_in_a_copied_profile(tmp_path: Path) 
     assert any(f.code == "caseload-over-limit" for f in api.validate(folder).findings)
     from importlib import resources
 
-    text = resources.files("cmpacket.validators").joinpath("profiles", "il-guide.yaml").read_text()
+    text = resources.files("cmpacket.profiles").joinpath("il-guide.yaml").read_text()
     text = text.replace("params: {limit: 30,", "params: {limit: 35,")
     (folder / "my-profile.yaml").write_text(text.replace("name: il-guide", "name: my-agency"))
     data = yaml.safe_load((folder / "agency.yaml").read_text())

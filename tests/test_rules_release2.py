@@ -402,7 +402,7 @@ def test_policies_adopted_points_at_the_board_resolution(built: Path) -> None:
 @pytest.mark.e2e
 def test_unsigned_draft_has_blank_lines_and_is_not_submission_ready(tmp_path: Path) -> None:
     folder = _edit(tmp_path, lambda d: d.pop("signatures"))
-    result = api.build(folder, out=tmp_path / "out", quiet=True, draft=True)
+    result = api.build(folder, api.Options(quiet=True, draft=True), out=tmp_path / "out")
     man = json.loads(result.manifest.read_text())
     pages = _pages(result.packet)
     assert "/s/" not in "\n".join(pages)
@@ -430,7 +430,7 @@ def test_wet_ink_scans_replace_documents_and_the_department_form_is_section_b(
     data["agreement"]["file"] = form
     (folder / "agency.yaml").write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True))
     assert api.validate(folder).ready
-    result = api.build(folder, out=tmp_path / "out", quiet=True)
+    result = api.build(folder, api.Options(quiet=True), out=tmp_path / "out")
     man = json.loads(result.manifest.read_text())
     pages = _pages(result.packet)
     for source, marker, letter_ in (

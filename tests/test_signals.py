@@ -153,14 +153,15 @@ def test_sigterm_before_the_build_starts_its_work_also_exits_143(tmp_path: Path)
 # does not handle: the workers must end quietly (no BrokenPipe tracebacks) and not linger.
 POOL_SCRIPT = """
 import sys
-from cmpacket.render._pool import render_all
+from cmpacket.render import lay_out
 from cmpacket.templates import BUILTIN_ROOT, TemplateRegistry
+from cmpacket.workers import Pool
 
 rows = "".join(f"<tr><td>{i}</td><td>Person {i}</td><td>case manager</td></tr>" for i in range(4000))
 html = f"<html><body><table>{rows}</table></body></html>"
 started = lambda: print("pool started", file=sys.stderr, flush=True)
-pdfs = render_all([("big.html", html)] * 8, TemplateRegistry([BUILTIN_ROOT]), workers=2,
-                  meanwhile=started)
+pdfs = lay_out([("big.html", html)] * 8, TemplateRegistry([BUILTIN_ROOT]), Pool(size=2),
+               meanwhile=started)
 print("finished", len(pdfs), file=sys.stderr, flush=True)
 """
 

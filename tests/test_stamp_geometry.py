@@ -318,7 +318,7 @@ def test_a_non_latin_agency_builds_a_draft_packet_with_odd_uploads(tmp_path: Pat
     folder = copy_sample(tmp_path, edit)
     for key, raw in files.items():
         (folder / "uploads" / key).write_bytes(raw)
-    result = api.build(folder, out=tmp_path / "out", quiet=True, draft=True)
+    result = api.build(folder, api.Options(quiet=True, draft=True), out=tmp_path / "out")
     assert result.packet.name == "lacznosc-cong-dong-services-packet.pdf"
     texts = _pages_text(result.packet)
     reader = pypdf.PdfReader(result.packet)

@@ -71,7 +71,7 @@ def test_override_changes_the_output(tmp_path: Path) -> None:
     (folder / "templates" / "policies" / "grievances.txt.j2").write_text(
         "Complaints go to the ombudsman of {{ agency.display_name }} within 5 days.\n"
     )
-    result = api.build(folder, out=tmp_path / "out", quiet=True)
+    result = api.build(folder, api.Options(quiet=True), out=tmp_path / "out")
     text = " ".join(p.extract_text() for p in pypdf.PdfReader(result.packet).pages)
     assert "Complaints go to the ombudsman of Prairie Care within 5 days." in " ".join(text.split())
     import json
@@ -180,23 +180,24 @@ def test_the_documented_variables_are_exactly_what_the_context_builder_makes(
     import re
 
     from cmpacket.findings import Report
-    from cmpacket.plan import plan
+    from cmpacket.model import example_data
+    from cmpacket.plan import Planned, plan
     from cmpacket.render import build_context
-    from cmpacket.render._check import _extras, example_data
+    from cmpacket.render._check import _extras
     from cmpacket.templates import TemplateRegistry
     from cmpacket.validators import load_profile
 
     data = example_data(tmp_path)
     profile = load_profile("il-guide")
     registry = TemplateRegistry.for_agency(None, ())
+    pieces = plan(data)
     ctx = build_context(
         data,
         profile,
         Report(data.submission.date, profile.name),
-        plan(data),
+        Planned(pieces, [], "0" * 16, "packet.pdf", whole=tuple(pieces)),
         registry,
         draft=False,
-        fingerprint="0" * 16,
     )
     made = set(ctx) | set(_extras(ctx))
     text = (ROOT / "docs" / "templates.md").read_text(encoding="utf-8")

@@ -138,7 +138,7 @@ def test_diff_names_the_replaced_license_and_nothing_else(
     data = yaml.safe_load((folder / "agency.yaml").read_text())
     data["staff"][3]["licenses"][0]["expires"] = "2029-11-30"
     (folder / "agency.yaml").write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True))
-    new = api.build(folder, out=tmp_path / "out", quiet=True)
+    new = api.build(folder, api.Options(quiet=True), out=tmp_path / "out")
     result = api.diff(packet_of(built), new.packet)
     changed = [d["title"] for d in result["documents"]["changed"]]
     assert "Maria Lopez: LSW license 150.123456" in changed

@@ -213,7 +213,7 @@ def overridden(tmp_path_factory: pytest.TempPathFactory) -> Path:
     text = text.replace('<div class="signing">', EXTRA_CLAUSE + '<div class="signing">')
     assert "zephyrine" in text
     (folder / "templates" / "agreement.html.j2").write_text(text)
-    api.build(folder, out=base / "out", quiet=True, no_cache=True)
+    api.build(folder, api.Options(quiet=True, no_cache=True), out=base / "out")
     return base / "out"
 
 

@@ -2,17 +2,55 @@
 
 from __future__ import annotations
 
+import re
+import shutil
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 from cmpacket._dates import resolve_as_of
-from cmpacket.errors import PacketError, UsageError
+from cmpacket.errors import CmpacketError, PacketError, UsageError
 from cmpacket.findings import Report
-from cmpacket.validators import Checked, Profile, load_profile
+from cmpacket.intake import MAX_PAGES, check_mode, inspect_upload, with_text
+from cmpacket.model import example_data, load_folder, scaffold
+from cmpacket.pipeline import BuildResult, Options
+from cmpacket.pipeline import build as run_pipeline
+from cmpacket.profiles import BUILTIN as PROFILES
+from cmpacket.profiles import Profile
+from cmpacket.receivers import BUILTIN as RECEIVERS
+from cmpacket.receivers import Receiver, load_receiver
+from cmpacket.render import check_all
+from cmpacket.templates import BUILTIN_ROOT, TemplateRegistry
+from cmpacket.validators import (
+    Checked,
+    check,
+    load_profile,
+    more_pages_wanted,
+    prepare,
+    proof_checks,
+    run_rules,
+    upload_paths,
+    upload_uses,
+)
+from cmpacket.verify import (
+    DEFAULT_LIMITS,
+    ManifestInvalid,
+    VerifyLimits,
+    VerifyResult,
+    diff_manifests,
+    evidence_rows,
+    limits_from_options,
+    open_packet,
+    read_manifest,
+    read_sidecar,
+    verify_packet,
+    verify_parts,
+)
 
 __all__ = [
+    "BuildResult",
     "Checked",
+    "Options",
     "build",
     "check_folder",
     "check_templates",
@@ -29,13 +67,12 @@ __all__ = [
     "show_receiver",
     "validate",
     "verify",
+    "verify_limits",
 ]
 
 
 def init(folder: Path) -> list[Path]:
     """Create a new agency folder (see `cmpacket init`)."""
-    from cmpacket.model._scaffold import scaffold
-
     return scaffold(folder)
 
 
@@ -52,18 +89,6 @@ def check_folder(
 ) -> Checked:
     """Load and validate an agency folder (uploads are inspected, not sanitized), and with a
     receiver whether the uploads can fit it; raises InputError when it cannot be read at all."""
-    from cmpacket.intake import MAX_PAGES, inspect_upload, with_text
-    from cmpacket.intake._ocr import check_mode
-    from cmpacket.receivers import load_receiver
-    from cmpacket.validators import (
-        check,
-        more_pages_wanted,
-        prepare,
-        proof_checks,
-        upload_paths,
-        upload_uses,
-    )
-
     mode = check_mode(ocr)  # --ocr always without an engine: a usage error, up front
 
     prepared = prepare(
@@ -90,18 +115,15 @@ def validate(folder: Path, **kw: Any) -> Report:
     return check_folder(folder, **kw).report
 
 
-def build(folder: Path, *, out: Path | None = None, quiet: bool = False, **options: Any) -> Any:
-    """Validate, render and assemble the packet (see `cmpacket build`); returns a BuildResult."""
-    from cmpacket.pipeline import build as run
-
-    return run(folder, out, quiet=quiet, **options)
+def build(folder: Path, options: Options | None = None, *, out: Path | None = None) -> BuildResult:
+    """Validate, render and assemble the packet (see `cmpacket build`) into `out` (default
+    FOLDER/out); nothing is written unless every step succeeds."""
+    return run_pipeline(folder, options, out=out)
 
 
 def packet_files(given: Path | list[Path]) -> list[Path]:
     """The files of a packet: the paths given, or a build's output folder's packet or parts
     (in part order)."""
-    import re
-
     paths = [given] if isinstance(given, Path) else list(given)
     out: list[Path] = []
     for path in paths:
@@ -119,18 +141,17 @@ def packet_files(given: Path | list[Path]) -> list[Path]:
     return out
 
 
-def verify(packet: Path | list[Path], *, manifest: Path | None = None, limits: Any = None) -> Any:
+def verify_limits(options: tuple[str, ...] | list[str]) -> VerifyLimits:
+    """`verify`'s caps from `--limit NAME=N` options (the defaults for the rest)."""
+    return limits_from_options(options)
+
+
+def verify(
+    packet: Path | list[Path], *, manifest: Path | None = None, limits: VerifyLimits | None = None
+) -> VerifyResult:
     """The reviewer's integrity and completeness check of a packet, one part of it, or all of
     its parts in order; returns a VerifyResult. `limits`: a verify.VerifyLimits (caps on what an
     untrusted packet may ask; default caps)."""
-    from cmpacket.verify import (
-        DEFAULT_LIMITS,
-        ManifestInvalid,
-        read_sidecar,
-        verify_packet,
-        verify_parts,
-    )
-
     files = packet_files(packet)
     if len(files) == 1:
         return verify_packet(files[0], manifest, limits)
@@ -147,8 +168,6 @@ def verify(packet: Path | list[Path], *, manifest: Path | None = None, limits: A
 
 
 def _manifest_of(packet: Path) -> dict[str, Any]:
-    from cmpacket.verify import open_packet, read_manifest
-
     if not packet.is_file():
         raise PacketError(f"{packet}: no such file.")
     with open_packet(packet, packet.name) as pdf:  # read lazily, never whole; bounded parse
@@ -166,8 +185,6 @@ def _manifest_of(packet: Path) -> dict[str, Any]:
 def inspect(packet: Path | list[Path]) -> dict[str, Any]:
     """The packet's table of sections, documents and page ranges (and parts), from its embedded
     manifest; any one part carries the whole packet's manifest."""
-    from cmpacket.verify._evidence import evidence_rows
-
     files = packet_files(packet)
     m = _manifest_of(files[0])
     for other in files[1:]:
@@ -203,27 +220,19 @@ def inspect(packet: Path | list[Path]) -> dict[str, Any]:
 
 def diff(old: Path, new: Path) -> dict[str, Any]:
     """Documents added, removed, changed and moved, and data changes, between two packets."""
-    from cmpacket.verify._diff import diff_manifests
-
     return diff_manifests(_manifest_of(packet_files(old)[0]), _manifest_of(packet_files(new)[0]))
 
 
-def list_receivers() -> list[Any]:
-    from cmpacket.receivers import BUILTIN, load_receiver
-
-    return [load_receiver(name) for name in BUILTIN]
+def list_receivers() -> list[Receiver]:
+    return [load_receiver(name) for name in RECEIVERS]
 
 
-def show_receiver(name: str) -> Any:
-    from cmpacket.receivers import load_receiver
-
+def show_receiver(name: str) -> Receiver:
     return load_receiver(name, base=Path.cwd())
 
 
 def list_profiles() -> list[Profile]:
-    from cmpacket.validators import BUILTIN
-
-    return [load_profile(name) for name in BUILTIN]
+    return [load_profile(name) for name in PROFILES]
 
 
 def show_profile(name: str) -> Profile:
@@ -234,8 +243,6 @@ def list_templates(
     folder: Path | None, template_dirs: tuple[Path, ...] = ()
 ) -> list[dict[str, Any]]:
     """Every template name, the root whose file wins, and the roots it shadows."""
-    from cmpacket.templates import BUILTIN_ROOT, TemplateRegistry
-
     registry = TemplateRegistry.for_agency(folder, template_dirs)
     rows = []
     for name, roots in registry.names().items():
@@ -246,10 +253,6 @@ def list_templates(
 
 def export_template(name: str, dest: Path) -> Path:
     """Copy a built-in template to DEST (a file, or a folder keeping the relative name)."""
-    import shutil
-
-    from cmpacket.templates import BUILTIN_ROOT, TemplateRegistry
-
     registry = TemplateRegistry([BUILTIN_ROOT])
     if not registry.exists(name):
         names = ", ".join(registry.names())
@@ -263,7 +266,16 @@ def export_template(name: str, dest: Path) -> Path:
 
 
 def check_templates(folder: Path | None, template_dirs: tuple[Path, ...] = ()) -> list[str]:
-    """Render every template against the data model; returns one message per problem."""
-    from cmpacket.render._check import check_all
-
-    return check_all(folder, template_dirs)
+    """Render every template with the agency's data (else an example agency) and what the rules
+    make of it; returns one message per problem."""
+    data = None
+    if folder is not None:
+        try:
+            data = load_folder(folder).data
+        except CmpacketError:
+            data = None
+    data = data or example_data(folder or Path.cwd())
+    profile = load_profile(data.profile or "il-guide", base=data.folder)
+    as_of = data.submission.date or resolve_as_of(None, {})
+    report = run_rules(data, profile, as_of)
+    return check_all(TemplateRegistry.for_agency(folder, template_dirs), data, profile, report)

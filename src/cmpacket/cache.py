@@ -44,6 +44,17 @@ def tool_version() -> str:
     return h.hexdigest()
 
 
+def file_sha256(source: bytes | Path) -> str:
+    """The sha256 of bytes, or of a file read in chunks."""
+    if isinstance(source, bytes):
+        return hashlib.sha256(source).hexdigest()
+    h = hashlib.sha256()
+    with source.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
 def digest(*parts: bytes | str) -> str:
     """A key over the parts (length-prefixed so ('ab','c') != ('a','bc')) and the tool version."""
     h = hashlib.sha256(tool_version().encode())

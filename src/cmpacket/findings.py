@@ -78,6 +78,29 @@ class Evidence:
         }
 
 
+# the fields each kind of proof is checked for, when the data gives them
+PROOF_FIELDS = {
+    "license": ("number", "name", "expires"),
+    "registry": ("name", "registry_check"),
+    "diploma": ("name", "degree"),
+}
+
+
+@dataclass(frozen=True)
+class StaffFacts:
+    """What the rules found of one staff member, as data for the documents (the roster, job
+    descriptions), which never redo the rules' arithmetic. `training_required` and
+    `caseload_limit` are None where the profile's rule does not cover the person."""
+
+    staff_id: str
+    training_hours: float = 0.0  # in the training rule's window before the as-of date
+    training_required: float | None = None
+    training_applies: bool = False
+    caseload_applies: bool = False
+    caseload_limit: int | None = None  # the profile's, or an approved and supported increase
+    experience_proven: bool = False  # a dated proof naming who attests it
+
+
 @dataclass(frozen=True)
 class Report:
     """The result of validation: `ready` is true when no finding is an error."""
@@ -87,6 +110,7 @@ class Report:
     findings: tuple[Finding, ...] = field(default_factory=tuple)
     strict: bool = False
     evidence: tuple[Evidence, ...] = ()  # one per proof read (validators/_evidence.py)
+    staff: tuple[StaffFacts, ...] = ()  # one per staff member, in data order
 
     def __post_init__(self) -> None:
         if self.strict:
@@ -114,6 +138,12 @@ class Report:
             "findings": [f.as_dict() for f in self.findings],
             "evidence": [e.as_dict() for e in self.evidence],
         }
+
+    def with_findings(self, more: tuple[Finding, ...]) -> Report:
+        """The report with more findings (e.g. what assembly found of the receiver's fit)."""
+        from dataclasses import replace
+
+        return replace(self, findings=self.findings + more)
 
     def with_pages(self, refs: dict[str, tuple[int, int]]) -> Report:
         """The report with each proof's first packet page filled in from the assembled packet's

@@ -56,7 +56,7 @@ def test_broken_cross_reference_table_is_repaired_with_a_warning(tmp_path: Path)
     folder = with_upload(tmp_path, bytes(body))
     (f,) = finding(folder)
     assert f.code == "upload-repaired" and f.severity == "warning"
-    result = api.build(folder, out=tmp_path / "out", quiet=True)
+    result = api.build(folder, api.Options(quiet=True), out=tmp_path / "out")
     assert api.verify(result.packet).ok
 
 
@@ -67,7 +67,7 @@ def test_user_password_is_refused_and_owner_only_accepted(tmp_path: Path) -> Non
     owner_only = pdf_bytes(pdf, encryption=pikepdf.Encryption(owner="secret", user=""))
     folder = with_upload(tmp_path / "b", owner_only)
     assert finding(folder) == []
-    result = api.build(folder, out=tmp_path / "out", quiet=True)
+    result = api.build(folder, api.Options(quiet=True), out=tmp_path / "out")
     with pikepdf.open(result.packet) as out:
         assert not out.is_encrypted
 
@@ -185,7 +185,7 @@ def test_inputs_are_never_modified_by_a_build(tmp_path: Path) -> None:
         }
 
     before = digest()
-    api.build(folder, quiet=True)
+    api.build(folder, api.Options(quiet=True))
     assert digest() == before
 
 

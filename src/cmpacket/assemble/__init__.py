@@ -1,26 +1,37 @@
 """Stage 6, assembly: merge rendered documents and sanitized uploads into the stamped, indexed
 packet (links, outline, labels, stamps, metadata) and describe it in the manifest."""
 
+from cmpacket.assemble._build import Assembled, Layout, assemble, packet_info, place
 from cmpacket.assemble._lossless import dedupe_images
 from cmpacket.assemble._manifest import manifest_base
 from cmpacket.assemble._packet import (
     PacketInfo,
     Placed,
-    count_pages,
     finish,
     manifest_json,
     manifest_sections,
     merge,
     number_pages,
 )
-from cmpacket.assemble._parts import Segment, choose_parts, part_name, segments, write_part
+from cmpacket.assemble._parts import Segment, choose_parts, segments, write_part
+from cmpacket.assemble._pdfops import page_digest, read_stamp
+from cmpacket.assemble._streams import StreamTooLarge, StreamUnreadable, read_bounded
 
 __all__ = [
+    "StreamTooLarge",
+    "StreamUnreadable",
+    "page_digest",
+    "read_bounded",
+    "read_stamp",
+    "Assembled",
+    "Layout",
+    "assemble",
+    "packet_info",
+    "place",
     "PacketInfo",
     "Segment",
     "Placed",
     "choose_parts",
-    "count_pages",
     "dedupe_images",
     "finish",
     "manifest_base",
@@ -28,7 +39,6 @@ __all__ = [
     "manifest_sections",
     "merge",
     "number_pages",
-    "part_name",
     "segments",
     "write_part",
 ]

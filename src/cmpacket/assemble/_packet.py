@@ -43,11 +43,6 @@ class PacketInfo:
     max_page: tuple[float, float] | None = None  # the receiver's page size: larger pages shrink
 
 
-def count_pages(pdf: bytes) -> int:
-    with pikepdf.open(io.BytesIO(pdf)) as doc:
-        return len(doc.pages)
-
-
 @dataclass(frozen=True)
 class Placed:
     """A planned piece, its content and where it starts in the packet."""

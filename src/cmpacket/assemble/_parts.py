@@ -177,9 +177,3 @@ def _clip(tree: list[dict[str, Any]], lo: int, hi: int) -> list[dict[str, Any]]:
         elif children:
             out.append({"title": node["title"], "page": 0, "children": children})
     return out
-
-
-def part_name(packet_file: str, k: int, n: int) -> str:
-    """`slug-packet.pdf` -> `slug-packet-part-2-of-3.pdf`."""
-    stem = packet_file[:-4] if packet_file.endswith(".pdf") else packet_file
-    return f"{stem}-part-{k}-of-{n}.pdf"

@@ -15,6 +15,8 @@ from pikepdf import Array, Dictionary, Name
 from cmpacket.assemble._stampdraw import outline_path
 from cmpacket.assemble._stampfont import DRAFT_MARK, StampFont, stamp_font_for
 from cmpacket.assemble._stamptext import logical_order, parse_to_unicode
+from cmpacket.assemble._streams import hash_contents
+from cmpacket.templates import ref_text  # the one definition of the text drawn
 
 STAMP_MARK = b"%cmpacket-stamp"
 LINK_PREFIX = "cmpacket:page/"
@@ -75,7 +77,7 @@ def diagonal_size(font: PacketFont, dw: float, dh: float) -> float:
     margin = 0.06 * min(dw, dh)
     fit_w = (dw - 2 * margin) / (width * c + height * s)
     fit_h = (dh - 2 * margin) / (width * s + height * c)
-    return max(0.5, min(fit_w, fit_h, 72.0))
+    return float(max(0.5, min(fit_w, fit_h, 72.0)))
 
 
 def draft_ops(font: PacketFont, dw: float, dh: float) -> bytes:
@@ -185,7 +187,6 @@ def resolve_links(
     `cmpacket:ref/STYLE/KEY` boxes get the page number(s) of KEY drawn right-aligned inside them
     (in the stamp font) and link to its first page; `cmpacket:page/N` links to page N.
     """
-    from cmpacket.templates._filters import ref_text  # the one definition of the text drawn
 
     count = 0
     for page in pdf.pages:
@@ -258,7 +259,6 @@ def page_digest(
     Content streams are decoded in chunks (never whole); past `stream_limit` decoded bytes for
     one stream or `page_limit` for the page, verify._streams.StreamTooLarge is raised.
     """
-    from cmpacket.assemble._streams import hash_contents
 
     h = hashlib.sha256()
     obj = page.obj

@@ -28,7 +28,7 @@ from fontTools import subset as ftsubset
 from fontTools.ttLib import TTFont
 from pikepdf import Array, Dictionary, Name
 
-from cmpacket.assemble._stamptext import _runs, to_unicode_cmap
+from cmpacket.assemble._stamptext import runs, to_unicode_cmap
 
 FONT_DIR = Path(__file__).parent / "fonts"
 BASE_CHARS = "".join(chr(c) for c in range(0x20, 0x7F)) + "\u2013\u2014"
@@ -170,7 +170,7 @@ class StampFont:
                 glyphs.append(Glyph(0, gid, pen, 0.0))
                 pen += self._advance(0, gid, gid) / 1000
         else:
-            for direction, pieces in _runs(text, self):
+            for direction, pieces in runs(text, self._face_of, [f.cmap for f in self.faces]):
                 order = range(len(pieces)) if direction == "ltr" else reversed(range(len(pieces)))
                 for p in order:
                     face_index, chunk = pieces[p][0], pieces[p][2]

@@ -5,10 +5,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    from cmpacket.assemble._stampfont import StampFont
+from collections.abc import Callable, Container, Sequence
 
 
 def _direction(ch: str) -> str:
@@ -82,8 +79,12 @@ def logical_order(pieces: list[str]) -> str:
     return "".join(out)
 
 
-def _runs(text: str, font: StampFont) -> list[tuple[str, list[tuple[int, int, str]]]]:
+def runs(
+    text: str, face_of: Callable[[str], int | None], cmaps: Sequence[Container[int]]
+) -> list[tuple[str, list[tuple[int, int, str]]]]:
     """Level runs (direction, [(face, start, chunk)]) in logical order; the line itself is LTR.
+    `face_of(ch)` is the index of the first font face that has a character, `cmaps` each face's
+    character map.
 
     Neutral characters (spaces, punctuation, digits) between two right-to-left characters belong
     to the right-to-left run; everywhere else they run left to right.
@@ -106,12 +107,12 @@ def _runs(text: str, font: StampFont) -> list[tuple[str, list[tuple[int, int, st
             resolved.append("rtl" if before == after[i] == "rtl" else "ltr")
     faces_of: list[int] = []
     for ch in text:
-        index = font._face_of(ch)
+        index = face_of(ch)
         if index is None or ch.isspace():
             index = 0  # spaces from the first face; a missing character is drawn as the empty box
         elif unicodedata.category(ch).startswith("M") and faces_of:
             previous = faces_of[-1]  # keep a run in one face when that face has the character
-            if ord(ch) in font.faces[previous].cmap:
+            if ord(ch) in cmaps[previous]:
                 index = previous
         faces_of.append(index)
     runs: list[tuple[str, list[tuple[int, int, str]]]] = []

@@ -14,13 +14,14 @@ __all__ = ["cli", "main"]
 
 from cmpacket.cli import _agency, _data, _review, _serve  # noqa: F401  (each adds its commands)
 from cmpacket.cli._group import cli
+from cmpacket.cli._signals import exit_code_of, terminable
+from cmpacket.cli._text import findings_text
 
 
 def main(argv: list[str] | None = None) -> None:
     """Entry point: runs the group and turns every error into a message and an exit code."""
     args = sys.argv[1:] if argv is None else argv
     debug = "--debug" in args
-    from cmpacket.cli._signals import exit_code_of, terminable
 
     try:
         with terminable():  # SIGTERM raises like Ctrl-C: finally blocks run, exit 143
@@ -40,8 +41,6 @@ def main(argv: list[str] | None = None) -> None:
             traceback.print_exc()
         report = getattr(exc, "report", None)
         if report is not None:  # a build stopped by findings: show them, not just a count
-            from cmpacket.cli._text import findings_text
-
             errors = [f for f in report.findings if f.severity == "error"]
             click.echo(findings_text(errors), err=True)
         click.echo(f"error: {exc}", err=True)

@@ -20,6 +20,7 @@ from cmpacket.cli._options import (
     limits_of,
     limits_options,
 )
+from cmpacket.cli._text import report_text
 from cmpacket.errors import ExitCode
 
 
@@ -70,7 +71,6 @@ def validate(
       cmpacket validate sample_inputs/prairie-care --format json
     """
     from cmpacket import api
-    from cmpacket.cli._text import report_text
 
     report = api.validate(
         folder,
@@ -115,7 +115,7 @@ def validate(
 @limits_options
 @click.pass_context
 def build(
-    ctx: click.Context, folder: Path, out: Path | None, quiet_here: bool, **options: Any
+    ctx: click.Context, /, folder: Path, out: Path | None, quiet_here: bool, **options: Any
 ) -> None:
     """Validate, render and assemble the packet, Word copies, manifest and readiness report.
 
@@ -126,8 +126,7 @@ def build(
     from cmpacket import api
 
     limits = limits_of(options)
-    result = api.build(
-        folder, out=out, quiet=ctx.obj["quiet"] or quiet_here, limits=limits, **options
-    )
+    quiet = ctx.obj["quiet"] or quiet_here
+    result = api.build(folder, api.Options(limits=limits, quiet=quiet, **options), out=out)
     for path in result.parts or [result.packet]:
         click.echo(f"wrote {path}", err=True)

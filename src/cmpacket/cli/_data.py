@@ -9,6 +9,7 @@ import click
 
 from cmpacket.cli._group import cli
 from cmpacket.cli._options import EXISTING, FORMAT, emit_json
+from cmpacket.cli._text import profile_text, receiver_text
 from cmpacket.errors import ExitCode
 
 
@@ -109,7 +110,6 @@ def profiles_show(name: str, fmt: str) -> None:
       cmpacket profiles show il-guide
     """
     from cmpacket import api
-    from cmpacket.cli._text import profile_text
 
     profile = api.show_profile(name)
     if fmt == "json":
@@ -154,7 +154,6 @@ def receivers_show(name: str, fmt: str) -> None:
       cmpacket receivers show il-efile
     """
     from cmpacket import api
-    from cmpacket.cli._text import receiver_text
 
     receiver = api.show_receiver(name)
     if fmt == "json":

@@ -9,6 +9,7 @@ import click
 
 from cmpacket.cli._group import cli
 from cmpacket.cli._options import EXISTING, FORMAT, emit_json
+from cmpacket.cli._text import diff_text, findings_text, inspect_text
 from cmpacket.errors import ExitCode
 
 
@@ -34,10 +35,8 @@ def verify(
       cmpacket verify prairie-care-packet-part-1-of-3.pdf prairie-care-packet-part-2-of-3.pdf ...
     """
     from cmpacket import api
-    from cmpacket.cli._text import findings_text
-    from cmpacket.verify import limits_from_options
 
-    result = api.verify(list(packet), manifest=manifest, limits=limits_from_options(limits))
+    result = api.verify(list(packet), manifest=manifest, limits=api.verify_limits(limits))
     if fmt == "json":
         emit_json(result.as_dict())
     else:
@@ -58,7 +57,6 @@ def inspect(packet: tuple[Path, ...], fmt: str) -> None:
       cmpacket inspect prairie-care-packet.pdf
     """
     from cmpacket import api
-    from cmpacket.cli._text import inspect_text
 
     info = api.inspect(list(packet))
     if fmt == "json":
@@ -80,7 +78,6 @@ def diff(old: Path, new: Path, fmt: str) -> None:
       cmpacket diff packet-2026-10.pdf packet-2026-12.pdf
     """
     from cmpacket import api
-    from cmpacket.cli._text import diff_text
 
     result = api.diff(old, new)
     if fmt == "json":

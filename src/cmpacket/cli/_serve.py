@@ -37,7 +37,7 @@ from cmpacket.errors import ExitCode
 )
 @PROFILE
 @click.pass_context
-def serve(ctx: click.Context, folder: Path, **options: Any) -> None:
+def serve(ctx: click.Context, /, folder: Path, **options: Any) -> None:
     """Preview the draft packet in a browser; it rebuilds and updates when a file changes.
 
     \b

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from cmpacket.findings import SEVERITIES, Finding, Report
+from cmpacket.findings import SEVERITIES, Finding, Report, field_label
 
 LABELS = {"error": "error", "warning": "warning", "info": "note"}
 
@@ -64,8 +64,6 @@ def profile_text(profile: Any) -> str:
 
 
 def inspect_text(info: dict[str, Any]) -> str:
-    from cmpacket.verify._evidence import evidence_text
-
     lines = [
         f"{info['agency'].get('legal_name')} — profile {info['profile']}, as of {info['as_of']}, "
         f"{info['packet']['pages']} pages{' (DRAFT)' if info['draft'] else ''}",
@@ -120,3 +118,30 @@ def receiver_text(receiver: Any) -> str:
             mark = "verified" if source.get("verified") else "unverified"
             lines.append(f"  {key}: {source.get('citation', '')} ({mark})")
     return "\n".join(line for line in lines if line)
+
+
+def evidence_text(rows: list[dict[str, Any]]) -> list[str]:
+    """Lines for the text output of `cmpacket inspect`."""
+    if not rows:
+        return []
+    checked = sum(1 for r in rows if r.get("checked"))
+    off = sum(1 for r in rows if r.get("mismatched"))
+    lines = [
+        "",
+        f"Evidence: {len(rows)} proofs, {checked} read and checked against the data, "
+        f"{off} with a mismatch",
+    ]
+    for r in rows:
+        if not r.get("checked"):
+            status = "not checked (no readable text)"
+        elif r.get("mismatched"):
+            status = "MISMATCH: " + ", ".join(field_label(f) for f in r["mismatched"])
+            if r.get("matched"):
+                status += "; matched: " + ", ".join(field_label(f) for f in r["matched"])
+        else:
+            status = "matched: " + ", ".join(field_label(f) for f in r.get("matched") or [])
+        page = f"p. {r['page']}" if r.get("page") else "p. -"
+        lines.append(
+            f"  {str(r.get('staff', ''))[:24]:<24} {page:<8} {r.get('file', '')}  {status}"
+        )
+    return lines

@@ -11,6 +11,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from cmpacket.convert._pdf import html_to_pdf
 from cmpacket.errors import BuildError
 from cmpacket.templates import TemplateRegistry
 
@@ -27,7 +28,6 @@ def docx_to_pdf(docx: bytes, registry: TemplateRegistry, name: str) -> tuple[byt
     exe = soffice()
     if exe:
         return _libreoffice(exe, docx, name), "libreoffice"
-    from cmpacket.convert._pdf import html_to_pdf
 
     return html_to_pdf(docx_to_html(docx), registry, name), "builtin-docx-html"
 

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import logging
 import mimetypes
+from typing import Any
 from urllib.parse import unquote, urlsplit
+
+import pikepdf
 
 from cmpacket.errors import BuildError, TemplateError
 from cmpacket.templates import TemplateRegistry
@@ -12,7 +15,7 @@ from cmpacket.templates import TemplateRegistry
 BASE_URL = "https://templates.cmpacket.invalid/"
 
 
-def make_fetcher(registry: TemplateRegistry):  # noqa: ANN201 - a weasyprint URLFetcher
+def make_fetcher(registry: TemplateRegistry) -> Any:  # a weasyprint URLFetcher
     """A URL fetcher that serves template-root files only; any other URL stops the render.
 
     The refusal is fatal (not WeasyPrint's usual warning) so a template that reaches for the
@@ -54,7 +57,7 @@ def html_to_pdf(html: str, registry: TemplateRegistry, name: str) -> bytes:
 
     try:
         doc = HTML(string=html, base_url=BASE_URL, url_fetcher=make_fetcher(registry))
-        return doc.write_pdf(uncompressed_pdf=False)
+        return bytes(doc.write_pdf(uncompressed_pdf=False))
     except FatalURLFetchingError as exc:
         raise TemplateError(
             f"{name}: {exc}",
@@ -62,3 +65,11 @@ def html_to_pdf(html: str, registry: TemplateRegistry, name: str) -> bytes:
         ) from None
     except Exception as exc:  # WeasyPrint raises many kinds; each is a render failure
         raise BuildError(f"{name}: rendering to PDF failed: {type(exc).__name__}: {exc}") from None
+
+
+def count_pages(pdf: bytes) -> int:
+    """The number of pages of a PDF given as bytes."""
+    import io
+
+    with pikepdf.open(io.BytesIO(pdf)) as doc:
+        return len(doc.pages)

@@ -17,7 +17,10 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from cmpacket.convert import docx_to_html, html_to_pdf, soffice_pdf
+from cmpacket.convert import soffice as find
 from cmpacket.intake._filetype import FileType
+from cmpacket.templates import BUILTIN_ROOT, TemplateRegistry
 
 LETTER = (612.0, 792.0)  # points
 MIN_DPI, MAX_DPI = 50.0, 4800.0
@@ -56,7 +59,6 @@ def converter_name(ftype: FileType) -> str:
 
 
 def soffice() -> str | None:
-    from cmpacket.convert import soffice as find
 
     return find()
 
@@ -244,7 +246,6 @@ def document_to_pdf(path: Path, ftype: FileType) -> tuple[bytes, str]:
 
 def libreoffice(exe: str, path: Path, ftype: FileType, timeout: int = SOFFICE_TIMEOUT) -> bytes:
     """Convert with an isolated LibreOffice profile (never the user's), within `timeout` s."""
-    from cmpacket.convert._docx import soffice_pdf
 
     try:
         pdf = soffice_pdf(exe, path.read_bytes(), ftype.name, timeout)
@@ -265,8 +266,6 @@ def libreoffice(exe: str, path: Path, ftype: FileType, timeout: int = SOFFICE_TI
 
 def builtin_docx(path: Path, ftype: FileType) -> bytes:
     """DOCX -> simple HTML -> WeasyPrint, with the packet's own stylesheet."""
-    from cmpacket.convert import docx_to_html, html_to_pdf
-    from cmpacket.templates import BUILTIN_ROOT, TemplateRegistry
 
     try:
         html = docx_to_html(path.read_bytes())

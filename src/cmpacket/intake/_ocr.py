@@ -28,6 +28,7 @@ from typing import Any
 import pikepdf
 
 from cmpacket.errors import UsageError
+from cmpacket.intake._pdf import _has_font, _inherited
 
 MODES = ("auto", "always", "never")
 LANGUAGE = "eng"
@@ -124,11 +125,16 @@ def cores() -> int:
 
 def textless_pages(pdf: pikepdf.Pdf) -> list[int]:
     """Indexes of the pages with no font in their resources (nothing on them is text)."""
-    from cmpacket.intake._pdf import _has_font, _inherited
 
     return [
         i for i, page in enumerate(pdf.pages) if not _has_font(_inherited(page.obj, "/Resources"))
     ]
+
+
+def textless_pages_of(pdf: bytes) -> list[int]:
+    """`textless_pages` of a PDF given as bytes."""
+    with pikepdf.open(io.BytesIO(pdf)) as doc:
+        return textless_pages(doc)
 
 
 @dataclass

@@ -11,7 +11,12 @@ from typing import Any
 
 import pikepdf
 
-from cmpacket.intake._bounded import check_pages  # bounded decoding of every stream
+from cmpacket.intake._bounded import (
+    check_image_file,
+    check_pages,  # bounded decoding of every stream
+)
+from cmpacket.intake._convert import ConvertError, converter_name, to_pdf
+from cmpacket.intake._filetype import detect
 
 DEFAULT_LIMITS = {"max_upload_mb": 50, "max_upload_pages": 500, "max_total_pages": 6000}
 # Page keys kept from an upload; everything else (annotations, actions, structure) is dropped.
@@ -68,8 +73,6 @@ ADVICE = {
 
 def _source(path: Path, facts: UploadFacts, limits: dict[str, Any] | None) -> Path | bytes | None:
     """The upload as a PDF (the file itself, or converted bytes); None after adding a problem."""
-    from cmpacket.intake._convert import ConvertError, to_pdf
-    from cmpacket.intake._filetype import detect
 
     max_mb = _limit(limits, "max_upload_mb")
     if facts.size == 0:
@@ -93,8 +96,6 @@ def _source(path: Path, facts: UploadFacts, limits: dict[str, Any] | None) -> Pa
         facts.problems.append(("unreadable", f"the file is {ftype.label}; {ACCEPTED}. {advice}"))
         return None
     if ftype.kind == "image":  # the pixel cap, from the header, before anything is decoded
-        from cmpacket.intake._bounded import check_image_file
-
         over = check_image_file(path, limits)
         if over:
             facts.problems.extend(over)
@@ -313,8 +314,6 @@ def sanitize_into(src: pikepdf.Pdf, dest: pikepdf.Pdf) -> int:
 
 def intake_tag(path: Path) -> str:
     """What intake of this file depends on besides its bytes (the converter for its type)."""
-    from cmpacket.intake._convert import converter_name
-    from cmpacket.intake._filetype import detect
 
     try:
         return converter_name(detect(path))

@@ -1,12 +1,15 @@
 """The agency data model: frozen dataclasses and loading from YAML/JSON/CSV with line numbers."""
 
 from cmpacket.model._csv import header as staff_csv_header
+from cmpacket.model._example import example_data
 from cmpacket.model._load import Loaded, format_path, load_folder
 from cmpacket.model._paths import UploadRef, resolve_upload
+from cmpacket.model._scaffold import scaffold
 from cmpacket.model._types import (
     AgencyData,
     Agreement,
     Attachment,
+    ExclusionCheck,
     Position,
     Staff,
 )
@@ -15,12 +18,15 @@ __all__ = [
     "AgencyData",
     "Agreement",
     "Attachment",
+    "ExclusionCheck",
     "Loaded",
     "Position",
     "Staff",
     "UploadRef",
+    "example_data",
     "format_path",
     "load_folder",
     "resolve_upload",
+    "scaffold",
     "staff_csv_header",
 ]

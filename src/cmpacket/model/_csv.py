@@ -58,7 +58,7 @@ def header(groups: int = 2) -> list[str]:
     return cols
 
 
-def read_staff_csv(raw: bytes, filename: str) -> tuple[list[dict[str, Any]], list[dict]]:
+def read_staff_csv(raw: bytes, filename: str) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """Rows as staff mappings, plus for each a {path-suffix: (row, column)} map for messages."""
     try:
         text = raw.decode("utf-8-sig")
@@ -98,9 +98,9 @@ def _known(col: str) -> bool:
     return m is not None and m.group(3) in GROUPS[m.group(1)][1]
 
 
-def _row(cells: dict[str, str]) -> tuple[dict[str, Any], dict[tuple, str]]:
+def _row(cells: dict[str, str]) -> tuple[dict[str, Any], dict[tuple[Any, ...], str]]:
     staff: dict[str, Any] = {}
-    cols: dict[tuple, str] = {}
+    cols: dict[tuple[Any, ...], str] = {}
     for name in SCALARS:
         if cells.get(name):
             staff[name] = cells[name]

@@ -14,7 +14,7 @@ def _show(value: Any) -> str:
     return text if len(text) <= 60 else text[:57] + "..."
 
 
-class IsoDate(fields.Field):
+class IsoDate(fields.Field[Any]):
     """A date typed bare in YAML (a `date`) or quoted (`'2024-03-01'`)."""
 
     def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> dt.date:
@@ -32,7 +32,7 @@ class IsoDate(fields.Field):
     default_error_messages = {"invalid": "{input} is not a date. Use YYYY-MM-DD."}
 
 
-class Text(fields.Field):
+class Text(fields.Field[Any]):
     """Text; numbers are accepted and kept as typed (a zip or FEIN written without quotes)."""
 
     default_error_messages = {"invalid": "{input} is not text. Write a single value, e.g. 'abc'."}
@@ -43,7 +43,7 @@ class Text(fields.Field):
         return str(value).strip()
 
 
-class Whole(fields.Field):
+class Whole(fields.Field[Any]):
     """A whole number (caseload, months, years)."""
 
     default_error_messages = {"invalid": "{input} is not a whole number. Write digits, e.g. 28."}
@@ -60,7 +60,7 @@ class Whole(fields.Field):
         raise self.make_error("invalid", input=_show(value))
 
 
-class Number(fields.Field):
+class Number(fields.Field[Any]):
     """A number (hours, FTE, percent)."""
 
     default_error_messages = {"invalid": "{input} is not a number. Write digits, e.g. 1.5."}
@@ -78,7 +78,7 @@ class Number(fields.Field):
         raise self.make_error("invalid", input=_show(value))
 
 
-class Flag(fields.Field):
+class Flag(fields.Field[Any]):
     """true/false (yes/no accepted from spreadsheets)."""
 
     default_error_messages = {"invalid": "{input} is not true or false. Write true or false."}
@@ -93,7 +93,7 @@ class Flag(fields.Field):
         raise self.make_error("invalid", input=_show(value))
 
 
-class TextList(fields.Field):
+class TextList(fields.Field[Any]):
     """A list of text items; a single string is taken as a one-item list."""
 
     default_error_messages = {
@@ -108,7 +108,7 @@ class TextList(fields.Field):
         raise self.make_error("invalid", input=_show(value))
 
 
-class NamedFiles(fields.Field):
+class NamedFiles(fields.Field[Any]):
     """A mapping of document key -> upload path, keys limited to `choices`."""
 
     default_error_messages = {

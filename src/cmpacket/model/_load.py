@@ -40,7 +40,7 @@ class _Sources:
     lines: dict[Path_, int]
     inline_staff: int
     csv_name: str = "staff.csv"
-    csv_rows: list[dict] | None = None
+    csv_rows: list[dict[str, Any]] | None = None
 
     def locate(self, path: Path_) -> tuple[str, str]:
         """(location, display path) for a schema path."""

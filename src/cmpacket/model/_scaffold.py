@@ -8,7 +8,7 @@ from importlib import resources
 from pathlib import Path
 
 from cmpacket.errors import UsageError
-from cmpacket.model import staff_csv_header
+from cmpacket.model._csv import header as staff_csv_header
 
 
 def scaffold(folder: Path) -> list[Path]:

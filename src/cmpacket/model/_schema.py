@@ -24,7 +24,7 @@ RECORD_FORMATS = ["electronic", "paper", "hybrid"]
 SECTIONS = ["agency", "agreement", "job-descriptions", "policies", "settings", "records", "staff"]
 
 
-def _nested(schema: type[Schema], *, many: bool = False) -> fields.Field:
+def _nested(schema: type[Schema], *, many: bool = False) -> fields.Field[Any]:
     if many:
         return fields.List(
             fields.Nested(schema, unknown=EXCLUDE), load_default=list, allow_none=True

@@ -14,7 +14,8 @@ from cmpacket.model._types import Position
 @cache
 def builtin_positions() -> dict[str, dict[str, Any]]:
     text = resources.files("cmpacket.model").joinpath("positions.yaml").read_text()
-    return yaml.safe_load(text)
+    loaded: dict[str, dict[str, Any]] = yaml.safe_load(text)
+    return loaded
 
 
 def position_content(p: Position) -> tuple[tuple[str, ...], tuple[str, ...]]:

@@ -1,10 +1,11 @@
 """`cmpacket build`: the pipeline, read top to bottom.
 
-load -> intake -> validate -> plan -> render -> assemble -> verify -> write. Each stage takes the
-previous stage's result and returns its own; nothing is written to OUT until every stage has
-succeeded. Rendered documents, sanitized uploads, stamped blocks, Word copies and the packet are
-kept in a content-addressed cache (`_cache`), so a rebuild redoes only what changed. Ctrl-C and
-SIGTERM take effect at safe checkpoints between steps, documents and uploads (`_interrupt`).
+load -> intake -> validate -> plan -> render -> assemble -> verify -> write. Each stage is a
+package that owns its work; this package only orders them, gives them the build's cache, workers
+and progress, and writes nothing to OUT until every stage has succeeded. Rendered documents,
+sanitized uploads, stamped blocks, Word copies and the packet are kept in a content-addressed
+cache (`cmpacket.cache`), so a rebuild redoes only what changed. Ctrl-C and SIGTERM take effect
+at safe checkpoints between steps, documents and uploads (`cmpacket.interrupt`).
 """
 
 from __future__ import annotations
@@ -13,59 +14,75 @@ import shutil
 import sys
 import tempfile
 from pathlib import Path
-from typing import Any
 
 from cmpacket.cache import Cache, default_dir
-from cmpacket.interrupt import deferred
+from cmpacket.interrupt import checkpoint, deferred
+from cmpacket.pipeline import _stages as stage
+from cmpacket.pipeline._fit import assemble_to_fit
 from cmpacket.pipeline._progress import Progress
 from cmpacket.pipeline._workspace import Options, Workspace
-from cmpacket.pipeline._write import BuildResult
+from cmpacket.pipeline._write import BuildResult, write_outputs
+from cmpacket.receivers import load_receiver
+from cmpacket.render import with_plan
+from cmpacket.templates import TemplateRegistry
+from cmpacket.workers import Pool
 
 __all__ = ["BuildResult", "Options", "build"]
 
 
-def build(
-    folder: Path, out: Path | None = None, *, quiet: bool = False, **options: Any
-) -> BuildResult:
+def build(folder: Path, options: Options | None = None, *, out: Path | None = None) -> BuildResult:
     """Build the packet of an agency folder; nothing is written to OUT unless every step succeeds."""
-    opts = Options(**options)
+    opts = options or Options()
     cache_dir = None if opts.no_cache else Path(opts.cache_dir or default_dir())
     work = Path(tempfile.mkdtemp(prefix="cmpacket-"))
-    ws = Workspace(
-        folder.resolve(),
-        (out or folder / "out").resolve(),
-        opts,
-        Cache(cache_dir),
-        Progress(7, quiet),
-        work,
-    )
     try:
-        with deferred():
+        # the workers end (their temporary files under `work`) before the folder is removed
+        with Pool(checkpoint=checkpoint, tmp=work / "workers") as pool, deferred():
+            ws = Workspace(
+                folder.resolve(),
+                (out or folder / "out").resolve(),
+                opts,
+                Cache(cache_dir),
+                Progress(7, opts.quiet),
+                work,
+                pool,
+            )
             return _run(ws)
     finally:
         if opts.keep_temp:
-            if not quiet:
+            if not opts.quiet:
                 print(f"work folder kept: {work}", file=sys.stderr)
         else:
             shutil.rmtree(work, ignore_errors=True)
 
 
 def _run(ws: Workspace) -> BuildResult:
-    from cmpacket.pipeline import _stages as stage
-    from cmpacket.pipeline._fit import assemble_to_fit
-    from cmpacket.pipeline._packet import self_verify
-    from cmpacket.receivers import load_receiver
-
     receiver = load_receiver(ws.options.receiver, base=Path.cwd())
-    checked, intaken, uses = stage.validate(ws, receiver)  # load, intake, validate
-    planned = stage.plan_packet(ws, checked, intaken, uses, receiver)  # plan
-    first = stage.render(ws, checked, planned, intaken)  # render (but the index)
-    planned, rendered, done, unfit = assemble_to_fit(  # the index; assemble (parts if too large)
-        ws, checked, intaken, uses, planned, first, receiver
-    )
-    checked = stage.with_findings(ws, checked, unfit)
-    docx = rendered.docx | stage.late_word_copies(ws, checked, planned, rendered, done.refs)
-    self_verify(ws, done)  # verify (the reviewer's checks, on our own output)
+    validated = stage.validate(ws, receiver)  # load, intake, validate
+    planned = stage.plan(ws, validated)  # plan
+    registry = TemplateRegistry.for_agency(ws.folder, ws.options.template_dirs)
+    ctx = stage.context(ws, validated, registry, receiver)
+    parts_later = receiver.max_file_bytes is not None and receiver.split == "parts"
+    here = with_plan(ctx, planned)
+    first = stage.render(ws, validated, planned, registry, here, late=not parts_later)  # render
+    fitted = assemble_to_fit(ws, validated, planned, registry, ctx, first, receiver)  # assemble
+    validated = stage.with_findings(ws, validated, fitted.findings)
+    stage.self_verify(ws, fitted.assembled)  # verify (the reviewer's checks, on our own output)
     if ws.options.keep_temp:
-        stage.keep_pieces(ws, rendered)
-    return stage.write(ws, checked, done, docx)  # write
+        stage.keep_pieces(ws, fitted.rendered)
+    ws.progress.step(f"Writing {ws.out}")  # write
+    report = validated.report.with_pages(fitted.assembled.refs)  # evidence: proofs' pages
+    done = fitted.assembled
+    files = write_outputs(ws.out, done.files, done.manifest, report, fitted.docx)
+    return BuildResult(
+        out=ws.out,
+        packet=files[0],
+        parts=files if len(files) > 1 else [],
+        manifest=ws.out / "manifest.json",
+        readiness=ws.out / "readiness.json",
+        documents=sorted((ws.out / "documents").glob("*.docx")),
+        pages=done.manifest["packet"]["pages"],
+        draft=done.manifest["draft"],
+        cache_hits=ws.cache.hits,
+        rebuilt=list(ws.cache.missed),
+    )

@@ -3,11 +3,19 @@ when it cannot fit (a page over the file cap, parts over the total, a page witho
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
+from cmpacket.assemble import Assembled, choose_parts, place, segments
 from cmpacket.findings import Finding
-from cmpacket.plan import Content, Cut, Piece
+from cmpacket.pipeline import _stages as stage
+from cmpacket.pipeline._stages import Validated
+from cmpacket.pipeline._workspace import Workspace
+from cmpacket.plan import Content, Cut, Piece, Planned, in_parts, index_entries
 from cmpacket.receivers import Receiver, size_text
+from cmpacket.render import Rendered, with_plan
+from cmpacket.templates import TemplateRegistry
 
 # Bytes every part carries besides its pieces: the stamp font, the outline and the part cover
 # (the manifest is counted apart, by its size); the first cut also keeps a 5 % margin. A part
@@ -30,8 +38,6 @@ def cuts(
     """Where to cut the packet into parts of at most `budget` bytes of pieces each, or None when
     it fits whole (unless `force`: it was measured over the cap). Only uploads are ever split,
     and only when one alone is over the budget."""
-    from cmpacket.assemble import choose_parts, segments
-
     total = sum(content.size for _, content in made)
     if total <= budget and not force:
         return None
@@ -63,7 +69,7 @@ def over_cap(files: list[Path], receiver: Receiver) -> list[Path]:
     return [f for f in files if cap and f.stat().st_size > cap] if cap else []
 
 
-def findings(receiver: Receiver, files: list[Path], made_pages: dict[str, int]) -> list[Finding]:
+def findings(receiver: Receiver, files: list[Path]) -> list[Finding]:
     """What still does not fit after the packet was written for the receiver."""
     out: list[Finding] = []
     cite = receiver.cite("max_file_mb")
@@ -103,21 +109,44 @@ def findings(receiver: Receiver, files: list[Path], made_pages: dict[str, int]) 
     return out
 
 
-def assemble_to_fit(ws, checked, intaken, uses, planned, first, receiver):  # type: ignore[no-untyped-def]
-    """Assemble the packet for its receiver from the first rendering pass (everything but the
-    index and part covers): decide the parts from the pieces' sizes, render what depends on
-    them, assemble; cut again, tighter, while a written part is still over the cap. Returns
-    (planned, rendered, assembled, findings of what still does not fit)."""
-    from cmpacket.pipeline import _stages as stage
+@dataclass(frozen=True)
+class Fitted:
+    """The packet as written for its receiver: the plan (as parts, when cut), every piece made,
+    the assembled files, their Word copies, and what still does not fit."""
 
-    whole = planned
+    planned: Planned
+    rendered: Rendered
+    assembled: Assembled
+    docx: dict[str, bytes]
+    findings: list[Finding]
+
+
+ATTEMPTS = 4  # cuts tried while a part comes out over the cap
+
+
+def assemble_to_fit(
+    ws: Workspace,
+    validated: Validated,
+    whole: Planned,
+    registry: TemplateRegistry,
+    ctx: dict[str, Any],
+    first: Rendered,
+    receiver: Receiver,
+) -> Fitted:
+    """Assemble the packet for its receiver from the first rendering pass: decide the parts from
+    the pieces' sizes, make what depends on them (the index, the part covers), assemble while
+    the workers make the Word copies; cut again, tighter, while a written part is still over
+    the cap. Without a size cap this is one pass: `first` already holds every piece."""
     budget = first_budget(receiver, _manifest_bytes(first.made))
     cut = cuts(_sized(whole, first), budget) if budget else None
-    for _attempt in range(4):
-        if cut:
-            planned = stage.plan_packet(ws, checked, intaken, uses, receiver, cut)
-        rendered = stage.render(ws, checked, planned, intaken, done=first)
-        done = stage.assemble_packet(ws, checked, planned, rendered)
+    for _attempt in range(ATTEMPTS):
+        planned = in_parts(whole, cut) if cut else whole
+        here = with_plan(ctx, planned)
+        rendered = stage.render(ws, validated, planned, registry, here, late=True, done=first)
+        layout = place(rendered.made, planned.part_of)
+        copies = stage.word_copies(ws, validated, planned, registry, rendered, here, layout)
+        base = stage.manifest(ws, validated, planned, registry, rendered)
+        done = stage.assemble_packet(ws, validated, layout, base, here, receiver)
         cap = receiver.max_file_bytes
         if not over_cap(done.files, receiver) or not budget or not cap:
             break
@@ -128,14 +157,15 @@ def assemble_to_fit(ws, checked, intaken, uses, planned, first, receiver):  # ty
         if again == cut or again is None:
             break
         cut = again
-    return planned, rendered, done, findings(receiver, done.files, {})
+    ws.progress.step(f"Writing {sum(1 for p in planned.pieces if p.word)} Word documents")
+    return Fitted(planned, rendered, done, copies(), findings(receiver, done.files))
 
 
-def _sized(planned, first) -> list[tuple[Piece, Content]]:  # type: ignore[no-untyped-def]
+def _sized(planned: Planned, first: Rendered) -> list[tuple[Piece, Content]]:
     """Every planned piece with its content from the first pass; the index, not rendered yet,
     is given its likely size (a page per 30 entries, about 30 kB a page)."""
     made = dict((p.key, c) for p, c in first.made)
-    rows = len(planned.context["toc"])
+    rows = len(index_entries(planned.pieces, planned.part_of))
     guess = Content(
         pages=1 + rows // 30,
         cache_key="",

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import sys
 
+from cmpacket.interrupt import checkpoint
+
 
 class Progress:
     """`step()` prints `Step 3/7 - Rendering 14 documents`; `update()` draws a bar on a terminal."""
@@ -16,8 +18,6 @@ class Progress:
         self.current = 0
 
     def step(self, text: str) -> None:
-        from cmpacket.interrupt import checkpoint
-
         checkpoint()
         self.current += 1
         if not self.quiet:

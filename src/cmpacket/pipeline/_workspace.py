@@ -1,7 +1,9 @@
-"""Where one build works: the folders, the options, the cache, progress and the temp folder."""
+"""Where one build works: the folders, the options, the cache, the workers, progress and the
+temporary work folder."""
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
@@ -11,6 +13,7 @@ from typing import Any
 from cmpacket.cache import Cache
 from cmpacket.interrupt import checkpoint
 from cmpacket.pipeline._progress import Progress
+from cmpacket.workers import Pool
 
 
 @dataclass(frozen=True)
@@ -29,6 +32,7 @@ class Options:
     receiver: str | None = None  # a built-in receiver's name or a receiver file
     ocr: str | None = None  # auto | always | never
     compress_scans: bool = False  # re-encode image-only upload pages as 200 dpi JPEG (lossy)
+    quiet: bool = False  # no progress on stderr
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "template_dirs", tuple(self.template_dirs or ()))
@@ -45,6 +49,7 @@ class Workspace:
     cache: Cache
     progress: Progress
     work: Path  # the temporary work folder, removed at the end unless --keep-temp
+    pool: Pool  # the build's workers, started at the first step that needs them
 
     def ticker(self, label: str) -> Callable[[int, int], None]:
         """A progress callback for a long loop that is also a safe point to stop at."""
@@ -54,6 +59,11 @@ class Workspace:
             checkpoint()
 
         return tick
+
+    def note(self, text: str) -> None:
+        """A remark on stderr that is not a finding (e.g. an OCR run that failed)."""
+        if not self.progress.quiet:
+            print(f"note: {text}", file=sys.stderr)
 
     def display(self, path: Path) -> str:
         """A path as the manifest and messages show it: relative to the agency folder."""

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from cmpacket.assemble import manifest_json
 from cmpacket.findings import Report
 
 
@@ -34,8 +35,6 @@ def write_outputs(
 ) -> list[Path]:
     """Write into a staging folder inside OUT, then move each file into place; returns the
     packet's file (or its parts') paths in OUT."""
-    from cmpacket.assemble import manifest_json
-
     out.mkdir(parents=True, exist_ok=True)
     stage = Path(tempfile.mkdtemp(prefix=".cmpacket-", dir=out))
     try:

@@ -11,12 +11,12 @@ from cmpacket.plan._plan import (
     SECTIONS,
     Content,
     Piece,
-    file_sha256,
     plan,
     prefix,
     section_title,
     slug,
 )
+from cmpacket.plan._planned import Planned, in_parts, part_name, plan_packet
 
 __all__ = [
     "ATTACHMENT_SECTIONS",
@@ -31,9 +31,12 @@ __all__ = [
     "Cut",
     "PartsPlan",
     "Piece",
+    "Planned",
+    "in_parts",
+    "part_name",
+    "plan_packet",
     "contents",
     "cover_key",
-    "file_sha256",
     "fingerprint",
     "index_entries",
     "outline_tree",

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import hashlib
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import pikepdf
 from text_unidecode import unidecode as text_unidecode
 
 from cmpacket.model import AgencyData, resolve_upload
@@ -70,8 +70,6 @@ class Content:
         split across a packet's parts."""
         import io
 
-        import pikepdf
-
         def load() -> list[bytes]:
             out = pikepdf.new()
             done, buf = 0, io.BytesIO()
@@ -100,7 +98,7 @@ def section_title(letter: str) -> str:
 
 def ascii_text(text: str) -> str:
     """An ASCII transliteration (`Łączność Cộng Đồng` -> `Lacznosc Cong Dong`)."""
-    return text_unidecode(text)
+    return str(text_unidecode(text))
 
 
 def slug(text: str) -> str:
@@ -117,14 +115,6 @@ def prefix(data: AgencyData) -> str:
         w for w in words if w.lower() not in {"inc", "llc", "ltd", "corp", "co", "the", "of", "and"}
     ]
     return "".join(w[0] for w in words).upper()[:4] or "PKT"
-
-
-def file_sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def _doc(key: str, section: str, title: str, kind: str, **kw: Any) -> Piece:

@@ -7,17 +7,14 @@ from dataclasses import asdict
 from datetime import date
 from typing import Any
 
-from cmpacket.findings import Report
+from cmpacket.findings import Report, StaffFacts
 from cmpacket.model import AgencyData, Staff
 from cmpacket.model.defaults import position_content, position_summary
-from cmpacket.plan import Piece, index_entries
+from cmpacket.plan import Piece, Planned, index_entries
+from cmpacket.profiles import Profile
 from cmpacket.render._jinja import chapter_blocks, render_template
 from cmpacket.render._readiness import evidence_rows, requirements
-from cmpacket.templates import TemplateRegistry
-from cmpacket.templates._filters import long_date
-from cmpacket.validators import Profile, caseload_limit, training_hours, training_required
-from cmpacket.validators._dates import add_months
-from cmpacket.validators._rules_staff import experience_proven
+from cmpacket.templates import TemplateRegistry, long_date
 
 BODIES = {
     "IDHS": "Illinois Department of Human Services",
@@ -64,16 +61,9 @@ def profile_context(profile: Profile) -> dict[str, Any]:
     }
 
 
-def _applies(spec: Any, s: Staff) -> bool:
-    positions = spec.params.get("positions", "all") if spec else "all"
-    return positions == "all" or s.position in positions
-
-
-def staff_context(data: AgencyData, profile: Profile, as_of: date, s: Staff) -> dict[str, Any]:
+def staff_context(data: AgencyData, as_of: date, s: Staff, facts: StaffFacts) -> dict[str, Any]:
+    """One staff member as the documents show them; what the rules found comes from `facts`."""
     pos = data.position(s.position)
-    training_rule = profile.rule("training-hours-short")
-    caseload_rule = profile.rule("caseload-over-limit")
-    start = add_months(as_of, -12)
     bc = s.background_check
     ex = s.exclusion_check
     return {
@@ -104,20 +94,16 @@ def staff_context(data: AgencyData, profile: Profile, as_of: date, s: Staff) -> 
             "fingerprint": bc.fingerprint if bc else None,
             "status": (bc.status if bc else None) or "not recorded",
         },
-        "experience_proven": experience_proven(s),
+        "experience_proven": facts.experience_proven,
         "exclusion_check": {"date": ex.date, "lists": list(ex.lists)} if ex else None,
         "mandated_reporter_training": s.mandated_reporter_training,
-        "training_hours": training_hours(s, start, as_of),
+        "training_hours": facts.training_hours,
         # `training_applies` false: the training rule does not cover this position (roster: n/a)
-        "training_applies": bool(training_rule) and _applies(training_rule, s),
-        "training_required": training_required(training_rule, s, as_of) if training_rule else None,
+        "training_applies": facts.training_applies,
+        "training_required": facts.training_required,
         "caseload": s.caseload,
-        "caseload_applies": bool(caseload_rule) and _applies(caseload_rule, s),
-        "caseload_limit": (
-            caseload_limit(caseload_rule, s, data.policies.adopted)
-            if caseload_rule and _applies(caseload_rule, s)
-            else None
-        ),
+        "caseload_applies": facts.caseload_applies,
+        "caseload_limit": facts.caseload_limit,
         "proof_pages": "",
         "proof_page": 0,
     }
@@ -131,6 +117,7 @@ def base_context(data: AgencyData, profile: Profile, report: Report, draft: bool
     """Everything but page numbers (added by the assembler once the layout is known)."""
     a, sub = data.agency, data.submission
     as_of = report.as_of
+    facts = report.staff or tuple(StaffFacts(s.id) for s in data.staff)
     officer = data.staff_member(data.records_system.privacy_officer)
     admin_pos = data.position("program-administrator")
     supervisor = _staff_by_position(data, "case-management-supervisor")
@@ -155,7 +142,7 @@ def base_context(data: AgencyData, profile: Profile, report: Report, draft: bool
         "profile": profile_context(profile),
         "program": dict(profile.program),
         "positions": [position_context(data, profile, p) for p in data.positions],
-        "staff": [staff_context(data, profile, as_of, s) for s in data.staff],
+        "staff": [staff_context(data, as_of, s, f) for s, f in zip(data.staff, facts, strict=True)],
         "policies": asdict(data.policies),
         "settings": [asdict(s) for s in data.service_settings],
         "records": asdict(data.records_system),
@@ -206,33 +193,56 @@ def position_context(data: AgencyData, profile: Profile, p: Any) -> dict[str, An
     }
 
 
+def packet_context(
+    data: AgencyData,
+    profile: Profile,
+    report: Report,
+    registry: TemplateRegistry,
+    *,
+    draft: bool,
+    chapters: bool = True,
+    receiver: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """The context shared by every document of one packet, but what depends on the plan (see
+    `with_plan`). Page numbers are not in it: templates place `pageref()` boxes the assembler
+    fills (see `with_pages` for Word copies)."""
+    ctx = base_context(data, profile, report, draft)
+    ctx["chapters"] = policy_chapters(registry, ctx) if chapters else []
+    ctx["receiver"] = receiver or {"name": "default", "title": "No limits (one PDF)"}
+    ctx["requirements"] = requirements(profile, ctx["readiness"], ctx["evidence_refs"])
+    return ctx
+
+
+def with_plan(ctx: dict[str, Any], planned: Planned) -> dict[str, Any]:
+    """The context with the plan: the inputs' fingerprint, the index and the parts, and which
+    staff members have proof pages to link to."""
+    proofs = {p.staff_id for p in planned.pieces if p.staff_id}
+    staff = [dict(s, ref=f"staff/{s['id']}" if s["id"] in proofs else "") for s in ctx["staff"]]
+    return dict(
+        ctx,
+        fingerprint=planned.fingerprint,
+        toc=index_entries(planned.pieces, planned.part_of),
+        parts=[dict(p) for p in planned.parts],
+        staff=staff,
+    )
+
+
 def build_context(
     data: AgencyData,
     profile: Profile,
     report: Report,
-    pieces: list[Piece],
+    planned: Planned,
     registry: TemplateRegistry,
     *,
     draft: bool,
-    fingerprint: str,
     chapters: bool = True,
-    parts: list[dict[str, Any]] | None = None,
-    part_of: dict[str, int] | None = None,
     receiver: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """The whole context shared by every document of one packet. Page numbers are not in it:
-    templates place `pageref()` boxes the assembler fills (see `with_pages` for Word copies)."""
-    ctx = base_context(data, profile, report, draft)
-    ctx["fingerprint"] = fingerprint
-    ctx["chapters"] = policy_chapters(registry, ctx) if chapters else []
-    ctx["toc"] = index_entries(pieces, part_of)
-    ctx["parts"] = parts or []
-    ctx["receiver"] = receiver or {"name": "default", "title": "No limits (one PDF)"}
-    ctx["requirements"] = requirements(profile, ctx["readiness"], ctx["evidence_refs"])
-    proofs = {p.staff_id for p in pieces if p.staff_id}
-    for s in ctx["staff"]:
-        s["ref"] = f"staff/{s['id']}" if s["id"] in proofs else ""
-    return ctx
+    """The whole context of one packet's documents (`packet_context` `with_plan`)."""
+    ctx = packet_context(
+        data, profile, report, registry, draft=draft, chapters=chapters, receiver=receiver
+    )
+    return with_plan(ctx, planned)
 
 
 def piece_context(ctx: dict[str, Any], piece: Piece) -> dict[str, Any]:

@@ -12,8 +12,7 @@ from jinja2 import StrictUndefined
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from cmpacket.errors import TemplateError
-from cmpacket.templates import TemplateRegistry
-from cmpacket.templates._filters import FILTERS
+from cmpacket.templates import FILTERS, TemplateRegistry
 
 FIXED_ZIP_TIME = (2026, 1, 1, 0, 0, 0)
 

@@ -16,6 +16,7 @@ from docx.enum.text import WD_TAB_ALIGNMENT, WD_TAB_LEADER
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Emu, Inches, Pt, RGBColor
+from lxml import etree
 
 FONT = "Calibri"
 INK, NAVY, GREY, SLATE, RULE = "1D2430", "1F3A5F", "5B6775", "34404F", "C9D3DF"
@@ -68,7 +69,6 @@ def add_run(parent: Any, fmt: Fmt, *, text: str = "", br: bool = False, tab: boo
     """Append a run to a paragraph or hyperlink element: text, a line break or a tab. Written as
     plain XML, since python-docx's run API costs a few milliseconds a run (a large roster has tens
     of thousands)."""
-    from lxml import etree
 
     run = etree.SubElement(parent, W + "r")
     rpr = _rpr(fmt)
@@ -86,7 +86,6 @@ def add_run(parent: Any, fmt: Fmt, *, text: str = "", br: bool = False, tab: boo
 @functools.lru_cache(maxsize=512)
 def _rpr(fmt: Fmt) -> Any:
     """The `w:rPr` of a run format (children in schema order), or None if it sets nothing."""
-    from lxml import etree
 
     rpr = etree.Element(W + "rPr")
 
@@ -241,7 +240,6 @@ def new_numbering(doc: Any, level: int) -> int:
 
 def set_style(p: Any, style_id: str) -> None:
     """Give a new paragraph element (`w:p`) a paragraph style."""
-    from lxml import etree
 
     ppr = p.find(W + "pPr")
     if ppr is None:

@@ -15,6 +15,8 @@ from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
+from lxml import html as lhtml
+
 from cmpacket.render._docx import normalize_zip
 from cmpacket.render._docx_styles import (
     BLOCK_STYLES,
@@ -40,7 +42,7 @@ from cmpacket.render._docx_tables import (
     span,
     usable_width,
 )
-from cmpacket.templates._filters import ref_text
+from cmpacket.templates import ref_text
 
 __all__ = ["html_to_docx", "placeholders"]
 
@@ -82,7 +84,6 @@ def html_to_docx(
     as_of: date | None = None,
 ) -> bytes:
     """The Word copy of a rendered HTML document (deterministic bytes; `as_of` dates it)."""
-    from lxml import html as lhtml
 
     root = lhtml.document_fromstring(html)
     body = root.find("body")

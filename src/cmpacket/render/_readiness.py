@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from cmpacket.findings import PROOF_FIELDS, field_label
+
 
 def requirements(
     profile: Any, report: dict[str, Any], evidence: dict[str, str] | None = None
@@ -44,8 +46,6 @@ def evidence_rows(data: Any, report: Any) -> list[dict[str, Any]]:
     fields matched and mismatched in words, `complete` (every field its kind is checked for was
     found) and `ref`, its piece for `pageref()`. One row per person, not per proof: at 500 staff a
     1,500-row table costs three times the layout."""
-    from cmpacket.findings import field_label
-    from cmpacket.validators import PROOF_FIELDS
 
     kinds = {"license": "License", "registry": "Registry printout", "diploma": "Diploma"}
     staff = {s.id: s for s in data.staff}

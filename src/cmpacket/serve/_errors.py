@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from cmpacket.errors import CmpacketError, NotReadyError, TemplateError
+from cmpacket.templates import BUILTIN_ROOT
 
 EXCERPT = 3  # source lines shown either side of the offending one
 
@@ -95,7 +96,6 @@ def _error(
 
 def _excerpt(path: Path, line: int, options: Options) -> list[dict[str, Any]]:
     """Source lines around `line`, only from a file inside the agency folder or a template root."""
-    from cmpacket.templates import BUILTIN_ROOT
 
     roots = [options.folder, *options.template_dirs, BUILTIN_ROOT]
     real = path.resolve()

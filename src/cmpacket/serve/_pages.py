@@ -129,5 +129,5 @@ class PageStore:
             finally:
                 doc.close()
         text = text.replace("\r\n", "\n").replace("\r", "\n")
-        self._text[page] = text
-        return text
+        self._text[page] = str(text)
+        return str(text)

@@ -17,6 +17,8 @@ from dataclasses import asdict
 from multiprocessing.connection import Connection
 from typing import Any
 
+from cmpacket import api
+from cmpacket.errors import NotReadyError
 from cmpacket.serve._errors import Options, describe_error
 
 STOP_GRACE = 3.0  # seconds a stopping server gives a build under way to end cleanly
@@ -47,18 +49,12 @@ def main_fd(fd: int) -> None:
 
 def build(options: Options) -> dict[str, Any]:
     """One draft build; a plain dict of where the outputs are, or of what went wrong."""
-    from cmpacket import api
-    from cmpacket.errors import NotReadyError
 
     try:
-        result = api.build(
-            options.folder,
-            out=options.out,
-            draft=True,
-            quiet=True,
-            template_dirs=options.template_dirs,
-            profile=options.profile,
+        settings = api.Options(
+            draft=True, quiet=True, template_dirs=options.template_dirs, profile=options.profile
         )
+        result = api.build(options.folder, settings, out=options.out)
     except KeyboardInterrupt:
         return {"ok": False, "interrupted": True}
     except Exception as exc:  # every failure is shown on the page
@@ -81,7 +77,6 @@ def build(options: Options) -> dict[str, Any]:
 
 def _validate(options: Options) -> Any:
     """The findings to show beside a build error (None if the data cannot be read)."""
-    from cmpacket import api
 
     try:
         return api.validate(
@@ -155,9 +150,13 @@ class Worker:
         _end(process, STOP_GRACE)
 
 
+def _wait() -> None:
+    """The first way to end a process: let it finish by itself."""
+
+
 def _end(process: subprocess.Popen[bytes], grace: float) -> None:
     """Wait up to `grace` seconds, then terminate, then kill."""
-    for end in (lambda: None, process.terminate, process.kill):
+    for end in (_wait, process.terminate, process.kill):
         if process.poll() is not None:
             return
         end()

@@ -11,7 +11,17 @@ from typing import Any
 from jinja2 import FileSystemLoader, StrictUndefined, TemplateNotFound, select_autoescape
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
-__all__ = ["BUILTIN_ROOT", "TemplateRegistry", "Winner"]
+from cmpacket.templates._filters import FILTERS, GLOBALS, counties, long_date, ref_text
+
+__all__ = [
+    "BUILTIN_ROOT",
+    "FILTERS",
+    "TemplateRegistry",
+    "Winner",
+    "counties",
+    "long_date",
+    "ref_text",
+]
 
 BUILTIN_ROOT = Path(str(resources.files("cmpacket.templates").joinpath("builtin")))
 TEMPLATE_SUFFIXES = (".html.j2", ".txt.j2", ".css", ".docx")
@@ -112,8 +122,6 @@ class TemplateRegistry:
                 lstrip_blocks=True,
                 keep_trailing_newline=True,
             )
-            from cmpacket.templates._filters import FILTERS, GLOBALS
-
             env.filters.update(FILTERS)
             env.globals.update(GLOBALS)
             self._env = env

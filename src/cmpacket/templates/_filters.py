@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from markupsafe import Markup, escape
+
 
 def long_date(value: Any) -> str:
     """2026-12-01 -> December 1, 2026 (empty for None)."""
@@ -12,7 +14,7 @@ def long_date(value: Any) -> str:
         try:
             value = date.fromisoformat(value)
         except ValueError:
-            return value
+            return str(value)
     if not isinstance(value, date):
         return "" if value is None else str(value)
     return f"{value:%B} {value.day}, {value.year}"
@@ -20,10 +22,10 @@ def long_date(value: Any) -> str:
 
 def join_and(items: Any) -> str:
     """[a, b, c] -> 'a, b and c'."""
-    items = [str(i) for i in items or [] if i]
-    if len(items) <= 1:
-        return "".join(items)
-    return ", ".join(items[:-1]) + " and " + items[-1]
+    words = [str(i) for i in items or [] if i]
+    if len(words) <= 1:
+        return "".join(words)
+    return ", ".join(words[:-1]) + " and " + words[-1]
 
 
 def counties(items: Any) -> str:
@@ -51,7 +53,6 @@ def pageref(ref: str, style: str = "range") -> Any:
     (41-43), `pp` (pp. 41-43) or `page` (p. 41). Rendering never waits for page numbers, so every
     document is laid out exactly once.
     """
-    from markupsafe import Markup, escape
 
     return Markup(
         f'<a class="pageref pageref-{escape(style)}" href="cmpacket:ref/{escape(style)}/{escape(ref)}">&#160;</a>'
@@ -72,7 +73,6 @@ def ref_text(style: str, first: int, last: int) -> str:
 def fill(name: str) -> Any:
     """A box the assembler fills with a packet-level value (`fingerprint`), so the page around it
     can be laid out once and cached even though the value changes with every input."""
-    from markupsafe import Markup, escape
 
     return Markup(
         f'<a class="fill fill-{escape(name)}" href="cmpacket:fill/{escape(name)}">&#160;</a>'

@@ -9,15 +9,25 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from cmpacket import profiles
 from cmpacket._dates import resolve_as_of
 from cmpacket.findings import Finding, Report
-from cmpacket.intake import UploadFacts
+from cmpacket.intake import UploadFacts, engine
 from cmpacket.model import AgencyData, load_folder
+from cmpacket.profiles import Profile
 from cmpacket.receivers import Receiver
-from cmpacket.validators._evidence import proof_evidence
-from cmpacket.validators._profile import Profile, load_profile
+from cmpacket.templates import TemplateRegistry
+from cmpacket.validators._evidence import proof_evidence, remember_payloads
+from cmpacket.validators._fit import fit_findings
 from cmpacket.validators._registry import RULES, Context
+from cmpacket.validators._rules_staff import staff_facts
 from cmpacket.validators._rules_uploads import UploadUse
+
+
+def load_profile(ref: str, base: Path | None = None) -> Profile:
+    """A built-in profile by name, or a profile file (relative to `base`), whose every rule is
+    one these validators run."""
+    return profiles.load_profile(ref, base, codes=RULES)
 
 
 @dataclass(frozen=True)
@@ -52,7 +62,6 @@ def prepare(
     limits: dict[str, Any] | None = None,
 ) -> Prepared:
     """Load the folder and its profile; raises InputError when it cannot be read at all."""
-    from cmpacket.templates import TemplateRegistry
 
     loaded = load_folder(folder)
     day = resolve_as_of(as_of, loaded.raw)
@@ -91,21 +100,23 @@ def check(
     receiver: Receiver | None = None,
     ocr: str = "auto",
     sizes: dict[Path, int] | None = None,
+    matches: dict[Path, tuple[tuple[Any, Any], ...]] | None = None,
 ) -> Checked:
-    """Run the profile's rules over the data and the facts intake found in each upload."""
+    """Run the profile's rules over the data and the facts intake found in each upload;
+    `matches` are the proofs' matches intake already made (`match_payload`, by upload)."""
+    for path, found in (matches or {}).items():
+        facts = (uploads or {}).get(path)
+        if found and facts is not None:
+            remember_payloads(tuple(facts.text), found)
     if prepared.data is None or prepared.profile is None:
         report = Report(prepared.as_of, prepared.profile_name, prepared.findings, strict)
         return Checked(None, None, report, prepared.limits)
     extra = list(prepared.findings)
     if receiver is not None:
-        from cmpacket.validators._fit import fit_findings
-
         folder = prepared.data.folder.resolve()
         shown = {
             p: p.relative_to(folder).as_posix() for p in (uploads or {}) if p.is_relative_to(folder)
         }
-        from cmpacket.intake._ocr import engine
-
         active = ocr != "never" and engine() is not None
         extra += fit_findings(receiver, uploads or {}, shown, active, sizes)
     report = run_rules(
@@ -157,4 +168,5 @@ def run_rules(
         findings=tuple(findings),
         strict=strict,
         evidence=proof_evidence(ctx),
+        staff=staff_facts(data, profile, as_of),
     )

@@ -8,17 +8,17 @@ Proofs are license uploads (number, holder's name, expiry date), registry printo
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 from cmpacket.findings import Evidence, Finding
-from cmpacket.intake import has_text
+from cmpacket.intake import MAX_PAGES, has_text
 from cmpacket.model import AgencyData, Staff, resolve_upload
+from cmpacket.profiles import Profile, RuleSpec
 from cmpacket.validators import _match as m
-from cmpacket.validators._profile import Profile, RuleSpec
 from cmpacket.validators._registry import Context, rule
 
 EXPIRY_LABELS = ("expiration date", "expiration", "expires", "expiry", "valid through", "exp.")
@@ -31,12 +31,6 @@ EVIDENCE_RULES = (
     "license-number-format",
     "license-expiry-off-cycle",
 )
-# the fields each kind of proof is checked for, when the data gives them (see `_values`)
-PROOF_FIELDS = {
-    "license": ("number", "name", "expires"),
-    "registry": ("name", "registry_check"),
-    "diploma": ("name", "degree"),
-}
 
 
 @dataclass(frozen=True)
@@ -129,6 +123,7 @@ def _values(s: Staff, i: int, path: str, kind: str, item: Any) -> tuple[tuple[st
 
 
 Values = tuple[tuple[str, str, Any], ...]
+ProofCheck = tuple[str, str, Values]  # (kind, file as given, values), for `match_proof`
 Match = tuple[tuple[str, ...], tuple[Miss, ...]]
 _MEMO: dict[tuple[tuple[str, ...], str, str, Values], Match] = {}
 MEMO_SIZE = 8192
@@ -152,6 +147,19 @@ def remember(pages: tuple[str, ...], kind: str, given: str, values: Values, resu
     if len(_MEMO) >= MEMO_SIZE:
         _MEMO.clear()
     _MEMO[(pages, kind, given, values)] = result
+
+
+def match_payload(pages: tuple[str, ...], check: ProofCheck) -> list[Any]:
+    """`match_proof` as JSON-able data, for intake's workers and the build's cache."""
+    matched, misses = match_proof(pages, *check)
+    return [list(matched), [[x.field, x.path, x.message] for x in misses]]
+
+
+def remember_payloads(pages: tuple[str, ...], found: Iterable[tuple[ProofCheck, Any]]) -> None:
+    """Matches intake made of a proof's text (`match_payload` results), so they are not redone."""
+    for (kind, given, values), (matched, misses) in found:
+        result = (tuple(matched), tuple(Miss(*x) for x in misses))
+        remember(pages, kind, given, values, result)
 
 
 def _match(pages: tuple[str, ...], kind: str, given: str, values: Values) -> Match:
@@ -331,9 +339,6 @@ def reads_proofs(profile: Profile) -> bool:  # the first two of EVIDENCE_RULES
     return bool(profile.rule("proof-mismatch") or profile.rule("proof-unchecked"))
 
 
-ProofCheck = tuple[str, str, Values]  # (kind, file as given, values), for `match_proof`
-
-
 def proof_checks(
     data: AgencyData | None, profile: Profile | None, uses: list[Any]
 ) -> dict[Path, tuple[ProofCheck, ...]]:
@@ -358,7 +363,6 @@ def more_pages_wanted(
 ) -> set[Path]:
     """Proofs read only in part (their first page) that did not show every field, or showed no
     text: their next page is read and the proofs checked again (intake.MAX_PAGES)."""
-    from cmpacket.intake import MAX_PAGES
 
     known = {u.ref.given: u.ref.path for u in uses}
     out = set()

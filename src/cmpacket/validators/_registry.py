@@ -6,14 +6,12 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from cmpacket.findings import Finding
-
-if TYPE_CHECKING:
-    from cmpacket.intake import UploadFacts
-    from cmpacket.model import AgencyData
-    from cmpacket.validators._profile import Profile, RuleSpec
+from cmpacket.intake import UploadFacts
+from cmpacket.model import AgencyData
+from cmpacket.profiles import Profile, RuleSpec
 
 
 @dataclass
@@ -32,7 +30,7 @@ class Context:
     cache: dict[str, Any] = field(default_factory=dict)
 
 
-RuleFn = Callable[[Context, "RuleSpec"], Iterable[Finding]]
+RuleFn = Callable[[Context, RuleSpec], Iterable[Finding]]
 RULES: dict[str, RuleFn] = {}
 
 

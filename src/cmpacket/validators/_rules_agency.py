@@ -8,7 +8,7 @@ from typing import Any
 
 from cmpacket.findings import Finding
 from cmpacket.model.defaults import position_content
-from cmpacket.validators._profile import RuleSpec
+from cmpacket.profiles import RuleSpec
 from cmpacket.validators._registry import Context, rule
 
 

@@ -7,10 +7,9 @@ from datetime import date
 from typing import Any
 
 from cmpacket.findings import Finding
-from cmpacket.model import AgencyData, Staff
-from cmpacket.model._types import ExclusionCheck
+from cmpacket.model import AgencyData, ExclusionCheck, Staff
+from cmpacket.profiles import RuleSpec
 from cmpacket.validators._dates import add_months
-from cmpacket.validators._profile import RuleSpec
 from cmpacket.validators._registry import Context, rule
 from cmpacket.validators._rules_staff import experience_proven, meets_path
 

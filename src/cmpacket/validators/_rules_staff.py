@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import date, timedelta
+from typing import Any
 
-from cmpacket.findings import Finding
-from cmpacket.model import Staff
+from cmpacket.findings import Finding, StaffFacts
+from cmpacket.model import AgencyData, Staff
+from cmpacket.profiles import Profile, RuleSpec
 from cmpacket.validators._dates import add_months, full_months_between
-from cmpacket.validators._profile import RuleSpec
 from cmpacket.validators._registry import Context, rule
 
 LEVELS = {"associate": 1, "bachelor": 2, "master": 3, "doctorate": 4}
@@ -99,14 +100,14 @@ def caseload_increase_unsupported(ctx: Context, spec: RuleSpec) -> Iterator[Find
             )
 
 
-def training_hours(s: Staff, window_start, as_of) -> float:
+def training_hours(s: Staff, window_start: date, as_of: date) -> float:
     logged = [t for t in s.training if t.date and window_start < t.date <= as_of]
     if s.training:
         return round(sum(t.hours for t in logged), 2)
     return float(s.training_hours_12mo or 0.0)
 
 
-def training_required(spec: RuleSpec, s: Staff, as_of) -> float:
+def training_required(spec: RuleSpec, s: Staff, as_of: date) -> float:
     hours = float(spec.params.get("hours", 12))
     months = int(spec.params.get("window_months", 12))
     start = add_months(as_of, -months)
@@ -170,7 +171,7 @@ def license_proof_missing(ctx: Context, spec: RuleSpec) -> Iterator[Finding]:
                 )
 
 
-def meets_path(s: Staff, path: dict, as_of) -> bool:
+def meets_path(s: Staff, path: dict[str, Any], as_of: date) -> bool:
     """True when the staff member satisfies every condition of one qualification path."""
     level = path.get("degree_level")
     if level:
@@ -281,3 +282,32 @@ def background_check_disqualified(ctx: Context, spec: RuleSpec) -> Iterator[Find
                 f"{_who(s)}'s check status is {bc.status!r} with no waiver granted before work. "
                 f"Remove them from direct care until IDPH grants a waiver, then record waiver_date.",
             )
+
+
+def staff_facts(data: AgencyData, profile: Profile, as_of: date) -> tuple[StaffFacts, ...]:
+    """What the rules make of each staff member, for the documents: training hours in the
+    training rule's window and the hours it requires of them, the caseload limit in force, and
+    whether their experience is proven. Computed here only, with the rules' own functions."""
+    training = profile.rule("training-hours-short")
+    caseload = profile.rule("caseload-over-limit")
+    months = int(training.params.get("window_months", 12)) if training else 12
+    start = add_months(as_of, -months)
+    out = []
+    for s in data.staff:
+        loads = caseload is not None and _applies(caseload, s)
+        out.append(
+            StaffFacts(
+                staff_id=s.id,
+                training_hours=training_hours(s, start, as_of),
+                training_required=training_required(training, s, as_of) if training else None,
+                training_applies=training is not None and _applies(training, s),
+                caseload_applies=loads,
+                caseload_limit=(
+                    caseload_limit(caseload, s, data.policies.adopted)
+                    if caseload is not None and loads
+                    else None
+                ),
+                experience_proven=experience_proven(s),
+            )
+        )
+    return tuple(out)

@@ -8,8 +8,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from cmpacket.findings import Finding
+from cmpacket.intake import OCR_INSTALL, missing_engine
 from cmpacket.model import AgencyData, UploadRef, resolve_upload
-from cmpacket.validators._profile import RuleSpec
+from cmpacket.profiles import RuleSpec
 from cmpacket.validators._registry import Context, rule
 
 
@@ -114,14 +115,12 @@ def upload_too_large(ctx: Context, spec: RuleSpec) -> Iterator[Finding]:
 @rule("upload-not-searchable")
 def upload_not_searchable(ctx: Context, spec: RuleSpec) -> Iterator[Finding]:
     """Pages without text that will stay so: no OCR engine (with --ocr auto), or --ocr never."""
-    from cmpacket.intake._ocr import INSTALL, missing
-
     mode = ctx.ocr
     if mode != "never":
-        lacking = missing()
+        lacking = missing_engine()
         if not lacking:
             return  # the build adds a text layer by OCR
-        why = f"no OCR engine is installed ({lacking}). {INSTALL} Then build again"
+        why = f"no OCR engine is installed ({lacking}). {OCR_INSTALL} Then build again"
     else:
         why = "OCR is off (--ocr never). Build with --ocr auto"
     facts = ctx.uploads

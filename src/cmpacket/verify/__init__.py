@@ -11,24 +11,27 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from cmpacket.verify._diff import diff_manifests
+from cmpacket.verify._evidence import evidence_rows
 from cmpacket.verify._limits import DEFAULT_LIMITS, VerifyLimits, limits_from_options
 from cmpacket.verify._manifest import ManifestInvalid
 from cmpacket.verify._packet import (
-    VerifyResult,
-    file_sha256,
     open_packet,
     read_manifest,
     read_sidecar,
     verify_packet,
     verify_source,
 )
+from cmpacket.verify._result import VerifyResult
+from cmpacket.verify._set import check_set
 
 __all__ = [
     "DEFAULT_LIMITS",
     "ManifestInvalid",
     "VerifyLimits",
     "VerifyResult",
-    "file_sha256",
+    "diff_manifests",
+    "evidence_rows",
     "limits_from_options",
     "open_packet",
     "read_manifest",
@@ -47,6 +50,4 @@ def verify_parts(
 ) -> VerifyResult:
     """Verify a packet written as parts: each part alone, then the set (complete, in order,
     contiguous, one packet) and, with the sidecar manifest, each part's sha256."""
-    from cmpacket.verify._set import check_set
-
     return check_set(files, sidecar, known or {}, limits)

@@ -5,35 +5,24 @@ from __future__ import annotations
 
 import hashlib
 import re
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import pikepdf
 
-from cmpacket.assemble._pdfops import page_digest, read_stamp
-from cmpacket.assemble._streams import StreamTooLarge, StreamUnreadable, read_bounded
+from cmpacket.assemble import (
+    StreamTooLarge,
+    StreamUnreadable,
+    page_digest,
+    read_bounded,
+    read_stamp,
+)
 from cmpacket.verify._limits import VerifyLimits
+from cmpacket.verify._result import PDF_ERRORS, SHOWN, VerifyResult, first_line
 from cmpacket.verify._structure import OutlineTooLarge, large_images, page_numbers, read_outline
-
-if TYPE_CHECKING:
-    from cmpacket.verify._packet import VerifyResult
 
 _PAGE_RE = re.compile(r"Page (\d+) of (\d+)")
 _STAMP_MARK = b"%cmpacket-stamp"
 _STAMP_PARENS = 64  # more "(" than this in a stamp stream: not a cmpacket stamp (and slow to scan)
-_SHOWN = 20  # findings of one kind listed one by one; the rest are counted
-# What reading a damaged or hostile PDF can raise from pikepdf (qpdf errors, wrong object types).
-_PDF_ERRORS = (pikepdf.PdfError, AttributeError, TypeError, ValueError, KeyError, IndexError)
-
-
-_QPDF_SOURCE = re.compile(
-    r"^(?:stream )?<_io\.\w+ object at 0x[0-9a-f]+>:? ?|^[^:]*\.pdf:? ?", re.I
-)
-
-
-def _first_line(exc: BaseException) -> str:
-    """The first line of an error, without qpdf's name for the file (a path or `stream <...>`)."""
-    line = (str(exc).splitlines() or [type(exc).__name__])[0]
-    return _QPDF_SOURCE.sub("", line)[:160] or type(exc).__name__
 
 
 def _check_ranges(sections: list[dict[str, Any]], total: int, result: VerifyResult) -> set[int]:
@@ -61,7 +50,7 @@ def _check_ranges(sections: list[dict[str, Any]], total: int, result: VerifyResu
             first, last = d["first_page"], d["last_page"]
             if first != at or last < first or last > s["last_page"]:
                 shown += 1
-                if shown <= _SHOWN:
+                if shown <= SHOWN:
                     result.fail(
                         "section-range-mismatch",
                         _where(s, d),
@@ -72,14 +61,14 @@ def _check_ranges(sections: list[dict[str, Any]], total: int, result: VerifyResu
                 checkable.add(id(d))
                 free = last + 1
             at = last + 1
-    if shown > _SHOWN:
+    if shown > SHOWN:
         result.fail(
-            "section-range-mismatch", "packet", f"{shown - _SHOWN} more documents are out of place."
+            "section-range-mismatch", "packet", f"{shown - SHOWN} more documents are out of place."
         )
     return checkable
 
 
-def _check_required(
+def check_required(
     manifest: dict[str, Any], sections: list[dict[str, Any]], result: VerifyResult
 ) -> None:
     present = {s["letter"] for s in sections if s["documents"]}
@@ -100,7 +89,7 @@ def _check_outline(
     except OutlineTooLarge as exc:
         result.fail("outline-invalid", "outline", f"the outline is not checked: {exc}.")
         return
-    for problem in problems[:_SHOWN]:
+    for problem in problems[:SHOWN]:
         result.fail("outline-invalid", "outline", problem + ".")
     loose: list[str] = []
 
@@ -111,15 +100,15 @@ def _check_outline(
             visit(node["children"])
 
     visit(tree)
-    for title in loose[:_SHOWN]:
+    for title in loose[:SHOWN]:
         result.fail(
             "outline-invalid",
             f"bookmark '{title[:60]}'",
             "it does not point to a page of this packet.",
         )
-    if len(loose) > _SHOWN:
+    if len(loose) > SHOWN:
         result.fail(
-            "outline-invalid", "outline", f"{len(loose) - _SHOWN} more bookmarks point nowhere."
+            "outline-invalid", "outline", f"{len(loose) - SHOWN} more bookmarks point nowhere."
         )
     top = {node["title"].split(".", 1)[0]: node for node in tree if "." in node["title"][:3]}
     for s in sections:
@@ -173,20 +162,20 @@ def _check_stamps(
     for i, page in enumerate(pdf.pages, start=1 + offset):
         try:
             text, why = _stamp_of(page, limits, maps)
-        except _PDF_ERRORS as exc:
-            text, why = None, f"no readable cmpacket stamp ({_first_line(exc)})"
+        except PDF_ERRORS as exc:
+            text, why = None, f"no readable cmpacket stamp ({first_line(exc)})"
         match = _PAGE_RE.search(text or "")
         if not match:
             bad.append((i, why))
         elif (int(match.group(1)), int(match.group(2))) != (i, total):
             bad.append((i, f"stamped 'Page {match.group(1)} of {match.group(2)}'"))
-    for i, line in bad[:_SHOWN]:
+    for i, line in bad[:SHOWN]:
         result.fail("stamp-wrong", f"page {i}", line + ".")
-    if len(bad) > _SHOWN:
+    if len(bad) > SHOWN:
         result.fail(
             "stamp-wrong",
             "packet",
-            f"{len(bad) - _SHOWN} more pages have a missing or wrong stamp.",
+            f"{len(bad) - SHOWN} more pages have a missing or wrong stamp.",
         )
 
 
@@ -195,11 +184,11 @@ def _check_images(pdf: pikepdf.Pdf, result: VerifyResult, limits: VerifyLimits) 
     for i, page in enumerate(pdf.pages, start=1):
         try:
             found = large_images(page, limits.image_pixels)
-        except _PDF_ERRORS:
+        except PDF_ERRORS:
             continue  # the content check reports a damaged page
         for name, w, h in found:
             shown += 1
-            if shown <= _SHOWN:
+            if shown <= SHOWN:
                 result.fail(
                     "packet-image-too-large",
                     f"page {i}",
@@ -270,11 +259,11 @@ def _page_digest(
             f"{what} {exc} (a decompression bomb, or not a cmpacket page); its content was "
             f"not checked.",
         )
-    except (StreamUnreadable, *_PDF_ERRORS, RecursionError) as exc:
+    except (StreamUnreadable, *PDF_ERRORS, RecursionError) as exc:
         result.fail(
             "page-unreadable",
             f"page {p}",
-            f"its content cannot be read ({_first_line(exc)}); the page is damaged or was altered.",
+            f"its content cannot be read ({first_line(exc)}); the page is damaged or was altered.",
         )
     return None
 
@@ -286,7 +275,7 @@ def _where(section: dict[str, Any], doc: dict[str, Any]) -> str:
     )
 
 
-def _check_structure(
+def check_structure(
     pdf: pikepdf.Pdf,
     manifest: dict[str, Any],
     n: int,
@@ -307,7 +296,7 @@ def _check_structure(
         )
     sections = manifest["sections"]
     checkable = _check_ranges(sections, n, result)
-    _check_required(manifest, sections, result)
+    check_required(manifest, sections, result)
     _check_outline(pdf, sections, result, limits)
     _check_stamps(pdf, n, result, limits, offset, total or n)
     _check_images(pdf, result, limits)

@@ -6,8 +6,6 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from cmpacket.findings import field_label
-
 
 def evidence_rows(manifest: dict[str, Any]) -> list[dict[str, Any]]:
     """The manifest's `evidence` entries, each with the staff member's name (from the manifest's
@@ -22,30 +20,3 @@ def evidence_rows(manifest: dict[str, Any]) -> list[dict[str, Any]]:
         who = staff[i] if 0 <= i < len(staff) and isinstance(staff[i], dict) else {}
         rows.append({**e, "staff": who.get("name") or who.get("id") or ""})
     return rows
-
-
-def evidence_text(rows: list[dict[str, Any]]) -> list[str]:
-    """Lines for the text output of `cmpacket inspect`."""
-    if not rows:
-        return []
-    checked = sum(1 for r in rows if r.get("checked"))
-    off = sum(1 for r in rows if r.get("mismatched"))
-    lines = [
-        "",
-        f"Evidence: {len(rows)} proofs, {checked} read and checked against the data, "
-        f"{off} with a mismatch",
-    ]
-    for r in rows:
-        if not r.get("checked"):
-            status = "not checked (no readable text)"
-        elif r.get("mismatched"):
-            status = "MISMATCH: " + ", ".join(field_label(f) for f in r["mismatched"])
-            if r.get("matched"):
-                status += "; matched: " + ", ".join(field_label(f) for f in r["matched"])
-        else:
-            status = "matched: " + ", ".join(field_label(f) for f in r.get("matched") or [])
-        page = f"p. {r['page']}" if r.get("page") else "p. -"
-        lines.append(
-            f"  {str(r.get('staff', ''))[:24]:<24} {page:<8} {r.get('file', '')}  {status}"
-        )
-    return lines

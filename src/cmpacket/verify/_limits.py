@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, fields
 
+from cmpacket.errors import UsageError
+
 MiB = 1 << 20
 
 
@@ -44,7 +46,6 @@ DEFAULT_LIMITS = VerifyLimits()
 
 def limits_from_options(options: tuple[str, ...] | list[str]) -> VerifyLimits:
     """`--limit NAME=N` options -> VerifyLimits; raises UsageError naming a bad option."""
-    from cmpacket.errors import UsageError
 
     names = ", ".join(f.name for f in fields(VerifyLimits))
     changes: dict[str, int | None] = {}

@@ -14,7 +14,7 @@ from typing import Any
 
 from marshmallow import INCLUDE, Schema, ValidationError, fields
 
-from cmpacket.model._load import format_path
+from cmpacket.model import format_path
 from cmpacket.verify._limits import DEFAULT_LIMITS, VerifyLimits
 
 __all__ = ["ManifestInvalid", "check_manifest", "parse_manifest"]
@@ -47,7 +47,7 @@ def _kind(value: Any) -> str:
     return names.get(type(value), "a number" if isinstance(value, float) else type(value).__name__)
 
 
-class _Typed(fields.Field):
+class _Typed(fields.Field[Any]):
     """A JSON value of exactly one type (no coercion: "12" is not a number, true is not 1)."""
 
     expected = ""
@@ -154,11 +154,11 @@ class CountMap(_Typed):
         )
 
 
-def _many(schema: type[Schema], **kwargs: Any) -> fields.List:
+def _many(schema: type[Schema], **kwargs: Any) -> fields.List[Any]:
     return fields.List(fields.Nested(schema), **kwargs)
 
 
-def _texts(**kwargs: Any) -> fields.List:
+def _texts(**kwargs: Any) -> fields.List[Any]:
     return fields.List(Text(), **kwargs)
 
 

@@ -9,88 +9,21 @@ findings (exit 1) or a PacketError (exit 2) -- never an exception of another kin
 
 from __future__ import annotations
 
-import hashlib
 import io
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pikepdf
 from pikepdf import Dictionary
 
-from cmpacket.assemble._streams import StreamTooLarge, StreamUnreadable, read_bounded
+from cmpacket.assemble import StreamTooLarge, StreamUnreadable, read_bounded
+from cmpacket.cache import file_sha256
 from cmpacket.errors import PacketError
-from cmpacket.findings import Finding
-from cmpacket.verify._checks import _PDF_ERRORS, _SHOWN, _check_structure, _first_line
-from cmpacket.verify._limits import DEFAULT_LIMITS, VerifyLimits, limits_from_options
+from cmpacket.verify._checks import check_structure
+from cmpacket.verify._limits import DEFAULT_LIMITS, VerifyLimits
 from cmpacket.verify._manifest import ManifestInvalid, parse_manifest
-
-__all__ = [
-    "DEFAULT_LIMITS",
-    "ManifestInvalid",
-    "VerifyLimits",
-    "VerifyResult",
-    "limits_from_options",
-    "open_packet",
-    "read_manifest",
-    "verify_packet",
-    "verify_source",
-]
-
-_PER_CODE = 50  # whatever a hostile manifest claims, at most this many findings of one code
-
-
-@dataclass
-class VerifyResult:
-    """Every failed check as an error finding; `ok` when there are none."""
-
-    findings: list[Finding] = field(default_factory=list)
-    manifest: dict[str, Any] | None = None
-    pages: int = 0
-    part: dict[str, Any] | None = None  # the manifest's entry for this file, when it is a part
-    _counts: dict[str, int] = field(default_factory=dict, repr=False)
-
-    @property
-    def ok(self) -> bool:
-        return not self.findings
-
-    @property
-    def summary(self) -> str:
-        if self.ok:
-            return f"verified: {self.pages} pages, every check passed"
-        return f"FAILED: {len(self.findings)} problem(s) in {self.pages} pages"
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "ok": self.ok,
-            "pages": self.pages,
-            "counts": {"error": len(self.findings), "warning": 0, "info": 0},
-            "findings": [f.as_dict() for f in self.findings],
-        }
-
-    def fail(self, code: str, path: str, message: str, location: str = "") -> None:
-        """Record a failed check; past _PER_CODE findings of one code, only count them."""
-        seen = self._counts.get(code, 0) + 1
-        self._counts[code] = seen
-        if seen <= _PER_CODE:
-            self.findings.append(
-                Finding(code, "error", path, message, "see docs/reviewers.md", location)
-            )
-
-    def close(self) -> None:
-        """Add one finding per code that had more findings than were listed."""
-        for code, seen in sorted(self._counts.items()):
-            if seen > _PER_CODE:
-                self.findings.append(
-                    Finding(
-                        code,
-                        "error",
-                        "packet",
-                        f"{seen - _PER_CODE} more like the above.",
-                        "see docs/reviewers.md",
-                    )
-                )
-        self._counts.clear()
+from cmpacket.verify._parts import part_of_file, part_view
+from cmpacket.verify._result import PDF_ERRORS, SHOWN, VerifyResult, first_line
 
 
 def _open(data: bytes | Path, name: str, inherit: bool) -> pikepdf.Pdf:
@@ -114,7 +47,7 @@ def _open_checked(data: bytes | Path, name: str) -> tuple[pikepdf.Pdf, str | Non
     except pikepdf.PasswordError:
         raise PacketError(f"{name}: the PDF is encrypted; a cmpacket packet never is.") from None
     except (pikepdf.PdfError, ValueError, RecursionError, RuntimeError) as exc:
-        problem = _first_line(exc).removeprefix(f"{data}: " if isinstance(data, Path) else "")
+        problem = first_line(exc).removeprefix(f"{data}: " if isinstance(data, Path) else "")
     try:  # opening walks the page tree; without that walk, the rest may still be readable
         return _open(data, name, inherit=False), problem
     except (pikepdf.PdfError, ValueError, RecursionError, RuntimeError):
@@ -156,7 +89,7 @@ def read_manifest(pdf: pikepdf.Pdf, limits: VerifyLimits = DEFAULT_LIMITS) -> di
     try:
         spec = pdf.attachments.get("manifest.json")
         stream = spec.get_file().obj if spec is not None else None
-    except (*_PDF_ERRORS, RecursionError):
+    except (*PDF_ERRORS, RecursionError):
         return None
     if stream is None:
         return None
@@ -204,16 +137,6 @@ def verify_packet(
     return result
 
 
-def file_sha256(source: bytes | Path) -> str:
-    if isinstance(source, bytes):
-        return hashlib.sha256(source).hexdigest()
-    h = hashlib.sha256()
-    with source.open("rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
-
-
 def verify_source(
     data: bytes | Path,
     name: str,
@@ -246,11 +169,11 @@ def verify_source(
         except RecursionError:
             result.fail("packet-damaged", "packet", "the PDF nests objects too deeply to read.")
             manifest = None
-        except _PDF_ERRORS as exc:
+        except PDF_ERRORS as exc:
             result.fail(
                 "packet-damaged",
                 "packet",
-                f"part of the PDF cannot be read ({_first_line(exc)}); the file is damaged "
+                f"part of the PDF cannot be read ({first_line(exc)}); the file is damaged "
                 f"or was altered. Ask for the original file.",
             )
             manifest = None
@@ -261,11 +184,11 @@ def verify_source(
 
 
 def _manifest_findings(result: VerifyResult, exc: ManifestInvalid, where: str) -> None:
-    for path, message in exc.problems[:_SHOWN]:
+    for path, message in exc.problems[:SHOWN]:
         result.fail("manifest-invalid", path or where, message, where if path else "")
-    if len(exc.problems) > _SHOWN:
+    if len(exc.problems) > SHOWN:
         result.fail(
-            "manifest-invalid", where, f"{len(exc.problems) - _SHOWN} more field(s) are wrong."
+            "manifest-invalid", where, f"{len(exc.problems) - SHOWN} more field(s) are wrong."
         )
 
 
@@ -305,8 +228,6 @@ def _verify_pdf(
         return manifest
     view, offset, total = manifest, 0, None
     if manifest.get("parts"):  # one part of a packet written as parts: check its pages
-        from cmpacket.verify._parts import part_of_file, part_view
-
         part = part_of_file(pdf, name, manifest, result)
         if part is None:
             return manifest
@@ -314,7 +235,7 @@ def _verify_pdf(
         offset, total = part["first_page"] - 1, manifest["packet"]["pages"]
         view = part_view(manifest, part["first_page"], part["last_page"])
         known = {p - offset: d for p, d in known.items()}
-    _check_structure(pdf, view, n, result, known, limits, offset, total)
+    check_structure(pdf, view, n, result, known, limits, offset, total)
     return manifest
 
 
@@ -326,7 +247,7 @@ def _page_count(
         try:
             n = len(pdf.pages)
         except (pikepdf.PdfError, RecursionError) as exc:
-            tree_problem = _first_line(exc)
+            tree_problem = first_line(exc)
     if tree_problem is not None:
         result.fail(
             "page-tree-invalid",

@@ -7,13 +7,18 @@ import json
 from pathlib import Path
 from typing import Any
 
-from cmpacket.verify._checks import _check_required
-from cmpacket.verify._packet import VerifyResult, verify_source
+from cmpacket.verify._checks import check_required
+from cmpacket.verify._limits import VerifyLimits
+from cmpacket.verify._packet import verify_source
+from cmpacket.verify._result import VerifyResult
 
 
 def check_set(
-    files: list[Path], sidecar: dict[str, Any] | None, known: dict[int, str], limits: Any = None
-) -> Any:
+    files: list[Path],
+    sidecar: dict[str, Any] | None,
+    known: dict[int, str],
+    limits: VerifyLimits | None = None,
+) -> VerifyResult:
     """Each part verified alone (findings name the file), then the set."""
     result = VerifyResult()
     manifests: list[dict[str, Any]] = []
@@ -75,5 +80,5 @@ def check_set(
             "parts",
             f"the parts end on page {expected - 1}; the packet has {manifest['packet']['pages']}.",
         )
-    _check_required(manifest, manifest["sections"], result)
+    check_required(manifest, manifest["sections"], result)
     return result

@@ -26,7 +26,7 @@ def license_table(ref: Any, source: str) -> dict[str, Any]:
     else:
         name = str(ref)
         if name in BUILTIN_TABLES:
-            text = resources.files("cmpacket.validators").joinpath("profiles", f"{name}.yaml")
+            text = resources.files("cmpacket.profiles").joinpath(f"{name}.yaml")
             where, raw = name, text.read_text()
         else:
             base = Path(source).parent if Path(source).suffix else Path.cwd()

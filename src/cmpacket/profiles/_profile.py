@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -11,7 +13,7 @@ import yaml
 
 from cmpacket.errors import ProfileError
 from cmpacket.findings import Finding
-from cmpacket.validators._licenses import license_table
+from cmpacket.profiles._licenses import license_table
 
 BUILTIN = ("il-guide", "il-hsp-aids-waiver", "il-fcm")
 SEVERITIES = ("error", "warning", "info")
@@ -70,13 +72,12 @@ class Profile:
 
 
 def _builtin_text(name: str) -> str:
-    return resources.files("cmpacket.validators").joinpath("profiles", f"{name}.yaml").read_text()
+    return resources.files("cmpacket.profiles").joinpath(f"{name}.yaml").read_text()
 
 
-def load_profile(ref: str, base: Path | None = None) -> Profile:
-    """Load a built-in profile by name, or a profile file (relative to `base`)."""
-    import hashlib
-
+def load_profile(ref: str, base: Path | None = None, codes: Collection[str] = ()) -> Profile:
+    """Load a built-in profile by name, or a profile file (relative to `base`); every rule's
+    code must be one of `codes` (the rules the validators know; `validators.load_profile`)."""
     if ref in BUILTIN:
         text, source = _builtin_text(ref), ref
     else:
@@ -94,9 +95,9 @@ def load_profile(ref: str, base: Path | None = None) -> Profile:
     if not isinstance(data, dict):
         raise ProfileError(f"{source}: a profile is a mapping with `name` and `rules`.")
     if data.get("extends"):
-        parent = load_profile(str(data["extends"]), base).as_dict()
+        parent = load_profile(str(data["extends"]), base, codes).as_dict()
         data = _merge(parent, data)
-    profile = _build(data, source)
+    profile = _build(data, source, codes)
     digest = hashlib.sha256(repr(profile.as_dict()).encode()).hexdigest()
     return Profile(**{**profile.__dict__, "sha256": digest})
 
@@ -114,14 +115,12 @@ def _merge(parent: dict[str, Any], child: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def _build(data: dict[str, Any], source: str) -> Profile:
-    from cmpacket.validators._registry import RULES
-
+def _build(data: dict[str, Any], source: str, codes: Collection[str]) -> Profile:
     rules = []
     for i, r in enumerate(data.get("rules") or []):
         where = f"{source}: rules[{i}]"
-        if not isinstance(r, dict) or r.get("code") not in RULES:
-            known = ", ".join(sorted(RULES))
+        if not isinstance(r, dict) or r.get("code") not in codes:
+            known = ", ".join(sorted(codes))
             code = r.get("code") if isinstance(r, dict) else r
             raise ProfileError(
                 f"{where}: unknown rule code {code!r}.", hint=f"Known codes: {known}."

@@ -1,5 +1,5 @@
-"""The build's render stage: every generated document's HTML, laid out once through the cache
-(WeasyPrint on a pool of workers), or converted from a Word template the agency chose."""
+"""Every generated document's HTML laid out once through the cache (WeasyPrint on the build's
+workers), or converted from a Word template the agency chose."""
 
 from __future__ import annotations
 
@@ -8,11 +8,16 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from cmpacket.cache import digest
-from cmpacket.interrupt import checkpoint
-from cmpacket.pipeline._workspace import Workspace
+from cmpacket.cache import Cache, digest
+from cmpacket.convert import count_pages, docx_to_pdf, html_to_pdf
 from cmpacket.plan import Content, Piece, chunk, evidence_parts, roster_parts
+from cmpacket.render._context import piece_context
+from cmpacket.render._copies import render_word
+from cmpacket.render._jinja import render_template
+from cmpacket.render._layout import lay_out
+from cmpacket.render._word import require_word_template
 from cmpacket.templates import TemplateRegistry
+from cmpacket.workers import Pool, Progress
 
 
 @dataclass
@@ -30,18 +35,20 @@ class Renderer:
     """Renders documents for one build: the registry, the context, the resources' digest and the
     converters that ran (for the manifest)."""
 
-    ws: Workspace
+    cache: Cache
+    pool: Pool
     registry: TemplateRegistry
     context: dict[str, Any]
     resources: str
     wanted: dict[str, Any]  # agency.yaml's `documents:` choices (kind -> {source: word})
+    progress: Progress | None = None
     converters: set[str] = field(default_factory=set)
     html: dict[str, str] = field(default_factory=dict)  # piece key -> its HTML, for its Word copy
 
-    def render(self, pieces: list[Piece], meanwhile: Callable[[], None]) -> dict[str, Content]:
-        """Content for every document piece; `meanwhile` runs while the pool lays out."""
-        from cmpacket.render._pool import render_all
-
+    def render(
+        self, pieces: list[Piece], meanwhile: Callable[[], None] = lambda: None
+    ) -> dict[str, Content]:
+        """Content for every document piece; `meanwhile` runs while the workers lay out."""
         pending: dict[str, list[Part]] = {}
         made: dict[str, Content] = {}
         for piece in pieces:
@@ -50,16 +57,16 @@ class Renderer:
             else:
                 pending[piece.key] = self._prepare_piece(piece)
         todo = [part for parts in pending.values() for part in parts if part.pdf is None]
-        rendered = render_all(
+        rendered = lay_out(
             [(p.name, p.html) for p in todo],
             self.registry,
+            self.pool,
             meanwhile=meanwhile,
-            progress=self.ws.ticker("Laying out"),
-            checkpoint=checkpoint,
+            progress=self.progress,
         )
         for part, pdf in zip(todo, rendered, strict=True):
             part.pdf = pdf
-            self.ws.cache.put(part.key, pdf)
+            self.cache.put(part.key, pdf)
         for piece in pieces:
             if piece.key in pending:
                 sha = self.registry.find(piece.source).sha256
@@ -68,12 +75,10 @@ class Renderer:
 
     def one(self, name: str, ctx: dict[str, Any]) -> Content:
         """Render one HTML document now (cache first), e.g. a draft's placeholder page."""
-        from cmpacket.render import html_to_pdf
-
         part = self._prepare(name, ctx)
         if part.pdf is None:
             part.pdf = html_to_pdf(part.html, self.registry, name)
-            self.ws.cache.put(part.key, part.pdf)
+            self.cache.put(part.key, part.pdf)
         return self._content(name, self.registry.find(name).sha256, [part])
 
     def _from_word(self, piece: Piece) -> bool:
@@ -82,8 +87,6 @@ class Renderer:
 
     def _prepare_piece(self, piece: Piece) -> list[Part]:
         """Render a piece's template(s) to HTML and look each up in the cache."""
-        from cmpacket.render import piece_context, render_template
-
         assert piece.template is not None
         self.registry.find(piece.source)  # recorded as used, like every template
         ctx = piece_context(self.context, piece)
@@ -121,24 +124,20 @@ class Renderer:
         return "chunk" in self.registry.find(name).path.read_text(encoding="utf-8")
 
     def _prepare(self, name: str, ctx: dict[str, Any]) -> Part:
-        from cmpacket.render import render_template
-
         html = render_template(self.registry, name, ctx)
-        key = self.ws.cache.key("pdf", name, html, self.resources)
+        key = self.cache.key("pdf", name, html, self.resources)
         self.converters.add("weasyprint")
-        return Part(name, html, key, self.ws.cache.get(key, f"pdf:{name}"))
+        return Part(name, html, key, self.cache.get(key, f"pdf:{name}"))
 
     def _word_source(self, piece: Piece) -> Content:
         """A document whose packet pages come from the agency's Word template."""
-        from cmpacket.pipeline._word import render_word
-        from cmpacket.render import docx_to_pdf, piece_context
-        from cmpacket.render._word import require_word_template
-
         assert piece.word is not None
         require_word_template(self.registry, piece.word, piece.kind)
-        docx = render_word(self.ws, self.registry, piece.word, piece_context(self.context, piece))
-        key = self.ws.cache.key("word-pdf", hashlib.sha256(docx).hexdigest(), self.resources)
-        pdf = self.ws.cache.get(key, f"word-pdf:{piece.word}")
+        docx = render_word(
+            self.cache, self.registry, piece.word, piece_context(self.context, piece)
+        )
+        key = self.cache.key("word-pdf", hashlib.sha256(docx).hexdigest(), self.resources)
+        pdf = self.cache.get(key, f"word-pdf:{piece.word}")
         converter = (
             "libreoffice"
             if pdf is not None and b"LibreOffice" in pdf[:4000]
@@ -146,15 +145,13 @@ class Renderer:
         )
         if pdf is None:
             pdf, converter = docx_to_pdf(docx, self.registry, piece.word)
-            self.ws.cache.put(key, pdf)
+            self.cache.put(key, pdf)
         self.converters.add(converter)
         sha = self.registry.find(piece.word).sha256
         return self._content(piece.word, sha, [Part(piece.word, "", key, pdf)])
 
     @staticmethod
     def _content(source: str, sha: str, parts: list[Part]) -> Content:
-        from cmpacket.assemble import count_pages
-
         pdfs = tuple(p.pdf or b"" for p in parts)
         return Content(
             pages=sum(count_pages(pdf) for pdf in pdfs),
@@ -164,3 +161,16 @@ class Renderer:
             parts=pdfs,
             size=sum(len(pdf) for pdf in pdfs),
         )
+
+
+def resources_digest(registry: TemplateRegistry) -> str:
+    """A digest of every file a stylesheet or page could load (CSS, images, fonts) and WeasyPrint;
+    also records each as used, so the manifest lists every file a page could load whether or not
+    this build had to lay any page out."""
+    from importlib.metadata import version
+
+    parts = [version("weasyprint")]  # not `import weasyprint`: a warm rebuild never needs it
+    for name in registry.names(suffixes=None):
+        if not name.endswith((".j2", ".docx")):
+            parts += [name, registry.find(name).sha256]
+    return digest("resources", *parts)

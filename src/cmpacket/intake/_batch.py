@@ -1,0 +1,264 @@
+"""A build's intake: every upload inspected and sanitized once, on the build's workers, through
+the cache; each proof's text read there too and matched by the caller's matcher; the sanitized
+PDF read back only when assembly needs it (so memory does not grow with the uploads)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+from cmpacket.cache import Cache, file_sha256
+from cmpacket.errors import BuildError
+from cmpacket.intake._compress import compress_scans
+from cmpacket.intake._ocr import Job, add_text_layers, textless_pages_of
+from cmpacket.intake._pdf import UploadFacts, facts_from_json, facts_to_json, intake_tag, take_in
+from cmpacket.intake._text import FIRST_PAGES, MAX_PAGES, extractor, has_text, page_texts
+from cmpacket.workers import Pool, Progress
+
+# (pages of text, a check) -> what the text shows, as JSON-able data: a module-level function,
+# so the workers find it again (`validators.match_payload` in a build)
+Matcher = Callable[[tuple[str, ...], Any], Any]
+Ticker = Callable[[str], Progress]
+MIN_FORKED = 16  # below this many uploads, starting the workers costs more than it saves
+
+
+@dataclass(frozen=True)
+class Intaken:
+    """One upload after intake: its facts, sha256 and the cache key of its sanitized PDF ("" when
+    it cannot be used). `pdf` is held in memory only when there is no cache to read it back from.
+    `matches` pairs each check the caller asked for with the matcher's result on the text."""
+
+    facts: UploadFacts
+    sha256: str
+    pdf_key: str
+    pdf: bytes | None
+    plain_key: str = ""  # with OCR: the key of the PDF before its text layer was added
+    steps: tuple[str, ...] = ()  # what was done after sanitizing: "compress", "ocr"
+    compressed: int = 0  # pages re-encoded by --compress-scans
+    matches: tuple[tuple[Any, Any], ...] = ()
+
+
+@dataclass(frozen=True)
+class _Job:
+    """One upload to take in (`facts` None) or whose text to read (`facts` cached)."""
+
+    path: Path
+    sha256: str
+    facts_key: str
+    pdf_key: str
+    facts: UploadFacts | None
+    text_pages: int  # pages of text to read: 0 for an upload that is no proof
+    checks: tuple[Any, ...]  # what to match the text against
+    matcher: Matcher | None
+    limits: dict[str, Any]
+    cache: Path | None
+
+
+def take_in_all(
+    paths: list[Path],
+    limits: dict[str, Any],
+    *,
+    cache: Cache,
+    pool: Pool,
+    ticker: Ticker,
+    display: Callable[[Path], str],
+    proofs: dict[Path, tuple[Any, ...]] | None = None,
+    matcher: Matcher | None = None,
+) -> dict[Path, Intaken]:
+    """Intake of every upload, in order, on the workers; facts, sanitized PDFs and the text of
+    each upload in `proofs` are cached apart, and each proof's text is matched against its
+    checks (`proofs[path]`) by `matcher` on the workers too, the results cached with the text."""
+    proofs = proofs or {}
+    done: dict[Path, Intaken] = {}
+    jobs: list[_Job] = []
+    limits_json = json.dumps(limits, sort_keys=True, default=str)
+    for path in paths:
+        sha, tag = file_sha256(path), intake_tag(path)  # tag: the converter a non-PDF goes through
+        facts_key = cache.key("upload-facts", sha, limits_json, tag)
+        pdf_key = cache.key("upload-pdf", sha, tag)
+        hit = cache.get(facts_key, f"upload:{display(path)}")
+        facts = facts_from_json(path, json.loads(hit)) if hit is not None else None
+        pages = FIRST_PAGES if path in proofs else 0
+        checks = proofs.get(path, ())
+        matches: tuple[tuple[Any, Any], ...] = ()
+        if facts is not None and pages and facts.usable:
+            texts = _cached_text(cache, display(path), pdf_key, pages)
+            if texts is not None:
+                facts.text, pages = texts, 0
+                matches = _cached_matches(cache, display(path), pdf_key, texts, checks)
+        if facts is not None and not (pages and facts.usable):
+            done[path] = _intaken(cache, facts, sha, pdf_key, None, matches)
+        else:
+            job = _Job(
+                path, sha, facts_key, pdf_key, facts, pages, checks, matcher, limits, cache.root
+            )
+            jobs.append(job)
+    tick = ticker("Uploads")
+    results = pool.map(_intake_job, jobs, min_jobs=MIN_FORKED)
+    for job, (facts, pdf, texts, found) in zip(jobs, results, strict=True):
+        if job.facts is None:
+            if pdf is not None:
+                cache.put(job.pdf_key, pdf)
+            cache.put(job.facts_key, json.dumps(facts_to_json(facts)).encode())
+        matches = ()
+        if texts is not None:
+            cache.put(_text_key(cache, job.pdf_key, job.text_pages), json.dumps(texts).encode())
+            facts.text = texts
+            matches = tuple(zip(job.checks, found, strict=False))
+            for check, result in matches:
+                key = _match_key(cache, job.pdf_key, texts, check)
+                cache.put(key, json.dumps(result).encode())
+        done[job.path] = _intaken(cache, facts, job.sha256, job.pdf_key, pdf, matches)
+        tick(len(done), len(paths))
+    return {path: done[path] for path in paths}
+
+
+def _intaken(
+    cache: Cache,
+    facts: UploadFacts,
+    sha: str,
+    pdf_key: str,
+    pdf: bytes | None,
+    matches: tuple[tuple[Any, Any], ...],
+) -> Intaken:
+    keep = pdf if cache.root is None else None  # with a cache, read back when a block needs it
+    return Intaken(facts, sha, pdf_key if facts.usable else "", keep, matches=matches)
+
+
+def _intake_job(job: _Job) -> tuple[UploadFacts, bytes | None, list[str] | None, list[Any]]:
+    """(facts, the sanitized PDF when made now, the text read or None, each check's result):
+    runs in a worker."""
+    facts, pdf = job.facts, None
+    if facts is None:
+        facts, pdf = take_in(job.path, job.limits)
+    if not (job.text_pages and facts.usable):
+        return facts, pdf, None, []
+    source = pdf or Cache(job.cache).get(job.pdf_key) or take_in(job.path, job.limits)[1]
+    texts = page_texts(source, job.text_pages) if source is not None else []
+    if not has_text(texts) or job.matcher is None:
+        return facts, pdf, texts, []
+    pages = tuple(texts)
+    return facts, pdf, texts, [job.matcher(pages, check) for check in job.checks]
+
+
+def _match_key(cache: Cache, pdf_key: str, texts: list[str], check: Any) -> str:
+    """A proof's match: keyed by its text and the values it was checked against."""
+    return cache.key("proof-match", pdf_key, json.dumps([texts, check], default=str))
+
+
+def _cached_matches(
+    cache: Cache, shown: str, pdf_key: str, texts: list[str], checks: tuple[Any, ...]
+) -> tuple[tuple[Any, Any], ...]:
+    """Matches a previous build made of this text against these same values (a check whose
+    data changed is matched again by the validators)."""
+    out = []
+    for check in checks:
+        hit = cache.get(_match_key(cache, pdf_key, texts, check), f"match:{shown}")
+        if hit is not None:
+            out.append((check, json.loads(hit)))
+    return tuple(out)
+
+
+def _text_key(cache: Cache, pdf_key: str, pages: int) -> str:
+    """The text of the first `pages` pages of the PDF cached at `pdf_key`."""
+    return cache.key("upload-text", pdf_key, str(pages), extractor())
+
+
+def _cached_text(cache: Cache, shown: str, pdf_key: str, pages: int) -> list[str] | None:
+    hit = cache.get(_text_key(cache, pdf_key, pages), f"upload-text:{shown}")
+    return json.loads(hit) if hit is not None else None
+
+
+def packet_sizes(cache: Cache, intaken: dict[Path, Intaken]) -> dict[Path, int]:
+    """What each usable upload will weigh in the packet, as intake left it."""
+    return {
+        path: len(i.pdf) if i.pdf is not None else cache.size(i.pdf_key)
+        for path, i in intaken.items()
+        if i.pdf_key
+    }
+
+
+def read_more(
+    intaken: dict[Path, Intaken],
+    wanted: set[Path],
+    limits: dict[str, Any],
+    *,
+    cache: Cache,
+    display: Callable[[Path], str],
+) -> dict[Path, Intaken]:
+    """The proofs in `wanted` read again, up to `MAX_PAGES` pages (their first page did not show
+    every field the data gives)."""
+    out = dict(intaken)
+    for path in sorted(wanted):
+        it = intaken[path]
+        texts = _cached_text(cache, display(path), it.pdf_key, MAX_PAGES)
+        if texts is None:
+            pdf = it.pdf or cache.get(it.pdf_key, f"upload-pdf:{display(path)}")
+            if pdf is None and not it.steps:  # steps (OCR, compression) cannot be redone here
+                pdf = sanitized(path, it.pdf_key, limits, cache=cache, display=display)
+            if pdf is None:
+                continue
+            texts = page_texts(pdf, MAX_PAGES)
+            cache.put(_text_key(cache, it.pdf_key, MAX_PAGES), json.dumps(texts).encode())
+        # the matches intake made were of the first pages' text: the validators match again
+        out[path] = replace(it, facts=replace(it.facts, text=texts), matches=())
+    return out
+
+
+def sanitized(
+    path: Path,
+    key: str,
+    limits: dict[str, Any],
+    *,
+    cache: Cache,
+    display: Callable[[Path], str],
+) -> bytes:
+    """The sanitized upload: from the cache, or taken in again."""
+    pdf = cache.get(key, f"upload-pdf:{display(path)}")
+    if pdf is None:
+        _, pdf = take_in(path, limits)
+        if pdf is None:
+            raise BuildError(f"{display(path)}: could not be taken in on a second reading.")
+    return pdf
+
+
+def loader(
+    path: Path,
+    intaken: Intaken,
+    limits: dict[str, Any],
+    *,
+    cache: Cache,
+    display: Callable[[Path], str],
+) -> Callable[[], list[bytes]]:
+    """A function reading the upload as the packet holds it (sanitized, compressed, OCR'd) from
+    the cache, or making it again the same way if the entry is gone."""
+    key = intaken.pdf_key
+
+    def load() -> list[bytes]:
+        pdf = cache.get(key, f"upload-pdf:{display(path)}")
+        if pdf is None:
+            pdf = _remake(path, intaken.steps, limits, display)
+            cache.put(key, pdf)
+        return [pdf]
+
+    return load
+
+
+def _remake(
+    path: Path, steps: tuple[str, ...], limits: dict[str, Any], display: Callable[[Path], str]
+) -> bytes:
+    """Take an upload in again and redo each step intake did after sanitizing it."""
+    _, pdf = take_in(path, limits)
+    if pdf is None:
+        raise BuildError(f"{display(path)}: could not be taken in on a second reading.")
+    if "compress" in steps:
+        pdf = compress_scans(pdf)[0]
+    if "ocr" in steps:
+        made = add_text_layers([Job("again", pdf, textless_pages_of(pdf))]).get("again")
+        if made is None:
+            raise BuildError(f"{display(path)}: OCR could not be done again; build again.")
+        pdf = made
+    return pdf

@@ -1,0 +1,55 @@
+"""Layout of independent HTML documents with WeasyPrint, on the build's workers."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from cmpacket.convert import html_to_pdf
+from cmpacket.templates import TemplateRegistry
+from cmpacket.workers import Pool, Progress
+
+Task = tuple[str, str]  # (template name, html)
+MIN_TASKS = 3  # below this, forking (and warming fonts in each worker) costs more than it saves
+
+
+@functools.cache
+def _registry(roots: tuple[Path, ...]) -> TemplateRegistry:
+    return TemplateRegistry(list(roots))
+
+
+def _lay_out(task: tuple[str, str, tuple[Path, ...]]) -> bytes:
+    """One document's PDF: runs in a worker (or here)."""
+    name, html, roots = task
+    return html_to_pdf(html, _registry(roots), name)
+
+
+def warm_up(_: object = None) -> None:
+    """Import WeasyPrint (most of a second, loading native libraries), e.g. on an idle worker."""
+    import weasyprint  # noqa: F401
+
+
+def lay_out(
+    tasks: Sequence[Task],
+    registry: TemplateRegistry,
+    pool: Pool,
+    *,
+    meanwhile: Callable[[], None] = lambda: None,
+    progress: Progress | None = None,
+) -> list[bytes]:
+    """PDF bytes for each (name, html), in order, laid out on `pool`'s workers where it pays.
+
+    `meanwhile` runs in this process while the workers lay out; the largest documents go first,
+    so the cores finish together.
+    """
+    roots = tuple(registry.roots)
+    order = sorted(range(len(tasks)), key=lambda i: -len(tasks[i][1]))
+    jobs = [(tasks[i][0], tasks[i][1], roots) for i in order]
+    pending = pool.map(_lay_out, jobs, min_jobs=MIN_TASKS, chunk=1, progress=progress)
+    meanwhile()  # while the workers lay out (the jobs were sent); without workers, before them
+    made = list(pending)
+    out: list[bytes] = [b""] * len(tasks)
+    for i, pdf in zip(order, made, strict=True):
+        out[i] = pdf
+    return out
