@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import json
+import logging
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -49,6 +50,41 @@ def cli(capsys: pytest.CaptureFixture[str]) -> Callable[..., Result]:
     return run
 
 
+class _Logged(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(record)
+
+
+@pytest.fixture(autouse=True)
+def _no_unexpected_log(request: pytest.FixtureRequest) -> Any:
+    """A test fails when anything logs a warning or worse (cmpacket reports through findings and
+    messages, never through logging), unless it is marked `expected_log`."""
+    handler = _Logged()
+    root = logging.getLogger()
+    root.addHandler(handler)
+    yield handler
+    root.removeHandler(handler)
+    if request.node.get_closest_marker("expected_log") is None:
+        logged = [f"{r.name}: {r.levelname}: {r.getMessage()}" for r in handler.records]
+        assert logged == [], "unexpected log records"
+
+
+@pytest.fixture
+def fake_renderer(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[None]:
+    """Documents laid out by tests/plugins/fake_renderer.py (a page each) instead of WeasyPrint,
+    for tests of planning, assembly, parts and the cache; with a default cache of their own, so
+    no real build of the session reuses a fake page."""
+    from tests.plugins.fake_renderer import faked
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "fake-cache"))
+    with faked():
+        yield
+
+
 @pytest.fixture(autouse=True)
 def _epoch(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory) -> None:
     monkeypatch.setenv("SOURCE_DATE_EPOCH", EPOCH)
@@ -84,7 +120,7 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
     base = tmp_path_factory.mktemp("built")
     folder = copy_sample(base)
-    api.build(folder, out=base / "out", quiet=True, no_cache=True)
+    api.build(folder, api.Options(quiet=True, no_cache=True), out=base / "out")
     return base / "out"
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -10,13 +11,16 @@ import yaml
 
 from cmpacket import api
 from cmpacket import cache as _cache
-from tests.conftest import copy_sample, packet_of
+from tests.conftest import EPOCH, copy_sample, packet_of
+from tests.plugins.fake_renderer import faked
 
 pytestmark = pytest.mark.e2e
 
 
 def build(folder: Path, cache: Path, out: str = "out", **kw: Any) -> Any:
-    return api.build(folder, out=folder.parent / out, quiet=True, cache_dir=cache, **kw)
+    return api.build(
+        folder, api.Options(quiet=True, cache_dir=cache, **kw), out=folder.parent / out
+    )
 
 
 def edit_yaml(folder: Path, change: Any) -> None:
@@ -28,14 +32,32 @@ def edit_yaml(folder: Path, change: Any) -> None:
 COLD: list[str] = []
 
 
-@pytest.fixture
-def warm(tmp_path: Path) -> tuple[Path, Path]:
-    folder = copy_sample(tmp_path)
-    cache = tmp_path / "cache"
-    first = build(folder, cache)
+@pytest.fixture(scope="module")
+def cold(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, list[str]]:
+    """The sample built once into an empty cache: the folder, the cache and what was made."""
+    base = tmp_path_factory.mktemp("cold")
+    folder = copy_sample(base)
+    with pytest.MonkeyPatch.context() as env, faked():  # set up before the per-test fixtures
+        env.setenv("SOURCE_DATE_EPOCH", EPOCH)
+        first = build(folder, base / "cache")
     assert "packet" in first.rebuilt and any(r.startswith("upload:") for r in first.rebuilt)
-    COLD[:] = first.rebuilt
-    return folder, cache
+    return folder, base / "cache", first.rebuilt
+
+
+@pytest.fixture
+def warm(
+    tmp_path: Path, cold: tuple[Path, Path, list[str]], fake_renderer: None
+) -> tuple[Path, Path]:
+    """A copy of the sample and of the cache its cold build filled (keys hold no folder path, so
+    the copy rebuilds nothing until something changes); documents are laid out by the fake
+    renderer, which is all a test of what is rebuilt needs."""
+    folder, cache, rebuilt = cold
+    COLD[:] = rebuilt
+    mine = tmp_path / "agency"
+    shutil.copytree(folder, mine)
+    shutil.copytree(cache, tmp_path / "cache")
+    shutil.copytree(folder.parent / "out", tmp_path / "out")  # the cold build's outputs
+    return mine, tmp_path / "cache"
 
 
 def kinds(rebuilt: list[str]) -> set[str]:
@@ -123,9 +145,11 @@ def test_corrupted_entries_are_detected_and_rebuilt(warm: tuple[Path, Path]) -> 
     assert build(folder, cache, "out3").rebuilt == []
 
 
-def test_with_and_without_cache_are_byte_identical(warm: tuple[Path, Path], built: Path) -> None:
-    folder, cache = warm
+def test_with_and_without_cache_are_byte_identical(tmp_path: Path, built: Path) -> None:
+    folder, cache = copy_sample(tmp_path), tmp_path / "cache"
+    build(folder, cache)  # real layouts, into an empty cache
     cached = build(folder, cache, "out2")
+    assert cached.rebuilt == []
     assert cached.packet.read_bytes() == packet_of(built).read_bytes()
     assert cached.manifest.read_bytes() == (built / "manifest.json").read_bytes()
     for doc in (built / "documents").glob("*.docx"):
