@@ -429,3 +429,102 @@ def test_a_workbook_is_known_by_its_content(tmp_path: Path) -> None:
     folder = _folder(tmp_path)
     rf.ods(folder / "staff.xlsx", {"staff": [rf.ods_row(["id"]), rf.ods_row(["S-1"])]})
     assert [p.id for p in load_folder(folder).data.staff] == ["S-1"]
+
+
+# --- cmpacket init --roster xlsx ----------------------------------------------------------------
+
+
+def test_init_writes_a_workbook_to_fill_in(tmp_path: Path, cli: Callable[..., Result]) -> None:
+    from cmpacket.model._csv import header
+
+    result = cli("init", tmp_path / "new", "--roster", "xlsx")
+    assert result.code == 0, result.err
+    assert not (tmp_path / "new" / "staff.csv").exists()
+    wb = openpyxl.load_workbook(tmp_path / "new" / "staff.xlsx")
+    ws = wb["staff"]
+    assert wb.sheetnames[0] == "staff" and wb["lists"].sheet_state == "hidden"
+    cols = [c.value for c in ws[1]]
+    assert cols == header()
+    assert ws.freeze_panes == "B2"
+    letter = {c: openpyxl.utils.get_column_letter(i) for i, c in enumerate(cols, 1)}
+    assert all(ws[f"{letter[c]}1"].comment is not None for c in cols)
+    assert "YYYY-MM-DD" in ws[f"{letter['hire_date']}1"].comment.text
+    assert "license 2" in ws[f"{letter['license2_number']}1"].comment.text.lower()
+    assert ws["A2"].value == "EXAMPLE-1" and "delete this row" in ws["B2"].value
+    assert ws[f"{letter['hire_date']}2"].is_date
+    assert ws.column_dimensions[letter["hire_date"]].number_format == "yyyy-mm-dd"
+    assert ws.column_dimensions[letter["license1_number"]].number_format == "@"
+    assert ws[f"{letter['license1_number']}2"].value == "150.123456"
+    lists = {c[0].value: [v.value for v in c[1:] if v.value] for c in wb["lists"].iter_cols()}
+    assert lists["position"][:3] == [
+        "program-administrator",
+        "case-management-supervisor",
+        "case-manager",
+    ]
+    assert {"LSW", "LCSW", "RN", "LPC", "LCPC"} <= set(lists["license_type"])
+    assert lists["degree_level"] == ["associate", "bachelor", "master", "doctorate"]
+    assert lists["bg_status"] == ["clear", "waiver-granted", "pending", "disqualified"]
+    rules = {}
+    for dv in ws.data_validations.dataValidation:
+        for rng in dv.sqref.ranges:
+            rules[rng.coord.split(":")[0].rstrip("0123456789")] = dv
+    assert rules[letter["position"]].type == "list"
+    assert rules[letter["position"]].formula1.startswith("lists!$A$2")
+    assert rules[letter["license2_type"]].formula1 == rules[letter["license1_type"]].formula1
+    assert rules[letter["degree1_level"]].errorStyle == "stop"
+    assert rules[letter["bg_status"]].type == "list"
+    assert rules[letter["hire_date"]].type == "date"
+    assert rules[letter["caseload"]].type == "whole"
+    assert rules[letter["fte"]].type == "decimal"
+    assert letter["name"] not in rules
+
+
+def test_untouched_example_row_is_an_error(tmp_path: Path, cli: Callable[..., Result]) -> None:
+    folder = _folder(tmp_path)
+    assert cli("init", tmp_path / "new", "--roster", "xlsx").code == 0
+    shutil.copy(tmp_path / "new" / "staff.xlsx", folder / "staff.xlsx")
+    result = cli("validate", folder, "--format", "json")
+    assert result.code == 1
+    (example,) = [f for f in result.json()["findings"] if f["code"] == "example-row"]
+    assert example["location"] == "staff.xlsx: sheet 'staff', row 2"
+
+
+def test_init_workbook_filled_in_and_saved_validates(
+    tmp_path: Path, cli: Callable[..., Result], csv_staff: tuple[Any, ...]
+) -> None:
+    """Round trip: the example row replaced by the sample's staff, saved, loaded, validated."""
+    folder = _folder(tmp_path)
+    assert cli("init", tmp_path / "new", "--roster", "xlsx").code == 0
+    path = folder / "staff.xlsx"
+    shutil.copy(tmp_path / "new" / "staff.xlsx", path)
+    wb = openpyxl.load_workbook(path)
+    ws = wb["staff"]
+    column = {c.value: c.column for c in ws[1]}
+    ws.delete_rows(2)
+    for r, row in enumerate(ROWS, start=2):
+        for col, text in row.items():
+            if col not in column:  # the sample's third training: add the group's columns
+                column[col] = ws.max_column + 1
+                ws.cell(row=1, column=column[col], value=col)
+            ws.cell(row=r, column=column[col], value=_typed(col, text))
+    wb.save(path)
+    loaded = load_folder(folder)
+    assert loaded.findings == []
+    assert loaded.data is not None and loaded.data.staff == csv_staff
+    assert cli("validate", folder).code == 0
+
+
+def test_init_workbook_is_reproducible(tmp_path: Path, cli: Callable[..., Result]) -> None:
+    """SOURCE_DATE_EPOCH (set for every test) fixes the workbook's own dates: same bytes."""
+    assert cli("init", tmp_path / "a", "--roster", "xlsx").code == 0
+    assert cli("init", tmp_path / "b", "--roster", "xlsx").code == 0
+    assert (tmp_path / "a" / "staff.xlsx").read_bytes() == (
+        tmp_path / "b" / "staff.xlsx"
+    ).read_bytes()
+
+
+def test_init_refuses_a_second_roster(tmp_path: Path, cli: Callable[..., Result]) -> None:
+    (tmp_path / "new").mkdir()
+    (tmp_path / "new" / "staff.csv").write_text("id\n")
+    result = cli("init", tmp_path / "new", "--roster", "xlsx")
+    assert result.code == 2 and "staff.csv: already exists" in result.err

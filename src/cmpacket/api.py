@@ -32,11 +32,16 @@ __all__ = [
 ]
 
 
-def init(folder: Path) -> list[Path]:
-    """Create a new agency folder (see `cmpacket init`)."""
+def init(folder: Path, roster: str = "csv") -> list[Path]:
+    """Create a new agency folder (see `cmpacket init`); `roster` is "csv" or "xlsx"."""
     from cmpacket.model._scaffold import scaffold
 
-    return scaffold(folder)
+    types: tuple[str, ...] = ()
+    if roster == "xlsx":  # the drop-down list of license types: the built-in license table
+        from cmpacket.validators._licenses import license_table
+
+        types = tuple(license_table("il-licenses", "il-licenses")["types"])
+    return scaffold(folder, roster=roster, license_types=types)
 
 
 def check_folder(
