@@ -19,7 +19,7 @@ from cmpacket.model import load_folder
 from cmpacket.model._csv import flatten
 from cmpacket.model._headers import aliases, canonical, column_kind, fixed_columns, normalize
 from tests import roster_files as rf
-from tests.conftest import SAMPLE, Result, copy_sample
+from tests.conftest import ROOT, SAMPLE, Result, copy_sample
 
 STAFF = yaml.safe_load((SAMPLE / "agency.yaml").read_text())["staff"]
 COLS, ROWS = flatten(STAFF)
@@ -528,3 +528,49 @@ def test_init_refuses_a_second_roster(tmp_path: Path, cli: Callable[..., Result]
     (tmp_path / "new" / "staff.csv").write_text("id\n")
     result = cli("init", tmp_path / "new", "--roster", "xlsx")
     assert result.code == 2 and "staff.csv: already exists" in result.err
+
+
+# --- the sample agency with a workbook roster ---------------------------------------------------
+
+XLSX_SAMPLE = ROOT / "sample_inputs" / "prairie-care-xlsx"
+
+
+def test_xlsx_sample_holds_the_same_staff(csv_staff: tuple[Any, ...]) -> None:
+    loaded = load_folder(XLSX_SAMPLE)
+    assert loaded.findings == []
+    assert loaded.data is not None and loaded.data.staff == csv_staff
+    assert loaded.data.source_files == ("agency.yaml", "staff.xlsx")
+    own = yaml.safe_load((XLSX_SAMPLE / "agency.yaml").read_text())
+    base = yaml.safe_load((SAMPLE / "agency.yaml").read_text())
+    assert {**own, "staff": None} == {**base, "staff": None}
+
+
+def test_xlsx_sample_is_ready(cli: Callable[..., Result]) -> None:
+    result = cli("validate", XLSX_SAMPLE)
+    assert result.code == 0, result.out
+
+
+@pytest.mark.e2e
+def test_xlsx_sample_builds_the_same_staff_pages(tmp_path: Path, built: Path) -> None:
+    """The packet lists staff.xlsx among its inputs and has the sample's documents."""
+    import hashlib
+    import json
+
+    from cmpacket import api
+
+    out = tmp_path / "out"
+    api.build(XLSX_SAMPLE, out=out, quiet=True)
+    manifest = json.loads((out / "manifest.json").read_text())
+    inputs = {i["path"]: i["sha256"] for i in manifest["inputs"]}
+    assert "staff.xlsx" in inputs and "staff.csv" not in inputs
+    assert (
+        inputs["staff.xlsx"]
+        == hashlib.sha256((XLSX_SAMPLE / "staff.xlsx").read_bytes()).hexdigest()
+    )
+    base = json.loads((built / "manifest.json").read_text())
+
+    def documents(m: dict) -> list[tuple[str, str, int, int]]:
+        docs = [d for s in m["sections"] for d in s["documents"]]
+        return [(d["title"], d["source"], d["first_page"], d["last_page"]) for d in docs]
+
+    assert documents(manifest) == documents(base)
