@@ -3,10 +3,15 @@ naming its cell; hostile workbooks refused within bounded memory; `init --roster
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import datetime as dt
+import io
+import os
 import shutil
 import subprocess
+import tempfile
+import zipfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -14,6 +19,8 @@ from typing import Any
 import openpyxl
 import pytest
 import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from cmpacket.model import load_folder
 from cmpacket.model._csv import flatten
@@ -574,3 +581,66 @@ def test_xlsx_sample_builds_the_same_staff_pages(tmp_path: Path, built: Path) ->
         return [(d["title"], d["source"], d["first_page"], d["last_page"]) for d in docs]
 
     assert documents(manifest) == documents(base)
+
+
+# --- fuzz: a damaged workbook is an InputError, never a traceback ----------------------------
+
+FUZZ_EXAMPLES = int(os.environ.get("CMPACKET_FUZZ_EXAMPLES", "40"))
+
+
+def _seed_workbooks() -> dict[str, bytes]:
+    with tempfile.TemporaryDirectory() as tmp:
+        rows = [
+            ["Roster"],
+            COLS,
+            *([_typed(c, r[c]) if c in r else None for c in COLS] for r in ROWS[:3]),
+        ]
+        books = {
+            "xlsx": rf.xlsx(Path(tmp) / "a.xlsx", rows).read_bytes(),
+            "ods": rf.ods(
+                Path(tmp) / "a.ods", {"staff": [rf.ods_row(r) for r in rows]}
+            ).read_bytes(),
+        }
+    return books
+
+
+SEEDS = _seed_workbooks()
+
+
+@settings(max_examples=FUZZ_EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck))
+@given(
+    kind=st.sampled_from(sorted(SEEDS)),
+    entry=st.integers(0, 50),
+    at=st.floats(0, 1),
+    junk=st.binary(min_size=1, max_size=40),
+    raw=st.booleans(),
+)
+def test_mutated_workbooks_load_or_are_refused(
+    kind: str, entry: int, at: float, junk: bytes, raw: bool
+) -> None:
+    """A part's XML (or the zip's own bytes, `raw`) overwritten at some place with junk."""
+    from cmpacket.errors import InputError
+    from cmpacket.model._sheets import read_staff_sheet
+
+    seed = SEEDS[kind]
+    if raw:
+        cut = int(at * (len(seed) - 1))
+        data = seed[:cut] + junk + seed[cut + len(junk) :]
+    else:
+        src = zipfile.ZipFile(io.BytesIO(seed))
+        names = src.namelist()
+        target = names[entry % len(names)]
+        out = io.BytesIO()
+        with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dest:
+            for name in names:
+                part = src.read(name)
+                if name == target:
+                    cut = int(at * max(len(part) - 1, 0))
+                    part = part[:cut] + junk + part[cut + len(junk) :]
+                dest.writestr(name, part)
+        data = out.getvalue()
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / f"staff.{kind}"
+        path.write_bytes(data)
+        with contextlib.suppress(InputError):
+            read_staff_sheet(path, path.name)

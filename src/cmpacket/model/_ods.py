@@ -23,7 +23,7 @@ from cmpacket.model._cells import (
     Sheet,
     column_letter,
 )
-from cmpacket.model._package import CHUNK, damaged, refused, scan_xml
+from cmpacket.model._package import CHUNK, ZIP_ERRORS, damaged, refused, scan_xml
 
 TABLE = "urn:oasis:names:tc:opendocument:xmlns:table:1.0 "
 OFFICE = "urn:oasis:names:tc:opendocument:xmlns:office:1.0 "
@@ -99,7 +99,7 @@ class _Reader:
                     yield from self.out
                     self.out.clear()
                 parser.Parse(b"", True)
-        except (expat.ExpatError, zipfile.BadZipFile, EOFError, OSError) as exc:
+        except (expat.ExpatError, *ZIP_ERRORS) as exc:
             raise damaged(self.display, f"content.xml: {exc}") from None
         yield from self.out
 
@@ -208,7 +208,7 @@ class _Reader:
 
     def _count(self, attrs: dict[str, str], key: str) -> int:
         raw = attrs.get(key, "1")
-        if not raw.isdigit() or int(raw) < 1:
+        if not (raw.isascii() and raw.isdigit()) or int(raw) < 1:
             raise damaged(self.display, f"{self._where()}: {key.split()[-1]}={raw!r}")
         return int(raw)
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import struct
 import zipfile
+import zlib
 from collections.abc import Callable
 from pathlib import Path
 from typing import IO, Any
@@ -26,6 +27,13 @@ CFB_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # OLE compound file: encrypted 
 ODS_MIME = b"application/vnd.oasis.opendocument.spreadsheet"
 _EOCD = b"PK\x05\x06"
 RESAVE = "Open it in Excel or LibreOffice Calc and save it again as .xlsx or .ods."
+
+
+# What reading a damaged zip entry raises (bad headers, CRC, deflate data, unknown methods)
+ZIP_ERRORS = (
+    zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, EOFError, OSError, ValueError,
+    NotImplementedError, RuntimeError,
+)  # fmt: skip
 
 
 class Stop(Exception):
@@ -53,11 +61,14 @@ def open_package(path: Path, display: str) -> tuple[zipfile.ZipFile, str]:
     try:
         zf = zipfile.ZipFile(path)
         infos = zf.infolist()
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError) as exc:
+    except ZIP_ERRORS as exc:
         raise damaged(display, str(exc)) from None
     try:
         _check_entries(infos, display)
         return zf, _kind(zf, display)
+    except ZIP_ERRORS as exc:
+        zf.close()
+        raise damaged(display, str(exc)) from None
     except BaseException:
         zf.close()
         raise
@@ -192,7 +203,7 @@ def scan_xml(
             parser.Parse(b"", True)
     except Stop:
         pass
-    except (expat.ExpatError, zipfile.BadZipFile, EOFError, OSError, ValueError) as exc:
+    except (expat.ExpatError, *ZIP_ERRORS) as exc:
         raise damaged(display, f"part {name!r}: {exc}") from None
 
 

@@ -51,7 +51,12 @@ def read_staff_sheet(path: Path, display: str) -> RosterRows:
             from cmpacket.model._xlsx import read_xlsx
 
             sheet = read_xlsx(path, zf, display)
-        return _Roster(display, sheet).read()
+        try:
+            return _Roster(display, sheet).read()
+        finally:
+            close = getattr(sheet.rows, "close", None)
+            if close is not None:  # a generator stopped early (an error): release the file now
+                close()
 
 
 class _Roster:

@@ -155,7 +155,7 @@ class _SheetScan:
             self.has_f = self.has_f or local == "f"
         elif local == "row":
             r = attrs.get("r", "")
-            self.row = int(r) if r.isdigit() else self.row + 1
+            self.row = int(r) if r.isascii() and r.isdigit() else self.row + 1
             self.col = self.row_cells = 0
         elif local == "dimension":
             _check_dimension(attrs.get("ref", ""), self.display, self.title)
