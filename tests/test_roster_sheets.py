@@ -126,7 +126,8 @@ def test_libreoffice_saved_roster_gives_the_same_staff(
     shutil.move(source, work / "roster.csv")
     formats = "/".join(f"{i}/{2 if c.endswith('_number') else 1}" for i, c in enumerate(COLS, 1))
     run = subprocess.run(
-        ["soffice", "--headless", f"--infilter=CSV:44,34,76,1,{formats}", "--convert-to", ext,
+        ["soffice", f"-env:UserInstallation=file://{tmp_path / 'lo-profile'}", "--headless",
+         "--norestore", f"--infilter=CSV:44,34,76,1,{formats}", "--convert-to", ext,
          "--outdir", str(work), str(work / "roster.csv")],
         capture_output=True, text=True, timeout=180,
     )  # fmt: skip
