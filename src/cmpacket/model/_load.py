@@ -56,9 +56,8 @@ class _Sources:
                 col = info["columns"].get(tuple(path[2:]))
                 if "sheet" in info:  # staff.xlsx: sheet 'staff', cell C7 (hire_date)
                     ref = f"{info['letters'][col]}{info['line']}" if col else f"row {info['line']}"
-                    return cell_place(self.roster_name, info["sheet"], ref, col or ""), format_path(
-                        path
-                    )
+                    place = cell_place(self.roster_name, info["sheet"], ref, col or "")
+                    return place, format_path(path)
                 column = f" (column {col})" if col else ""
                 return f"{self.roster_name}:{info['line']}{column}", format_path(path)
         probe = tuple(path)
