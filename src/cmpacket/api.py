@@ -16,7 +16,7 @@ from cmpacket.model import example_data, load_folder, scaffold
 from cmpacket.pipeline import BuildResult, Options
 from cmpacket.pipeline import build as run_pipeline
 from cmpacket.profiles import BUILTIN as PROFILES
-from cmpacket.profiles import Profile
+from cmpacket.profiles import Profile, license_table
 from cmpacket.receivers import BUILTIN as RECEIVERS
 from cmpacket.receivers import Receiver, load_receiver
 from cmpacket.render import check_all
@@ -71,9 +71,12 @@ __all__ = [
 ]
 
 
-def init(folder: Path) -> list[Path]:
-    """Create a new agency folder (see `cmpacket init`)."""
-    return scaffold(folder)
+def init(folder: Path, roster: str = "csv") -> list[Path]:
+    """Create a new agency folder (see `cmpacket init`); `roster` is "csv" or "xlsx"."""
+    types: tuple[str, ...] = ()
+    if roster == "xlsx":  # the drop-down list of license types: the built-in license table
+        types = tuple(license_table("il-licenses", "il-licenses")["types"])
+    return scaffold(folder, roster=roster, license_types=types)
 
 
 def check_folder(

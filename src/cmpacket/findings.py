@@ -18,7 +18,7 @@ class Finding:
     path: str
     message: str
     citation: str = ""
-    location: str = ""  # "agency.yaml:41" or "staff.csv:5" when known
+    location: str = ""  # "agency.yaml:41", "staff.csv:5" or "staff.xlsx: sheet 'staff', cell C7"
 
     def as_dict(self) -> dict[str, Any]:
         out = {

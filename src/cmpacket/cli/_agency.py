@@ -26,19 +26,27 @@ from cmpacket.errors import ExitCode
 
 @cli.command()
 @click.argument("folder", type=EXISTING)
-def init(folder: Path) -> None:
-    """Create a new agency folder with a commented agency.yaml.
+@click.option(
+    "--roster", type=click.Choice(["csv", "xlsx"]), default="csv", show_default=True,
+    help="The roster file to write: staff.csv (a header row), or staff.xlsx (a note on each "
+    "column, drop-down lists, date cells and an example row to delete).",
+)  # fmt: skip
+def init(folder: Path, roster: str) -> None:
+    """Create a new agency folder with a commented agency.yaml and a roster.
 
     \b
     Example:
       cmpacket init my-agency
+      cmpacket init my-agency --roster xlsx
     """
     from cmpacket import api
 
-    for path in api.init(folder):
+    for path in api.init(folder, roster=roster):
         click.echo(f"created {path}", err=True)
     click.echo(
-        f"Next: edit {folder / 'agency.yaml'}, then run: cmpacket validate {folder}", err=True
+        f"Next: edit {folder / 'agency.yaml'} and {folder / f'staff.{roster}'}, then run: "
+        f"cmpacket validate {folder}",
+        err=True,
     )
 
 

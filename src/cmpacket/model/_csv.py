@@ -20,8 +20,10 @@ names the lists searched, separated by semicolons (`LEIE; SAM; HFS-OIG`).
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import re
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from cmpacket.errors import InputError
@@ -58,6 +60,40 @@ def header(groups: int = 2) -> list[str]:
     return cols
 
 
+def flatten(staff: Sequence[Mapping[str, Any]]) -> tuple[list[str], list[dict[str, str]]]:
+    """Staff as in agency.yaml -> (the columns they use, in header order; one row of cells each):
+    the inverse of reading a roster, for writing one (init's example row, the xlsx sample)."""
+    rows = [_cells(person) for person in staff]
+    groups = max((int(m.group(2)) for r in rows for c in r if (m := _NUMBERED.match(c))), default=1)
+    used = {c for r in rows for c in r}
+    return [c for c in header(groups) if c in used], rows
+
+
+def _cells(person: Mapping[str, Any]) -> dict[str, str]:
+    out = {name: _cell(person[name]) for name in SCALARS if person.get(name) is not None}
+    for prefix, (key, names) in OBJECTS.items():
+        obj = person.get(key) or {}
+        for n in names:
+            if obj.get(n) is not None:
+                value = obj[n]
+                seq = (key, n) in SEPARATED and isinstance(value, list | tuple)
+                out[f"{prefix}_{n}"] = "; ".join(map(str, value)) if seq else _cell(value)
+    for prefix, (key, names) in GROUPS.items():
+        for i, item in enumerate(person.get(key) or [], start=1):
+            out.update(
+                {f"{prefix}{i}_{n}": _cell(item[n]) for n in names if item.get(n) is not None}
+            )
+    return out
+
+
+def _cell(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return str(value)
+
+
 def read_staff_csv(raw: bytes, filename: str) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """Rows as staff mappings, plus for each a {path-suffix: (row, column)} map for messages."""
     try:
@@ -80,7 +116,7 @@ def read_staff_csv(raw: bytes, filename: str) -> tuple[list[dict[str, Any]], lis
         cells = {(k or "").strip(): (v or "").strip() for k, v in row.items() if k}
         if not any(cells.values()):
             continue
-        staff, cols = _row(cells)
+        staff, cols = row_to_staff(cells)
         rows.append(staff)
         where.append({"line": line, "columns": cols})
     return rows, where
@@ -98,7 +134,8 @@ def _known(col: str) -> bool:
     return m is not None and m.group(3) in GROUPS[m.group(1)][1]
 
 
-def _row(cells: dict[str, str]) -> tuple[dict[str, Any], dict[tuple[Any, ...], str]]:
+def row_to_staff(cells: dict[str, str]) -> tuple[dict[str, Any], dict[tuple[Any, ...], str]]:
+    """One row's non-empty cells {column: text} as a staff mapping, plus {path suffix: column}."""
     staff: dict[str, Any] = {}
     cols: dict[tuple[Any, ...], str] = {}
     for name in SCALARS:

@@ -1,4 +1,5 @@
-"""Load an agency folder: `agency.yaml` (or `.json`), optional `staff.csv`, into `AgencyData`."""
+"""Load an agency folder: `agency.yaml` (or `.json`) and an optional roster (`staff.csv`,
+`staff.xlsx` or `staff.ods`) into `AgencyData`."""
 
 from __future__ import annotations
 
@@ -14,13 +15,17 @@ from marshmallow import ValidationError
 from cmpacket.errors import InputError
 from cmpacket.findings import Finding
 from cmpacket.model import _types as t
+from cmpacket.model._cells import cell_place
 from cmpacket.model._csv import read_staff_csv
 from cmpacket.model._schema import SCHEMAS, AgencyFileSchema
+from cmpacket.model._sheets import read_staff_sheet
 from cmpacket.model._yaml import Path_, read_yaml
 
 AGENCY_FILES = ("agency.yaml", "agency.yml", "agency.json")
+ROSTER_FILES = ("staff.csv", "staff.xlsx", "staff.ods")
 SCHEMA_CITATION = "see docs/data-format.md"
 MAX_DATA_BYTES = 20 * 1024 * 1024
+EXAMPLE_ID_PREFIX = "EXAMPLE"  # the id of init's example roster row starts with this
 
 
 @dataclass
@@ -34,23 +39,28 @@ class Loaded:
 
 @dataclass
 class _Sources:
-    """Where each path came from, so messages can name file and line (or CSV row and column)."""
+    """Where each path came from, so messages can name file and line (or the roster's CSV row
+    and column, or its sheet and cell)."""
 
     filename: str
     lines: dict[Path_, int]
     inline_staff: int
-    csv_name: str = "staff.csv"
-    csv_rows: list[dict[str, Any]] | None = None
+    roster_name: str = "staff.csv"
+    roster_rows: list[dict[str, Any]] | None = None
 
     def locate(self, path: Path_) -> tuple[str, str]:
         """(location, display path) for a schema path."""
         if path[:1] == ("staff",) and len(path) > 1 and isinstance(path[1], int):
             row = path[1] - self.inline_staff
-            if row >= 0 and self.csv_rows is not None and row < len(self.csv_rows):
-                info = self.csv_rows[row]
+            if row >= 0 and self.roster_rows is not None and row < len(self.roster_rows):
+                info = self.roster_rows[row]
                 col = info["columns"].get(tuple(path[2:]))
+                if "sheet" in info:  # staff.xlsx: sheet 'staff', cell C7 (hire_date)
+                    ref = f"{info['letters'][col]}{info['line']}" if col else f"row {info['line']}"
+                    place = cell_place(self.roster_name, info["sheet"], ref, col or "")
+                    return place, format_path(path)
                 column = f" (column {col})" if col else ""
-                return f"{self.csv_name}:{info['line']}{column}", format_path(path)
+                return f"{self.roster_name}:{info['line']}{column}", format_path(path)
         probe = tuple(path)
         while probe and probe not in self.lines:
             probe = probe[:-1]
@@ -115,24 +125,78 @@ def load_folder(folder: Path) -> Loaded:
         )
     staff = raw.get("staff")
     inline = len(staff) if isinstance(staff, list) else 0
-    sources = _Sources(agency_file.name, lines, inline)
-    csv_path = folder / "staff.csv"
-    if csv_path.is_file():
-        if csv_path.stat().st_size > MAX_DATA_BYTES:
-            raise InputError(f"staff.csv: larger than {MAX_DATA_BYTES // 2**20} MB.")
-        rows, where = read_staff_csv(csv_path.read_bytes(), "staff.csv")
+    roster = find_roster(folder)
+    sources = _Sources(agency_file.name, lines, inline, roster.name if roster else "staff.csv")
+    problems: list[Finding] = []
+    if roster is not None:
+        rows, where, problems = _read_roster(roster, sources)
         if rows:
             raw = {**raw, "staff": (staff if isinstance(staff, list) else []) + rows}
-            sources.csv_rows = where
-    findings = _unknown_fields(raw, sources)
+            sources.roster_rows = where
+    findings = _unknown_fields(raw, sources) + problems + _example_rows(raw, sources)
     try:
         loaded = AgencyFileSchema().load(raw)
     except ValidationError as err:
-        findings += _schema_findings(err.messages, raw, sources)
-        return Loaded(None, findings, raw)
-    inputs = [agency_file.name] + (["staff.csv"] if csv_path.is_file() else [])
+        told = {f.path for f in problems}  # a cell already reported: not twice
+        more = _schema_findings(err.messages, raw, sources)
+        return Loaded(None, findings + [f for f in more if f.path not in told], raw)
+    inputs = [agency_file.name] + ([roster.name] if roster else [])
     data = t.AgencyData(folder=folder, source_files=tuple(inputs), **loaded)
     return Loaded(data, findings, raw)
+
+
+def find_roster(folder: Path) -> Path | None:
+    """The folder's roster file, if any; two of them are an InputError naming both."""
+    found = [folder / name for name in ROSTER_FILES if (folder / name).is_file()]
+    if len(found) > 1:
+        names = " and ".join(p.name for p in found)
+        raise InputError(
+            f"{folder.name}: two rosters, {names}; cmpacket reads one.",
+            hint="Keep the one you maintain and move the other out of the folder.",
+        )
+    if not found and (folder / "staff.xls").is_file():
+        raise InputError(
+            "staff.xls: Excel 97-2003 workbooks are not read.",
+            hint="Open it in Excel or LibreOffice Calc and save it as staff.xlsx.",
+        )
+    return found[0] if found else None
+
+
+def _read_roster(
+    path: Path, sources: _Sources
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[Finding]]:
+    """Rows, where each came from, and value problems (findings naming the cell)."""
+    if path.suffix == ".csv":
+        if path.stat().st_size > MAX_DATA_BYTES:
+            raise InputError(f"{path.name}: larger than {MAX_DATA_BYTES // 2**20} MB.")
+        rows, where = read_staff_csv(path.read_bytes(), path.name)
+        return rows, where, []
+
+    got = read_staff_sheet(path, path.name)
+    sources.roster_rows = got.where
+    findings = []
+    for index, suffix, message in got.problems:
+        location, shown = sources.locate(("staff", sources.inline_staff + index, *suffix))
+        findings.append(
+            Finding("schema-invalid", "error", shown, message, SCHEMA_CITATION, location)
+        )
+    return got.rows, got.where, findings
+
+
+def _example_rows(raw: dict[str, Any], sources: _Sources) -> list[Finding]:
+    """The example row `cmpacket init --roster xlsx` writes (id EXAMPLE-...), left in place."""
+    staff = raw.get("staff")
+    out = []
+    for i, person in enumerate(staff if isinstance(staff, list) else []):
+        ident = person.get("id") if isinstance(person, dict) else None
+        if isinstance(ident, str) and ident.strip().upper().startswith(EXAMPLE_ID_PREFIX):
+            location, shown = sources.locate(("staff", i))
+            msg = (
+                f"{ident!r} is the example row `cmpacket init` wrote, not a staff member. "
+                "Delete that row and enter your staff."
+            )
+            out.append(Finding("example-row", "error", shown, msg, SCHEMA_CITATION, location))
+    return out
 
 
 def _read_json(text: str, filename: str) -> Any:

@@ -4,17 +4,25 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Sequence
 from importlib import resources
 from pathlib import Path
 
 from cmpacket.errors import UsageError
-from cmpacket.model._csv import header as staff_csv_header
+from cmpacket.model._csv import header
+from cmpacket.model._load import ROSTER_FILES
+from cmpacket.model._scaffold_xlsx import scaffold_positions, write_roster_xlsx
+
+ROSTERS = ("csv", "xlsx")  # what `init --roster` can write
 
 
-def scaffold(folder: Path) -> list[Path]:
-    """Create the folder's files; refuses if any of them exists. Returns what was written."""
-    targets = [folder / "agency.yaml", folder / "staff.csv"]
-    existing = [p for p in targets if p.exists()]
+def scaffold(folder: Path, roster: str = "csv", license_types: Sequence[str] = ()) -> list[Path]:
+    """Create the folder's files, the roster as staff.csv (a header row) or staff.xlsx (see
+    _scaffold_xlsx); refuses if agency.yaml or any roster exists. Returns what was written."""
+    if roster not in ROSTERS:
+        raise UsageError(f"--roster {roster}: not a roster init writes. Use one of: csv, xlsx.")
+    targets = [folder / "agency.yaml", folder / f"staff.{roster}"]
+    existing = [p for p in [targets[0], *(folder / n for n in ROSTER_FILES)] if p.exists()]
     if existing:
         raise UsageError(
             f"{existing[0]}: already exists; init never overwrites.",
@@ -25,7 +33,10 @@ def scaffold(folder: Path) -> list[Path]:
     (folder / "templates").mkdir(exist_ok=True)
     text = resources.files("cmpacket.templates").joinpath("scaffold", "agency.yaml").read_text()
     targets[0].write_text(text, encoding="utf-8")
-    buf = io.StringIO()
-    csv.writer(buf, lineterminator="\n").writerow(staff_csv_header())
-    targets[1].write_text(buf.getvalue(), encoding="utf-8")
+    if roster == "xlsx":
+        write_roster_xlsx(targets[1], scaffold_positions(), license_types)
+    else:
+        buf = io.StringIO()
+        csv.writer(buf, lineterminator="\n").writerow(header())
+        targets[1].write_text(buf.getvalue(), encoding="utf-8")
     return [*targets, folder / "uploads", folder / "templates"]
