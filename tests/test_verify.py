@@ -140,7 +140,7 @@ def test_diff_names_the_replaced_license_and_nothing_else(
     (folder / "agency.yaml").write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True))
     new = api.build(folder, api.Options(quiet=True), out=tmp_path / "out")
     result = api.diff(packet_of(built), new.packet)
-    changed = [d["title"] for d in result["documents"]["changed"]]
+    changed = [d["title"] for d in result["documents"]["replace"]]
     assert "Maria Lopez: LSW license 150.123456" in changed
     assert not [t for t in changed if t.startswith(("James", "Dana", "Aisha"))]
     assert "Policies and procedures manual" in [

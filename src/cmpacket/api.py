@@ -4,17 +4,20 @@ from __future__ import annotations
 
 import re
 import shutil
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 from cmpacket._dates import resolve_as_of
+from cmpacket.cache import file_sha256
 from cmpacket.errors import CmpacketError, PacketError, UsageError
 from cmpacket.findings import Report
 from cmpacket.intake import MAX_PAGES, check_mode, inspect_upload, with_text
 from cmpacket.model import example_data, load_folder, scaffold
-from cmpacket.pipeline import BuildResult, Options
+from cmpacket.pipeline import BuildResult, Options, RespondResult, check_responses
 from cmpacket.pipeline import build as run_pipeline
+from cmpacket.pipeline import respond as run_respond
 from cmpacket.profiles import BUILTIN as PROFILES
 from cmpacket.profiles import Profile, license_table
 from cmpacket.receivers import BUILTIN as RECEIVERS
@@ -37,10 +40,12 @@ from cmpacket.verify import (
     ManifestInvalid,
     VerifyLimits,
     VerifyResult,
+    check_chain,
     diff_manifests,
     evidence_rows,
     limits_from_options,
     open_packet,
+    read_base,
     read_manifest,
     read_sidecar,
     verify_packet,
@@ -51,6 +56,7 @@ __all__ = [
     "BuildResult",
     "Checked",
     "Options",
+    "RespondResult",
     "build",
     "check_folder",
     "check_templates",
@@ -63,6 +69,7 @@ __all__ = [
     "packet_files",
     "list_templates",
     "resolve_as_of",
+    "respond",
     "show_profile",
     "show_receiver",
     "validate",
@@ -106,11 +113,16 @@ def check_folder(
     fit = load_receiver(receiver, base=Path.cwd()) if receiver else None
     checked = check(prepared, facts, strict=strict, uses=uses, receiver=fit, ocr=mode)
     wanted = more_pages_wanted(checked.report.evidence, facts, uses)
-    if not wanted:
+    if wanted:
+        for path in wanted:  # first page did not show every field: the next page too
+            with_text(facts[path], path, MAX_PAGES)
+        checked = check(prepared, facts, strict=strict, uses=uses, receiver=fit, ocr=mode)
+    if checked.data is None or checked.profile is None:
         return checked
-    for path in wanted:  # first page did not show every field: the next page too
-        with_text(facts[path], path, MAX_PAGES)
-    return check(prepared, facts, strict=strict, uses=uses, receiver=fit, ocr=mode)
+    # every response to the Department is checked too, with its base packet
+    found, responses = check_responses(checked.data, checked.profile, checked.report.as_of)
+    report = replace(checked.report.with_findings(tuple(found)), responses=responses)
+    return replace(checked, report=report)
 
 
 def validate(folder: Path, **kw: Any) -> Report:
@@ -122,6 +134,14 @@ def build(folder: Path, options: Options | None = None, *, out: Path | None = No
     """Validate, render and assemble the packet (see `cmpacket build`) into `out` (default
     FOLDER/out); nothing is written unless every step succeeds."""
     return run_pipeline(folder, options, out=out)
+
+
+def respond(
+    folder: Path, response: Path, options: Options | None = None, *, out: Path | None = None
+) -> RespondResult:
+    """Answer a letter of the Department (see `cmpacket respond`): the cumulative packet and the
+    response packet into `out` (default FOLDER/out); nothing is written unless both succeed."""
+    return run_respond(folder, response, options, out=out)
 
 
 def packet_files(given: Path | list[Path]) -> list[Path]:
@@ -150,12 +170,27 @@ def verify_limits(options: tuple[str, ...] | list[str]) -> VerifyLimits:
 
 
 def verify(
-    packet: Path | list[Path], *, manifest: Path | None = None, limits: VerifyLimits | None = None
+    packet: Path | list[Path],
+    *,
+    manifest: Path | None = None,
+    limits: VerifyLimits | None = None,
+    base: Path | None = None,
 ) -> VerifyResult:
     """The reviewer's integrity and completeness check of a packet, one part of it, or all of
     its parts in order; returns a VerifyResult. `limits`: a verify.VerifyLimits (caps on what an
-    untrusted packet may ask; default caps)."""
-    files = packet_files(packet)
+    untrusted packet may ask; default caps). With `base` (the packet, or its manifest.json, this
+    one says it follows), also the chain: the base is the file and sequence recorded, and the
+    lifecycle's operations are those the two packets make (`lifecycle-mismatch`)."""
+    result = _verify_files(packet_files(packet), manifest, limits)
+    if base is not None and result.manifest is not None:
+        check_chain(result.manifest, read_base(base, limits or DEFAULT_LIMITS, check=False), result)
+        result.close()
+    return result
+
+
+def _verify_files(
+    files: list[Path], manifest: Path | None, limits: VerifyLimits | None
+) -> VerifyResult:
     if len(files) == 1:
         return verify_packet(files[0], manifest, limits)
     for path in files:
@@ -222,8 +257,12 @@ def inspect(packet: Path | list[Path]) -> dict[str, Any]:
 
 
 def diff(old: Path, new: Path) -> dict[str, Any]:
-    """Documents added, removed, changed and moved, and data changes, between two packets."""
-    return diff_manifests(_manifest_of(packet_files(old)[0]), _manifest_of(packet_files(new)[0]))
+    """What changed between two packets of one agency: each document new, replaced, deleted or
+    unchanged (the lifecycle's operations, SPEC §16), and the data fields that changed."""
+    first = packet_files(old)[0]
+    return diff_manifests(
+        _manifest_of(first), _manifest_of(packet_files(new)[0]), file_sha256(first)
+    )
 
 
 def list_receivers() -> list[Receiver]:

@@ -102,6 +102,49 @@ class StaffFacts:
 
 
 @dataclass(frozen=True)
+class ResponseFacts:
+    """One response to the Department as the readiness report, `validate` and the calendar show
+    it: its letter, when it is due (and on what basis), whether it went out, how far along."""
+
+    name: str
+    kind: str  # rfi | cap
+    reference: str
+    sender: str
+    dated: date | None
+    received: date | None
+    due: date | None
+    due_basis: str
+    due_verified: bool
+    sent: date | None
+    items: int
+    answered: int
+    overdue: bool
+
+    @property
+    def open(self) -> bool:
+        return self.sent is None
+
+    def as_dict(self) -> dict[str, Any]:
+        def day(value: date | None) -> str | None:
+            return value.isoformat() if value else None
+
+        return {
+            "name": self.name,
+            "kind": self.kind,
+            "reference": self.reference,
+            "from": self.sender,
+            "dated": day(self.dated),
+            "received": day(self.received),
+            "due": day(self.due),
+            "due_basis": self.due_basis,
+            "sent": day(self.sent),
+            "items": self.items,
+            "answered": self.answered,
+            "overdue": self.overdue,
+        }
+
+
+@dataclass(frozen=True)
 class Report:
     """The result of validation: `ready` is true when no finding is an error."""
 
@@ -111,6 +154,7 @@ class Report:
     strict: bool = False
     evidence: tuple[Evidence, ...] = ()  # one per proof read (validators/_evidence.py)
     staff: tuple[StaffFacts, ...] = ()  # one per staff member, in data order
+    responses: tuple[ResponseFacts, ...] = ()  # the agency's responses to the Department
 
     def __post_init__(self) -> None:
         if self.strict:
@@ -137,6 +181,7 @@ class Report:
             "counts": self.counts,
             "findings": [f.as_dict() for f in self.findings],
             "evidence": [e.as_dict() for e in self.evidence],
+            **({"responses": [r.as_dict() for r in self.responses]} if self.responses else {}),
         }
 
     def with_findings(self, more: tuple[Finding, ...]) -> Report:

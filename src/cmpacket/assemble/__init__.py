@@ -12,12 +12,14 @@ from cmpacket.assemble._packet import (
     manifest_sections,
     merge,
     number_pages,
+    unstamped_sha256,
 )
 from cmpacket.assemble._parts import Segment, choose_parts, segments, write_part
 from cmpacket.assemble._pdfops import page_digest, read_stamp
 from cmpacket.assemble._streams import StreamTooLarge, StreamUnreadable, read_bounded
 
 __all__ = [
+    "unstamped_sha256",
     "StreamTooLarge",
     "StreamUnreadable",
     "page_digest",

@@ -104,6 +104,8 @@ def assemble(
     cache: Cache,
     work: Path,
     announce: Callable[[str], None] = lambda text: None,
+    filename: str = "",
+    embed: str = "manifest.json",
 ) -> Assembled:
     """Merge, stamp and describe the packet, as one file or (with parts in the layout) as parts,
     in the folder `work`; a packet built before from the same pieces is reused."""
@@ -111,7 +113,7 @@ def assemble(
     base = dict(base, evidence=evidence_pages(base.get("evidence") or [], refs))
     total, count = layout.pages, layout.parts
     announce(f"Assembling {total} pages" + (f" in {count} parts" if count > 1 else ""))
-    filename = f"{slug(info.legal_name)}-packet.pdf"
+    filename = filename or f"{slug(info.legal_name)}-packet.pdf"
     base = dict(base, packet={"file": filename, "sha256": None, "pages": total})
     names = (
         [part_name(filename, k, count) for k in range(1, count + 1)] if count > 1 else [filename]
@@ -121,7 +123,8 @@ def assemble(
         for p in placed
     ]
     key = cache.key(
-        "packet", json.dumps([pieces, info.__dict__, base, part_of], sort_keys=True, default=str)
+        "packet",
+        json.dumps([pieces, info.__dict__, base, part_of, embed], sort_keys=True, default=str),
     )
     files = [work / name for name in names]
     hit = cache.get(key + "-manifest", "packet")
@@ -134,10 +137,10 @@ def assemble(
         dedupe_images(pdf)
         manifest = dict(base, sections=manifest_sections(pdf, placed, known))
         if count == 1:
-            finish(pdf, manifest, files[0])
+            finish(pdf, manifest, files[0], embed)
             manifest["packet"]["sha256"] = file_sha256(files[0])
         else:
-            _write_parts(pdf, placed, manifest, names, refs, files)
+            _write_parts(pdf, placed, manifest, names, refs, files, embed)
     for i, path in enumerate(files):
         cache.put_file(f"{key}-{i}", path)
     cache.put(key + "-manifest", json.dumps(manifest, sort_keys=True).encode())
@@ -151,6 +154,7 @@ def _write_parts(
     names: list[str],
     refs: dict[str, tuple[int, int]],
     files: list[Path],
+    embed: str,
 ) -> None:
     """Each part's file from the assembled packet, each with the manifest (whose `parts` lists
     every part: sha256 and bytes in the sidecar only, a file cannot hold its own)."""
@@ -167,7 +171,7 @@ def _write_parts(
     for k, (path, (a, b)) in enumerate(zip(files, ranges, strict=True), start=1):
         docinfo = dict(info, **{"/Title": f"{info.get('/Title', '')} \u2014 Part {k} of {count}"})
         with write_part(pdf, a, b, tree, spans, docinfo) as part:
-            finish(part, manifest, path)
+            finish(part, manifest, path, embed)
     for entry, path in zip(manifest["parts"], files, strict=True):
         entry["sha256"], entry["bytes"] = file_sha256(path), path.stat().st_size
 

@@ -89,8 +89,11 @@ def number_pages(
     return placed, refs
 
 
-def stamp_text(info: PacketInfo, letter: str, n: int, total: int) -> str:
-    where = "Front matter" if letter == "front" else f"Section {letter}"
+def stamp_text(info: PacketInfo, piece: Piece, n: int, total: int) -> str:
+    """`Agency  |  Section D  |  Page 41 of 65  |  PCC-000041` (a response packet's pieces say
+    where they are themselves: `Response to HSP-CM-2027-014  |  Item 3`)."""
+    letter = piece.section
+    where = piece.stamp or ("Front matter" if letter == "front" else f"Section {letter}")
     draft = "DRAFT \u2014 " if info.draft else ""
     return f"{draft}{info.legal_name}  |  {where}  |  Page {n} of {total}  |  {info.prefix}-{n:06d}"
 
@@ -142,11 +145,11 @@ def merge(
     pikepdf.Job(job).run()
     pdf = pikepdf.open(merged)
     font = stamp_font(pdf, stamp_charset(info))
-    resolve_links(pdf, refs, font, {"fingerprint": info.fingerprint})
+    resolve_links(pdf, refs, font, {"fingerprint": info.fingerprint, "page_id_prefix": info.prefix})
     for piece in pieces:
         for n in range(piece.first_page, piece.last_page + 1):
             if piece.kind != "upload":
-                text = stamp_text(info, piece.section, n, total)
+                text = stamp_text(info, piece.piece, n, total)
                 stamp_page(pdf, pdf.pages[n - 1], font, text, info.draft)
             else:  # one font object for the whole packet, not one per stamped block
                 add_font(pdf.pages[n - 1], font)
@@ -168,7 +171,7 @@ def _block_file(
     run: list[Placed], info: PacketInfo, total: int, cache: Any, digests: dict[int, str], work: Path
 ) -> Path:
     """The stamped block of these uploads as a file (from the cache, or built and cached)."""
-    layout = [[p.cache_key, p.section, p.first_page, p.pages] for p in run]
+    layout = [[p.cache_key, p.section, p.piece.stamp, p.first_page, p.pages] for p in run]
     key = cache.key(
         "block",
         json.dumps(
@@ -198,7 +201,7 @@ def _build_block(run: list[Placed], info: PacketInfo, total: int, path: Path) ->
     n = run[0].first_page
     for piece in run:
         for _ in range(piece.pages):
-            text = stamp_text(info, piece.section, n, total)
+            text = stamp_text(info, piece.piece, n, total)
             page = block.pages[n - run[0].first_page]
             fit_upload_page(block, page, font, text, info.max_page)
             stamp_page(block, page, font, text, info.draft)
@@ -217,6 +220,22 @@ def fit_upload_page(
     """Odd-sized pages (and pages over the receiver's page size) onto Letter; content shrunk
     just enough to clear the stamp band."""
     fit_page(pdf, page, lambda width: band_height(stamp_size(font, text, width)), max_page)
+
+
+def unstamped_sha256(piece: Piece, content: Content) -> str:
+    """What a document holds before it is stamped and placed, compared across sequences of the
+    packet (a document that only moved is unchanged): an upload by its file (and page range),
+    a generated document by its laid-out pages. Page numbers the assembler writes into page
+    references are placement, not content."""
+    if piece.kind == "upload":
+        if "#" in piece.doc_key:  # a page range of an upload split across parts
+            rng = piece.doc_key.rsplit("#", 1)[1]
+            return hashlib.sha256(f"{content.source_sha256}#{rng}".encode()).hexdigest()
+        return content.source_sha256
+    h = hashlib.sha256()
+    for part in content.pdfs():
+        h.update(hashlib.sha256(part).digest())
+    return h.hexdigest()
 
 
 def document_hashes(
@@ -239,16 +258,21 @@ def manifest_sections(
             sections.append(
                 {
                     "letter": piece.section,
-                    "title": section_title(piece.section),
+                    "title": piece.piece.section_title or section_title(piece.section),
                     "first_page": piece.first_page,
                     "last_page": piece.last_page,
                     "documents": [],
+                    # a section of its own (a response's exhibits): its bookmark, to verify by
+                    **(
+                        {"bookmark": piece.piece.section_title} if piece.piece.section_title else {}
+                    ),
                 }
             )
         digest, pages = document_hashes(pdf, piece, known)
         sections[-1]["last_page"] = piece.last_page
         sections[-1]["documents"].append(
             {
+                "key": piece.piece.doc_key,
                 "title": piece.title,
                 "kind": piece.kind,
                 "source": piece.source,
@@ -256,6 +280,7 @@ def manifest_sections(
                 "first_page": piece.first_page,
                 "last_page": piece.last_page,
                 "content_sha256": digest,
+                "unstamped_sha256": unstamped_sha256(piece.piece, piece.content),
                 "page_sha256": pages,
                 **({"staff_id": piece.staff_id} if piece.staff_id else {}),
             }
@@ -269,8 +294,11 @@ def manifest_json(manifest: dict[str, Any]) -> bytes:
     )
 
 
-def finish(pdf: pikepdf.Pdf, manifest: dict[str, Any], target: Path) -> None:
-    """Embed the manifest (packet.sha256 null) and save deterministically to `target`."""
+def finish(
+    pdf: pikepdf.Pdf, manifest: dict[str, Any], target: Path, embed: str = "manifest.json"
+) -> None:
+    """Embed the manifest (packet.sha256 null) as `embed` and save deterministically to
+    `target`."""
     embedded = json.loads(json.dumps(manifest))
     embedded["packet"]["sha256"] = None
     for part in embedded.get("parts") or []:  # a file cannot hold its own hash or size
@@ -279,10 +307,10 @@ def finish(pdf: pikepdf.Pdf, manifest: dict[str, Any], target: Path) -> None:
         pdf,
         manifest_json(embedded),
         mime_type="application/json",
-        filename="manifest.json",
+        filename=embed,
         description="cmpacket manifest",
     )
-    pdf.attachments["manifest.json"] = spec
+    pdf.attachments[embed] = spec
     pdf.Root.PageMode = Name.UseOutlines
     pdf.save(
         target,

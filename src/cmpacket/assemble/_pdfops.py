@@ -209,7 +209,10 @@ def resolve_links(
                 first, last = refs.get(key, (0, 0))
                 if first:
                     target = first
-                    drawn.append(_ref_ops(font, annot.Rect, ref_text(style, first, last)))
+                    prefix = (fills or {}).get("page_id_prefix", "")
+                    text = ref_text(style, first, last, prefix)
+                    align = "left" if style == "ids" else "right"
+                    drawn.append(_ref_ops(font, annot.Rect, text, align=align))
             if 1 <= target <= len(pdf.pages):
                 del annot["/A"]
                 annot.Dest = Array([pdf.pages[target - 1].obj, Name.Fit])

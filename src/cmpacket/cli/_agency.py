@@ -96,31 +96,70 @@ def validate(
     sys.exit(ExitCode.OK if report.ready else ExitCode.NOT_READY)
 
 
+def packet_options(fn: Any) -> Any:
+    """The options of every command that makes a packet (build, respond)."""
+    for option in reversed(
+        [
+            click.option("-o", "--out", type=EXISTING, help="Output folder. Default: FOLDER/out."),
+            AS_OF,
+            click.option(
+                "--draft", is_flag=True, help="Build despite errors; every page is stamped DRAFT."
+            ),
+            STRICT,
+            PROFILE,
+            click.option(
+                "--template-dir",
+                "template_dirs",
+                multiple=True,
+                type=EXISTING,
+                help="Template folder searched first (repeatable).",
+            ),  # fmt: skip
+            click.option("--keep-temp", is_flag=True, help="Keep the work folder for inspection."),
+            click.option(
+                "--cache-dir",
+                type=EXISTING,
+                help="Cache folder. Default: $XDG_CACHE_HOME/cmpacket.",
+            ),
+            click.option("--no-cache", is_flag=True, help="Render everything afresh."),
+            click.option(
+                "-q", "--quiet", "quiet_here", is_flag=True, help="No progress messages on stderr."
+            ),
+            click.option(
+                "--compress-scans",
+                is_flag=True,
+                help="Re-encode image-only upload pages as 200 dpi JPEG (lossy; listed in the "
+                "manifest) so the packet fits a receiver's size cap.",
+            ),
+            click.option(
+                "--receiver",
+                help="Where the packet goes (built-in name or YAML file): sets file and total "
+                "size caps; see `cmpacket receivers list`.",
+            ),
+            OCR,
+            limits_options,
+        ]
+    ):
+        fn = option(fn)
+    return fn
+
+
+def _options(ctx: click.Context, quiet_here: bool, options: dict[str, Any]) -> Any:
+    """The api's Options from click's values."""
+    from cmpacket import api
+
+    limits = limits_of(options)
+    return api.Options(limits=limits, quiet=ctx.obj["quiet"] or quiet_here, **options)
+
+
 @cli.command()
 @click.argument("folder", type=EXISTING)
-@click.option("-o", "--out", type=EXISTING, help="Output folder. Default: FOLDER/out.")
-@AS_OF
-@click.option("--draft", is_flag=True, help="Build despite errors; every page is stamped DRAFT.")
-@STRICT
-@PROFILE
-@click.option("--template-dir", "template_dirs", multiple=True, type=EXISTING,
-              help="Template folder searched first (repeatable).")  # fmt: skip
-@click.option("--keep-temp", is_flag=True, help="Keep the work folder for inspection.")
-@click.option("--cache-dir", type=EXISTING, help="Cache folder. Default: $XDG_CACHE_HOME/cmpacket.")
-@click.option("--no-cache", is_flag=True, help="Render everything afresh.")
-@click.option("-q", "--quiet", "quiet_here", is_flag=True, help="No progress messages on stderr.")
+@packet_options
 @click.option(
-    "--compress-scans",
-    is_flag=True,
-    help="Re-encode image-only upload pages as 200 dpi JPEG (lossy; listed in the manifest) "
-    "so the packet fits a receiver's size cap.",
+    "--base",
+    type=EXISTING,
+    help="The packet (PDF, or its manifest.json) this one follows: the manifest records what is "
+    "new, replaced, deleted or unchanged since it, and the index marks each document.",
 )
-@click.option(
-    "--receiver",
-    help="Where the packet goes (built-in name or YAML file): sets file and total size caps; see `cmpacket receivers list`.",
-)
-@OCR
-@limits_options
 @click.pass_context
 def build(
     ctx: click.Context, /, folder: Path, out: Path | None, quiet_here: bool, **options: Any
@@ -133,8 +172,37 @@ def build(
     """
     from cmpacket import api
 
-    limits = limits_of(options)
-    quiet = ctx.obj["quiet"] or quiet_here
-    result = api.build(folder, api.Options(limits=limits, quiet=quiet, **options), out=out)
+    result = api.build(folder, _options(ctx, quiet_here, options), out=out)
     for path in result.parts or [result.packet]:
         click.echo(f"wrote {path}", err=True)
+
+
+@cli.command()
+@click.argument("folder", type=EXISTING)
+@click.argument("response", type=EXISTING)
+@packet_options
+@click.pass_context
+def respond(
+    ctx: click.Context,
+    /,
+    folder: Path,
+    response: Path,
+    out: Path | None,
+    quiet_here: bool,
+    **options: Any,
+) -> None:
+    """Answer a letter of the Department: RESPONSE is a folder responses/NAME (or its
+    response.yaml). Writes the updated packet (one sequence after the packet the letter
+    answers) and the response packet: cover letter, response table, change table, exhibits.
+
+    \b
+    Example:
+      cmpacket respond sample_inputs/prairie-care rfi-2027-01
+    """
+    from cmpacket import api
+
+    result = api.respond(folder, response, _options(ctx, quiet_here, options), out=out)
+    for path in result.packet.parts or [result.packet.packet]:
+        click.echo(f"wrote {path}", err=True)
+    due = f" (due {result.due})" if result.due else ""
+    click.echo(f"wrote {result.response}{due}", err=True)

@@ -22,9 +22,19 @@ from cmpacket.errors import ExitCode
     "--limit", "limits", multiple=True, metavar="NAME=N",
     help="Change a cap on what the packet may ask, e.g. --limit pages=200000 (see docs/reviewers.md).",
 )  # fmt: skip
+@click.option(
+    "--base",
+    type=EXISTING,
+    help="The packet (or its manifest.json) this one follows: also check the chain of sequences "
+    "and that the recorded changes are the ones the two packets make.",
+)
 @FORMAT
 def verify(
-    packet: tuple[Path, ...], manifest: Path | None, limits: tuple[str, ...], fmt: str
+    packet: tuple[Path, ...],
+    manifest: Path | None,
+    limits: tuple[str, ...],
+    base: Path | None,
+    fmt: str,
 ) -> None:
     """Check a packet's integrity and completeness (a reviewer's check). Give the packet, one
     of its parts, all of its parts in order, or the build's output folder.
@@ -33,10 +43,12 @@ def verify(
     Example:
       cmpacket verify prairie-care-packet.pdf --manifest manifest.json
       cmpacket verify prairie-care-packet-part-1-of-3.pdf prairie-care-packet-part-2-of-3.pdf ...
+      cmpacket verify out/prairie-care-packet.pdf --base sent/prairie-care-packet.pdf
     """
     from cmpacket import api
 
-    result = api.verify(list(packet), manifest=manifest, limits=api.verify_limits(limits))
+    caps = api.verify_limits(limits)
+    result = api.verify(list(packet), manifest=manifest, limits=caps, base=base)
     if fmt == "json":
         emit_json(result.as_dict())
     else:

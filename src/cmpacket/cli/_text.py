@@ -88,15 +88,34 @@ def inspect_text(info: dict[str, Any]) -> str:
 
 
 def diff_text(result: dict[str, Any]) -> str:
+    """What changed first (new, replaced, deleted, with their pages), then the data changes; the
+    unchanged documents are counted, and those on other pages named last."""
     lines = [result["summary"], ""]
-    for kind in ("added", "removed", "changed", "moved"):
-        for d in result["documents"][kind]:
-            where = f" (section {d.get('section')})" if d.get("section") else ""
-            lines.append(f"  {kind:<8} {d['title']}{where}")
+    docs = result["documents"]
+    for op, word in (("new", "new"), ("replace", "replaced"), ("delete", "deleted")):
+        for d in docs[op]:
+            where = d["pages"] or f"was {d['base_pages']}"
+            if op == "replace" and d["base_pages"] != d["pages"]:
+                where = f"{d['pages']}, was {d['base_pages']}"
+            lines.append(f"  {word:<9} {d['title']}  (pp. {where})")
+    if not any(docs[op] for op in ("new", "replace", "delete")):
+        lines.append("  no document was added, replaced or deleted")
     if result["data"]:
         lines.append("\nData changes:")
         lines += [f"  {c}" for c in result["data"]]
-    lines.append(f"\nunchanged documents: {len(result['documents']['unchanged'])}")
+    lines.append(f"\nunchanged documents: {len(docs['unchanged'])}")
+    if docs["moved"]:
+        lines.append(f"of which on other pages: {len(docs['moved'])}")
+        lines += [
+            f"  {d['title']}  (pp. {d['pages']}, was {d['base_pages']})" for d in docs["moved"]
+        ]
+    if result.get("recorded") == "same":
+        lines.append("\nThe newer packet records these very changes (it was built with this base).")
+    elif result.get("recorded") == "differs":
+        lines.append(
+            "\nWARNING: the newer packet was built with this base but records other changes; "
+            "run `cmpacket verify NEW --base OLD`."
+        )
     return "\n".join(lines)
 
 

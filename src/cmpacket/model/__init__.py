@@ -4,6 +4,16 @@ from cmpacket.model._csv import header as staff_csv_header
 from cmpacket.model._example import example_data
 from cmpacket.model._load import Loaded, format_path, load_folder
 from cmpacket.model._paths import UploadRef, resolve_upload
+from cmpacket.model._response import (
+    RESPONSES,
+    Exhibit,
+    Item,
+    Letter,
+    Response,
+    find_response,
+    load_response,
+    response_folders,
+)
 from cmpacket.model._scaffold import scaffold
 from cmpacket.model._types import (
     AgencyData,
@@ -15,6 +25,14 @@ from cmpacket.model._types import (
 )
 
 __all__ = [
+    "RESPONSES",
+    "Exhibit",
+    "Item",
+    "Letter",
+    "Response",
+    "find_response",
+    "load_response",
+    "response_folders",
     "AgencyData",
     "Agreement",
     "Attachment",

@@ -13,41 +13,64 @@ from __future__ import annotations
 import shutil
 import sys
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from cmpacket.cache import Cache, default_dir
 from cmpacket.interrupt import checkpoint, deferred
+from cmpacket.model import find_response
 from cmpacket.pipeline import _stages as stage
-from cmpacket.pipeline._fit import assemble_to_fit
+from cmpacket.pipeline._packet import make_packet, write_packet
 from cmpacket.pipeline._progress import Progress
+from cmpacket.pipeline._respond import RespondResult, respond_in
+from cmpacket.pipeline._responses import check_responses
 from cmpacket.pipeline._workspace import Options, Workspace
-from cmpacket.pipeline._write import BuildResult, write_outputs
+from cmpacket.pipeline._write import BuildResult
 from cmpacket.receivers import load_receiver
-from cmpacket.render import with_plan
-from cmpacket.templates import TemplateRegistry
 from cmpacket.workers import Pool
 
-__all__ = ["BuildResult", "Options", "build"]
+__all__ = ["BuildResult", "Options", "RespondResult", "build", "check_responses", "respond"]
 
 
 def build(folder: Path, options: Options | None = None, *, out: Path | None = None) -> BuildResult:
     """Build the packet of an agency folder; nothing is written to OUT unless every step succeeds."""
+    with workspace(folder, options, out, steps=7) as ws:
+        return _run(ws)
+
+
+def respond(
+    folder: Path, response: Path, options: Options | None = None, *, out: Path | None = None
+) -> RespondResult:
+    """Answer the Department (`cmpacket respond`): the cumulative packet, one sequence after the
+    packet the letter answers, and the response packet, into `out` (default: the response
+    folder's `out/`, so the packet the Department holds is never overwritten); nothing is
+    written unless every step of both succeeds."""
+    out = out or find_response(folder.resolve(), response) / "out"
+    with workspace(folder, options, out, steps=9) as ws:
+        return respond_in(ws, response)
+
+
+@contextmanager
+def workspace(
+    folder: Path, options: Options | None, out: Path | None, steps: int
+) -> Iterator[Workspace]:
+    """The environment of one run: a temporary work folder (removed at the end unless
+    --keep-temp), the cache, the workers (ended before the folder goes) and deferred signals."""
     opts = options or Options()
     cache_dir = None if opts.no_cache else Path(opts.cache_dir or default_dir())
     work = Path(tempfile.mkdtemp(prefix="cmpacket-"))
     try:
-        # the workers end (their temporary files under `work`) before the folder is removed
         with Pool(checkpoint=checkpoint, tmp=work / "workers") as pool, deferred():
-            ws = Workspace(
+            yield Workspace(
                 folder.resolve(),
                 (out or folder / "out").resolve(),
                 opts,
                 Cache(cache_dir),
-                Progress(7, opts.quiet),
+                Progress(steps, opts.quiet),
                 work,
                 pool,
             )
-            return _run(ws)
     finally:
         if opts.keep_temp:
             if not opts.quiet:
@@ -59,30 +82,7 @@ def build(folder: Path, options: Options | None = None, *, out: Path | None = No
 def _run(ws: Workspace) -> BuildResult:
     receiver = load_receiver(ws.options.receiver, base=Path.cwd())
     validated = stage.validate(ws, receiver)  # load, intake, validate
-    planned = stage.plan(ws, validated)  # plan
-    registry = TemplateRegistry.for_agency(ws.folder, ws.options.template_dirs)
-    ctx = stage.context(ws, validated, registry, receiver)
-    parts_later = receiver.max_file_bytes is not None and receiver.split == "parts"
-    here = with_plan(ctx, planned)
-    first = stage.render(ws, validated, planned, registry, here, late=not parts_later)  # render
-    fitted = assemble_to_fit(ws, validated, planned, registry, ctx, first, receiver)  # assemble
-    validated = stage.with_findings(ws, validated, fitted.findings)
-    stage.self_verify(ws, fitted.assembled)  # verify (the reviewer's checks, on our own output)
-    if ws.options.keep_temp:
-        stage.keep_pieces(ws, fitted.rendered)
+    validated, base = stage.read_base(ws, validated)  # the packet this one follows, if any
+    made = make_packet(ws, validated, receiver, base)  # plan, render, assemble, verify
     ws.progress.step(f"Writing {ws.out}")  # write
-    report = validated.report.with_pages(fitted.assembled.refs)  # evidence: proofs' pages
-    done = fitted.assembled
-    files = write_outputs(ws.out, done.files, done.manifest, report, fitted.docx)
-    return BuildResult(
-        out=ws.out,
-        packet=files[0],
-        parts=files if len(files) > 1 else [],
-        manifest=ws.out / "manifest.json",
-        readiness=ws.out / "readiness.json",
-        documents=sorted((ws.out / "documents").glob("*.docx")),
-        pages=done.manifest["packet"]["pages"],
-        draft=done.manifest["draft"],
-        cache_hits=ws.cache.hits,
-        rebuilt=list(ws.cache.missed),
-    )
+    return write_packet(ws, made)

@@ -7,15 +7,17 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from cmpacket.assemble import Assembled, choose_parts, place, segments
+from cmpacket import lifecycle
+from cmpacket.assemble import Assembled, Layout, choose_parts, place, segments, unstamped_sha256
 from cmpacket.findings import Finding
 from cmpacket.pipeline import _stages as stage
 from cmpacket.pipeline._stages import Validated
 from cmpacket.pipeline._workspace import Workspace
 from cmpacket.plan import Content, Cut, Piece, Planned, in_parts, index_entries
 from cmpacket.receivers import Receiver, size_text
-from cmpacket.render import Rendered, with_plan
+from cmpacket.render import Rendered, with_lifecycle, with_plan
 from cmpacket.templates import TemplateRegistry
+from cmpacket.verify import Base
 
 # Bytes every part carries besides its pieces: the stamp font, the outline and the part cover
 # (the manifest is counted apart, by its size); the first cut also keeps a 5 % margin. A part
@@ -132,6 +134,7 @@ def assemble_to_fit(
     ctx: dict[str, Any],
     first: Rendered,
     receiver: Receiver,
+    base: Base | None = None,
 ) -> Fitted:
     """Assemble the packet for its receiver from the first rendering pass: decide the parts from
     the pieces' sizes, make what depends on them (the index, the part covers), assemble while
@@ -139,14 +142,25 @@ def assemble_to_fit(
     the cap. Without a size cap this is one pass: `first` already holds every piece."""
     budget = first_budget(receiver, _manifest_bytes(first.made))
     cut = cuts(_sized(whole, first), budget) if budget else None
+    before = base.documents() if base else None
+    record = base.record if base else None
     for _attempt in range(ATTEMPTS):
         planned = in_parts(whole, cut) if cut else whole
-        here = with_plan(ctx, planned)
+        # what changed since the base, for the index (made later): each document's content
+        planned_keys = {p.doc_key for p in planned.pieces}
+        known = [  # the index and part covers, not made yet, are not deleted
+            op
+            for op in (lifecycle.operations(before, _documents(first.made)) if base else [])
+            if op["operation"] != "delete" or op["key"] not in planned_keys
+        ]
+        here = with_lifecycle(with_plan(ctx, planned), record, known)
         rendered = stage.render(ws, validated, planned, registry, here, late=True, done=first)
         layout = place(rendered.made, planned.part_of)
         copies = stage.word_copies(ws, validated, planned, registry, rendered, here, layout)
-        base = stage.manifest(ws, validated, planned, registry, rendered)
-        done = stage.assemble_packet(ws, validated, layout, base, here, receiver)
+        ops = lifecycle.operations(before, _documents(rendered.made, layout))
+        manifest = stage.manifest(ws, validated, planned, registry, rendered)
+        manifest["lifecycle"] = lifecycle.record(record, ops)
+        done = stage.assemble_packet(ws, validated, layout, manifest, here, receiver)
         cap = receiver.max_file_bytes
         if not over_cap(done.files, receiver) or not budget or not cap:
             break
@@ -159,6 +173,20 @@ def assemble_to_fit(
         cut = again
     ws.progress.step(f"Writing {sum(1 for p in planned.pieces if p.word)} Word documents")
     return Fitted(planned, rendered, done, copies(), findings(receiver, done.files))
+
+
+def _documents(
+    made: list[tuple[Piece, Content]], layout: Layout | None = None
+) -> list[lifecycle.Document]:
+    """The made pieces as the lifecycle compares them (with their pages once placed)."""
+    pages = {p.key: (p.first_page, p.last_page) for p in layout.placed} if layout else {}
+    return [
+        lifecycle.Document(
+            piece.doc_key, piece.title, piece.kind, unstamped_sha256(piece, content),
+            pages.get(piece.key),
+        )
+        for piece, content in made
+    ]  # fmt: skip
 
 
 def _sized(planned: Planned, first: Rendered) -> list[tuple[Piece, Content]]:

@@ -4,15 +4,23 @@ cache, workers and progress (see `pipeline.build`)."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from cmpacket import intake, validators
-from cmpacket.assemble import Assembled, Layout, assemble, manifest_base, packet_info
+from cmpacket.assemble import (
+    Assembled,
+    Layout,
+    PacketInfo,
+    assemble,
+    manifest_base,
+    packet_info,
+)
 from cmpacket.cache import file_sha256
-from cmpacket.errors import BuildError, NotReadyError
+from cmpacket.errors import BuildError, InputError, NotReadyError, PacketError
 from cmpacket.findings import Finding, Report
+from cmpacket.pipeline._responses import check_responses
 from cmpacket.pipeline._workspace import Workspace
 from cmpacket.plan import Content, Piece, Planned, plan_packet
 from cmpacket.receivers import Receiver
@@ -26,7 +34,8 @@ from cmpacket.render import (
 )
 from cmpacket.templates import TemplateRegistry
 from cmpacket.validators import Checked, UploadUse
-from cmpacket.verify import verify_parts, verify_source
+from cmpacket.verify import Base, verify_parts, verify_source
+from cmpacket.verify import read_base as read_base_packet
 
 
 @dataclass(frozen=True)
@@ -93,6 +102,13 @@ def validate(ws: Workspace, receiver: Receiver) -> Validated:
         # proofs whose first page did not show every field: their next page too
         intaken = intake.read_more(intaken, wanted, limits, cache=ws.cache, display=ws.display)
         checked = run(intaken)
+    if checked.data is not None and checked.profile is not None:
+        # the packet lists the open responses and their due dates; they are checked by
+        # `validate` and `respond`, and never stop a build of the packet
+        _, listed = check_responses(
+            checked.data, checked.profile, checked.report.as_of, bases=False
+        )
+        checked = replace(checked, report=replace(checked.report, responses=listed))
     report = checked.report
     if checked.data is None:
         raise NotReadyError("the agency data has schema errors; nothing was built.", report)
@@ -104,6 +120,41 @@ def validate(ws: Workspace, receiver: Receiver) -> Validated:
             report,
         )
     return Validated(checked, intaken, uses)
+
+
+def read_base(ws: Workspace, validated: Validated) -> tuple[Validated, Base | None]:
+    """The packet this build is one sequence after (`--base`), read as untrusted input: one that
+    cannot be read at all stops the build (exit 2); another agency's, one that fails `verify`
+    or is not the file its sidecar names is the finding `response-base-mismatch`."""
+    if ws.options.base is None:
+        return validated, None
+    path = Path(ws.options.base)
+    try:
+        base = read_base_packet(path)
+    except PacketError as exc:
+        raise InputError(
+            f"response-base-missing: the base packet cannot be read: {exc}",
+            hint="Give the packet PDF (or its manifest.json) the Department received.",
+        ) from None
+    data = validated.checked.data
+    assert data is not None
+    problems = list(base.problems)
+    if base.fein != data.agency.fein:
+        problems.insert(
+            0, f"it is the packet of FEIN {base.fein!r}, not this agency's {data.agency.fein!r}"
+        )
+    found = [
+        Finding(
+            "response-base-mismatch",
+            "error",
+            "base",
+            f"{ws.display(path)} cannot be the base of this packet: {why}. Give the packet this "
+            f"agency sent the Department, unchanged.",
+            "see docs/responses.md",
+        )
+        for why in problems
+    ]
+    return with_findings(ws, validated, found, "the base packet does not fit"), base
 
 
 def plan(ws: Workspace, validated: Validated) -> Planned:
@@ -156,7 +207,7 @@ def render(
         planned,
         ctx,
         registry,
-        lambda piece: _upload_content(ws, validated, piece),
+        lambda piece: upload_content(ws, validated, piece),
         cache=ws.cache,
         pool=ws.pool,
         resources=resources_digest(registry),
@@ -168,7 +219,7 @@ def render(
     )
 
 
-def _upload_content(ws: Workspace, validated: Validated, piece: Piece) -> Content | str:
+def upload_content(ws: Workspace, validated: Validated, piece: Piece) -> Content | str:
     """The content of an upload piece, or why it cannot be used (for a draft's placeholder)."""
     if piece.upload is None:
         return "the file is missing or outside the agency folder."
@@ -237,9 +288,17 @@ def assemble_packet(
     receiver: Receiver,
 ) -> Assembled:
     """The packet merged, stamped and described, in the work folder."""
+    info = packet_info_of(ws, validated, ctx, receiver)
+    return assemble(layout, info, base, cache=ws.cache, work=ws.work, announce=ws.progress.step)
+
+
+def packet_info_of(
+    ws: Workspace, validated: Validated, ctx: dict[str, Any], receiver: Receiver
+) -> PacketInfo:
+    """What every page and the metadata of the packet say of it."""
     checked = validated.checked
     assert checked.data is not None
-    info = packet_info(
+    return packet_info(
         checked.data,
         checked.report.as_of,
         ctx["submission"]["body_name"],
@@ -247,7 +306,6 @@ def assemble_packet(
         ws.options.draft,
         receiver.page_box,
     )
-    return assemble(layout, info, base, cache=ws.cache, work=ws.work, announce=ws.progress.step)
 
 
 def word_copies(
@@ -272,17 +330,19 @@ def word_copies(
     )
 
 
-def with_findings(ws: Workspace, validated: Validated, found: list[Finding]) -> Validated:
-    """The report with what assembly found (the receiver's fit); stop unless a draft."""
+def with_findings(
+    ws: Workspace,
+    validated: Validated,
+    found: list[Finding],
+    why: str = "the packet does not fit its receiver",
+) -> Validated:
+    """The report with what a later step found (the receiver's fit, the base); stop unless a
+    draft."""
     if not found:
         return validated
-    r = validated.report
-    report = Report(r.as_of, r.profile, r.findings + tuple(found), r.strict, r.evidence)
+    report = validated.report.with_findings(tuple(found))
     if not report.ready and not ws.options.draft:
-        raise NotReadyError(
-            f"the packet does not fit its receiver: {found[0].message} Nothing was written.",
-            report,
-        )
+        raise NotReadyError(f"{why}: {found[0].message} Nothing was written.", report)
     c = validated.checked
     return Validated(
         Checked(c.data, c.profile, report, c.limits), validated.intaken, validated.uses

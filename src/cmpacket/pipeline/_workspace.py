@@ -33,6 +33,7 @@ class Options:
     ocr: str | None = None  # auto | always | never
     compress_scans: bool = False  # re-encode image-only upload pages as 200 dpi JPEG (lossy)
     quiet: bool = False  # no progress on stderr
+    base: Path | None = None  # the packet (or its manifest.json) this one is the next sequence of
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "template_dirs", tuple(self.template_dirs or ()))

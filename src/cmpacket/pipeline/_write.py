@@ -30,11 +30,21 @@ class BuildResult:
     rebuilt: list[str] = field(default_factory=list)  # what was made afresh (cache misses)
 
 
+Extra = dict[str, Path | bytes]  # more files for OUT: name -> a file to copy, or its bytes
+
+
 def write_outputs(
-    out: Path, files: list[Path], manifest: dict[str, Any], report: Report, docx: dict[str, bytes]
+    out: Path,
+    files: list[Path],
+    manifest: dict[str, Any],
+    report: Report,
+    docx: dict[str, bytes],
+    extra: Extra | None = None,
 ) -> list[Path]:
     """Write into a staging folder inside OUT, then move each file into place; returns the
-    packet's file (or its parts') paths in OUT."""
+    packet's file (or its parts') paths in OUT. `extra` files (a response packet and its
+    manifest) are written beside them, in the same move."""
+    extra = extra or {}
     out.mkdir(parents=True, exist_ok=True)
     stage = Path(tempfile.mkdtemp(prefix=".cmpacket-", dir=out))
     try:
@@ -48,11 +58,16 @@ def write_outputs(
         docs.mkdir()
         for doc_name, blob in sorted(docx.items()):
             (docs / doc_name).write_bytes(blob)
+        for name, source in sorted(extra.items()):
+            if isinstance(source, Path):
+                shutil.copyfile(source, stage / name)
+            else:
+                (stage / name).write_bytes(source)
         # Ctrl-C is deferred (see _interrupt): the moves below always complete together
         for stale in [*out.glob("*-packet.pdf"), *out.glob("*-packet-part-*-of-*.pdf")]:
             if stale.name not in names:
                 stale.unlink()
-        for fname in (*names, "manifest.json", "readiness.json"):
+        for fname in (*names, "manifest.json", "readiness.json", *sorted(extra)):
             os.replace(stage / fname, out / fname)
         old = out / "documents"
         if old.exists():

@@ -3,7 +3,7 @@ contents. Plain data for rendering and assembly; nothing is rendered or read her
 
 from cmpacket.plan._index import contents, index_entries, outline_tree
 from cmpacket.plan._inputs import fingerprint, packet_inputs
-from cmpacket.plan._pages import chunk, evidence_parts, pack, roster_parts, wrapped
+from cmpacket.plan._pages import chunk, evidence_parts, manual_chunk, pack, roster_parts, wrapped
 from cmpacket.plan._parts import Cut, PartsPlan, cover_key, with_parts
 from cmpacket.plan._plan import (
     ATTACHMENT_SECTIONS,
@@ -11,18 +11,21 @@ from cmpacket.plan._plan import (
     SECTIONS,
     Content,
     Piece,
+    attachment_keys,
     plan,
     prefix,
     section_title,
     slug,
 )
 from cmpacket.plan._planned import Planned, in_parts, part_name, plan_packet
+from cmpacket.plan._response import plan_response, response_slug
 
 __all__ = [
     "ATTACHMENT_SECTIONS",
     "FRONT",
     "chunk",
     "evidence_parts",
+    "manual_chunk",
     "pack",
     "roster_parts",
     "wrapped",
@@ -31,10 +34,13 @@ __all__ = [
     "Cut",
     "PartsPlan",
     "Piece",
+    "attachment_keys",
     "Planned",
     "in_parts",
     "part_name",
     "plan_packet",
+    "plan_response",
+    "response_slug",
     "contents",
     "cover_key",
     "fingerprint",

@@ -37,7 +37,7 @@ def contents(pieces: Sequence[Piece]) -> list[Node]:
             section = staff = None
             continue
         if section is None or section.piece.section != p.section:
-            title = f"{p.section}. {section_title(p.section)}"
+            title = p.section_title or f"{p.section}. {section_title(p.section)}"
             section = Node("section", title, f"section/{p.section}", p)
             tree.append(section)
             staff = None
@@ -67,15 +67,30 @@ def index_entries(
     rows: list[dict[str, Any]] = []
     for node in contents(pieces):
         part = part_of.get(node.piece.key, 0)
-        rows.append({"level": "section", "title": node.title, "ref": node.ref, "part": part})
+        key = node.piece.doc_key if node.level == "front" else ""
+        rows.append(
+            {"level": "section", "title": node.title, "ref": node.ref, "part": part, "key": key}
+        )
         for child in node.children:
             part = part_of.get(child.piece.key, 0)
             if child.level == "staff":
                 count = proofs[child.piece.staff_id or ""]
                 title = f"{child.title} — qualifications and licensure proofs ({count})"
-                rows.append({"level": "staff", "title": title, "ref": child.ref, "part": part})
+                key = f"staff:{child.piece.staff_id}"  # the prefix of each of their proofs' keys
+                rows.append(
+                    {"level": "staff", "title": title, "ref": child.ref, "part": part, "key": key}
+                )
             else:
-                rows.append({"level": "doc", "title": child.title, "ref": child.ref, "part": part})
+                key = child.piece.doc_key
+                rows.append(
+                    {
+                        "level": "doc",
+                        "title": child.title,
+                        "ref": child.ref,
+                        "part": part,
+                        "key": key,
+                    }
+                )
     return rows
 
 

@@ -29,6 +29,12 @@ def chunk(first: bool, rows: Sequence[Any], heading: bool | None = None) -> dict
     return {"first": first, "heading": first if heading is None else heading, "total": len(rows)}
 
 
+def manual_chunk(first: bool, chapters: Sequence[str]) -> dict[str, Any]:
+    """The policy manual's `chunk` in a part: `first` (the title and contents come first) and
+    `chapters` (the keys of the chapters this part lays out)."""
+    return {"first": first, "heading": first, "total": 0, "chapters": list(chapters)}
+
+
 def wrapped(text: str, per_line: int) -> int:
     """Lines `text` takes when its words are wrapped at `per_line` characters (at least 1); a
     word longer than a line is broken, as the templates' `overflow-wrap` does."""

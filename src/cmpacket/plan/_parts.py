@@ -70,6 +70,7 @@ def with_parts(pieces: Sequence[Piece], parts: Sequence[Sequence[Cut]]) -> Parts
                     extra=dict(piece.extra),
                     upload=piece.upload,
                     staff_id=piece.staff_id,
+                    lineage=f"{piece.doc_key}#{cut.first}-{cut.last}",
                 )
             out.append(piece)
             part_of[piece.key] = k

@@ -44,6 +44,17 @@ class Piece:
     extra: dict[str, Any] = field(default_factory=dict)
     upload: Path | None = None
     staff_id: str | None = None
+    lineage: str = ""  # the document's key across sequences, when `key` is a list position
+    stamp: str = ""  # what the footer stamp says of where the page is (default: its section)
+    section_title: str = ""  # the title of its section, when it is not one of the packet's A-G
+
+    @property
+    def doc_key(self) -> str:
+        """The key a document keeps from one sequence of the packet to the next (the manifest's
+        `key`, SPEC §16): a generated document by its template and subject
+        (`job-description:case-manager`), an upload by what it proves and for whom
+        (`staff:S-003:license:0`, by staff id, never by its place in the roster)."""
+        return self.lineage or self.key
 
 
 @dataclass(frozen=True)
@@ -166,10 +177,11 @@ def plan(data: AgencyData, resolved: dict[str, Any] | None = None) -> list[Piece
         signable("application-summary", "A", "Application summary and Medicaid enrollment"),
     ]
     attachments = [(i, a, a.file) for i, a in enumerate(data.attachments) if a.file]
+    keys = attachment_keys(data)
 
     def attached(letter: str) -> list[Piece]:
         return [
-            _upload(data, resolved, f"attachments[{i}]", letter, a.title or Path(file).stem, file)
+            _upload(data, resolved, keys[i], letter, a.title or Path(file).stem, file)
             for i, a, file in attachments
             if ATTACHMENT_SECTIONS.get(a.section, "A") == letter
         ]
@@ -209,15 +221,39 @@ def plan(data: AgencyData, resolved: dict[str, Any] | None = None) -> list[Piece
     return pieces
 
 
+def attachment_keys(data: AgencyData) -> dict[int, str]:
+    """Each attachment's piece key (and key across sequences): its section and title, never its
+    place in the list (`attachment:A:articles-of-incorporation`); a second one of the same title
+    is numbered."""
+    keys: dict[int, str] = {}
+    seen: dict[str, int] = {}
+    for i, a in enumerate(data.attachments):
+        if not a.file:
+            continue
+        letter = ATTACHMENT_SECTIONS.get(a.section or "agency", "A")
+        name = f"attachment:{letter}:{slug(a.title or Path(a.file).stem)}"
+        seen[name] = seen.get(name, 0) + 1
+        keys[i] = name if seen[name] == 1 else f"{name}:{seen[name]}"
+    return keys
+
+
 def _staff_proofs(data: AgencyData, resolved: dict[str, Any], i: int, s: Any) -> list[Piece]:
     who = s.name or s.id
     out = []
+    mine = f"staff:{s.id}"
     for j, lic in enumerate(s.licenses):
         if lic.file:
             title = f"{who}: {lic.type or 'License'} license {lic.number or ''}".strip()
             out.append(
                 _upload(
-                    data, resolved, f"staff[{i}].licenses[{j}]", "G", title, lic.file, staff_id=s.id
+                    data,
+                    resolved,
+                    f"staff[{i}].licenses[{j}]",
+                    "G",
+                    title,
+                    lic.file,
+                    staff_id=s.id,
+                    lineage=f"{mine}:license:{j}",
                 )
             )
     bc = s.background_check
@@ -225,7 +261,14 @@ def _staff_proofs(data: AgencyData, resolved: dict[str, Any], i: int, s: Any) ->
         title = f"{who}: Health Care Worker Registry check"
         out.append(
             _upload(
-                data, resolved, f"staff[{i}].background_check", "G", title, bc.file, staff_id=s.id
+                data,
+                resolved,
+                f"staff[{i}].background_check",
+                "G",
+                title,
+                bc.file,
+                staff_id=s.id,
+                lineage=f"{mine}:registry-check",
             )
         )
     evidence = (
@@ -235,9 +278,10 @@ def _staff_proofs(data: AgencyData, resolved: dict[str, Any], i: int, s: Any) ->
     )
     for name, value, what in evidence:
         if value is not None and value.file:
-            key = f"staff[{i}].{name}"
+            key, lineage = f"staff[{i}].{name}", f"{mine}:{name.replace('_', '-')}"
+            title = f"{who}: {what}"
             out.append(
-                _upload(data, resolved, key, "G", f"{who}: {what}", value.file, staff_id=s.id)
+                _upload(data, resolved, key, "G", title, value.file, staff_id=s.id, lineage=lineage)
             )
     for j, doc in enumerate(s.documents):
         if doc.file:
@@ -251,6 +295,7 @@ def _staff_proofs(data: AgencyData, resolved: dict[str, Any], i: int, s: Any) ->
                     title,
                     doc.file,
                     staff_id=s.id,
+                    lineage=f"{mine}:document:{j}",
                 )
             )
     return out
@@ -276,5 +321,6 @@ def _owner_checks(data: AgencyData, resolved: dict[str, Any]) -> list[Piece]:
         if check is not None and check.file:
             title = f"Owner {o.name or i + 1}: {_exclusion_title(check)}"
             key = f"agency.owners[{i}].exclusion_check"
-            out.append(_upload(data, resolved, key, "A", title, check.file))
+            lineage = f"owner:{slug(o.name or '') or i}:exclusion-check"
+            out.append(_upload(data, resolved, key, "A", title, check.file, lineage=lineage))
     return out

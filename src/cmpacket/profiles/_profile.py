@@ -52,6 +52,7 @@ class Profile:
     program: dict[str, Any] = field(default_factory=dict)
     sha256: str = ""
     licenses: dict[str, Any] = field(default_factory=dict)  # the licence table (_licenses.py)
+    responses: dict[str, dict[str, Any]] = field(default_factory=dict)  # due dates by kind
 
     def rule(self, code: str) -> RuleSpec | None:
         return next((r for r in self.rules if r.code == code), None)
@@ -68,6 +69,7 @@ class Profile:
             "required_sections": list(self.required_sections),
             "limits": self.limits,
             "licenses": self.licenses,
+            "responses": self.responses,
         }
 
 
@@ -155,6 +157,7 @@ def _build(data: dict[str, Any], source: str, codes: Collection[str]) -> Profile
         limits=dict(data.get("limits") or {}),
         program=_program(data.get("program"), source),
         licenses=license_table(data.get("licenses"), source),
+        responses=_responses(data.get("responses"), source),
     )
 
 
@@ -182,6 +185,35 @@ def _program(value: Any, source: str) -> dict[str, Any]:
         "citation": str(value.get("citation") or "").strip(),
         "waiver": bool(value.get("waiver", False)),
     }
+
+
+RESPONSE_FROM = ("received", "dated")
+
+
+def _responses(value: Any, source: str) -> dict[str, dict[str, Any]]:
+    """`responses: {rfi: {days, from, citation, verified}, cap: {...}}`: when an answer to the
+    Department is due, counted in calendar days from the letter's receipt or date."""
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise ProfileError(f"{source}: responses: {value!r} is not a mapping of rfi and cap.")
+    out = {}
+    for kind, rule in value.items():
+        where = f"{source}: responses.{kind}"
+        if kind not in ("rfi", "cap") or not isinstance(rule, dict):
+            raise ProfileError(f"{where}: expected rfi or cap, each with days and from.")
+        days, start = rule.get("days"), rule.get("from", "received")
+        if isinstance(days, bool) or not isinstance(days, int) or days < 1:
+            raise ProfileError(f"{where}.days: {days!r} is not a number of calendar days.")
+        if start not in RESPONSE_FROM:
+            raise ProfileError(f"{where}.from: {start!r} is not one of {', '.join(RESPONSE_FROM)}.")
+        out[kind] = {
+            "days": days,
+            "from": start,
+            "citation": str(rule.get("citation") or ""),
+            "verified": bool(rule.get("verified", False)),
+        }
+    return out
 
 
 def _section(value: Any, where: str) -> str:

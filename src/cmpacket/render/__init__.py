@@ -10,6 +10,7 @@ from cmpacket.render._context import (
     packet_context,
     piece_context,
     policy_chapters,
+    with_lifecycle,
     with_pages,
     with_plan,
 )
@@ -19,6 +20,7 @@ from cmpacket.render._docx import docx_reads, render_docx
 from cmpacket.render._jinja import chapter_blocks, render_template
 from cmpacket.render._layout import lay_out, warm_up
 from cmpacket.render._pieces import LATE, Rendered, render_pieces
+from cmpacket.render._response import response_context
 
 __all__ = [
     "LATE",
@@ -37,8 +39,10 @@ __all__ = [
     "render_pieces",
     "render_template",
     "resources_digest",
+    "response_context",
     "start_word_copies",
     "warm_up",
     "with_pages",
+    "with_lifecycle",
     "with_plan",
 ]

@@ -44,10 +44,58 @@ def check_all(
 
 def _extras(context: dict[str, Any]) -> dict[str, Any]:
     """Variables only some documents receive: a job description's `position`, a roster part's
-    `chunk`, a draft placeholder's `placeholder`, a part cover's `part` (see docs/templates.md)."""
+    `chunk`, a draft placeholder's `placeholder`, a part cover's `part`, a response's `response`,
+    `items` and `changes` (see docs/templates.md)."""
+    day = context["as_of"]
     return {
+        "response": {
+            "name": "rfi-example",
+            "date": day,
+            "kind": "rfi",
+            "kind_title": "request for information",
+            "reference": "REF-1",
+            "sender": "Illinois Department of Human Services",
+            "dated": day,
+            "received": day,
+            "due": day,
+            "due_basis": "",
+            "has_letter": True,
+            "letter_ref": "doc/letter",
+            "base": "agency-packet.pdf",
+            "sequence": 1,
+            "counts": {},
+        },
+        "items": [
+            {
+                "id": "1",
+                "request": "Provide the roster.",
+                "citation": "",
+                "answer": "Enclosed.",
+                "cause": "",
+                "correction": "",
+                "owner": {"name": "A", "title": "B"},
+                "completed": day,
+                "target": None,
+                "sustain": "",
+                "exhibits": [{"title": "Roster", "ref": "doc/x"}],
+            }
+        ],
+        "changes": [
+            {
+                "operation": "replace",
+                "title": "Roster",
+                "base_pages": [1, 2],
+                "pages": [1, 3],
+                "ref": "doc/x",
+            }
+        ],  # fmt: skip
         "position": context["positions"][0] if context["positions"] else {},
-        "chunk": {"first": True, "heading": True, "total": len(context["staff"])},
+        "chunk": {
+            "first": True,
+            "heading": True,
+            "total": len(context["staff"]),
+            "chapters": [ch["key"] for ch in context["chapters"]],
+        },
         "placeholder": {"title": "Upload", "file": "uploads/x.pdf", "reason": "missing"},
         "part": {
             "number": 1,

@@ -7,10 +7,11 @@ from dataclasses import asdict
 from datetime import date
 from typing import Any
 
+from cmpacket import lifecycle
 from cmpacket.findings import Report, StaffFacts
 from cmpacket.model import AgencyData, Staff
 from cmpacket.model.defaults import position_content, position_summary
-from cmpacket.plan import Piece, Planned, index_entries
+from cmpacket.plan import Piece, Planned, attachment_keys, index_entries, prefix
 from cmpacket.profiles import Profile
 from cmpacket.render._jinja import chapter_blocks, render_template
 from cmpacket.render._readiness import evidence_rows, requirements
@@ -162,6 +163,7 @@ def base_context(data: AgencyData, profile: Profile, report: Report, draft: bool
         "readiness": report.as_dict(),
         "evidence": evidence_rows(data, report),  # proofs read against the data
         "fingerprint": "",
+        "page_id_prefix": prefix(data),  # the stamped page ids: PCC-000041
     }
 
 
@@ -210,7 +212,44 @@ def packet_context(
     ctx["chapters"] = policy_chapters(registry, ctx) if chapters else []
     ctx["receiver"] = receiver or {"name": "default", "title": "No limits (one PDF)"}
     ctx["requirements"] = requirements(profile, ctx["readiness"], ctx["evidence_refs"])
+    ctx["lifecycle"] = {"sequence": 0, "base": None, "deleted": [], "counts": {}}
     return ctx
+
+
+def with_lifecycle(
+    ctx: dict[str, Any], base: dict[str, Any] | None, ops: list[dict[str, Any]]
+) -> dict[str, Any]:
+    """The context of a packet built after `base` (its `lifecycle.base` record): the index marks
+    each document `new`, `replaced` or `unchanged` (a staff member's proofs together) and lists
+    the documents deleted since the base."""
+    if base is None:
+        return ctx
+    marks = lifecycle.marks(ops)
+    toc = []
+    for row in ctx["toc"]:
+        mark = marks.get(row["key"], "")
+        if row["level"] == "staff":
+            theirs = {m for k, m in marks.items() if k.startswith(row["key"] + ":")}
+            mark = (
+                "unchanged"
+                if theirs == {"unchanged"}
+                else "new"
+                if theirs == {"new"}
+                else ("replaced" if theirs else "")
+            )
+        toc.append(dict(row, change=mark))
+    deleted = [
+        {"title": op["title"], "kind": op["kind"], "base_pages": op["base_pages"]}
+        for op in ops
+        if op["operation"] == "delete"
+    ]
+    state = {
+        "sequence": int(base["sequence"]) + 1,
+        "base": dict(base),
+        "deleted": deleted,
+        "counts": lifecycle.summary(ops),
+    }
+    return dict(ctx, toc=toc, lifecycle=state)
 
 
 def with_plan(ctx: dict[str, Any], planned: Planned) -> dict[str, Any]:
@@ -271,7 +310,7 @@ def policy_chapters(registry: TemplateRegistry, context: dict[str, Any]) -> list
     """One chapter per policy topic of the profile: its template's text plus the agency's additions."""
     chapters = []
     additions = context["policies"].get("additions") or {}
-    for topic in context["profile"]["topics"]:
+    for number, topic in enumerate(context["profile"]["topics"], start=1):
         key = topic["key"]
         name = f"policies/{key}.txt.j2"
         text = render_template(registry, name, context) if registry.exists(name) else ""
@@ -284,6 +323,7 @@ def policy_chapters(registry: TemplateRegistry, context: dict[str, Any]) -> list
         chapters.append(
             {
                 "key": key,
+                "number": number,
                 "title": topic["title"],
                 "citation": topic.get("citation", ""),
                 "blocks": chapter_blocks(text),
@@ -337,6 +377,6 @@ def evidence_refs(data: AgencyData) -> dict[str, str]:
     for i, a in enumerate(data.attachments):
         title = (a.title or "").lower()
         if a.file and a.section == "policies" and any(w in title for w in EVIDENCE_WORDS):
-            refs["policies-not-adopted"] = f"doc/attachments[{i}]"
+            refs["policies-not-adopted"] = f"doc/{attachment_keys(data)[i]}"
             break
     return refs

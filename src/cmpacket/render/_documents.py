@@ -10,7 +10,7 @@ from typing import Any
 
 from cmpacket.cache import Cache, digest
 from cmpacket.convert import count_pages, docx_to_pdf, html_to_pdf
-from cmpacket.plan import Content, Piece, chunk, evidence_parts, roster_parts
+from cmpacket.plan import Content, Piece, chunk, evidence_parts, manual_chunk, roster_parts
 from cmpacket.render._context import piece_context
 from cmpacket.render._copies import render_word
 from cmpacket.render._jinja import render_template
@@ -95,6 +95,17 @@ class Renderer:
             return [
                 self._prepare(piece.template, dict(ctx, staff=rows, chunk=chunk(i == 0, staff)))
                 for i, rows in enumerate(roster_parts(staff))
+            ]
+        if piece.kind == "policy-manual" and self._reads_chunk(piece.template):
+            # a chapter a part (each starts a page): laid out in parallel and cached apart, and
+            # a chapter can be an exhibit of a response on the very pages the manual has
+            keys = [ch["key"] for ch in ctx["chapters"]]
+            whole = dict(ctx, chunk=manual_chunk(True, keys))
+            self.html[piece.key] = render_template(self.registry, piece.template, whole)
+            groups = [keys[:1], *([k] for k in keys[1:])] if keys else [[]]
+            return [
+                self._prepare(piece.template, dict(ctx, chunk=manual_chunk(i == 0, group)))
+                for i, group in enumerate(groups)
             ]
         if piece.kind == "readiness-report":
             rows = ctx["evidence"]

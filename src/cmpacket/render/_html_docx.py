@@ -306,7 +306,7 @@ class _Writer:
             return self.fills.get(href[len(FILL) :], "")
         style, _, key = href[len(REF) :].partition("/")
         first, last = self.refs.get(key, (0, 0))
-        return ref_text(style, first, last) if first else ""
+        return ref_text(style, first, last, self.fills.get("page_id_prefix", "")) if first else ""
 
     # -- tables ------------------------------------------------------------------------------
 

@@ -15,7 +15,9 @@ from cmpacket.templates import TemplateRegistry
 from cmpacket.workers import Pool, Progress
 
 LATE = ("index", "part-cover")  # name the part of each document: made once the parts are known
-UploadOf = Callable[[Piece], "Content | str"]  # an upload's content, or why it cannot be used
+# the content of a piece made elsewhere (an upload; a response's exhibit from the packet), or
+# why it cannot be used
+UploadOf = Callable[[Piece], "Content | str"]
 
 
 @dataclass(frozen=True)
@@ -53,7 +55,7 @@ def render_pieces(
     if done is None:
         progress(f"Rendering {len(docs)} documents")
     contents = renderer.render(docs)
-    uploads = [p for p in todo if p.kind == "upload"]
+    uploads = [p for p in todo if not p.template]  # uploads, and a response's exhibits
     if done is None:
         progress(f"Taking in {len(uploads)} uploads")
     for piece in uploads:

@@ -47,6 +47,8 @@ def word_copy_inputs(
     HTML itself (so a cache key over these three is exact)."""
     keys, names = placeholders(html)
     used_refs = {k: (refs.get(k, (0, 0))[0], refs.get(k, (0, 0))[1]) for k in keys}
+    if "cmpacket:ref/ids/" in html:  # page ids are written with the packet's prefix
+        names = [*names, "page_id_prefix"]
     fills = {n: str(values.get(n, "")) for n in names}
     return used_refs, fills
 

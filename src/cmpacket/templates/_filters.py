@@ -50,8 +50,9 @@ def pageref(ref: str, style: str = "range") -> Any:
     """A placeholder the assembler fills with the packet page number(s) of `ref` and links.
 
     `ref` is `doc/<piece key>`, `staff/<staff id>` or `section/<letter>`; `style` is `range`
-    (41-43), `pp` (pp. 41-43) or `page` (p. 41). Rendering never waits for page numbers, so every
-    document is laid out exactly once.
+    (41-43), `pp` (pp. 41-43), `page` (p. 41) or `ids` (the stamped page ids, PCC-R1-000041 to
+    PCC-R1-000043). Rendering never waits for page numbers, so every document is laid out
+    exactly once.
     """
 
     return Markup(
@@ -59,9 +60,13 @@ def pageref(ref: str, style: str = "range") -> Any:
     )
 
 
-def ref_text(style: str, first: int, last: int) -> str:
+def ref_text(style: str, first: int, last: int, prefix: str = "") -> str:
     """What fills a `pageref` box: `41\u201343` (range), `pp. 41\u201343` or `p. 41` (pp), `p. 41`
-    (page). The assembler draws it on the packet page; the Word copy writes it as text."""
+    (page), `PCC-R1-000041 to PCC-R1-000043` (ids, with the page ids' `prefix`). The assembler
+    draws it on the packet page; the Word copy writes it as text."""
+    if style == "ids":
+        ids = f"{prefix}-{first:06d}"
+        return ids if first == last else f"{ids} to {prefix}-{last:06d}"
     span = str(first) if first == last else f"{first}\u2013{last}"
     if style == "pp":
         return ("p. " if first == last else "pp. ") + span

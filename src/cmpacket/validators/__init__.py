@@ -28,9 +28,13 @@ from cmpacket.validators._evidence import (
     remember,
 )
 from cmpacket.validators._registry import RULES
+from cmpacket.validators._responses import BaseState, check_response, due_date
 from cmpacket.validators._rules_uploads import UploadUse, upload_uses
 
 __all__ = [
+    "BaseState",
+    "check_response",
+    "due_date",
     "EVIDENCE_RULES",
     "BUILTIN",
     "Checked",

@@ -13,6 +13,7 @@ from typing import Any
 
 from cmpacket.verify._diff import diff_manifests
 from cmpacket.verify._evidence import evidence_rows
+from cmpacket.verify._lifecycle import Base, check_chain, read_base
 from cmpacket.verify._limits import DEFAULT_LIMITS, VerifyLimits, limits_from_options
 from cmpacket.verify._manifest import ManifestInvalid
 from cmpacket.verify._packet import (
@@ -26,6 +27,9 @@ from cmpacket.verify._result import VerifyResult
 from cmpacket.verify._set import check_set
 
 __all__ = [
+    "Base",
+    "check_chain",
+    "read_base",
     "DEFAULT_LIMITS",
     "ManifestInvalid",
     "VerifyLimits",

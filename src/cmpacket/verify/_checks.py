@@ -21,6 +21,7 @@ from cmpacket.verify._result import PDF_ERRORS, SHOWN, VerifyResult, first_line
 from cmpacket.verify._structure import OutlineTooLarge, large_images, page_numbers, read_outline
 
 _PAGE_RE = re.compile(r"Page (\d+) of (\d+)")
+_ID_RE = re.compile(r"-(\d{6})\s*$")  # the page id ends the stamp: PCC-000041, PCC-R1-000041
 _STAMP_MARK = b"%cmpacket-stamp"
 _STAMP_PARENS = 64  # more "(" than this in a stamp stream: not a cmpacket stamp (and slow to scan)
 
@@ -111,10 +112,11 @@ def _check_outline(
             "outline-invalid", "outline", f"{len(loose) - SHOWN} more bookmarks point nowhere."
         )
     top = {node["title"].split(".", 1)[0]: node for node in tree if "." in node["title"][:3]}
+    titled = {node["title"]: node for node in tree}
     for s in sections:
         if s["letter"] == "front":
             continue
-        node = top.get(s["letter"])
+        node = titled.get(s["bookmark"]) if "bookmark" in s else top.get(s["letter"])
         if node is None:
             result.fail(
                 "outline-mismatch", f"section {s['letter']}", "no bookmark for this section."
@@ -165,10 +167,13 @@ def _check_stamps(
         except PDF_ERRORS as exc:
             text, why = None, f"no readable cmpacket stamp ({first_line(exc)})"
         match = _PAGE_RE.search(text or "")
+        page_id = _ID_RE.search(text or "")
         if not match:
             bad.append((i, why))
         elif (int(match.group(1)), int(match.group(2))) != (i, total):
             bad.append((i, f"stamped 'Page {match.group(1)} of {match.group(2)}'"))
+        elif page_id is not None and int(page_id.group(1)) != i:
+            bad.append((i, f"its page id ends in {page_id.group(1)}, not {i:06d}"))
     for i, line in bad[:SHOWN]:
         result.fail("stamp-wrong", f"page {i}", line + ".")
     if len(bad) > SHOWN:
@@ -275,6 +280,38 @@ def _where(section: dict[str, Any], doc: dict[str, Any]) -> str:
     )
 
 
+def check_exhibits(
+    manifest: dict[str, Any], sections: list[dict[str, Any]], n: int, result: VerifyResult
+) -> None:
+    """A response packet: each item's exhibits stand where its manifest says, on the pages of
+    a document of the packet that is that exhibit (`response-exhibit-misplaced`)."""
+    docs = {(d["first_page"], d["last_page"]): d for s in sections for d in s["documents"]}
+    items = manifest["response"].get("items")
+    for item in items if isinstance(items, list) else []:
+        exhibits = item.get("exhibits") if isinstance(item, dict) else None
+        for e in exhibits if isinstance(exhibits, list) else []:
+            if not isinstance(e, dict):
+                continue
+            where = f"item {str(item.get('id'))[:20]}"
+            span = (e.get("first_page"), e.get("last_page"))
+            doc = docs.get(span)
+            named = e.get("file") or e.get("document")
+            if doc is None or not (1 <= int(span[0] or 0) <= n):
+                result.fail(
+                    "response-exhibit-misplaced",
+                    where,
+                    f"its exhibit {str(named)[:80]!r} is said to be on pages {span[0]}-{span[1]}, "
+                    f"where no document of this response starts and ends.",
+                )
+            elif e.get("file") and doc.get("source") != e["file"]:
+                result.fail(
+                    "response-exhibit-misplaced",
+                    where,
+                    f"pages {span[0]}-{span[1]} hold {str(doc.get('source'))[:80]!r}, not the "
+                    f"exhibit {str(e['file'])[:80]!r}.",
+                )
+
+
 def check_structure(
     pdf: pikepdf.Pdf,
     manifest: dict[str, Any],
@@ -301,3 +338,5 @@ def check_structure(
     _check_stamps(pdf, n, result, limits, offset, total or n)
     _check_images(pdf, result, limits)
     _check_content(pdf, sections, checkable, result, known, limits)
+    if isinstance(manifest.get("response"), dict):
+        check_exhibits(manifest, sections, n, result)

@@ -4,73 +4,83 @@ from __future__ import annotations
 
 from typing import Any
 
-
-def _docs(manifest: dict[str, Any]) -> dict[tuple[str, str], dict[str, Any]]:
-    out = {}
-    for s in manifest.get("sections", []):
-        for d in s.get("documents", []):
-            out[(d["kind"], d["title"])] = {**d, "section": s["letter"]}
-    return out
+from cmpacket import lifecycle
 
 
-def diff_manifests(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
-    a, b = _docs(old), _docs(new)
-    result: dict[str, list[dict[str, Any]]] = {
-        k: [] for k in ("added", "removed", "changed", "moved", "unchanged")
-    }
-    for key in sorted(b.keys() - a.keys()):
-        result["added"].append(_brief(b[key]))
-    for key in sorted(a.keys() - b.keys()):
-        result["removed"].append(_brief(a[key]))
-    for key in sorted(a.keys() & b.keys()):
-        x, y = a[key], b[key]
-        if x["source_sha256"] != y["source_sha256"] or (
-            x["kind"] != "upload"
-            and x["content_sha256"] != y["content_sha256"]
-            and x["kind"] not in ("index", "cover", "readiness-report", "staff-roster")
-        ):
-            result["changed"].append(_brief(y) | {"old_pages": _pages(x)})
-        elif (x["first_page"], x["last_page"]) != (y["first_page"], y["last_page"]):
-            result["moved"].append(_brief(y) | {"old_pages": _pages(x)})
-        else:
-            result["unchanged"].append(_brief(y))
+def diff_manifests(
+    old: dict[str, Any], new: dict[str, Any], old_sha256: str | None = None
+) -> dict[str, Any]:
+    """What changed between two packets of one agency: the lifecycle's operations (each document
+    new, replaced, deleted or unchanged since OLD, matched by its key and compared before
+    stamping, exactly as a build with `--base OLD` records them) and the data fields that
+    changed. A document that only moved is unchanged (`moved` lists them apart)."""
+    ops = lifecycle.operations(lifecycle.documents(old), lifecycle.documents(new))
+    grouped: dict[str, list[dict[str, Any]]] = {op: [] for op in lifecycle.OPERATIONS}
+    for op in ops:
+        grouped[op["operation"]].append(_brief(op))
+    moved = [d for d in grouped["unchanged"] if d["pages"] != d["base_pages"]]
     data = data_changes(old.get("data") or {}, new.get("data") or {})
+    counts = lifecycle.summary(ops)
+    name = (new.get("agency") or {}).get("legal_name")
     summary = (
-        f"{new.get('agency', {}).get('legal_name')}: packet of {old.get('as_of')} -> {new.get('as_of')}: "
-        f"{len(result['added'])} added, {len(result['removed'])} removed, {len(result['changed'])} changed, "
-        f"{len(result['moved'])} moved, {len(result['unchanged'])} unchanged document(s); "
-        f"{len(data)} data change(s)."
+        f"{name}: packet of {old.get('as_of')} -> {new.get('as_of')}: {counts['new']} new, "
+        f"{counts['replace']} replaced, {counts['delete']} deleted, {counts['unchanged']} "
+        f"unchanged document(s) ({len(moved)} of them on other pages); {len(data)} data "
+        f"change(s)."
     )
     return {
         "summary": summary,
-        "documents": result,
+        "operations": ops,
+        "documents": grouped | {"moved": moved},
         "data": data,
         "old": _head(old),
         "new": _head(new),
+        "recorded": _recorded(old, new, ops, old_sha256),
     }
+
+
+def _recorded(
+    old: dict[str, Any], new: dict[str, Any], ops: list[dict[str, Any]], old_sha256: str | None
+) -> str:
+    """Whether NEW was built with OLD as its base, and so records these same operations:
+    `none` (no base), `other-base`, `same` or `differs`."""
+    life = _lifecycle(new)
+    base = life.get("base") if isinstance(life.get("base"), dict) else None
+    if base is None:
+        return "none"
+    if base.get("sequence") != _lifecycle(old).get("sequence") or (
+        old_sha256 and base.get("sha256") != old_sha256
+    ):
+        return "other-base"
+    recorded = {(op.get("key"), op.get("operation")) for op in life.get("operations") or []}
+    return "same" if recorded == {(op["key"], op["operation"]) for op in ops} else "differs"
+
+
+def _lifecycle(manifest: dict[str, Any]) -> dict[str, Any]:
+    life = manifest.get("lifecycle")
+    return life if isinstance(life, dict) else {}
 
 
 def _head(m: dict[str, Any]) -> dict[str, Any]:
+    life = _lifecycle(m)
     return {k: m.get(k) for k in ("as_of", "profile", "draft", "input_fingerprint")} | {
-        "pages": m.get("packet", {}).get("pages")
+        "pages": (m.get("packet") or {}).get("pages"),
+        "sequence": life.get("sequence"),
     }
 
 
-def _pages(d: dict[str, Any]) -> str:
-    return f"{d['first_page']}-{d['last_page']}"
+def _pages(pages: list[int] | None) -> str:
+    return f"{pages[0]}-{pages[1]}" if pages else ""
 
 
-def _brief(d: dict[str, Any]) -> dict[str, Any]:
-    out = {
-        "title": d["title"],
-        "kind": d["kind"],
-        "section": d["section"],
-        "source": d["source"],
-        "pages": _pages(d),
+def _brief(op: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "title": op["title"],
+        "kind": op["kind"],
+        "key": op["key"],
+        "pages": _pages(op["pages"]),
+        "base_pages": _pages(op["base_pages"]),
     }
-    if d.get("staff_id"):
-        out["staff_id"] = d["staff_id"]
-    return out
 
 
 def data_changes(old: dict[str, Any], new: dict[str, Any]) -> list[str]:

@@ -14,6 +14,7 @@ from typing import Any
 
 from marshmallow import INCLUDE, Schema, ValidationError, fields
 
+from cmpacket.lifecycle import OPERATIONS
 from cmpacket.model import format_path
 from cmpacket.verify._limits import DEFAULT_LIMITS, VerifyLimits
 
@@ -143,6 +144,35 @@ class TextMap(_Typed):
         )
 
 
+class Choice(_Typed):
+    """Text that is one of a few words."""
+
+    def __init__(self, choices: tuple[str, ...], **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.choices = choices
+        self.expected = "one of " + ", ".join(choices)
+
+    def _ok(self, value: Any) -> bool:
+        return isinstance(value, str) and value in self.choices
+
+
+class PageRange(_Typed):
+    """[first, last] pages of a packet, or null."""
+
+    expected = "[first page, last page] or null"
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(allow_none=True, **kwargs)
+
+    def _ok(self, value: Any) -> bool:
+        return value is None or (
+            isinstance(value, list)
+            and len(value) == 2
+            and all(isinstance(v, int) and not isinstance(v, bool) for v in value)
+            and 1 <= value[0] <= value[1] <= MAX_PAGE
+        )
+
+
 class CountMap(_Typed):
     """An object whose values are counts (findings by severity)."""
 
@@ -185,11 +215,14 @@ class DocumentSchema(_Open):
     content_sha256 = Hex(64, required=True)
     page_sha256 = HexList(16)
     staff_id = Text(allow_none=True)
+    key = Text()  # the document's key across sequences (SPEC §16); absent before cmpacket 0.2
+    unstamped_sha256 = Text()  # its content before stamping ("" for a draft's placeholder)
 
 
 class SectionSchema(_Open):
     letter = Text(required=True)
     title = Text(required=True)
+    bookmark = Text()  # a section of its own (a response's exhibits) is verified by its bookmark
     first_page = Whole(1, required=True)
     last_page = Whole(1, required=True)
     documents = _many(DocumentSchema, required=True)
@@ -236,6 +269,30 @@ class TemplateSchema(_Open):
     sha256 = Text(allow_none=True)
 
 
+class BaseSchema(_Open):
+    file = Text(required=True)
+    sha256 = Hex(64, required=True, allow_none=True)
+    sequence = Whole(0, required=True)
+    fein = Text(required=True, allow_none=True)
+
+
+class OperationSchema(_Open):
+    operation = Choice(OPERATIONS, required=True)
+    key = Text(required=True)
+    title = Text(required=True)
+    kind = Text(required=True)
+    base_pages = PageRange(required=True)
+    pages = PageRange(required=True)
+    base_content_sha256 = Text(required=True, allow_none=True)
+    content_sha256 = Text(required=True, allow_none=True)
+
+
+class LifecycleSchema(_Open):
+    sequence = Whole(0, required=True)
+    base = fields.Nested(BaseSchema, required=True, allow_none=True)
+    operations = _many(OperationSchema, required=True)
+
+
 class ManifestSchema(_Open):
     cmpacket_version = Text(allow_none=True)
     profile = Text(allow_none=True)
@@ -252,6 +309,7 @@ class ManifestSchema(_Open):
     converter = TextMap(allow_none=True)
     findings = CountMap(allow_none=True)
     data = fields.Nested(DataSchema, allow_none=True)
+    lifecycle = fields.Nested(LifecycleSchema)
 
 
 _SCHEMA = ManifestSchema()

@@ -31,6 +31,9 @@ def _open(data: bytes | Path, name: str, inherit: bool) -> pikepdf.Pdf:
     return pikepdf.open(source, inherit_page_attributes=inherit)
 
 
+MANIFEST_NAMES = ("manifest.json", "response-manifest.json")
+
+
 def open_packet(data: bytes | Path, name: str) -> pikepdf.Pdf:
     """Open a packet from bytes or a path (a path is read lazily, not loaded whole).
 
@@ -86,8 +89,9 @@ def read_manifest(pdf: pikepdf.Pdf, limits: VerifyLimits = DEFAULT_LIMITS) -> di
     Raises ManifestInvalid (a ValueError) when it is too large, too deep, not JSON or not shaped
     like a manifest; the exception names the field path of each problem.
     """
-    try:
-        spec = pdf.attachments.get("manifest.json")
+    try:  # a packet embeds manifest.json, a response packet response-manifest.json
+        names = [n for n in MANIFEST_NAMES if n in pdf.attachments]
+        spec = pdf.attachments[names[0]] if names else None
         stream = spec.get_file().obj if spec is not None else None
     except (*PDF_ERRORS, RecursionError):
         return None

@@ -1,0 +1,70 @@
+"""The packet made from a validated agency (plan, render, assemble for the receiver, verify) and
+written into OUT: the steps `build` and `respond` share."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from cmpacket.pipeline import _stages as stage
+from cmpacket.pipeline._fit import Fitted, assemble_to_fit
+from cmpacket.pipeline._stages import Validated
+from cmpacket.pipeline._workspace import Workspace
+from cmpacket.pipeline._write import BuildResult, Extra, write_outputs
+from cmpacket.plan import Planned
+from cmpacket.receivers import Receiver
+from cmpacket.render import with_plan
+from cmpacket.templates import TemplateRegistry
+from cmpacket.verify import Base
+
+
+@dataclass(frozen=True)
+class Made:
+    """The packet made and verified in the work folder, and what it was made from."""
+
+    validated: Validated
+    planned: Planned
+    registry: TemplateRegistry
+    context: dict[str, Any]
+    fitted: Fitted
+
+
+def make_packet(ws: Workspace, validated: Validated, receiver: Receiver, base: Base | None) -> Made:
+    """Plan, render, assemble (as parts for the receiver) and verify the packet."""
+    planned = stage.plan(ws, validated)  # plan
+    registry = TemplateRegistry.for_agency(ws.folder, ws.options.template_dirs)
+    ctx = stage.context(ws, validated, registry, receiver)
+    # the index waits for the parts (it names each document's part) and for the base (it marks
+    # what changed since)
+    later = (receiver.max_file_bytes is not None and receiver.split == "parts") or bool(base)
+    here = with_plan(ctx, planned)
+    first = stage.render(ws, validated, planned, registry, here, late=not later)  # render
+    fitted = assemble_to_fit(ws, validated, planned, registry, ctx, first, receiver, base)
+    validated = stage.with_findings(ws, validated, fitted.findings)
+    stage.self_verify(ws, fitted.assembled)  # verify (the reviewer's checks, on our own output)
+    if ws.options.keep_temp:
+        stage.keep_pieces(ws, fitted.rendered)
+    return Made(validated, planned, registry, ctx, fitted)
+
+
+def write_packet(
+    ws: Workspace, made: Made, extra: Extra | None = None, docx: dict[str, bytes] | None = None
+) -> BuildResult:
+    """Write the packet, its manifest, readiness report and Word copies (and `extra` files:
+    name -> bytes, e.g. a response packet) into OUT, all together or nothing."""
+    done = made.fitted.assembled
+    report = made.validated.report.with_pages(done.refs)  # evidence: proofs' pages
+    copies = made.fitted.docx | (docx or {})
+    files = write_outputs(ws.out, done.files, done.manifest, report, copies, extra)
+    return BuildResult(
+        out=ws.out,
+        packet=files[0],
+        parts=files if len(files) > 1 else [],
+        manifest=ws.out / "manifest.json",
+        readiness=ws.out / "readiness.json",
+        documents=sorted((ws.out / "documents").glob("*.docx")),
+        pages=done.manifest["packet"]["pages"],
+        draft=done.manifest["draft"],
+        cache_hits=ws.cache.hits,
+        rebuilt=list(ws.cache.missed),
+    )
