@@ -32,7 +32,20 @@ def report_text(report: Report, name: str) -> str:
         f"{name}: {state}: {c['error']} error(s), {c['warning']} warning(s), {c['info']} note(s) "
         f"(profile {report.profile}, as of {report.as_of})"
     )
-    return findings_text(report.findings, summary)
+    return findings_text(report.findings, summary) + responses_text(report)
+
+
+def responses_text(report: Report) -> str:
+    """The agency's responses to the Department: what each answers, when it is due."""
+    lines = []
+    for r in report.responses:
+        state = f"sent {r.sent}" if r.sent else ("OVERDUE" if r.overdue else "open")
+        due = f", due {r.due}" if r.due else ""
+        lines.append(
+            f"  {r.name}: {r.kind.upper()} {r.reference}{due} ({state}); "
+            f"{r.answered} of {r.items} item(s) answered"
+        )
+    return ("\nResponses to the Department:\n" + "\n".join(lines)) if lines else ""
 
 
 def profile_text(profile: Any) -> str:

@@ -15,7 +15,7 @@ from cmpacket._dates import parse_date, pdf_date_for, today
 from cmpacket.assemble import Assembled, Layout, assemble, manifest_base, manifest_json, place
 from cmpacket.cache import file_sha256
 from cmpacket.convert import count_pages
-from cmpacket.errors import BuildError, NotReadyError, UsageError
+from cmpacket.errors import BuildError, InputError, NotReadyError, UsageError
 from cmpacket.findings import Report, ResponseFacts
 from cmpacket.model import Response, find_response, load_response
 from cmpacket.pipeline import _stages as stage
@@ -79,6 +79,13 @@ def respond_in(ws: Workspace, given: Path) -> RespondResult:
     data, profile = validated.checked.data, validated.checked.profile
     assert data is not None and profile is not None
     state, base = base_of(response, data)
+    if state.unreadable:  # nothing to answer after: not a finding to fix in the data
+        raise InputError(
+            f"response-base-missing: {response.file}: the base packet cannot be read: "
+            f"{state.unreadable}",
+            hint="Give the packet PDF (or its manifest.json) the Department received, e.g. "
+            "base: sent/<agency>-packet.pdf.",
+        )
     keys = {piece.doc_key for piece in plan(data)}
     found, facts = check_response(response, data, profile, dated, base=state, documents=keys)
     validated = stage.with_findings(
