@@ -183,7 +183,8 @@ def _block_file(
     if known is None or not cache.get_file(key, path, "block-pdf"):
         _build_block(run, info, total, path)
         with pikepdf.open(path) as saved:
-            known = json.dumps([page_digest(page) for page in saved.pages]).encode()
+            memo: dict[tuple[int, int], bytes] = {}
+            known = json.dumps([page_digest(page, memo=memo) for page in saved.pages]).encode()
         cache.put_file(key, path)
         cache.put(key + "-digests", known)
     for offset, value in enumerate(json.loads(known)):
@@ -239,11 +240,14 @@ def unstamped_sha256(piece: Piece, content: Content) -> str:
 
 
 def document_hashes(
-    pdf: pikepdf.Pdf, piece: Placed, known: dict[int, str]
+    pdf: pikepdf.Pdf,
+    piece: Placed,
+    known: dict[int, str],
+    memo: dict[tuple[int, int], bytes] | None = None,
 ) -> tuple[str, list[str]]:
     """(content_sha256, per-page short hashes) over the final, stamped pages of one document."""
     pages = [
-        known.get(n) or page_digest(pdf.pages[n - 1])
+        known.get(n) or page_digest(pdf.pages[n - 1], memo=memo)
         for n in range(piece.first_page, piece.last_page + 1)
     ]
     return hashlib.sha256("".join(pages).encode()).hexdigest(), [p[:16] for p in pages]
@@ -252,6 +256,7 @@ def document_hashes(
 def manifest_sections(
     pdf: pikepdf.Pdf, pieces: list[Placed], known: dict[int, str]
 ) -> list[dict[str, Any]]:
+    memo: dict[tuple[int, int], bytes] = {}  # objects the pages share, hashed once
     sections: list[dict[str, Any]] = []
     for piece in pieces:
         if not sections or sections[-1]["letter"] != piece.section:
@@ -268,7 +273,7 @@ def manifest_sections(
                     ),
                 }
             )
-        digest, pages = document_hashes(pdf, piece, known)
+        digest, pages = document_hashes(pdf, piece, known, memo)
         sections[-1]["last_page"] = piece.last_page
         sections[-1]["documents"].append(
             {

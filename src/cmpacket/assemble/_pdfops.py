@@ -15,7 +15,7 @@ from pikepdf import Array, Dictionary, Name
 from cmpacket.assemble._stampdraw import outline_path
 from cmpacket.assemble._stampfont import DRAFT_MARK, StampFont, stamp_font_for
 from cmpacket.assemble._stamptext import logical_order, parse_to_unicode
-from cmpacket.assemble._streams import hash_contents
+from cmpacket.assemble._streams import hash_contents, hash_resources
 from cmpacket.templates import ref_text  # the one definition of the text drawn
 
 STAMP_MARK = b"%cmpacket-stamp"
@@ -254,13 +254,25 @@ def set_page_labels(pdf: pikepdf.Pdf) -> None:
     pdf.Root.PageLabels = Dictionary(Nums=Array([0, Dictionary(S=Name.D)]))
 
 
+DIGEST_VERSION = 2  # the manifest's `page_digest`: what a page's hash covers (see page_digest)
+
+
 def page_digest(
-    page: pikepdf.Page, stream_limit: int | None = None, page_limit: int | None = None
+    page: pikepdf.Page,
+    stream_limit: int | None = None,
+    page_limit: int | None = None,
+    memo: dict[tuple[int, int], bytes] | None = None,
+    version: int = DIGEST_VERSION,
 ) -> str:
-    """A hash over what a page shows: its boxes, rotation, content streams and XObjects.
+    """A hash over what a page shows: its boxes, rotation, content streams and every resource
+    they reach (fonts with their programs and ToUnicode maps, images, forms, patterns, graphics
+    states), so a change to a font changes the hash as a change to the text does. Version 1
+    (packets made before the manifest recorded `page_digest`) hashed the page's images but no
+    other resource; `verify` still checks those packets the way they were made.
 
     Content streams are decoded in chunks (never whole); past `stream_limit` decoded bytes for
-    one stream or `page_limit` for the page, verify._streams.StreamTooLarge is raised.
+    one stream or `page_limit` for the page, StreamTooLarge is raised. `memo` keeps the hashes
+    of objects pages share, for the pages of one document.
     """
 
     h = hashlib.sha256()
@@ -279,12 +291,16 @@ def page_digest(
     )
     hash_contents(h, streams, stream_limit, page_limit)
     resources = obj.get("/Resources")
-    xobjects = resources.get("/XObject") if isinstance(resources, Dictionary) else None
-    if isinstance(xobjects, Dictionary):
-        for name in sorted(xobjects.keys()):
-            h.update(name.encode())
-            with contextlib.suppress(pikepdf.PdfError, AttributeError):
-                h.update(xobjects[name].read_raw_bytes())
+    if version < 2:
+        xobjects = resources.get("/XObject") if isinstance(resources, Dictionary) else None
+        if isinstance(xobjects, Dictionary):
+            for name in sorted(xobjects.keys()):
+                h.update(name.encode())
+                with contextlib.suppress(pikepdf.PdfError, AttributeError):
+                    h.update(xobjects[name].read_raw_bytes())
+    elif resources is not None:
+        h.update(b"R")
+        hash_resources(h, resources, {} if memo is None else memo, stream_limit, page_limit)
     return h.hexdigest()
 
 

@@ -28,6 +28,7 @@ __all__ = [
     "StreamUnreadable",
     "decoded_chunks",
     "hash_contents",
+    "hash_resources",
     "read_bounded",
 ]
 
@@ -241,3 +242,94 @@ def hash_contents(
             done = page_limit - room
             raise StreamTooLarge(done + exc.size, page_limit, exc.kind, scope="page") from None
         room -= used
+
+
+# keys of a resource that lead back into the document (the page tree, structure, annotations):
+# what a page shows never depends on them, and following them would walk the whole file
+_BACK = frozenset({"/Parent", "/P", "/Pg", "/Annots", "/StructParent", "/StructParents", "/B"})
+RESOURCE_OBJECTS = 100_000  # the most objects one page's resources may reach
+
+
+def hash_resources(
+    h: Any,
+    resources: Any,
+    memo: dict[tuple[int, int], bytes],
+    stream_limit: int | None,
+    page_limit: int | None,
+) -> None:
+    """Feed everything a page's resources reach into `h`: fonts and their programs and ToUnicode
+    maps, images, forms (and their own resources), patterns, shadings, graphics states. The
+    content, not its encoding: a stream whose filters qpdf can undo is hashed decoded (so saving
+    the packet with other compression changes nothing), an image codec's data raw. Shared
+    objects are hashed once per document (`memo`, by object id: a font used on 4,000 pages);
+    decoding stays within the caps, and a resource graph past RESOURCE_OBJECTS objects raises
+    StreamTooLarge for the page."""
+    cap = stream_limit if stream_limit is not None else 1 << 62
+    walker = _Walker(memo, cap, page_limit)
+    h.update(walker.digest(resources))
+
+
+class _Walker:
+    def __init__(self, memo: dict[tuple[int, int], bytes], cap: int, page_limit: int | None):
+        self.memo, self.cap, self.page_limit = memo, cap, page_limit
+        self.visits = 0
+        self.active: set[tuple[int, int]] = set()
+
+    def digest(self, obj: Any) -> bytes:
+        import hashlib
+
+        key = obj.objgen if isinstance(obj, pikepdf.Object) and obj.is_indirect else None
+        if key is not None:
+            if key in self.memo:
+                return self.memo[key]
+            if key in self.active:
+                return b"<cycle>"
+            self.active.add(key)
+        self.visits += 1
+        if self.visits > RESOURCE_OBJECTS:
+            raise StreamTooLarge(self.visits, RESOURCE_OBJECTS, "over", scope="page")
+        h = hashlib.sha256()
+        try:
+            self._feed(h, obj)
+        finally:
+            if key is not None:
+                self.active.discard(key)
+        out = h.digest()
+        if key is not None:
+            self.memo[key] = out
+        return out
+
+    def _feed(self, h: Any, obj: Any) -> None:
+        if isinstance(obj, pikepdf.Stream):
+            h.update(b"S")
+            filters = _filters(obj)
+            decodable = all(name in _RATIO for name, _ in filters)
+            skip = {"/Length", "/Filter", "/DecodeParms", "/DL"} if decodable else {"/Length"}
+            self._dictionary(h, obj.stream_dict, skip)
+            if decodable:
+                for chunk in decoded_chunks(obj, self.cap):
+                    h.update(chunk)
+            else:
+                try:
+                    raw = obj.read_raw_bytes()
+                except (pikepdf.PdfError, AttributeError, TypeError, ValueError) as exc:
+                    raise _unreadable(exc) from None
+                if len(raw) > self.cap:
+                    raise StreamTooLarge(len(raw), self.cap, "exact")
+                h.update(raw)
+        elif isinstance(obj, pikepdf.Dictionary):
+            h.update(b"D")
+            self._dictionary(h, obj, set())
+        elif isinstance(obj, pikepdf.Array):
+            h.update(b"A%d" % len(obj))
+            for item in obj:
+                h.update(self.digest(item))
+        else:
+            h.update(b"V" + repr(obj).encode("utf-8", "backslashreplace"))
+
+    def _dictionary(self, h: Any, obj: Any, skip: set[str]) -> None:
+        for name in sorted(obj.keys()):
+            if name in _BACK or name in skip:
+                continue
+            h.update(name.encode("utf-8", "backslashreplace"))
+            h.update(self.digest(obj[name]))

@@ -194,6 +194,8 @@ def read_more(
     out = dict(intaken)
     for path in sorted(wanted):
         it = intaken[path]
+        if not it.pdf_key:  # refused at intake (unreadable, too large): there is nothing to read
+            continue
         texts = _cached_text(cache, display(path), it.pdf_key, MAX_PAGES)
         if texts is None:
             pdf = it.pdf or cache.get(it.pdf_key, f"upload-pdf:{display(path)}")

@@ -168,6 +168,7 @@ def plan(ws: Workspace, validated: Validated) -> Planned:
         Path(profile.source),
         ws.display,
         lambda path: shas.get(path) or file_sha256(path),
+        profile.required_sections if ws.options.draft else (),
     )
 
 

@@ -1,6 +1,7 @@
 """Stage 4, planning: which pieces the packet holds, in which section and order, and its table of
 contents. Plain data for rendering and assembly; nothing is rendered or read here."""
 
+from cmpacket.plan._empty import with_empty_sections
 from cmpacket.plan._index import contents, index_entries, outline_tree
 from cmpacket.plan._inputs import fingerprint, packet_inputs
 from cmpacket.plan._pages import chunk, evidence_parts, manual_chunk, pack, roster_parts, wrapped
@@ -51,5 +52,6 @@ __all__ = [
     "prefix",
     "section_title",
     "slug",
+    "with_empty_sections",
     "with_parts",
 ]

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from cmpacket.model import AgencyData
+from cmpacket.plan._empty import with_empty_sections
 from cmpacket.plan._inputs import fingerprint, packet_inputs
 from cmpacket.plan._parts import Cut, with_parts
 from cmpacket.plan._plan import Piece, plan, slug
@@ -41,10 +42,11 @@ def plan_packet(
     profile_source: Path,
     display: Callable[[Path], str],
     sha256: Callable[[Path], str],
+    required: Sequence[str] = (),
 ) -> Planned:
     """The packet as one file: its pieces (`resolved`: the upload paths validation checked, given
     path -> UploadRef) and inputs (`sha256` of each input file; intake's where it has one)."""
-    pieces = plan(data, resolved)
+    pieces = with_empty_sections(plan(data, resolved), required)
     inputs = packet_inputs(data, pieces, profile_source, display, sha256)
     name = f"{slug(data.agency.legal_name or data.agency.display_name)}-packet.pdf"
     return Planned(pieces, inputs, fingerprint(inputs), name, whole=tuple(pieces))

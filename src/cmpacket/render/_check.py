@@ -97,6 +97,7 @@ def _extras(context: dict[str, Any]) -> dict[str, Any]:
             "chapters": [ch["key"] for ch in context["chapters"]],
         },
         "placeholder": {"title": "Upload", "file": "uploads/x.pdf", "reason": "missing"},
+        "empty": {"title": "Job descriptions: nothing to show yet", "why": "no positions."},
         "part": {
             "number": 1,
             "file": "agency-packet-part-1-of-2.pdf",

@@ -291,6 +291,8 @@ def piece_context(ctx: dict[str, Any], piece: Piece) -> dict[str, Any]:
         return dict(ctx, position=next(p for p in ctx["positions"] if p["key"] == key))
     if piece.kind == "part-cover":
         return dict(ctx, part=ctx["parts"][piece.extra["part"] - 1])
+    if piece.kind == "empty-section":
+        return dict(ctx, empty={"title": piece.title, "why": piece.extra["why"]})
     return dict(ctx)
 
 

@@ -205,6 +205,7 @@ def _check_images(pdf: pikepdf.Pdf, result: VerifyResult, limits: VerifyLimits) 
 
 def _check_content(
     pdf: pikepdf.Pdf,
+    manifest: dict[str, Any],
     sections: list[dict[str, Any]],
     checkable: set[int],
     result: VerifyResult,
@@ -214,10 +215,13 @@ def _check_content(
     all_pages = list(pdf.pages)  # indexing pdf.pages costs a walk each time; a list does not
     n = len(all_pages)
     digests: dict[int, str | None] = {}  # page number -> digest, None when it cannot be computed
+    memo: dict[tuple[int, int], bytes] = {}  # fonts and images the pages share, hashed once
+    version = _digest_version(manifest)
 
     def digest(p: int) -> str | None:
         if p not in digests:
-            digests[p] = known.get(p) or _page_digest(all_pages[p - 1], p, result, limits)
+            got = known.get(p) or _page_digest(all_pages[p - 1], p, result, limits, memo, version)
+            digests[p] = got
         return digests[p]
 
     for s in sections:
@@ -251,11 +255,23 @@ def _check_content(
             )
 
 
+def _digest_version(manifest: dict[str, Any]) -> int:
+    """How the packet's page hashes were made: 2 covers every resource a page reaches; a packet
+    made before the manifest said (version 1) is checked the way it was made."""
+    value = manifest.get("page_digest")
+    return value if isinstance(value, int) and value in (1, 2) else 1
+
+
 def _page_digest(
-    page: pikepdf.Page, p: int, result: VerifyResult, limits: VerifyLimits
+    page: pikepdf.Page,
+    p: int,
+    result: VerifyResult,
+    limits: VerifyLimits,
+    memo: dict[tuple[int, int], bytes],
+    version: int,
 ) -> str | None:
     try:
-        return page_digest(page, limits.stream_bytes, limits.page_bytes)
+        return page_digest(page, limits.stream_bytes, limits.page_bytes, memo, version)
     except StreamTooLarge as exc:
         what = "its content streams together" if exc.scope == "page" else "a content stream"
         result.fail(
@@ -337,6 +353,6 @@ def check_structure(
     _check_outline(pdf, sections, result, limits)
     _check_stamps(pdf, n, result, limits, offset, total or n)
     _check_images(pdf, result, limits)
-    _check_content(pdf, sections, checkable, result, known, limits)
+    _check_content(pdf, manifest, sections, checkable, result, known, limits)
     if isinstance(manifest.get("response"), dict):
         check_exhibits(manifest, sections, n, result)

@@ -293,6 +293,43 @@ class LifecycleSchema(_Open):
     operations = _many(OperationSchema, required=True)
 
 
+class EvidenceSchema(_Open):
+    path = Text(required=True)
+    file = Text(required=True)
+    checked = Flag(required=True)
+    matched = _texts(required=True)
+    mismatched = _texts(required=True)
+    page = Whole(1, allow_none=True)
+
+
+class PartSchema(_Open):
+    file = Text(required=True)
+    sha256 = Hex(64, required=True, allow_none=True)
+    first_page = Whole(1, required=True)
+    last_page = Whole(1, required=True)
+    bytes = Whole(0, 1 << 62, required=True, allow_none=True)
+
+
+class ExhibitSchema(_Open):
+    file = Text()
+    document = Text()
+    chapter = Text(allow_none=True)
+    first_page = Whole(1, required=True)
+    last_page = Whole(1, required=True)
+
+
+class ItemSchema(_Open):
+    id = Text(required=True)
+    exhibits = _many(ExhibitSchema, required=True)
+
+
+class ResponseSchema(_Open):
+    kind = Text(required=True)
+    reference = Text(required=True, allow_none=True)
+    due = Text(allow_none=True)
+    items = _many(ItemSchema, required=True)
+
+
 class ManifestSchema(_Open):
     cmpacket_version = Text(allow_none=True)
     profile = Text(allow_none=True)
@@ -310,6 +347,10 @@ class ManifestSchema(_Open):
     findings = CountMap(allow_none=True)
     data = fields.Nested(DataSchema, allow_none=True)
     lifecycle = fields.Nested(LifecycleSchema)
+    page_digest = Whole(1, 2)  # what each page's hash covers; absent: version 1
+    evidence = _many(EvidenceSchema)
+    parts = _many(PartSchema)
+    response = fields.Nested(ResponseSchema)
 
 
 _SCHEMA = ManifestSchema()

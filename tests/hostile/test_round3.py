@@ -1,0 +1,237 @@
+"""Hostile inputs, third round: what a page shows includes its fonts (a changed font program or
+ToUnicode map is a changed page), the manifest's fields are typed strictly, and a signal to the
+whole process group ends a build promptly and cleanly."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import pikepdf
+import pytest
+
+from tests.conftest import EPOCH, packet_of
+
+pytestmark = pytest.mark.e2e
+
+
+def _fonts(pdf: pikepdf.Pdf) -> list[pikepdf.Object]:
+    """Every font dictionary of the first page that carries a program (a WeasyPrint font)."""
+    fonts = pdf.pages[0].obj.Resources.get("/Font") or {}
+    found = []
+    for name in fonts:
+        font = fonts[name]
+        descendants = font.get("/DescendantFonts")
+        target = descendants[0] if descendants is not None else font
+        if "/FontDescriptor" in target:
+            found.append(font)
+    return found
+
+
+def _changed(built: Path, tmp_path: Path, change: Any) -> Path:
+    target = tmp_path / "changed.pdf"
+    with pikepdf.open(packet_of(built)) as pdf:
+        change(pdf)
+        pdf.save(target)
+    return target
+
+
+def test_a_changed_tounicode_map_is_a_changed_page(built: Path, tmp_path: Path, cli: Any) -> None:
+    def swap_letters(pdf: pikepdf.Pdf) -> None:
+        font = next(f for f in _fonts(pdf) if "/ToUnicode" in f)
+        cmap = font.ToUnicode.read_bytes()
+        # copying or searching the page's text would now give other letters; the page looks alike
+        changed = cmap.replace(b"<0041>", b"<0042>", 1) if b"<0041>" in cmap else cmap + b"\n"
+        font.ToUnicode.write(changed)
+
+    r = cli("verify", _changed(built, tmp_path, swap_letters))
+    assert r.code == 1 and "[content-changed]" in r.out and "section front" in r.out, r.out
+
+
+def test_a_changed_font_program_is_a_changed_page(built: Path, tmp_path: Path, cli: Any) -> None:
+    def flip(pdf: pikepdf.Pdf) -> None:
+        font = _fonts(pdf)[0]
+        target = font.DescendantFonts[0] if "/DescendantFonts" in font else font
+        descriptor = target.FontDescriptor
+        key = next(k for k in ("/FontFile2", "/FontFile3", "/FontFile") if k in descriptor)
+        data = bytearray(descriptor[key].read_bytes())
+        data[len(data) // 2] ^= 0xFF
+        descriptor[key].write(bytes(data))
+
+    r = cli("verify", _changed(built, tmp_path, flip))
+    assert r.code == 1 and "[content-changed]" in r.out, r.out
+
+
+def test_the_stamp_font_is_covered_too(built: Path, tmp_path: Path, cli: Any) -> None:
+    def widen(pdf: pikepdf.Pdf) -> None:
+        page = pdf.pages[len(pdf.pages) - 1]
+        for _name, font in page.obj.Resources.Font.items():
+            if "/Widths" in font:
+                widths = font.Widths
+                widths[0] = int(widths[0]) + 100
+                return
+            if "/DescendantFonts" in font and "/W" in font.DescendantFonts[0]:
+                font.DescendantFonts[0].DW = 999
+                return
+        raise AssertionError("no stamp font on the last page")
+
+    r = cli("verify", _changed(built, tmp_path, widen))
+    assert r.code == 1 and "[content-changed]" in r.out, r.out
+
+
+def test_rebuilding_with_other_compression_keeps_every_hash(
+    built: Path, tmp_path: Path, cli: Any
+) -> None:
+    """The hashes cover content, not its encoding: the same packet saved uncompressed verifies."""
+    target = tmp_path / "plain.pdf"
+    with pikepdf.open(packet_of(built)) as pdf:
+        pdf.save(
+            target, compress_streams=False, object_stream_mode=pikepdf.ObjectStreamMode.disable
+        )
+    r = cli("verify", target)
+    assert r.code == 0, r.out
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("evidence", "not a list"),
+        ("evidence", [{"path": "staff[0].licenses[0]", "file": 3, "checked": True,
+                       "matched": [], "mismatched": []}]),
+        ("lifecycle", {"sequence": "0", "base": None, "operations": []}),
+        ("lifecycle", {"sequence": 0, "base": None,
+                       "operations": [{"operation": "rewrite"}]}),
+        ("page_digest", 7),
+    ],
+)  # fmt: skip
+def test_the_manifest_is_typed_strictly(
+    built: Path, tmp_path: Path, cli: Any, field: str, value: Any
+) -> None:
+    target = tmp_path / "bad.pdf"
+    with pikepdf.open(packet_of(built)) as pdf:
+        manifest = json.loads(pdf.attachments["manifest.json"].get_file().read_bytes())
+        manifest[field] = value
+        pdf.attachments["manifest.json"] = pikepdf.AttachedFileSpec(
+            pdf, json.dumps(manifest).encode(), filename="manifest.json"
+        )
+        pdf.save(target)
+    r = cli("verify", target)
+    assert r.code == 1 and "[manifest-invalid]" in r.out and field in r.out, r.out
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except (OSError, IndexError):
+                continue
+            if fields[0] != "Z" and int(fields[1]) == pid:
+                found.append(int(entry.name))
+    return found
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads /proc (Linux)")
+@pytest.mark.parametrize("during", ["Taking in", "Laying out"])
+def test_sigterm_to_the_process_group_ends_the_build_promptly(tmp_path: Path, during: str) -> None:
+    """`timeout` signals cmpacket and its workers together: the build must end within seconds,
+    exit 143, write nothing and leave no work folder (it used to hang in a lock's acquire)."""
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks"))
+    from make_agency import make
+
+    agency = make(300, 3, 1, tmp_path / "agency")
+    tmp = tmp_path / "tmp"
+    tmp.mkdir()
+    env = dict(os.environ, SOURCE_DATE_EPOCH=EPOCH, TMPDIR=str(tmp),
+               XDG_CACHE_HOME=str(tmp_path / "cache"))  # fmt: skip
+    out = tmp_path / "out"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "cmpacket", "build", str(agency), "-o", str(out), "--ocr", "never"],
+        stderr=subprocess.PIPE,
+        stdout=subprocess.DEVNULL,
+        text=True,
+        env=env,
+        start_new_session=True,  # its own process group, as `timeout` gives it
+    )
+    lines: list[str] = []
+    reader = threading.Thread(target=lambda: lines.extend(proc.stderr or []), daemon=True)
+    reader.start()
+    deadline = time.monotonic() + 300
+    while time.monotonic() < deadline:
+        seen = "".join(lines)
+        workers = _children(proc.pid)
+        if (during == "Taking in" and len(workers) >= 2) or (
+            during == "Laying out" and "Rendering" in seen and len(workers) >= 2
+        ):
+            break
+        if proc.poll() is not None:
+            pytest.fail(f"the build ended before it could be signalled: {seen}")
+        time.sleep(0.05)
+    os.killpg(proc.pid, signal.SIGTERM)
+    start = time.monotonic()
+    try:
+        proc.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        pytest.fail("the build did not end within 30 s of SIGTERM to its process group")
+    stopped = time.monotonic() - start
+    reader.join(timeout=30)
+    seen = "".join(lines)
+    assert proc.returncode == 143, seen
+    assert stopped < 15, stopped
+    assert "Traceback" not in seen and "stopped cleanly" in seen, seen
+    assert not out.exists() or list(out.rglob("*")) == []
+    assert list(tmp.iterdir()) == []  # no work folder left
+
+
+def test_a_proof_intake_refuses_is_a_placeholder_in_a_draft_and_a_finding_otherwise(
+    tmp_path: Path, cli: Any
+) -> None:
+    """A license proof over the page limit (a bomb would do the same) used to stop even a draft
+    with exit 3 ("could not be taken in on a second reading")."""
+    from tests.conftest import copy_sample
+
+    folder = copy_sample(tmp_path)
+    pdf = pikepdf.new()
+    for _ in range(3):
+        pdf.add_blank_page()
+    pdf.save(folder / "uploads" / "lopez-lsw.pdf")
+    draft = cli("build", folder, "-o", tmp_path / "draft", "--draft", "--max-upload-pages", "2")
+    assert draft.code == 0, draft.err
+    text = subprocess.run(
+        ["pdftotext", str(packet_of(tmp_path / "draft")), "-"], capture_output=True, text=True
+    ).stdout
+    assert "could not be included in this draft" in text and "2-page limit" in text
+    final = cli("build", folder, "-o", tmp_path / "final", "--max-upload-pages", "2")
+    assert final.code == 1 and "[upload-too-large]" in final.err
+    assert not (tmp_path / "final").exists()
+
+
+@pytest.mark.parametrize("empty", ["no positions", "an empty agency.yaml"])
+def test_a_draft_shows_an_empty_section_instead_of_failing(
+    tmp_path: Path, cli: Any, empty: str
+) -> None:
+    from tests.conftest import copy_sample
+
+    if empty == "no positions":
+        folder = copy_sample(tmp_path, lambda d: d.update(positions=[]))
+    else:
+        folder = tmp_path / "agency"
+        folder.mkdir()
+        (folder / "agency.yaml").write_text("")
+    r = cli("build", folder, "-o", tmp_path / "out", "--draft")
+    assert r.code == 0, r.err
+    info = cli("inspect", tmp_path / "out", "--format", "json").json()
+    section_c = next(s for s in info["sections"] if s["letter"] == "C")
+    assert [d["title"] for d in section_c["documents"]] == ["Job descriptions: nothing to show yet"]
+    assert cli("verify", tmp_path / "out").code == 0
+    final = cli("build", folder, "-o", tmp_path / "final")
+    assert final.code == 1 and not (tmp_path / "final").exists()
