@@ -16,14 +16,27 @@ from marshmallow import INCLUDE, Schema, ValidationError, fields
 
 from cmpacket.lifecycle import OPERATIONS
 from cmpacket.model import format_path
+from cmpacket.verify._fields import (
+    Choice,
+    CountMap,
+    Flag,
+    Hex,
+    HexList,
+    PageRange,
+    Scalar,
+    Text,
+    TextMap,
+    Whole,
+    kind_of,
+    many,
+    texts,
+)
 from cmpacket.verify._limits import DEFAULT_LIMITS, VerifyLimits
 
 __all__ = ["ManifestInvalid", "check_manifest", "parse_manifest"]
 
-MAX_PAGE = 10_000_000  # a page number or count beyond this is absurd, whatever the packet
 _STRING = re.compile(r'"(?:[^"\\]|\\.)*"', re.S)
 _BRACKET = re.compile(r"[\[\]{}]")
-_HEX = re.compile(r"[0-9a-f]*")
 
 
 class ManifestInvalid(ValueError):
@@ -34,162 +47,6 @@ class ManifestInvalid(ValueError):
         shown = "; ".join(f"{path + ': ' if path else ''}{text}" for path, text in problems[:5])
         more = f" (and {len(problems) - 5} more problem(s))" if len(problems) > 5 else ""
         super().__init__(shown + more)
-
-
-def _show(value: Any) -> str:
-    text = repr(value)
-    return text if len(text) <= 60 else text[:57] + "..."
-
-
-def _kind(value: Any) -> str:
-    names = {dict: "an object", list: "a list", str: "text", bool: "true/false", int: "a number"}
-    if value is None:
-        return "null"
-    return names.get(type(value), "a number" if isinstance(value, float) else type(value).__name__)
-
-
-class _Typed(fields.Field[Any]):
-    """A JSON value of exactly one type (no coercion: "12" is not a number, true is not 1)."""
-
-    expected = ""
-    default_error_messages = {"invalid": "{input} is {kind}; expected {expected}."}
-
-    def _ok(self, value: Any) -> bool:
-        raise NotImplementedError
-
-    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> Any:
-        if not self._ok(value):
-            raise self.make_error(
-                "invalid", input=_show(value), kind=_kind(value), expected=self.expected
-            )
-        return value
-
-
-class Text(_Typed):
-    expected = "text"
-
-    def _ok(self, value: Any) -> bool:
-        return isinstance(value, str)
-
-
-class Hex(_Typed):
-    """A lower-case hex digest of a given length (sha256: 64, a page's short hash: 16)."""
-
-    def __init__(self, length: int, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        self.length = length
-        self.expected = f"a {length}-character hex digest"
-
-    def _ok(self, value: Any) -> bool:
-        return isinstance(value, str) and len(value) == self.length and _is_hex(value)
-
-
-def _is_hex(value: str) -> bool:
-    return _HEX.fullmatch(value) is not None
-
-
-class HexList(_Typed):
-    """A list of hex digests of one length, checked in one pass (a document's page hashes)."""
-
-    def __init__(self, length: int, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        self.length = length
-        self.expected = f"a list of {length}-character hex digests"
-
-    def _ok(self, value: Any) -> bool:
-        return isinstance(value, list) and all(
-            isinstance(v, str) and len(v) == self.length and _is_hex(v) for v in value
-        )
-
-
-class Whole(_Typed):
-    def __init__(self, low: int = 0, high: int = MAX_PAGE, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        self.low, self.high = low, high
-        self.expected = f"a whole number from {low:,} to {high:,}"
-
-    def _ok(self, value: Any) -> bool:
-        return (
-            isinstance(value, int)
-            and not isinstance(value, bool)
-            and self.low <= value <= self.high
-        )
-
-
-class Flag(_Typed):
-    expected = "true or false"
-
-    def _ok(self, value: Any) -> bool:
-        return isinstance(value, bool)
-
-
-class Scalar(_Typed):
-    expected = "text, a number, true/false or null"
-
-    def __init__(self, **kwargs: Any) -> None:
-        super().__init__(allow_none=True, **kwargs)
-
-    def _ok(self, value: Any) -> bool:
-        return value is None or isinstance(value, str | int | float)
-
-
-class TextMap(_Typed):
-    """An object whose values are text or null (converter names)."""
-
-    expected = "an object of text values"
-
-    def _ok(self, value: Any) -> bool:
-        return isinstance(value, dict) and all(
-            v is None or isinstance(v, str) for v in value.values()
-        )
-
-
-class Choice(_Typed):
-    """Text that is one of a few words."""
-
-    def __init__(self, choices: tuple[str, ...], **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        self.choices = choices
-        self.expected = "one of " + ", ".join(choices)
-
-    def _ok(self, value: Any) -> bool:
-        return isinstance(value, str) and value in self.choices
-
-
-class PageRange(_Typed):
-    """[first, last] pages of a packet, or null."""
-
-    expected = "[first page, last page] or null"
-
-    def __init__(self, **kwargs: Any) -> None:
-        super().__init__(allow_none=True, **kwargs)
-
-    def _ok(self, value: Any) -> bool:
-        return value is None or (
-            isinstance(value, list)
-            and len(value) == 2
-            and all(isinstance(v, int) and not isinstance(v, bool) for v in value)
-            and 1 <= value[0] <= value[1] <= MAX_PAGE
-        )
-
-
-class CountMap(_Typed):
-    """An object whose values are counts (findings by severity)."""
-
-    expected = "an object of whole numbers"
-
-    def _ok(self, value: Any) -> bool:
-        return isinstance(value, dict) and all(
-            isinstance(v, int) and not isinstance(v, bool) for v in value.values()
-        )
-
-
-def _many(schema: type[Schema], **kwargs: Any) -> fields.List[Any]:
-    return fields.List(fields.Nested(schema), **kwargs)
-
-
-def _texts(**kwargs: Any) -> fields.List[Any]:
-    return fields.List(Text(), **kwargs)
 
 
 class _Open(Schema):
@@ -225,7 +82,7 @@ class SectionSchema(_Open):
     bookmark = Text()  # a section of its own (a response's exhibits) is verified by its bookmark
     first_page = Whole(1, required=True)
     last_page = Whole(1, required=True)
-    documents = _many(DocumentSchema, required=True)
+    documents = many(DocumentSchema, required=True)
 
 
 class AgencySchema(_Open):
@@ -243,16 +100,16 @@ class StaffSchema(_Open):
     id = Text(required=True)
     name = Text(required=True, allow_none=True)
     position = Text(required=True, allow_none=True)
-    licenses = _many(LicenseSchema)
+    licenses = many(LicenseSchema)
     hire_date = Scalar()
     caseload = Scalar()
     background_check = Scalar()
 
 
 class DataSchema(_Open):
-    staff = _many(StaffSchema)
-    positions = _texts(allow_none=True)
-    service_settings = _texts(allow_none=True)
+    staff = many(StaffSchema)
+    positions = texts(allow_none=True)
+    service_settings = texts(allow_none=True)
     records_retention_years = Scalar()
     agreement_effective_date = Scalar()
     policies_adopted = Scalar()
@@ -290,15 +147,15 @@ class OperationSchema(_Open):
 class LifecycleSchema(_Open):
     sequence = Whole(0, required=True)
     base = fields.Nested(BaseSchema, required=True, allow_none=True)
-    operations = _many(OperationSchema, required=True)
+    operations = many(OperationSchema, required=True)
 
 
 class EvidenceSchema(_Open):
     path = Text(required=True)
     file = Text(required=True)
     checked = Flag(required=True)
-    matched = _texts(required=True)
-    mismatched = _texts(required=True)
+    matched = texts(required=True)
+    mismatched = texts(required=True)
     page = Whole(1, allow_none=True)
 
 
@@ -320,14 +177,14 @@ class ExhibitSchema(_Open):
 
 class ItemSchema(_Open):
     id = Text(required=True)
-    exhibits = _many(ExhibitSchema, required=True)
+    exhibits = many(ExhibitSchema, required=True)
 
 
 class ResponseSchema(_Open):
     kind = Text(required=True)
     reference = Text(required=True, allow_none=True)
     due = Text(allow_none=True)
-    items = _many(ItemSchema, required=True)
+    items = many(ItemSchema, required=True)
 
 
 class ManifestSchema(_Open):
@@ -338,18 +195,18 @@ class ManifestSchema(_Open):
     draft = Flag(allow_none=True)
     agency = fields.Nested(AgencySchema)
     packet = fields.Nested(PacketSchema, required=True)
-    sections = _many(SectionSchema, required=True)
-    required_sections = _texts(allow_none=True)
-    inputs = _many(InputSchema, allow_none=True)
+    sections = many(SectionSchema, required=True)
+    required_sections = texts(allow_none=True)
+    inputs = many(InputSchema, allow_none=True)
     input_fingerprint = Text(allow_none=True)
-    templates = _many(TemplateSchema, allow_none=True)
+    templates = many(TemplateSchema, allow_none=True)
     converter = TextMap(allow_none=True)
     findings = CountMap(allow_none=True)
     data = fields.Nested(DataSchema, allow_none=True)
     lifecycle = fields.Nested(LifecycleSchema)
     page_digest = Whole(1, 2)  # what each page's hash covers; absent: version 1
-    evidence = _many(EvidenceSchema)
-    parts = _many(PartSchema)
+    evidence = many(EvidenceSchema)
+    parts = many(PartSchema)
     response = fields.Nested(ResponseSchema)
 
 
@@ -428,7 +285,7 @@ def parse_manifest(data: bytes, limits: VerifyLimits = DEFAULT_LIMITS) -> dict[s
 def check_manifest(value: Any) -> dict[str, Any]:
     """Check a parsed manifest against the schema; returns it unchanged, or raises."""
     if not isinstance(value, dict):
-        raise ManifestInvalid([("", f"it is {_kind(value)}, not a JSON object.")])
+        raise ManifestInvalid([("", f"it is {kind_of(value)}, not a JSON object.")])
     try:
         errors = _SCHEMA.validate(value)
     except (ValidationError, TypeError, ValueError) as exc:  # defensive: report, never crash
