@@ -197,6 +197,7 @@ def make(
     noise: bool = False,
     photos: int = 0,
     scans: int = 0,
+    realistic: bool = False,
 ) -> Path:
     sample = Path(__file__).resolve().parent.parent / "sample_inputs" / "prairie-care"
     if out.exists():
@@ -290,6 +291,8 @@ def make(
         if len(files) > 1:
             member["background_check"]["file"] = files[1]
             member["documents"] = member["documents"][1:]
+        if realistic:
+            _as_agencies_are(member, i, rng, out)
         members.append(member)
     data["staff"] = members
     data["records_system"]["privacy_officer"] = members[0]["id"]
@@ -305,6 +308,42 @@ def make(
     return out
 
 
+def _as_agencies_are(member: dict[str, Any], i: int, rng: random.Random, out: Path) -> None:
+    """An agency's first builds, as they really are: about ten findings a staff member.
+
+    Proofs scanned from the wrong printout (another person's number, name or expiry), licenses
+    about to lapse, a field the roster export adds that the schema does not know, training logs
+    that fall short, checks dated after the hire, screenings not recorded, and a few uploads
+    that were never copied into the folder. Deterministic (the generator's seed)."""
+    lic = member["licenses"][0]
+    if rng.random() < 0.6:  # the proofs are another person's printouts: every field differs
+        other = (f"Name: Pat Example {i}", "License number: 999.000001")
+        text_pdf(out / lic["file"], 2, f"{lic['type']} license", (*other, "Expires: 2025-01-31"))
+        registry = member["background_check"].get("file")
+        if registry:
+            shown = (f"Name: Pat Example {i}", "Search date: 2020-01-02")
+            text_pdf(out / registry, 2, "Health Care Worker Registry", shown)
+        for doc in member["documents"]:
+            if doc["kind"] == "diploma":
+                text_pdf(out / doc["file"], 2, "College", (f"Pat Example {i}", "Associate, 2010"))
+    if rng.random() < 0.3:
+        lic["expires"] = "2027-01-15"  # within 60 days of the as-of date: expiring soon
+    if rng.random() < 0.4:
+        member["badge_number"] = f"B{i:05d}"  # an unknown field from the payroll export
+    if rng.random() < 0.5:
+        member["training"] = member["training"][:1]  # 6 of 12 hours
+    if rng.random() < 0.3:
+        member["background_check"]["registry_check"] = "2022-03-15"  # after the hire date
+    if rng.random() < 0.4:
+        member.pop("exclusion_check")
+    if rng.random() < 0.4:
+        member.pop("mandated_reporter_training")
+    if rng.random() < 0.05:
+        lic["file"] = f"uploads/missing-{i}.pdf"  # never copied into the folder
+    if rng.random() < 0.3:
+        member["caseload"] = 33  # over the limit of 30, no approved increase
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--staff", type=int, default=60)
@@ -316,8 +355,11 @@ def main() -> None:
     )
     parser.add_argument("--photos", type=int, default=0, help="phone photos (3-5 MB JPEGs)")
     parser.add_argument("--scans", type=int, default=0, help="image-only scan pages (PNG)")
+    parser.add_argument(
+        "--realistic", action="store_true", help="findings as in an agency's first builds"
+    )
     a = parser.parse_args()
-    make(a.staff, a.uploads_per_staff, a.pages, a.out, a.noise, a.photos, a.scans)
+    make(a.staff, a.uploads_per_staff, a.pages, a.out, a.noise, a.photos, a.scans, a.realistic)
     print(
         f"wrote {a.out} ({a.staff} staff, {a.staff * a.uploads_per_staff} uploads of {a.pages} pages)"
     )
