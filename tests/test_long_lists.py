@@ -181,3 +181,34 @@ def test_an_override_that_does_not_read_chunk_is_laid_out_whole(
     # one flow of 45 short lines: two pages, not a report part and two list parts of a page each
     assert len(pages) <= 2 and pages[0].startswith("Our readiness report")
     assert sorted(re.findall(r"(S-\d{4}) listed", text)) == [f"S-{i:04d}" for i in range(1, 46)]
+
+
+@pytest.mark.e2e
+def test_a_first_builds_findings_are_grouped_by_code_in_the_draft(tmp_path: Path) -> None:
+    """Thousands of findings are counted by kind in the packet (as validate prints them), five
+    of each shown; readiness.json keeps every one."""
+    sys.path.insert(0, str(BENCHMARKS))
+    try:
+        from make_agency import make
+    finally:
+        sys.path.remove(str(BENCHMARKS))
+    from cmpacket import api
+
+    agency = make(24, 3, 1, tmp_path / "agency", realistic=True)
+    options = api.Options(quiet=True, no_cache=True, ocr="never", draft=True)
+    api.build(agency, options, out=tmp_path / "out")
+    findings = json.loads((tmp_path / "out" / "readiness.json").read_text())["findings"]
+    by_code = Counter(f["code"] for f in findings)
+    many = [code for code, n in by_code.items() if n > 5]
+    assert many, by_code  # the realistic agency has kinds of finding seen more than five times
+    text = "\n".join(_pages_of(tmp_path / "out", "readiness-report"))
+    text = re.sub(r"\s+", " ", text)
+    for code in many:
+        assert f"… and {by_code[code] - 5} more {code} finding" in text
+    for code, n in by_code.items():
+        assert re.search(rf"{re.escape(code)} · {n} ", text), code
+    # a kind seen more than five times shows five messages, not all of them
+    code = many[0]
+    messages = [f["message"] for f in findings if f["code"] == code]
+    shown = [m for m in messages if re.sub(r"\s+", " ", m)[:60] in text]
+    assert len(shown) <= 5 < len(messages)

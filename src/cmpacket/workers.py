@@ -145,7 +145,9 @@ class Pool:
         self.checkpoint = checkpoint
         self.tmp = tmp
         self._workers: list[tuple[Any, Any]] = []  # (process, connection)
-        self._busy: dict[int, tuple[str, int]] = {}  # worker index -> (tag, batch index)
+        self._busy: dict[int, tuple[int, int]] = {}  # worker index -> (run id, batch index)
+        self._runs: dict[int, _Run] = {}  # the maps whose results are not all back, by id
+        self._next_run = 1  # run id 0 is a warm-up
         self.started = 0  # times workers were forked (0 or 1 in a build)
 
     def __enter__(self) -> Pool:
@@ -182,7 +184,7 @@ class Pool:
         for i, (_, conn) in enumerate(self._workers):
             if i not in self._busy:
                 conn.send(("warm", fn, [None]))
-                self._busy[i] = ("warm", -1)
+                self._busy[i] = (0, -1)
 
     def _here(
         self, fn: Callable[[J], R], jobs: Sequence[J], progress: Progress | None
@@ -217,6 +219,8 @@ class Pool:
     ) -> Iterator[R]:
         """Send the first batches now (the caller may do other work meanwhile), then collect."""
         run = _Run(self, fn, [jobs[i : i + size] for i in range(0, len(jobs), size)], progress)
+        run.id, self._next_run = self._next_run, self._next_run + 1
+        self._runs[run.id] = run
         try:
             run.send()
         except BaseException:
@@ -259,7 +263,9 @@ class Pool:
 
 
 class _Run:
-    """One `map` on the workers: batches out, results back in order."""
+    """One `map` on the workers: batches out, results back in order. Several maps may be under
+    way at once (the Word copies while the packet is assembled): each worker's reply goes to
+    the run that sent the batch, whichever run is waiting."""
 
     def __init__(
         self,
@@ -272,13 +278,14 @@ class _Run:
         self.total = sum(len(b) for b in batches)
         self.sent = self.done = 0
         self.back: dict[int, list[Any]] = {}
+        self.id = 0
 
     def send(self) -> None:
         pool = self.pool
         for i, (_, conn) in enumerate(pool._workers):
             if self.sent < len(self.batches) and i not in pool._busy:
                 conn.send(("map", self.fn, self.batches[self.sent]))
-                pool._busy[i] = ("map", self.sent)
+                pool._busy[i] = (self.id, self.sent)
                 self.sent += 1
 
     def results(self) -> Iterator[Any]:
@@ -296,19 +303,27 @@ class _Run:
                 pool.checkpoint()
                 for conn in ready:
                     i = next(k for k, (_, c) in enumerate(pool._workers) if c is conn)
-                    kind, index = pool._busy.pop(i)
+                    owner, index = pool._busy.pop(i)
                     outcome, value = pool._receive(conn)
                     if outcome == "error":
                         raise value
-                    if kind == "map":
-                        self.back[index] = value
-                        self.done += len(value)
-                        if self.progress:
-                            self.progress(self.done, self.total)
-                self.send()
+                    run = pool._runs.get(owner)
+                    if run is not None:
+                        run.got(index, value)
+                self.send()  # the run being waited for first, then any other under way
+                for run in list(pool._runs.values()):
+                    run.send()
         except BaseException:
             pool.close(force=True)
             raise
+        finally:
+            pool._runs.pop(self.id, None)
+
+    def got(self, index: int, value: list[Any]) -> None:
+        self.back[index] = value
+        self.done += len(value)
+        if self.progress:
+            self.progress(self.done, self.total)
 
 
 def serial() -> Pool:

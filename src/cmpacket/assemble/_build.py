@@ -106,9 +106,11 @@ def assemble(
     announce: Callable[[str], None] = lambda text: None,
     filename: str = "",
     embed: str = "manifest.json",
+    pool: Any = None,
 ) -> Assembled:
     """Merge, stamp and describe the packet, as one file or (with parts in the layout) as parts,
-    in the folder `work`; a packet built before from the same pieces is reused."""
+    in the folder `work`; a packet built before from the same pieces is reused. Blocks of
+    uploads not in the cache are stamped on `pool` (the build's workers) when given."""
     placed, refs, part_of = layout.placed, layout.refs, layout.part_of
     base = dict(base, evidence=evidence_pages(base.get("evidence") or [], refs))
     total, count = layout.pages, layout.parts
@@ -132,7 +134,7 @@ def assemble(
         cache.get_file(f"{key}-{i}", path, "packet-pdf") for i, path in enumerate(files)
     ):
         return Assembled(files, json.loads(hit), refs, cached=True)
-    pdf, known = merge(placed, info, refs, cache, work)
+    pdf, known = merge(placed, info, refs, cache, work, pool)
     with pdf:
         dedupe_images(pdf)
         manifest = dict(base, sections=manifest_sections(pdf, placed, known))

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import io
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -108,20 +107,27 @@ STAMP_FORMAT = 2  # bump when stamping or page fitting changes: cached blocks ar
 
 
 def merge(
-    pieces: list[Placed], info: PacketInfo, refs: dict[str, tuple[int, int]], cache: Any, work: Path
+    pieces: list[Placed],
+    info: PacketInfo,
+    refs: dict[str, tuple[int, int]],
+    cache: Any,
+    work: Path,
+    pool: Any = None,
 ) -> tuple[pikepdf.Pdf, dict[int, str]]:
     """All pieces in order, references filled and linked, every page stamped, outline and labels.
 
     Runs of uploads are stamped in blocks kept in `cache` (with their page digests): when an
     agency changes one field, the thousands of proof pages that did not move are reused, not
-    re-merged, re-stamped and re-hashed. Every part is a file in `work`; qpdf's own page
-    concatenation (QPDFJob, in process) joins them without loading their content, and the
-    result is opened lazily, so memory holds the page tree, not the pages. Returns the PDF
-    (backed by a file in `work`) and the page digests already known.
+    re-merged, re-stamped and re-hashed. Blocks not in the cache are built on the build's
+    workers (`pool`), each from files in `work`, in parallel. Every part is a file in `work`;
+    qpdf's own page concatenation (QPDFJob, in process) joins them without loading their
+    content, and the result is opened lazily, so memory holds the page tree, not the pages.
+    Returns the PDF (backed by a file in `work`) and the page digests already known.
     """
     digests: dict[int, str] = {}
     files: list[Path] = []
     total = pieces[-1].last_page
+    missing: list[tuple[str, BlockJob]] = []
     i = 0
     while i < len(pieces):
         if pieces[i].kind == "upload":
@@ -132,7 +138,12 @@ def merge(
                 and len(run) < BLOCK
             ):
                 run.append(pieces[i + len(run)])
-            files.append(_block_file(run, info, total, cache, digests, work))
+            path, key, known = _cached_block(run, info, total, cache, work)
+            if known is None:
+                missing.append((key, _block_job(run, info, total, path)))
+            else:
+                _note_digests(digests, run[0].first_page, known)
+            files.append(path)
             i += len(run)
             continue
         for k, part in enumerate(pieces[i].content.parts):
@@ -140,9 +151,17 @@ def merge(
             path.write_bytes(part)
             files.append(path)
         i += 1
+    jobs = [job for _, job in missing]
+    built = pool.map(build_block, jobs, min_jobs=2, chunk=1) if pool else map(build_block, jobs)
+    for (key, job), known in zip(missing, built, strict=True):
+        cache.put_file(key, job.out)
+        cache.put(key + "-digests", known)
+        _note_digests(digests, job.first_page, known)
+        for path in job.inputs:
+            path.unlink(missing_ok=True)
     merged = work / "merged.pdf"
-    job = ["qpdf", "--deterministic-id", "--empty", "--pages", *map(str, files), "--", str(merged)]
-    pikepdf.Job(job).run()
+    job_args = ["qpdf", "--deterministic-id", "--empty", "--pages", *map(str, files), "--"]
+    pikepdf.Job([*job_args, str(merged)]).run()
     pdf = pikepdf.open(merged)
     font = stamp_font(pdf, stamp_charset(info))
     resolve_links(pdf, refs, font, {"fingerprint": info.fingerprint, "page_id_prefix": info.prefix})
@@ -167,10 +186,23 @@ def merge(
     return pdf, digests
 
 
-def _block_file(
-    run: list[Placed], info: PacketInfo, total: int, cache: Any, digests: dict[int, str], work: Path
-) -> Path:
-    """The stamped block of these uploads as a file (from the cache, or built and cached)."""
+@dataclass(frozen=True)
+class BlockJob:
+    """One block of uploads to stamp, as a worker receives it: the uploads as files in the work
+    folder, each page's stamp text, and where the block goes."""
+
+    inputs: tuple[Path, ...]
+    stamps: tuple[str, ...]
+    info: PacketInfo
+    out: Path
+    first_page: int
+
+
+def _cached_block(
+    run: list[Placed], info: PacketInfo, total: int, cache: Any, work: Path
+) -> tuple[Path, str, bytes | None]:
+    """Where the block of these uploads goes, its cache key, and its page digests when the
+    cache holds it (then the file is already in place)."""
     layout = [[p.cache_key, p.section, p.piece.stamp, p.first_page, p.pages] for p in run]
     key = cache.key(
         "block",
@@ -180,35 +212,52 @@ def _block_file(
     )
     path = work / f"block-{run[0].first_page:06d}.pdf"
     known = cache.get(key + "-digests", "block")
-    if known is None or not cache.get_file(key, path, "block-pdf"):
-        _build_block(run, info, total, path)
-        with pikepdf.open(path) as saved:
-            memo: dict[tuple[int, int], bytes] = {}
-            known = json.dumps([page_digest(page, memo=memo) for page in saved.pages]).encode()
-        cache.put_file(key, path)
-        cache.put(key + "-digests", known)
-    for offset, value in enumerate(json.loads(known)):
-        digests[run[0].first_page + offset] = value
-    return path
+    if known is not None and cache.get_file(key, path, "block-pdf"):
+        return path, key, known
+    return path, key, None
 
 
-def _build_block(run: list[Placed], info: PacketInfo, total: int, path: Path) -> None:
-    block = pikepdf.new()
-    for piece in run:
-        for part in piece.content.pdfs():
-            with pikepdf.open(io.BytesIO(part)) as src:
-                block.pages.extend(src.pages)
-    font = stamp_font(block, stamp_charset(info))
+def _block_job(run: list[Placed], info: PacketInfo, total: int, path: Path) -> BlockJob:
+    """The block's uploads written to the work folder, one file at a time (never all in
+    memory), and its stamps."""
+    inputs: list[Path] = []
+    stamps: list[str] = []
     n = run[0].first_page
     for piece in run:
+        for k, part in enumerate(piece.content.pdfs()):
+            inputs.append(path.with_name(f"in-{piece.first_page:06d}-{k}.pdf"))
+            inputs[-1].write_bytes(part)
         for _ in range(piece.pages):
-            text = stamp_text(info, piece.piece, n, total)
-            page = block.pages[n - run[0].first_page]
-            fit_upload_page(block, page, font, text, info.max_page)
-            stamp_page(block, page, font, text, info.draft)
+            stamps.append(stamp_text(info, piece.piece, n, total))
             n += 1
-    block.save(path, deterministic_id=True)
-    block.close()
+    return BlockJob(tuple(inputs), tuple(stamps), info, path, run[0].first_page)
+
+
+def _note_digests(digests: dict[int, str], first: int, known: bytes) -> None:
+    for offset, value in enumerate(json.loads(known)):
+        digests[first + offset] = value
+
+
+def build_block(job: BlockJob) -> bytes:
+    """Stamp one block of uploads into `job.out` (on a worker); returns its page digests as
+    JSON."""
+    block = pikepdf.new()
+    sources = [pikepdf.open(path) for path in job.inputs]
+    try:
+        for src in sources:
+            block.pages.extend(src.pages)
+        font = stamp_font(block, stamp_charset(job.info))
+        for page, text in zip(block.pages, job.stamps, strict=True):
+            fit_upload_page(block, page, font, text, job.info.max_page)
+            stamp_page(block, page, font, text, job.info.draft)
+        block.save(job.out, deterministic_id=True)
+    finally:
+        block.close()
+        for src in sources:
+            src.close()
+    with pikepdf.open(job.out) as saved:
+        memo: dict[tuple[int, int], bytes] = {}
+        return json.dumps([page_digest(page, memo=memo) for page in saved.pages]).encode()
 
 
 def fit_upload_page(

@@ -185,7 +185,9 @@ def _response_packet(
     work = ws.work / "response"
     work.mkdir(exist_ok=True)
     ws.progress.step(f"Assembling the response packet ({layout.pages} pages)")
-    done = assemble(layout, info, manifest, cache=ws.cache, work=work, filename=name, embed=EMBED)
+    done = assemble(
+        layout, info, manifest, cache=ws.cache, work=work, filename=name, embed=EMBED, pool=ws.pool
+    )
     docx = copies()
     too_large = fit_findings(receiver, done.files)
     if too_large and not ws.options.draft:

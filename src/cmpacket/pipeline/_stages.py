@@ -290,7 +290,15 @@ def assemble_packet(
 ) -> Assembled:
     """The packet merged, stamped and described, in the work folder."""
     info = packet_info_of(ws, validated, ctx, receiver)
-    return assemble(layout, info, base, cache=ws.cache, work=ws.work, announce=ws.progress.step)
+    return assemble(
+        layout,
+        info,
+        base,
+        cache=ws.cache,
+        work=ws.work,
+        announce=ws.progress.step,
+        pool=ws.pool,
+    )
 
 
 def packet_info_of(

@@ -14,7 +14,7 @@ from cmpacket.model.defaults import position_content, position_summary
 from cmpacket.plan import Piece, Planned, attachment_keys, index_entries, prefix
 from cmpacket.profiles import Profile
 from cmpacket.render._jinja import chapter_blocks, render_template
-from cmpacket.render._readiness import evidence_rows, requirements
+from cmpacket.render._readiness import evidence_rows, finding_groups, requirements
 from cmpacket.templates import TemplateRegistry, long_date
 
 BODIES = {
@@ -212,6 +212,7 @@ def packet_context(
     ctx["chapters"] = policy_chapters(registry, ctx) if chapters else []
     ctx["receiver"] = receiver or {"name": "default", "title": "No limits (one PDF)"}
     ctx["requirements"] = requirements(profile, ctx["readiness"], ctx["evidence_refs"])
+    ctx["finding_groups"] = finding_groups(ctx["readiness"]["findings"])
     ctx["lifecycle"] = {"sequence": 0, "base": None, "deleted": [], "counts": {}}
     return ctx
 

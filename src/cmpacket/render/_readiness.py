@@ -17,11 +17,14 @@ def requirements(
     """One row per rule of the profile; `ref` points at the page that evidences it: the document
     named in `evidence` (code -> page reference) or else the start of its section."""
     evidence = evidence or {}
+    by_code: dict[str, list[dict[str, Any]]] = {}
+    for f in report["findings"]:
+        by_code.setdefault(f["code"], []).append(f)
     rows = []
     for spec in profile.rules:
         title = spec.title or spec.code
         section = spec.section or "A"
-        hits = [f for f in report["findings"] if f["code"] == spec.code]
+        hits = by_code.get(spec.code, [])
         worst = next(
             (s for s in ("error", "warning", "info") if any(f["severity"] == s for f in hits)), None
         )
@@ -39,6 +42,35 @@ def requirements(
             }
         )
     return rows
+
+
+PER_CODE = 5  # findings of one code shown in the packet; readiness.json holds every one
+SEVERITIES = ("error", "warning", "info")
+
+
+def finding_groups(
+    findings: list[dict[str, Any]], per_code: int = PER_CODE
+) -> list[dict[str, Any]]:
+    """The open findings as `validate` prints them: by severity (errors first), then by code in
+    order of first appearance, the first `per_code` of each code shown and the rest counted
+    (`more`). A first build of 500 staff has thousands of findings: listed one a row, they were
+    most of the draft's layout time and pages, while `readiness.json` and `validate --all` hold
+    every one."""
+    order = {s: i for i, s in enumerate(SEVERITIES)}
+    groups: dict[tuple[str, str], list[dict[str, Any]]] = {}
+    for f in sorted(findings, key=lambda f: order.get(f["severity"], len(order))):
+        groups.setdefault((f["severity"], f["code"]), []).append(f)
+    return [
+        {
+            "severity": severity,
+            "code": code,
+            "count": len(found),
+            "shown": found[:per_code],
+            "more": max(0, len(found) - per_code),
+            "limit": per_code,
+        }
+        for (severity, code), found in groups.items()
+    ]
 
 
 def evidence_rows(data: Any, report: Any) -> list[dict[str, Any]]:

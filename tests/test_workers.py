@@ -1,0 +1,60 @@
+"""The build's pool of workers: several maps under way at once each get their own results."""
+
+from __future__ import annotations
+
+import os
+import time
+
+import pytest
+
+from cmpacket.errors import BuildError
+from cmpacket.workers import Pool
+
+
+def _slow_square(n: int) -> tuple[int, int]:
+    time.sleep(0.02 * (n % 3))
+    return n, n * n
+
+
+def _tagged(job: tuple[str, int]) -> str:
+    time.sleep(0.01)
+    return f"{job[0]}{job[1]}"
+
+
+def _fail_on_three(n: int) -> int:
+    if n == 3:
+        raise BuildError("job three failed")
+    return n
+
+
+def test_a_map_started_and_left_waiting_keeps_its_results_while_another_map_runs() -> None:
+    # the Word copies are started, the packet is assembled on the same workers, then the copies
+    # are collected: each map must get exactly its own jobs' results, in order
+    with Pool(size=2) as pool:
+        first = pool.map(_tagged, [("copy-", k) for k in range(7)], min_jobs=1, chunk=1)
+        second = list(pool.map(_slow_square, list(range(11)), min_jobs=1, chunk=1))
+        assert pool.running
+        assert second == [(n, n * n) for n in range(11)]
+        assert list(first) == [f"copy-{k}" for k in range(7)]
+        third = list(pool.map(_tagged, [("block-", k) for k in range(5)], min_jobs=1, chunk=2))
+        assert third == [f"block-{k}" for k in range(5)]
+
+
+def test_a_jobs_error_reaches_the_caller() -> None:
+    with Pool(size=2) as pool, pytest.raises(BuildError, match="job three failed"):
+        list(pool.map(_fail_on_three, list(range(6)), min_jobs=1, chunk=1))
+
+
+def test_too_few_jobs_run_here_without_starting_workers() -> None:
+    with Pool(size=2) as pool:
+        assert list(pool.map(_slow_square, [2], min_jobs=2)) == [(2, 4)]
+        assert not pool.running
+        assert pool.started == 0
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="workers are forked")
+def test_workers_start_once_and_serve_every_later_map() -> None:
+    with Pool(size=2) as pool:
+        list(pool.map(_slow_square, list(range(4)), min_jobs=1))
+        list(pool.map(_slow_square, list(range(4)), min_jobs=1))
+        assert pool.started == 1
