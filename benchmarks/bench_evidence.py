@@ -45,7 +45,7 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
-        agency = make(args.staff, 3, 2, work / "agency")
+        agency = make(args.staff, 3, 2, work / "agency", realistic=False)
         off = work / "no-evidence.yaml"
         off.write_text(
             "extends: il-guide\nrules:\n"

@@ -32,7 +32,7 @@ def main() -> None:
     work = args.keep or Path(tempfile.mkdtemp(prefix="cmpacket-bench-parts-"))
     work.mkdir(parents=True, exist_ok=True)
     try:
-        agency = make(args.staff, 3, 2, work / "agency", noise=args.noise)
+        agency = make(args.staff, 3, 2, work / "agency", noise=args.noise, realistic=False)
         whole_out = work / "out-whole"
         t_whole, rss_whole = cmpacket(
             [

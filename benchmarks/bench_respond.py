@@ -64,7 +64,8 @@ def response(staff: int) -> dict[str, object]:
 
 
 def one_size(staff: int, work: Path, runs: int) -> dict[str, float]:
-    agency = make(staff, 3, 2, work / f"agency-{staff}")
+    # a submission-ready agency answering the Department after its packet was sent
+    agency = make(staff, 3, 2, work / f"agency-{staff}", realistic=False)
     cache = work / f"cache-{staff}"
     cold = run(["build", str(agency), "-o", str(work / "cold"), "--cache-dir", str(cache)])
     (agency / "sent").mkdir()

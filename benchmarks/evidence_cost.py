@@ -35,7 +35,7 @@ def main() -> None:
     ap.add_argument("--staff", type=int, default=500)
     args = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        agency = make(args.staff, 3, 2, Path(tmp) / "agency")
+        agency = make(args.staff, 3, 2, Path(tmp) / "agency", realistic=False)
         prepared = prepare(agency)
         uses = upload_uses(prepared.data) if prepared.data else []
         paths = upload_paths(uses)

@@ -1,6 +1,12 @@
-"""Generate a valid synthetic agency of any size for benchmarks.
+"""Generate a synthetic agency of any size for benchmarks, as agencies are on their first builds.
 
-    python benchmarks/make_agency.py --staff 500 --uploads-per-staff 3 --pages 2 --out /tmp/agency-500
+    python benchmarks/make_agency.py --staff 500 --out /tmp/agency-500            # realistic
+    python benchmarks/make_agency.py --staff 500 --clean --out /tmp/clean-500      # submission-ready
+
+By default the agency is what cmpacket is for: about seven findings a staff member (proofs
+scanned from another person's printout, licenses about to lapse, payroll fields the schema does
+not know, short training logs, late or missing checks, a few uploads never copied in; see
+`_as_agencies_are`), so a build of it needs `--draft`. `--clean` leaves it submission-ready.
 
 Per staff member: a license printout (name, number, expiry), a Health Care Worker Registry
 printout (name, search date) and a diploma (name, degree), all text PDFs, so every proof is read
@@ -197,7 +203,7 @@ def make(
     noise: bool = False,
     photos: int = 0,
     scans: int = 0,
-    realistic: bool = False,
+    realistic: bool = True,
 ) -> Path:
     sample = Path(__file__).resolve().parent.parent / "sample_inputs" / "prairie-care"
     if out.exists():
@@ -356,10 +362,12 @@ def main() -> None:
     parser.add_argument("--photos", type=int, default=0, help="phone photos (3-5 MB JPEGs)")
     parser.add_argument("--scans", type=int, default=0, help="image-only scan pages (PNG)")
     parser.add_argument(
-        "--realistic", action="store_true", help="findings as in an agency's first builds"
+        "--clean",
+        action="store_true",
+        help="submission-ready: no findings (the default has a first build's findings)",
     )
     a = parser.parse_args()
-    make(a.staff, a.uploads_per_staff, a.pages, a.out, a.noise, a.photos, a.scans, a.realistic)
+    make(a.staff, a.uploads_per_staff, a.pages, a.out, a.noise, a.photos, a.scans, not a.clean)
     print(
         f"wrote {a.out} ({a.staff} staff, {a.staff * a.uploads_per_staff} uploads of {a.pages} pages)"
     )

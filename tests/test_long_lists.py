@@ -91,7 +91,7 @@ def long_built(tmp_path_factory: pytest.TempPathFactory) -> Path:
     from cmpacket import api
 
     base = tmp_path_factory.mktemp("long")
-    agency = make(45, 3, 1, base / "agency")
+    agency = make(45, 3, 1, base / "agency", realistic=False)
     api.build(agency, api.Options(quiet=True, no_cache=True, ocr="never"), out=base / "out")
     return base / "out"
 
@@ -194,7 +194,7 @@ def test_a_first_builds_findings_are_grouped_by_code_in_the_draft(tmp_path: Path
         sys.path.remove(str(BENCHMARKS))
     from cmpacket import api
 
-    agency = make(24, 3, 1, tmp_path / "agency", realistic=True)
+    agency = make(24, 3, 1, tmp_path / "agency")
     options = api.Options(quiet=True, no_cache=True, ocr="never", draft=True)
     api.build(agency, options, out=tmp_path / "out")
     findings = json.loads((tmp_path / "out" / "readiness.json").read_text())["findings"]

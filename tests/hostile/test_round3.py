@@ -147,7 +147,7 @@ def test_sigterm_to_the_process_group_ends_the_build_promptly(tmp_path: Path, du
     sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks"))
     from make_agency import make
 
-    agency = make(300, 3, 1, tmp_path / "agency")
+    agency = make(300, 3, 1, tmp_path / "agency", realistic=False)
     tmp = tmp_path / "tmp"
     tmp.mkdir()
     env = dict(os.environ, SOURCE_DATE_EPOCH=EPOCH, TMPDIR=str(tmp),
