@@ -165,13 +165,14 @@ def merge(
     pdf = pikepdf.open(merged)
     font = stamp_font(pdf, stamp_charset(info))
     resolve_links(pdf, refs, font, {"fingerprint": info.fingerprint, "page_id_prefix": info.prefix})
+    pages = list(pdf.pages)  # pikepdf's pages[i] costs time in the page count: look up here
     for piece in pieces:
         for n in range(piece.first_page, piece.last_page + 1):
             if piece.kind != "upload":
                 text = stamp_text(info, piece.piece, n, total)
-                stamp_page(pdf, pdf.pages[n - 1], font, text, info.draft)
+                stamp_page(pdf, pages[n - 1], font, text, info.draft)
             else:  # one font object for the whole packet, not one per stamped block
-                add_font(pdf.pages[n - 1], font)
+                add_font(pages[n - 1], font)
     set_page_labels(pdf)
     first = {p.key: p.first_page for p in pieces}
     add_outline(pdf, outline_tree([p.piece for p in pieces], lambda x: first[x.key]))
@@ -289,23 +290,25 @@ def unstamped_sha256(piece: Piece, content: Content) -> str:
 
 
 def document_hashes(
-    pdf: pikepdf.Pdf,
+    pages: list[pikepdf.Page],
     piece: Placed,
     known: dict[int, str],
     memo: dict[tuple[int, int], bytes] | None = None,
 ) -> tuple[str, list[str]]:
-    """(content_sha256, per-page short hashes) over the final, stamped pages of one document."""
-    pages = [
-        known.get(n) or page_digest(pdf.pages[n - 1], memo=memo)
+    """(content_sha256, per-page short hashes) over the final, stamped pages of one document
+    (`pages`: the packet's pages, in order)."""
+    digests = [
+        known.get(n) or page_digest(pages[n - 1], memo=memo)
         for n in range(piece.first_page, piece.last_page + 1)
     ]
-    return hashlib.sha256("".join(pages).encode()).hexdigest(), [p[:16] for p in pages]
+    return hashlib.sha256("".join(digests).encode()).hexdigest(), [p[:16] for p in digests]
 
 
 def manifest_sections(
     pdf: pikepdf.Pdf, pieces: list[Placed], known: dict[int, str]
 ) -> list[dict[str, Any]]:
     memo: dict[tuple[int, int], bytes] = {}  # objects the pages share, hashed once
+    pages = list(pdf.pages)
     sections: list[dict[str, Any]] = []
     for piece in pieces:
         if not sections or sections[-1]["letter"] != piece.section:
@@ -322,7 +325,7 @@ def manifest_sections(
                     ),
                 }
             )
-        digest, pages = document_hashes(pdf, piece, known, memo)
+        digest, hashes = document_hashes(pages, piece, known, memo)
         sections[-1]["last_page"] = piece.last_page
         sections[-1]["documents"].append(
             {
@@ -335,7 +338,7 @@ def manifest_sections(
                 "last_page": piece.last_page,
                 "content_sha256": digest,
                 "unstamped_sha256": unstamped_sha256(piece.piece, piece.content),
-                "page_sha256": pages,
+                "page_sha256": hashes,
                 **({"staff_id": piece.staff_id} if piece.staff_id else {}),
             }
         )

@@ -118,24 +118,28 @@ def stamp_page(
     page.contents_add(pdf.make_stream(b"\nQ\n" + b"\n".join(ops) + b"\n"), prepend=False)
 
 
-def read_stamp(page: pikepdf.Page, maps: dict[Any, dict[int, str]] | None = None) -> str | None:
+def read_stamp(
+    page: pikepdf.Page, maps: dict[Any, dict[int, str]] | None = None, data: bytes | None = None
+) -> str | None:
     """The footer stamp text cmpacket drew on a page (any script), or None.
 
     The glyph codes are read back through the stamp font's ToUnicode map; `maps` caches the
-    parsed maps across pages. Release 1 stamps (Helvetica literal strings) are read too.
+    parsed maps across pages. Release 1 stamps (Helvetica literal strings) are read too. `data`:
+    the page's last content stream, when the caller has already read it.
     """
-    contents = page.obj.get("/Contents")
-    if contents is None:
-        return None
-    last = contents[-1] if isinstance(contents, Array) and len(contents) else contents
-    try:
-        data = last.read_bytes()
-    except (pikepdf.PdfError, AttributeError, TypeError):
-        return None
+    if data is None:
+        contents = page.obj.get("/Contents")
+        if contents is None:
+            return None
+        last = contents[-1] if isinstance(contents, Array) and len(contents) else contents
+        try:
+            data = last.read_bytes()
+        except (pikepdf.PdfError, AttributeError, TypeError):
+            return None
     at = data.find(STAMP_MARK)
     if at < 0:
         return None
-    old = _OLD_STAMP_RE.match(data, at)
+    old = _OLD_STAMP_RE.match(data, at) if data.find(b") Tj", at) >= 0 else None
     if old:
         return re.sub(rb"\\(.)", rb"\1", old.group(1)).decode("cp1252", errors="replace")
     begin = data.find(b"BT", at)
@@ -189,7 +193,8 @@ def resolve_links(
     """
 
     count = 0
-    for page in pdf.pages:
+    pages = list(pdf.pages)  # pikepdf's pages[i] costs time in the page count: look up here
+    for page in pages:
         drawn: list[bytes] = []
         annots: Any = page.obj.get("/Annots")
         for index in reversed(range(len(annots))) if annots is not None else ():
@@ -213,9 +218,9 @@ def resolve_links(
                     text = ref_text(style, first, last, prefix)
                     align = "left" if style == "ids" else "right"
                     drawn.append(_ref_ops(font, annot.Rect, text, align=align))
-            if 1 <= target <= len(pdf.pages):
+            if 1 <= target <= len(pages):
                 del annot["/A"]
-                annot.Dest = Array([pdf.pages[target - 1].obj, Name.Fit])
+                annot.Dest = Array([pages[target - 1].obj, Name.Fit])
                 count += 1
         if drawn:
             add_font(page, font)
@@ -307,8 +312,10 @@ def page_digest(
 def add_outline(pdf: pikepdf.Pdf, tree: list[dict[str, Any]]) -> None:
     """tree: [{title, page (0-based), children: [...]}] -> the PDF outline."""
 
+    pages = list(pdf.pages)  # each item's page found here, not by pikepdf's pages[i]
+
     def item(node: dict[str, Any]) -> pikepdf.OutlineItem:
-        out = pikepdf.OutlineItem(node["title"], node["page"])
+        out = pikepdf.OutlineItem(node["title"], Array([pages[node["page"]].obj, Name.Fit]))
         out.children.extend(item(c) for c in node.get("children", []))
         return out
 

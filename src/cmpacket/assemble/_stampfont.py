@@ -24,7 +24,6 @@ from typing import Any
 
 import pikepdf
 import uharfbuzz as hb
-from fontTools import subset as ftsubset
 from fontTools.ttLib import TTFont
 from pikepdf import Array, Dictionary, Name
 
@@ -268,6 +267,8 @@ class StampFont:
         for tag in ("GSUB", "GPOS", "GDEF", "kern", "DSIG", "FFTM"):  # shaping is done: not needed
             if tag in font:
                 del font[tag]
+        from fontTools import subset as ftsubset  # 0.2 s to import: only when a stamp is drawn
+
         options = ftsubset.Options()
         options.hinting = False
         options.notdef_outline = True

@@ -55,6 +55,7 @@ class _Job:
     matcher: Matcher | None
     limits: dict[str, Any]
     cache: Path | None
+    texts: tuple[str, ...] | None = None  # the text, when already read: only match it
 
 
 def take_in_all(
@@ -136,8 +137,11 @@ def _intake_job(job: _Job) -> tuple[UploadFacts, bytes | None, list[str] | None,
         facts, pdf = take_in(job.path, job.limits)
     if not (job.text_pages and facts.usable):
         return facts, pdf, None, []
-    source = pdf or Cache(job.cache).get(job.pdf_key) or take_in(job.path, job.limits)[1]
-    texts = page_texts(source, job.text_pages) if source is not None else []
+    if job.texts is not None:
+        texts = list(job.texts)
+    else:
+        source = pdf or Cache(job.cache).get(job.pdf_key) or take_in(job.path, job.limits)[1]
+        texts = page_texts(source, job.text_pages) if source is not None else []
     if not has_text(texts) or job.matcher is None:
         return facts, pdf, texts, []
     pages = tuple(texts)
@@ -188,26 +192,64 @@ def read_more(
     *,
     cache: Cache,
     display: Callable[[Path], str],
+    pool: Pool | None = None,
+    proofs: dict[Path, tuple[Any, ...]] | None = None,
+    matcher: Matcher | None = None,
 ) -> dict[Path, Intaken]:
     """The proofs in `wanted` read again, up to `MAX_PAGES` pages (their first page did not show
-    every field the data gives)."""
+    every field the data gives), and matched again by `matcher` against their checks
+    (`proofs[path]`): on the workers, text and matches cached as intake caches them, so a
+    rebuild of an agency whose proofs do not match its data does not match them all again."""
+    proofs = proofs or {}
     out = dict(intaken)
+    jobs: list[_Job] = []
     for path in sorted(wanted):
         it = intaken[path]
         if not it.pdf_key:  # refused at intake (unreadable, too large): there is nothing to read
             continue
+        checks = proofs.get(path, ())
         texts = _cached_text(cache, display(path), it.pdf_key, MAX_PAGES)
-        if texts is None:
-            pdf = it.pdf or cache.get(it.pdf_key, f"upload-pdf:{display(path)}")
-            if pdf is None and not it.steps:  # steps (OCR, compression) cannot be redone here
-                pdf = sanitized(path, it.pdf_key, limits, cache=cache, display=display)
-            if pdf is None:
+        if texts is None and (it.pdf is not None or cache.root is None):
+            texts = _read_here(path, it, limits, cache=cache, display=display)
+            if texts is None:
                 continue
-            texts = page_texts(pdf, MAX_PAGES)
-            cache.put(_text_key(cache, it.pdf_key, MAX_PAGES), json.dumps(texts).encode())
-        # the matches intake made were of the first pages' text: the validators match again
-        out[path] = replace(it, facts=replace(it.facts, text=texts), matches=())
+        if texts is not None:
+            matches = _cached_matches(cache, display(path), it.pdf_key, texts, checks)
+            if matcher is None or len(matches) == len(checks) or not has_text(texts):
+                # the validators match whatever is not here
+                out[path] = replace(it, facts=replace(it.facts, text=texts), matches=matches)
+                continue
+        elif it.steps and cache.size(it.pdf_key) == 0:  # OCR, compression: not redone here
+            continue
+        job = _Job(path, it.sha256, "", it.pdf_key, it.facts, MAX_PAGES, checks, matcher, limits,
+                   cache.root, tuple(texts) if texts is not None else None)  # fmt: skip
+        jobs.append(job)
+    found = pool.map(_intake_job, jobs, min_jobs=MIN_FORKED) if pool else map(_intake_job, jobs)
+    for job, (_, _, texts, results) in zip(jobs, found, strict=True):
+        if texts is None:
+            continue
+        it = intaken[job.path]
+        if job.texts is None:
+            cache.put(_text_key(cache, job.pdf_key, MAX_PAGES), json.dumps(texts).encode())
+        matches = tuple(zip(job.checks, results, strict=False))
+        for check, result in matches:
+            cache.put(_match_key(cache, job.pdf_key, texts, check), json.dumps(result).encode())
+        out[job.path] = replace(it, facts=replace(it.facts, text=texts), matches=matches)
     return out
+
+
+def _read_here(
+    path: Path, it: Intaken, limits: dict[str, Any], *, cache: Cache, display: Callable[[Path], str]
+) -> list[str] | None:
+    """The text of a proof held in memory (no cache to read it back from), read here."""
+    pdf = it.pdf or cache.get(it.pdf_key, f"upload-pdf:{display(path)}")
+    if pdf is None and not it.steps:  # steps (OCR, compression) cannot be redone here
+        pdf = sanitized(path, it.pdf_key, limits, cache=cache, display=display)
+    if pdf is None:
+        return None
+    texts = page_texts(pdf, MAX_PAGES)
+    cache.put(_text_key(cache, it.pdf_key, MAX_PAGES), json.dumps(texts).encode())
+    return texts
 
 
 def sanitized(

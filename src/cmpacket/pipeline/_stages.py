@@ -100,7 +100,16 @@ def validate(ws: Workspace, receiver: Receiver) -> Validated:
     facts = {path: i.facts for path, i in intaken.items()}
     if wanted := validators.more_pages_wanted(checked.report.evidence, facts, uses):
         # proofs whose first page did not show every field: their next page too
-        intaken = intake.read_more(intaken, wanted, limits, cache=ws.cache, display=ws.display)
+        intaken = intake.read_more(
+            intaken,
+            wanted,
+            limits,
+            cache=ws.cache,
+            display=ws.display,
+            pool=ws.pool,
+            proofs=proofs,
+            matcher=validators.match_payload,
+        )
         checked = run(intaken)
     if checked.data is not None and checked.profile is not None:
         # the packet lists the open responses and their due dates; they are checked by

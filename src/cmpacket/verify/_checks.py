@@ -147,7 +147,7 @@ def _stamp_of(
         return None, f"no cmpacket stamp (the stream where it belongs cannot be decoded: {exc})"
     if data.count(_STAMP_MARK) > 1 or data.count(b"(") > _STAMP_PARENS:
         return None, "no cmpacket stamp (the stream where it belongs holds something else)"
-    return read_stamp(page, maps), "no cmpacket stamp"
+    return read_stamp(page, maps, data), "no cmpacket stamp"
 
 
 def _check_stamps(
