@@ -25,6 +25,16 @@ def findings_text(findings: Iterable[Finding], summary: str = "") -> str:
     return "\n".join(lines)
 
 
+def counts_text(counts: dict[str, int]) -> str:
+    """`{'error': 0, 'warning': 2, 'info': 1}` -> `0 errors, 2 warnings, 1 note`."""
+    words = []
+    for severity in SEVERITIES:
+        n = int(counts.get(severity) or 0)
+        label = LABELS[severity]
+        words.append(f"{n} {label}{'' if n == 1 else 's'}")
+    return ", ".join(words)
+
+
 def report_text(report: Report, name: str) -> str:
     c = report.counts
     state = "ready" if report.ready else "not ready"
@@ -67,7 +77,7 @@ def inspect_text(info: dict[str, Any]) -> str:
     lines = [
         f"{info['agency'].get('legal_name')} — profile {info['profile']}, as of {info['as_of']}, "
         f"{info['packet']['pages']} pages{' (DRAFT)' if info['draft'] else ''}",
-        f"findings: {info['findings']}",
+        f"findings: {counts_text(info.get('findings') or {})}",
         "",
     ]
     if info.get("parts"):

@@ -15,10 +15,12 @@ from marshmallow import ValidationError
 from cmpacket.errors import InputError
 from cmpacket.findings import Finding
 from cmpacket.model import _types as t
-from cmpacket.model._cells import cell_place
+from cmpacket.model._cells import cell_place, impossible, text_date
 from cmpacket.model._csv import read_staff_csv
+from cmpacket.model._headers import column_kind
 from cmpacket.model._schema import SCHEMAS, AgencyFileSchema
 from cmpacket.model._sheets import read_staff_sheet
+from cmpacket.model._text import decode_utf8
 from cmpacket.model._yaml import Path_, read_yaml
 
 AGENCY_FILES = ("agency.yaml", "agency.yml", "agency.json")
@@ -96,14 +98,12 @@ def read_text(path: Path, display: str) -> str:
         raise InputError(
             f"{display}: larger than {MAX_DATA_BYTES // 2**20} MB; not an agency file."
         )
-    raw = path.read_bytes()
-    try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise InputError(
-            f"{display}: not UTF-8 text (byte {raw[exc.start]:#04x} at offset {exc.start}).",
-            hint="Save the file as UTF-8 (most editors: 'Save with encoding').",
-        ) from None
+    return decode_utf8(
+        path.read_bytes(),
+        display,
+        hint="Save the file as UTF-8 (most editors: 'Save with Encoding' > UTF-8; Notepad: "
+        "Save As, Encoding: UTF-8), then check the character on that line.",
+    )
 
 
 def load_folder(folder: Path) -> Loaded:
@@ -170,7 +170,8 @@ def _read_roster(
         if path.stat().st_size > MAX_DATA_BYTES:
             raise InputError(f"{path.name}: larger than {MAX_DATA_BYTES // 2**20} MB.")
         rows, where = read_staff_csv(path.read_bytes(), path.name)
-        return rows, where, []
+        sources.roster_rows = where
+        return rows, where, _csv_dates(rows, where, sources)
 
     got = read_staff_sheet(path, path.name)
     sources.roster_rows = got.where
@@ -181,6 +182,35 @@ def _read_roster(
             Finding("schema-invalid", "error", shown, message, SCHEMA_CITATION, location)
         )
     return got.rows, got.where, findings
+
+
+def _csv_dates(
+    rows: list[dict[str, Any]], where: list[dict[str, Any]], sources: _Sources
+) -> list[Finding]:
+    """The date cells of a `staff.csv` read as a roster sheet's text cells are (`text_date`:
+    YYYY-MM-DD, or MM/DD/YYYY in US order), rewritten as YYYY-MM-DD; a cell that is no date is a
+    finding naming its row and column (day-first dates are never guessed)."""
+    out = []
+    for i, (staff, info) in enumerate(zip(rows, where, strict=True)):
+        for suffix, column in info["columns"].items():
+            if column_kind(column) != "date":
+                continue
+            holder: Any = staff
+            for part in suffix[:-1]:
+                holder = holder[part]
+            text = holder[suffix[-1]]
+            day = text_date(text)
+            if day is not None:
+                holder[suffix[-1]] = day
+                continue
+            location, shown = sources.locate(("staff", sources.inline_staff + i, *suffix))
+            why = impossible(text)
+            msg = (
+                f"{text!r} is not a date{f' ({why})' if why else ''}. Write YYYY-MM-DD, or "
+                f"MM/DD/YYYY with the month first (day-first dates are never guessed)."
+            )
+            out.append(Finding("schema-invalid", "error", shown, msg, SCHEMA_CITATION, location))
+    return out
 
 
 def _example_rows(raw: dict[str, Any], sources: _Sources) -> list[Finding]:

@@ -1,0 +1,163 @@
+"""Everyday use (issue 26): what cmpacket tells people — findings where the user wrote them, a build
+that tells its warnings, grouped output for big rosters, no noise from benign actions, validate
+reading proofs as build does — and the rough edges."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+import pikepdf
+
+from cmpacket.model import load_folder
+from cmpacket.pipeline._fit import cuts
+from cmpacket.plan import Content, Piece
+from tests.conftest import packet_of
+
+
+def _agency(folder: Path, yaml_text: str = "agency: {legal_name: X}\n") -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "agency.yaml").write_text(yaml_text)
+    return folder
+
+
+# -- 7. rough edges ----------------------------------------------------------------------------
+
+
+def test_inspect_prints_finding_counts_in_words(built: Path, cli: Any) -> None:
+    r = cli("inspect", packet_of(built))
+    assert r.code == 0
+    assert "findings: 0 errors, 0 warnings, 0 notes" in r.out.splitlines()
+    assert "{" not in r.out.splitlines()[1]
+
+
+def test_a_section_bookmark_to_no_page_says_so(built: Path, tmp_path: Path, cli: Any) -> None:
+    broken = tmp_path / "broken.pdf"
+    with pikepdf.open(packet_of(built)) as pdf:
+        item = pdf.Root.Outlines.First
+        while not str(item.Title).startswith("C."):
+            item = item.Next
+        if "/A" in item:
+            del item["/A"]
+        item.Dest = pikepdf.String("nowhere")  # a named destination the packet does not have
+        pdf.save(broken)
+    r = cli("verify", broken)
+    assert r.code == 1
+    (line,) = [x for x in r.out.splitlines() if "[outline-mismatch] section C" in x]
+    assert "None" not in line
+    assert "opens no page of this packet" in line and "should open page" in line
+
+
+def test_non_utf8_agency_yaml_names_line_and_column(tmp_path: Path, cli: Any) -> None:
+    folder = tmp_path / "a"
+    folder.mkdir()
+    text = "schema_version: 1\nagency:\n  legal_name: Café Care\n"
+    (folder / "agency.yaml").write_bytes(text.encode("cp1252"))
+    r = cli("validate", folder)
+    assert r.code == 2 and "Traceback" not in r.err
+    assert "agency.yaml:3:18: not UTF-8 text: the byte 0xe9 ('é' in Windows-1252" in r.err
+    assert "offset" not in r.err and "Save the file as UTF-8" in r.err
+
+
+def test_non_utf8_staff_csv_names_its_line(tmp_path: Path, cli: Any) -> None:
+    folder = _agency(tmp_path / "a")
+    (folder / "staff.csv").write_bytes("id,name\nS-1,Ann\nS-2,José\n".encode("cp1252"))
+    r = cli("validate", folder)
+    assert r.code == 2 and "staff.csv:3:8: not UTF-8 text" in r.err and "CSV UTF-8" in r.err
+
+
+def test_a_tab_in_yaml_indentation_says_tab(tmp_path: Path, cli: Any) -> None:
+    folder = _agency(tmp_path / "a", "agency:\n  legal_name: X\n\tphone: '217-555-0142'\n")
+    r = cli("validate", folder)
+    assert r.code == 2 and "Traceback" not in r.err
+    assert "agency.yaml:3:1: a tab in the indentation; YAML indents with spaces only." in r.err
+    assert "Replace the tab with spaces" in r.err
+
+
+def test_us_dates_in_staff_csv_are_read_month_first(tmp_path: Path) -> None:
+    folder = _agency(tmp_path / "a")
+    (folder / "staff.csv").write_text(
+        "id,name,hire_date,license1_expires,training1_date,training1_hours\n"
+        "S-1,Ann,01/15/2025,11/30/2027,2/3/2025,6\n"
+        "S-2,Bea,2024-03-01,2027-11-30,2025-02-03,6\n"
+    )
+    loaded = load_folder(folder)
+    assert loaded.findings == [] and loaded.data is not None
+    ann, bea = loaded.data.staff
+    assert ann.hire_date == dt.date(2025, 1, 15) and bea.hire_date == dt.date(2024, 3, 1)
+    assert ann.licenses[0].expires == dt.date(2027, 11, 30)
+    assert ann.training[0].date == dt.date(2025, 2, 3)
+
+
+def test_day_first_dates_in_staff_csv_are_never_guessed(tmp_path: Path) -> None:
+    folder = _agency(tmp_path / "a")
+    (folder / "staff.csv").write_text(
+        "id,name,hire_date,license1_expires\nS-1,Ann,31/12/2024,2/30/2027\nS-2,Bea,1/2/24,x\n"
+    )
+    found = {f.path: f for f in load_folder(folder).findings}
+    hire = found["staff[0].hire_date"]
+    assert (hire.code, hire.severity, hire.location) == (
+        "schema-invalid",
+        "error",
+        "staff.csv:2 (column hire_date)",
+    )
+    assert hire.message.startswith("'31/12/2024' is not a date (month 31 does not exist).")
+    assert "MM/DD/YYYY" in hire.message
+    expires = found["staff[0].licenses[0].expires"]
+    assert expires.location == "staff.csv:2 (column license1_expires)"
+    assert "(February 2027 has no day 30)" in expires.message
+    assert "'1/2/24' is not a date." in found["staff[1].hire_date"].message  # two-digit year
+    assert len(found) == 4  # one finding per cell, not a second from the schema
+
+
+def _made(sizes: list[tuple[str, int, int]]) -> list[tuple[Piece, Content]]:
+    """(kind, pages, bytes) as planned pieces with their content, in section G."""
+    return [
+        (
+            Piece(f"p{i}", "G", f"piece {i}", kind, source=f"s{i}"),
+            Content(pages=pages, cache_key="", source="", source_sha256="", size=size),
+        )
+        for i, (kind, pages, size) in enumerate(sizes)
+    ]
+
+
+def _part_bytes(made: list[tuple[Piece, Content]], parts: list[Any]) -> list[int]:
+    out = []
+    for part in parts:
+        total = 0
+        for cut in part:
+            content = made[cut.index][1]
+            total += content.size * (cut.last - cut.first + 1) // content.pages
+        out.append(total)
+    return out
+
+
+def test_the_fewest_parts_that_fit_are_cut() -> None:
+    # 1,600 bytes at 1,000 a part: a document, then a 30-page scan alone over the budget. Cut in
+    # runs laid out before the parts are known, the scan took parts 2 and 3; two parts fit.
+    made = _made([("document", 5, 300), ("upload", 30, 1300)])
+    parts = cuts(made, 1000)
+    assert parts is not None and len(parts) == 2
+    assert max(_part_bytes(made, parts)) <= 1000
+    scan = [(c.first, c.last) for part in parts for c in part if c.index == 1]
+    assert scan[0][0] == 1 and scan[-1][1] == 30 and len(scan) == 2  # one run in each part
+    assert scan[0][1] + 1 == scan[1][0]
+
+
+def test_an_upload_under_the_budget_is_split_only_to_save_a_part() -> None:
+    # 300 + 900 + 400 bytes: whole documents need three parts; splitting the 900-byte upload
+    # between its pages makes two
+    made = _made([("document", 5, 300), ("upload", 30, 900), ("upload", 10, 400)])
+    parts = cuts(made, 1000)
+    assert parts is not None and len(parts) == 2 and max(_part_bytes(made, parts)) <= 1000
+    # where whole documents already take the fewest parts, none is split
+    made = _made([("upload", 10, 500), ("upload", 10, 500), ("upload", 10, 500)])
+    parts = cuts(made, 1000)
+    assert parts is not None and len(parts) == 2
+    assert all(c.whole for part in parts for c in part)
+    # a generated document is never split, even to save a part
+    made = _made([("document", 5, 300), ("document", 30, 900), ("document", 10, 400)])
+    parts = cuts(made, 1000)
+    assert parts is not None and len(parts) == 3
+    assert all(c.whole for part in parts for c in part)
