@@ -5,21 +5,111 @@ reading proofs as build does — and the rough edges."""
 from __future__ import annotations
 
 import datetime as dt
+import shutil
 from pathlib import Path
 from typing import Any
 
+import openpyxl
 import pikepdf
+import yaml
 
+from cmpacket import api
 from cmpacket.model import load_folder
 from cmpacket.pipeline._fit import cuts
 from cmpacket.plan import Content, Piece
-from tests.conftest import packet_of
+from tests.conftest import ROOT, copy_sample, packet_of
 
 
 def _agency(folder: Path, yaml_text: str = "agency: {legal_name: X}\n") -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "agency.yaml").write_text(yaml_text)
     return folder
+
+
+# -- 2. findings where the user wrote them ----------------------------------------------------
+
+
+def _line_of(folder: Path, after: str, field: str) -> int:
+    """The 1-based line of the first `field:` after the line holding `after` in agency.yaml."""
+    lines = (folder / "agency.yaml").read_text().splitlines()
+    start = next(i for i, line in enumerate(lines) if after in line)
+    return next(i for i, line in enumerate(lines) if i > start and f"{field}:" in line) + 1
+
+
+def _one(report: Any, code: str, path: str) -> Any:
+    (found,) = [f for f in report.findings if f.code == code and f.path == path]
+    return found
+
+
+def test_rule_and_upload_findings_carry_their_row_and_line(tmp_path: Path, cli: Any) -> None:
+    def edit(data: dict[str, Any]) -> None:
+        data["staff"][3]["caseload"] = 45  # Maria Lopez, written inline in agency.yaml
+
+    folder = copy_sample(tmp_path, edit)
+    inline = len(yaml.safe_load((folder / "agency.yaml").read_text())["staff"])
+    (folder / "staff.csv").write_text(
+        "id,name,position,hire_date,caseload,license1_type,license1_number,license1_file\n"
+        "S-100,Rosa Diaz,case-manager,2025-01-06,45,LSW,150.654321,uploads/diaz-lsw.pdf\n"
+        "S-101,Omar Haddad,case-manager,2025-01-06,12,LSW,150.654322,uploads/missing.pdf\n"
+    )
+    (folder / "uploads" / "diaz-lsw.pdf").write_bytes(
+        (folder / "uploads" / "lopez-lsw.pdf").read_bytes()
+    )
+    report = api.validate(folder)
+    lopez = _one(report, "caseload-over-limit", "staff[3].caseload")
+    assert lopez.location == f"agency.yaml:{_line_of(folder, 'id: S-004', 'caseload')}"
+    diaz = _one(report, "caseload-over-limit", f"staff[{inline}].caseload")
+    assert diaz.location == "staff.csv:2 (column caseload)"  # the roster's first row
+    missing = _one(report, "upload-missing", f"staff[{inline + 1}].licenses[0].file")
+    assert missing.location == "staff.csv:3 (column license1_file)"
+    proof = _one(report, "proof-mismatch", f"staff[{inline}].name")  # Lopez's license, not Diaz's
+    assert proof.location == "staff.csv:2 (column name)"
+    # a field the roster has no column for: its row
+    assert report.findings and all(f.location for f in report.findings if f.path.startswith("st"))
+
+    r = cli("validate", folder)
+    assert (
+        f"error [caseload-over-limit] staff.csv:2 (column caseload): staff[{inline}].caseload: "
+        "Rosa Diaz (S-100) carries 45"
+    ) in r.out
+    assert f"error [caseload-over-limit] {lopez.location}: staff[3].caseload: " in r.out
+    found = {
+        (f["code"], f["path"]): f
+        for f in cli("validate", folder, "--format", "json").json()["findings"]
+    }
+    assert found[("upload-missing", f"staff[{inline + 1}].licenses[0].file")]["location"] == (
+        "staff.csv:3 (column license1_file)"
+    )
+    assert found[("caseload-over-limit", "staff[3].caseload")]["location"] == lopez.location
+
+
+def test_a_finding_on_a_roster_workbook_names_its_cell(tmp_path: Path, cli: Any) -> None:
+    folder = tmp_path / "agency"
+    shutil.copytree(
+        ROOT / "sample_inputs" / "prairie-care-xlsx", folder, ignore=shutil.ignore_patterns("out")
+    )
+    book = openpyxl.load_workbook(folder / "staff.xlsx")
+    sheet = book["staff"]
+    header = next(r for r in sheet.iter_rows(max_row=10) if r[0].value == "Employee ID")
+    column = next(c.column_letter for c in header if c.value == "caseload")
+    ids = [c.value for c in sheet["A"][header[0].row :] if c.value]  # the rows below, in order
+    row = next(c.row for c in sheet["A"] if c.value == "S-004")
+    sheet[f"{column}{row}"] = 45
+    book.save(folder / "staff.xlsx")
+    report = api.validate(folder)
+    index = ids.index("S-004")
+    found = _one(report, "caseload-over-limit", f"staff[{index}].caseload")
+    assert found.location == f"staff.xlsx: sheet 'staff', cell {column}{row} (caseload)"
+    r = cli("validate", folder)
+    assert f"[caseload-over-limit] {found.location}: staff[{index}].caseload: " in r.out
+
+
+def test_a_path_that_names_no_data_has_no_location(tmp_path: Path) -> None:
+    folder = _agency(tmp_path / "a", "agency: {legal_name: X}\nstaff:\n  - id: S-1\n")
+    loaded = load_folder(folder)
+    assert loaded.locate("staff[0].caseload") == "agency.yaml:3"  # its nearest: the person
+    assert loaded.locate("uploads/x.pdf") == "" and loaded.locate("packet") == ""
+    assert loaded.locate("staff[7].name") == "agency.yaml:3"  # no such person: the list
 
 
 # -- 7. rough edges ----------------------------------------------------------------------------

@@ -6,6 +6,7 @@ from __future__ import annotations
 import difflib
 import functools
 import json
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -37,6 +38,13 @@ class Loaded:
     data: t.AgencyData | None
     findings: list[Finding]
     raw: dict[str, Any]
+    sources: _Sources | None = None
+
+    def locate(self, path: str) -> str:
+        """Where the user wrote the data at a finding's `path` (`staff[8].licenses[0].file`):
+        `agency.yaml:LINE`, `staff.csv:ROW (column NAME)` or the roster workbook's cell; '' for
+        a path that names no data (`uploads/x.pdf`, `packet`)."""
+        return self.sources.where(path) if self.sources is not None else ""
 
 
 @dataclass
@@ -68,6 +76,39 @@ class _Sources:
             probe = probe[:-1]
         line = self.lines.get(probe)
         return (f"{self.filename}:{line}" if line else self.filename), format_path(path)
+
+    def where(self, text: str) -> str:
+        """The location of a finding's path given as text; '' when it names no data here."""
+        path = parse_path(text)
+        if not path:
+            return ""
+        if path[:1] == ("staff",) and len(path) > 1 and isinstance(path[1], int):
+            row = path[1] - self.inline_staff
+            if row >= 0 and self.roster_rows is not None and row < len(self.roster_rows):
+                columns = self.roster_rows[row]["columns"]
+                probe = tuple(path)
+                while len(probe) > 2 and tuple(probe[2:]) not in columns:
+                    probe = probe[:-1]  # a field the roster has no column for: its nearest
+                return self.locate(probe)[0]
+        probe = tuple(path)
+        while probe and probe not in self.lines:
+            probe = probe[:-1]
+        return f"{self.filename}:{self.lines[probe]}" if probe else ""
+
+
+_PART = re.compile(r"([^.\[\]]+)((?:\[\d+\])*)")
+
+
+def parse_path(text: str) -> Path_:
+    """'staff[2].hire_date' -> ('staff', 2, 'hire_date'); () for text that is no field path."""
+    out: list[str | int] = []
+    for piece in text.split("."):
+        m = _PART.fullmatch(piece)
+        if m is None:
+            return ()
+        out.append(m.group(1))
+        out += [int(i) for i in re.findall(r"\d+", m.group(2))]
+    return tuple(out)
 
 
 def format_path(path: Path_) -> str:
@@ -139,10 +180,10 @@ def load_folder(folder: Path) -> Loaded:
     except ValidationError as err:
         told = {f.path for f in problems}  # a cell already reported: not twice
         more = _schema_findings(err.messages, raw, sources)
-        return Loaded(None, findings + [f for f in more if f.path not in told], raw)
+        return Loaded(None, findings + [f for f in more if f.path not in told], raw, sources)
     inputs = [agency_file.name] + ([roster.name] if roster else [])
     data = t.AgencyData(folder=folder, source_files=tuple(inputs), **loaded)
-    return Loaded(data, findings, raw)
+    return Loaded(data, findings, raw, sources)
 
 
 def find_roster(folder: Path) -> Path | None:
