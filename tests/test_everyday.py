@@ -5,6 +5,7 @@ reading proofs as build does — and the rough edges."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 import shutil
 from pathlib import Path
 from typing import Any
@@ -110,6 +111,76 @@ def test_a_path_that_names_no_data_has_no_location(tmp_path: Path) -> None:
     assert loaded.locate("staff[0].caseload") == "agency.yaml:3"  # its nearest: the person
     assert loaded.locate("uploads/x.pdf") == "" and loaded.locate("packet") == ""
     assert loaded.locate("staff[7].name") == "agency.yaml:3"  # no such person: the list
+
+
+# -- 3. a build tells its warnings; 6. grouped output for rosters of thousands ---------------
+
+
+def _warned(tmp_path: Path) -> Path:
+    """The sample with eight unknown-field warnings and a license expiring soon (three warnings:
+    soon, off its renewal cycle, not what the proof shows)."""
+
+    def edit(data: dict[str, Any]) -> None:
+        for person in data["staff"][:8]:
+            person["favourite_colour"] = "blue"
+        data["staff"][3]["licenses"][0]["expires"] = "2026-12-20"
+
+    return copy_sample(tmp_path, edit)
+
+
+def test_a_build_ends_with_the_grouped_summary_validate_prints(
+    tmp_path: Path, cli: Any, fake_renderer: None
+) -> None:
+    folder = _warned(tmp_path)
+    built = cli("build", folder, "-o", tmp_path / "out", "-q")
+    assert built.code == 0 and built.out == ""
+    *head, summary = built.err.splitlines()
+    assert summary == (
+        "agency: ready: 0 error(s), 11 warning(s), 0 note(s) (profile il-guide, as of 2026-12-01)"
+    )
+    warned = [line for line in head if line.startswith("warning [")]
+    codes = [line.split("]")[0].removeprefix("warning [") for line in warned]
+    assert codes == ["unknown-field"] * 6 + [
+        "license-expiring-soon",
+        "license-expiry-off-cycle",
+        "proof-mismatch",
+    ]
+    assert warned[0].startswith("warning [unknown-field] agency.yaml:")
+    more = warned[5]
+    assert more.startswith("warning [unknown-field] ... and 3 more (") and "readiness.json" in more
+    assert head.index(warned[0]) > head.index(next(x for x in head if x.startswith("wrote ")))
+    # the summary is validate's: the same lines, and readiness.json keeps every finding
+    checked = cli("validate", folder).out.splitlines()
+    assert checked[:5] + checked[6:-1] == warned[:5] + warned[6:]
+    assert (
+        checked[5]
+        == "warning [unknown-field] ... and 3 more (cmpacket validate --all lists every one)"
+    )
+    readiness = json.loads((tmp_path / "out" / "readiness.json").read_text())
+    assert len([f for f in readiness["findings"] if f["code"] == "unknown-field"]) == 8
+    every = cli("validate", folder, "--all").out.splitlines()
+    assert len([x for x in every if x.startswith("warning [unknown-field] agency.yaml:")]) == 8
+    assert not [x for x in every if "more (" in x]
+
+
+def test_a_roster_of_ten_thousand_prints_a_screenful(tmp_path: Path, cli: Any) -> None:
+    folder = copy_sample(tmp_path)
+    rows = ["id,name,position,hire_date,caseload,license1_type,license1_number,license1_expires"]
+    rows += [
+        f"R-{i:05d},Person {i},case-manager,01/15/2025,{20 + i % 20},LSW,150.{100000 + i},"
+        "11/30/2027"
+        for i in range(10_000)
+    ]
+    (folder / "staff.csv").write_text("\n".join(rows) + "\n")
+    r = cli("validate", folder)
+    assert r.code == 1
+    lines = r.out.splitlines()
+    assert len(lines) <= 40, len(lines)
+    assert "error [caseload-over-limit] ... and 4,495 more (cmpacket validate --all" in r.out
+    assert lines[-1].startswith("agency: not ready: 34500 error(s), 20000 warning(s)")
+    every = cli("validate", folder, "--all")
+    assert len(every.out.splitlines()) == 54_501
+    assert len(cli("validate", folder, "--format", "json").json()["findings"]) == 54_500
 
 
 # -- 7. rough edges ----------------------------------------------------------------------------

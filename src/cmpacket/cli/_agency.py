@@ -20,7 +20,7 @@ from cmpacket.cli._options import (
     limits_of,
     limits_options,
 )
-from cmpacket.cli._text import report_text
+from cmpacket.cli._text import MORE_VALIDATE, PER_CODE, report_text
 from cmpacket.errors import ExitCode
 
 
@@ -61,6 +61,11 @@ def init(folder: Path, roster: str) -> None:
     help="Also check that the uploads can fit this receiver (see `cmpacket receivers list`).",
 )
 @OCR
+@click.option(
+    "--all", "every", is_flag=True,
+    help=f"Print every finding. Default: at most {PER_CODE} of each code, the rest counted "
+    "(--format json always has every one).",
+)  # fmt: skip
 @limits_options
 def validate(
     folder: Path,
@@ -70,6 +75,7 @@ def validate(
     profile: str | None,
     receiver: str | None,
     ocr: str,
+    every: bool,
     **limits: Any,
 ) -> None:
     """Check the agency's data and uploads against its profile; writes nothing.
@@ -77,6 +83,7 @@ def validate(
     \b
     Example:
       cmpacket validate sample_inputs/prairie-care --format json
+      cmpacket validate my-agency --all
     """
     from cmpacket import api
 
@@ -92,7 +99,7 @@ def validate(
     if fmt == "json":
         emit_json(report.as_dict())
     else:
-        click.echo(report_text(report, folder.name))
+        click.echo(report_text(report, folder.name, every=every, more=MORE_VALIDATE))
     sys.exit(ExitCode.OK if report.ready else ExitCode.NOT_READY)
 
 
@@ -138,3 +145,6 @@ def build(
     result = api.build(folder, api.Options(limits=limits, quiet=quiet, **options), out=out)
     for path in result.parts or [result.packet]:
         click.echo(f"wrote {path}", err=True)
+    if result.report is not None:  # what validate would say, grouped: readiness.json has all
+        more = f"{result.readiness} lists every one"
+        click.echo(report_text(result.report, folder.name, every=False, more=more), err=True)

@@ -85,4 +85,5 @@ def _run(ws: Workspace) -> BuildResult:
         draft=done.manifest["draft"],
         cache_hits=ws.cache.hits,
         rebuilt=list(ws.cache.missed),
+        report=report,
     )
