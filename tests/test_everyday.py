@@ -18,7 +18,7 @@ from cmpacket import api
 from cmpacket.model import load_folder
 from cmpacket.pipeline._fit import cuts
 from cmpacket.plan import Content, Piece
-from tests.conftest import ROOT, copy_sample, packet_of
+from tests.conftest import ROOT, copy_sample, corpus, packet_of
 
 
 def _agency(folder: Path, yaml_text: str = "agency: {legal_name: X}\n") -> Path:
@@ -181,6 +181,83 @@ def test_a_roster_of_ten_thousand_prints_a_screenful(tmp_path: Path, cli: Any) -
     every = cli("validate", folder, "--all")
     assert len(every.out.splitlines()) == 54_501
     assert len(cli("validate", folder, "--format", "json").json()["findings"]) == 54_500
+
+
+# -- 4. upload-active-content only where something active matters ----------------------------
+
+
+def _docx(text: str) -> bytes:
+    import io
+
+    import docx
+
+    document = docx.Document()
+    document.add_heading("Board resolution", 1)
+    document.add_paragraph(text)
+    buf = io.BytesIO()
+    document.save(buf)
+    return buf.getvalue()
+
+
+def _javascript_pdf() -> bytes:
+    import io
+
+    pdf = pikepdf.new()
+    pdf.add_blank_page()
+    pdf.Root.OpenAction = pdf.make_indirect(
+        pikepdf.Dictionary(S=pikepdf.Name.JavaScript, JS=pikepdf.String("app.alert(1)"))
+    )
+    buf = io.BytesIO()
+    pdf.save(buf)
+    return buf.getvalue()
+
+
+def test_only_active_content_that_matters_is_a_warning(
+    built: Path, tmp_path: Path, cli: Any
+) -> None:
+    uploads = {
+        "resolution.docx": _docx("Resolved: the board adopts the policies."),  # LibreOffice
+        "writer.pdf": corpus("002-").read_bytes(),  # LibreOffice's open action: page 1
+        "latex.pdf": corpus("006-").read_bytes(),  # pdfTeX's open action: GoTo a page
+        "old-packet.pdf": packet_of(built).read_bytes(),  # cmpacket's own embedded manifest
+        "script.pdf": _javascript_pdf(),
+    }
+
+    def edit(data: dict[str, Any]) -> None:
+        for name in uploads:
+            data["attachments"].append(
+                {"title": name, "file": f"uploads/{name}", "section": "agency"}
+            )
+
+    folder = copy_sample(tmp_path, edit)
+    for name, blob in uploads.items():
+        (folder / "uploads" / name).write_bytes(blob)
+    report = api.validate(folder)
+    active = [f for f in report.findings if f.code == "upload-active-content"]
+    assert [f.message.split("'")[1] for f in active] == ["uploads/script.pdf"]
+    assert active[0].severity == "warning" and "carries JavaScript" in active[0].message
+    assert "check the values on its pages" in active[0].message
+    (note,) = [f for f in report.findings if f.code == "upload-actions-removed"]
+    assert note.severity == "info" and note.path == "uploads" and not note.location
+    assert note.message.startswith("2 uploads open at a set page or view")
+    assert "uploads/writer.pdf, uploads/latex.pdf" in note.message
+    assert "docx" not in note.message and "old-packet" not in note.message
+    r = cli("validate", folder)
+    assert len([x for x in r.out.splitlines() if "[upload-actions-removed]" in x]) == 1
+
+
+def test_files_attached_inside_a_pdf_are_a_warning_saying_they_are_not_in_the_packet(
+    tmp_path: Path,
+) -> None:
+    def edit(data: dict[str, Any]) -> None:
+        data["attachments"].append(
+            {"title": "Attached", "file": "uploads/attached.pdf", "section": "agency"}
+        )
+
+    folder = copy_sample(tmp_path, edit)
+    (folder / "uploads" / "attached.pdf").write_bytes(corpus("025-").read_bytes())
+    (found,) = [f for f in api.validate(folder).findings if f.code == "upload-active-content"]
+    assert "embedded files" in found.message and "upload each one" in found.message
 
 
 # -- 7. rough edges ----------------------------------------------------------------------------
