@@ -260,6 +260,69 @@ def test_files_attached_inside_a_pdf_are_a_warning_saying_they_are_not_in_the_pa
     assert "embedded files" in found.message and "upload each one" in found.message
 
 
+# -- 5. validate reads proofs as build does -------------------------------------------------
+
+
+def _scan(lines: list[str], pages: int = 1) -> bytes:
+    """A photographed document: text drawn on an image, slightly turned, saved as an image-only
+    PDF (no text layer) at 150 dpi."""
+    import io
+
+    from PIL import Image, ImageDraw, ImageFont
+
+    font = ImageFont.truetype("DejaVuSans.ttf", 34)
+    frames = []
+    for page in range(pages):
+        img = Image.new("L", (1275, 1650), 255)
+        draw = ImageDraw.Draw(img)
+        for k, line in enumerate([*lines, f"Page {page + 1}"]):
+            draw.text((120, 200 + 60 * k), line, fill=0, font=font)
+        frames.append(img.rotate(0.6, fillcolor=255))
+    buf = io.BytesIO()
+    frames[0].save(buf, "PDF", resolution=150, save_all=True, append_images=frames[1:])
+    return buf.getvalue()
+
+
+LOPEZ_SCAN = ["Name: Maria Lopez", "License number 150.123456", "Expires 11/30/2027"]
+
+
+def test_validate_and_build_agree_on_a_scanned_proof(
+    tmp_path: Path, cli: Any, fake_renderer: None
+) -> None:
+    folder = copy_sample(tmp_path)
+    (folder / "uploads" / "lopez-lsw.pdf").write_bytes(_scan(LOPEZ_SCAN))
+    report = api.validate(folder)
+    evidence = {e["path"]: e for e in report.as_dict()["evidence"]}
+    lopez = evidence["staff[3].licenses[0]"]
+    assert lopez["checked"] and sorted(lopez["matched"]) == ["expires", "name", "number"]
+    assert not [f for f in report.findings if f.code.startswith("proof-")]
+
+    result = api.build(folder, api.Options(quiet=True), out=tmp_path / "out")
+    readiness = json.loads(result.readiness.read_text())
+    assert readiness["findings"] == report.as_dict()["findings"]
+    built = {e["path"]: {**e, "page": None} for e in readiness["evidence"]}
+    assert built == evidence
+
+    # --ocr never: neither reads the scan, and both say so
+    never = api.validate(folder, ocr="never")
+    (unchecked,) = [f for f in never.findings if f.code == "proof-unchecked"]
+    assert unchecked.path == "staff[3].licenses[0].file"
+    r = cli("validate", folder, "--ocr", "never", "--format", "json")
+    assert [f["code"] for f in r.json()["findings"]] == [f.code for f in never.findings]
+
+
+def test_ocr_reports_progress_page_by_page() -> None:
+    from cmpacket.intake._ocr import Job, add_text_layers
+
+    told: list[tuple[int, int]] = []
+    scan = Job("scan", _scan(LOPEZ_SCAN, pages=3), [0, 1, 2])
+    done = add_text_layers([scan], lambda pages, total: told.append((pages, total)))
+    assert list(done) == ["scan"]
+    assert told[0][1] == 3 and told[-1] == (3, 3)
+    assert {1, 2, 3} <= {pages for pages, _ in told}  # each page as it is done
+    assert [pages for pages, _ in told] == sorted(pages for pages, _ in told)
+
+
 # -- 7. rough edges ----------------------------------------------------------------------------
 
 

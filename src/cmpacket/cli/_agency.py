@@ -67,7 +67,10 @@ def init(folder: Path, roster: str) -> None:
     "(--format json always has every one).",
 )  # fmt: skip
 @limits_options
+@click.pass_context
 def validate(
+    ctx: click.Context,
+    /,
     folder: Path,
     as_of: str | None,
     fmt: str,
@@ -95,6 +98,7 @@ def validate(
         limits=limits_of(limits),
         receiver=receiver,
         ocr=ocr,
+        quiet=ctx.obj["quiet"],
     )
     if fmt == "json":
         emit_json(report.as_dict())

@@ -13,6 +13,8 @@ from __future__ import annotations
 import shutil
 import sys
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from cmpacket.cache import Cache, default_dir
@@ -25,29 +27,48 @@ from cmpacket.pipeline._write import BuildResult, write_outputs
 from cmpacket.receivers import load_receiver
 from cmpacket.render import with_plan
 from cmpacket.templates import TemplateRegistry
+from cmpacket.validators import Checked
 from cmpacket.workers import Pool
 
-__all__ = ["BuildResult", "Options", "build"]
+__all__ = ["BuildResult", "Options", "build", "check"]
+STEPS = 7  # the build's named steps (`Step 3/7 - ...`)
 
 
 def build(folder: Path, options: Options | None = None, *, out: Path | None = None) -> BuildResult:
     """Build the packet of an agency folder; nothing is written to OUT unless every step succeeds."""
     opts = options or Options()
+    with _workspace(folder, (out or folder / "out").resolve(), opts, STEPS) as ws:
+        return _run(ws)
+
+
+def check(folder: Path, options: Options | None = None) -> Checked:
+    """`cmpacket validate`: the build's own validate stage — load, intake of every upload with its
+    OCR, the proofs' text read, the rules — on the build's cache and workers, so `validate` and
+    `build` never disagree; findings never stop it. Writes nothing but cache entries."""
+    opts = options or Options()
+    with _workspace(folder, None, opts, 1) as ws:
+        receiver = load_receiver(opts.receiver, base=Path.cwd())
+        return stage.checked(ws, receiver, then_render=False).checked
+
+
+@contextmanager
+def _workspace(folder: Path, out: Path | None, opts: Options, steps: int) -> Iterator[Workspace]:
+    """One run's workspace: its work folder (removed at the end unless --keep-temp), cache and
+    workers (ended before the folder is removed), with Ctrl-C deferred to safe checkpoints."""
     cache_dir = None if opts.no_cache else Path(opts.cache_dir or default_dir())
     work = Path(tempfile.mkdtemp(prefix="cmpacket-"))
     try:
         # the workers end (their temporary files under `work`) before the folder is removed
         with Pool(checkpoint=checkpoint, tmp=work / "workers") as pool, deferred():
-            ws = Workspace(
+            yield Workspace(
                 folder.resolve(),
-                (out or folder / "out").resolve(),
+                out or folder.resolve() / "out",
                 opts,
                 Cache(cache_dir),
-                Progress(7, opts.quiet),
+                Progress(steps, opts.quiet),
                 work,
                 pool,
             )
-            return _run(ws)
     finally:
         if opts.keep_temp:
             if not opts.quiet:
