@@ -160,10 +160,13 @@ def add_text_layers(
     results: dict[str, bytes] = {}
     total = sum(len(j.pages) for j in jobs)
     done = 0
+    shown = [-1]
 
     def told(pages: int) -> None:  # pages done in the batch running now
-        if progress:
-            progress(min(total, done + pages), total)
+        now = min(total, done + pages)
+        if progress and now != shown[0]:
+            shown[0] = now
+            progress(now, total)
 
     batch: list[Job] = []
     for i, job in enumerate(jobs):
