@@ -333,6 +333,26 @@ def test_inspect_prints_finding_counts_in_words(built: Path, cli: Any) -> None:
     assert "{" not in r.out.splitlines()[1]
 
 
+def test_inspect_reads_a_received_manifests_evidence_whatever_it_holds(
+    built: Path, tmp_path: Path, cli: Any
+) -> None:
+    """A fuzz-found case: a received manifest whose evidence names a field as null (not checked by
+    the manifest schema) was an internal error in `inspect`'s text."""
+    changed = tmp_path / "changed.pdf"
+    with pikepdf.open(packet_of(built)) as pdf:
+        manifest = json.loads(pdf.attachments["manifest.json"].get_file().read_bytes())
+        manifest["evidence"][2]["matched"][0] = None
+        manifest["evidence"][1]["page"] = "seven"
+        del pdf.attachments["manifest.json"]
+        pdf.attachments["manifest.json"] = pikepdf.AttachedFileSpec(
+            pdf, json.dumps(manifest).encode(), filename="manifest.json"
+        )
+        pdf.save(changed)
+    r = cli("inspect", changed)
+    assert r.code == 0 and "Evidence: 24 proofs" in r.out and "internal error" not in r.err
+    assert cli("inspect", changed, "--format", "json").json()["evidence"][1]["page"] is None
+
+
 def test_a_section_bookmark_to_no_page_says_so(built: Path, tmp_path: Path, cli: Any) -> None:
     broken = tmp_path / "broken.pdf"
     with pikepdf.open(packet_of(built)) as pdf:
