@@ -577,3 +577,20 @@ def test_ocr_adds_text_and_the_page_looks_the_same(tmp_path: Path) -> None:
     a = render(tmp_path / "before.pdf", 1, tmp_path, dpi=50).tobytes()
     b = render(tmp_path / "after.pdf", 1, tmp_path, dpi=50).tobytes()
     assert a == b
+
+
+def test_what_qpdf_says_of_a_damaged_page_tree_is_a_problem_not_a_log(tmp_path: Path) -> None:
+    """qpdf's complaints while opening a file reach pikepdf's logger, not `get_warnings()`: a
+    page tree with a damaged reference (found by tests/hostile/test_fuzz.py) is `repaired`, and
+    nothing is logged (the autouse fixture fails a test that logs)."""
+    from tests.conftest import corpus
+
+    body = corpus("014-").read_bytes()
+    assert b"/Kids [8 0 R" in body
+    path = tmp_path / "damaged.pdf"
+    body = body.replace(b"/Kids [8 0 R", b"/Kids [8\xdc0 R", 1)  # a page reference broken
+    at = body.rfind(b"startxref")  # and the cross-reference table lost: qpdf rebuilds the file
+    path.write_bytes(body[:at] + b"startxreX" + body[at + 9 :])
+    facts, clean = take_in(path, None)
+    assert [kind for kind, _ in facts.problems] == ["repaired"]
+    assert clean is not None

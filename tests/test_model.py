@@ -170,7 +170,7 @@ def test_staff_csv_rows_load_with_numbered_groups(tmp_path: Path) -> None:
 def test_staff_csv_errors_name_row_and_column(tmp_path: Path) -> None:
     write(tmp_path, "agency: {legal_name: X}\n")
     (tmp_path / "staff.csv").write_text(
-        "id,name,hire_date,license1_expires\nS-1,A,2024-01-01,2027-01-01\nS-2,B,1/2/2024,soon\n"
+        "id,name,hire_date,license1_expires\nS-1,A,2024-01-01,2027-01-01\nS-2,B,13/2/2024,soon\n"
     )
     findings = {f.path: f for f in load_folder(tmp_path).findings}
     assert findings["staff[1].hire_date"].location == "staff.csv:3 (column hire_date)"

@@ -13,10 +13,10 @@ from cmpacket._dates import resolve_as_of
 from cmpacket.cache import file_sha256
 from cmpacket.errors import CmpacketError, PacketError, UsageError
 from cmpacket.findings import Report
-from cmpacket.intake import MAX_PAGES, check_mode, inspect_upload, with_text
 from cmpacket.model import example_data, load_folder, scaffold
 from cmpacket.pipeline import BuildResult, Options, RespondResult, check_responses
 from cmpacket.pipeline import build as run_pipeline
+from cmpacket.pipeline import check as check_pipeline
 from cmpacket.pipeline import respond as run_respond
 from cmpacket.profiles import BUILTIN as PROFILES
 from cmpacket.profiles import Profile, license_table
@@ -24,17 +24,7 @@ from cmpacket.receivers import BUILTIN as RECEIVERS
 from cmpacket.receivers import Receiver, load_receiver
 from cmpacket.render import check_all
 from cmpacket.templates import BUILTIN_ROOT, TemplateRegistry
-from cmpacket.validators import (
-    Checked,
-    check,
-    load_profile,
-    more_pages_wanted,
-    prepare,
-    proof_checks,
-    run_rules,
-    upload_paths,
-    upload_uses,
-)
+from cmpacket.validators import Checked, load_profile, run_rules
 from cmpacket.verify import (
     DEFAULT_LIMITS,
     ManifestInvalid,
@@ -96,27 +86,23 @@ def check_folder(
     limits: dict[str, Any] | None = None,
     receiver: str | None = None,
     ocr: str | None = None,
+    quiet: bool = True,
 ) -> Checked:
-    """Load and validate an agency folder (uploads are inspected, not sanitized), and with a
-    receiver whether the uploads can fit it; raises InputError when it cannot be read at all."""
-    mode = check_mode(ocr)  # --ocr always without an engine: a usage error, up front
-
-    prepared = prepare(
-        folder, as_of=as_of, profile=profile, template_dirs=template_dirs, limits=limits
+    """Load and validate an agency folder as `build` does before it renders (its intake, OCR,
+    proofs' text and cache; `ocr="never"` skips OCR), and with a receiver whether the uploads
+    can fit it; raises InputError when it cannot be read at all. Progress on stderr unless
+    `quiet`."""
+    options = Options(
+        as_of=as_of,
+        strict=strict,
+        profile=profile,
+        template_dirs=template_dirs,
+        limits=limits or {},
+        receiver=receiver,
+        ocr=ocr,
+        quiet=quiet,
     )
-    uses = upload_uses(prepared.data) if prepared.data is not None else []
-    proofs = proof_checks(prepared.data, prepared.profile, uses)
-    facts = {  # evidence: the text of each proof as uploaded
-        path: with_text(inspect_upload(path, prepared.limits), path if path in proofs else None)
-        for path in upload_paths(uses)
-    }
-    fit = load_receiver(receiver, base=Path.cwd()) if receiver else None
-    checked = check(prepared, facts, strict=strict, uses=uses, receiver=fit, ocr=mode)
-    wanted = more_pages_wanted(checked.report.evidence, facts, uses)
-    if wanted:
-        for path in wanted:  # first page did not show every field: the next page too
-            with_text(facts[path], path, MAX_PAGES)
-        checked = check(prepared, facts, strict=strict, uses=uses, receiver=fit, ocr=mode)
+    checked = check_pipeline(folder, options)
     if checked.data is None or checked.profile is None:
         return checked
     # every response to the Department is checked too, with its base packet

@@ -18,19 +18,20 @@ class Finding:
     path: str
     message: str
     citation: str = ""
-    location: str = ""  # "agency.yaml:41", "staff.csv:5" or "staff.xlsx: sheet 'staff', cell C7"
+    # where the user wrote it: "agency.yaml:41", "staff.csv:5 (column caseload)" or
+    # "staff.xlsx: sheet 'staff', cell C7 (hire_date)"; "" for a path that names no data
+    location: str = ""
 
     def as_dict(self) -> dict[str, Any]:
-        out = {
+        """As JSON gives it: `location` is null where the path names no data (a file name)."""
+        return {
             "code": self.code,
             "severity": self.severity,
             "path": self.path,
             "message": self.message,
             "citation": self.citation,
+            "location": self.location or None,
         }
-        if self.location:
-            out["location"] = self.location
-        return out
 
     def text_line(self) -> str:
         where = f"{self.location}: " if self.location else ""

@@ -14,7 +14,7 @@ from cmpacket.assemble._packet import (
     number_pages,
     unstamped_sha256,
 )
-from cmpacket.assemble._parts import Segment, choose_parts, segments, write_part
+from cmpacket.assemble._parts import Segment, choose_parts, fewest_parts, segments, write_part
 from cmpacket.assemble._pdfops import page_digest, read_stamp
 from cmpacket.assemble._streams import StreamTooLarge, StreamUnreadable, read_bounded
 
@@ -34,6 +34,7 @@ __all__ = [
     "Segment",
     "Placed",
     "choose_parts",
+    "fewest_parts",
     "dedupe_images",
     "finish",
     "manifest_base",

@@ -9,7 +9,7 @@ measured; the build tightens the budget and cuts again if a part came out over t
 from __future__ import annotations
 
 import bisect
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -97,16 +97,24 @@ def _best_end(
     segs: Sequence[Segment], prefix: list[int], start: int, left: int, limit: int, target: int
 ) -> int:
     """Where the part starting at `start` ends: the remaining parts must still fit; prefer a
-    section boundary near the target size, else the end nearest the target."""
+    section boundary near the target size, then a document boundary, else the end nearest the
+    target."""
     sizes = [s.size for s in segs]
     # the furthest end that fits under the limit (at least one segment)
     furthest = max(start, bisect.bisect_right(prefix, prefix[start] + limit) - 2)
-    candidates = []
-    for end in range(start, min(furthest, len(segs) - left) + 1):
-        if _count(sizes[end + 1 :], limit) <= left - 1:
-            candidates.append(end)
+    top = min(furthest, len(segs) - left)
+    # the rest fits in one part fewer from some end on, and from every end after it (packing a
+    # shorter tail never takes more parts): find that end by bisection
+    lo, hi = start, top + 1
+    while lo < hi:
+        mid = (lo + hi) // 2
+        if _count(sizes[mid + 1 :], limit) <= left - 1:
+            hi = mid
+        else:
+            lo = mid + 1
+    candidates = range(lo, top + 1)
     if not candidates:
-        return min(furthest, len(segs) - left)
+        return top
 
     def size(end: int) -> int:
         return prefix[end + 1] - prefix[start]
@@ -114,8 +122,54 @@ def _best_end(
     boundary = [
         e for e in candidates if segs[e + 1].section != segs[e].section and size(e) >= 0.8 * target
     ]
-    pool = boundary or candidates
+    between = [e for e in candidates if segs[e + 1].index != segs[e].index]
+    pool = boundary or between or list(candidates)
     return min(pool, key=lambda e: (abs(size(e) - target), -e))
+
+
+def fewest_parts(pieces: Sequence[tuple[str, int, int, bool]], budget: int) -> list[list[Segment]]:
+    """The fewest parts of at most `budget` bytes each for pieces (section, pages, bytes, may be
+    split), balanced, each piece's pages in a part merged into one segment.
+
+    A piece that may be split and is alone over the budget is split between whole pages where
+    the parts fill up (not in runs laid out before the parts are known, which could take a part
+    more); a multi-page piece under the budget is split only when that saves a part."""
+    if not pieces:
+        return []
+    coarse = _paged(pieces, lambda size, pages, free: free and pages > 1 and size > budget)
+    fine = _paged(pieces, lambda size, pages, free: free and pages > 1)
+    n_coarse = _count([s.size for s in coarse], budget)
+    segs = coarse if n_coarse <= _count([s.size for s in fine], budget) else fine
+    return [_merged(part, pieces) for part in choose_parts(segs, budget)]
+
+
+def _paged(
+    pieces: Sequence[tuple[str, int, int, bool]], split: Callable[[int, int, bool], bool]
+) -> list[Segment]:
+    """Each piece as one segment, or as one segment per page where `split` says so (the bytes
+    shared out over the pages, their sum the piece's)."""
+    out: list[Segment] = []
+    for i, (section, pages, size, free) in enumerate(pieces):
+        if not split(size, pages, free):
+            out.append(Segment(i, 1, pages, size, section, True))
+            continue
+        for page in range(1, pages + 1):
+            share = size * page // pages - size * (page - 1) // pages
+            out.append(Segment(i, page, page, share, section, False))
+    return out
+
+
+def _merged(part: list[Segment], pieces: Sequence[tuple[str, int, int, bool]]) -> list[Segment]:
+    """Adjacent segments of one piece in a part as one segment; whole when it is all of it."""
+    out: list[Segment] = []
+    for seg in part:
+        last = out[-1] if out else None
+        if last is not None and last.index == seg.index and last.last + 1 == seg.first:
+            seg = Segment(seg.index, last.first, seg.last, last.size + seg.size, seg.section, False)
+            out.pop()
+        whole = seg.first == 1 and seg.last == pieces[seg.index][1]
+        out.append(Segment(seg.index, seg.first, seg.last, seg.size, seg.section, whole))
+    return out
 
 
 def write_part(

@@ -15,7 +15,7 @@ __all__ = ["cli", "main"]
 from cmpacket.cli import _agency, _data, _review, _serve  # noqa: F401  (each adds its commands)
 from cmpacket.cli._group import cli
 from cmpacket.cli._signals import exit_code_of, terminable
-from cmpacket.cli._text import findings_text
+from cmpacket.cli._text import MORE_VALIDATE, grouped_lines
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -42,7 +42,7 @@ def main(argv: list[str] | None = None) -> None:
         report = getattr(exc, "report", None)
         if report is not None:  # a build stopped by findings: show them, not just a count
             errors = [f for f in report.findings if f.severity == "error"]
-            click.echo(findings_text(errors), err=True)
+            click.echo("\n".join(grouped_lines(errors, MORE_VALIDATE)), err=True)
         click.echo(f"error: {exc}", err=True)
         code = exc.exit_code
     except SystemExit as exc:

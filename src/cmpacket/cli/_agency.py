@@ -20,7 +20,7 @@ from cmpacket.cli._options import (
     limits_of,
     limits_options,
 )
-from cmpacket.cli._text import report_text
+from cmpacket.cli._text import MORE_VALIDATE, PER_CODE, report_text
 from cmpacket.errors import ExitCode
 
 
@@ -61,8 +61,16 @@ def init(folder: Path, roster: str) -> None:
     help="Also check that the uploads can fit this receiver (see `cmpacket receivers list`).",
 )
 @OCR
+@click.option(
+    "--all", "every", is_flag=True,
+    help=f"Print every finding. Default: at most {PER_CODE} of each code, the rest counted "
+    "(--format json always has every one).",
+)  # fmt: skip
 @limits_options
+@click.pass_context
 def validate(
+    ctx: click.Context,
+    /,
     folder: Path,
     as_of: str | None,
     fmt: str,
@@ -70,6 +78,7 @@ def validate(
     profile: str | None,
     receiver: str | None,
     ocr: str,
+    every: bool,
     **limits: Any,
 ) -> None:
     """Check the agency's data and uploads against its profile; writes nothing.
@@ -77,6 +86,7 @@ def validate(
     \b
     Example:
       cmpacket validate sample_inputs/prairie-care --format json
+      cmpacket validate my-agency --all
     """
     from cmpacket import api
 
@@ -88,11 +98,12 @@ def validate(
         limits=limits_of(limits),
         receiver=receiver,
         ocr=ocr,
+        quiet=ctx.obj["quiet"],
     )
     if fmt == "json":
         emit_json(report.as_dict())
     else:
-        click.echo(report_text(report, folder.name))
+        click.echo(report_text(report, folder.name, every=every, more=MORE_VALIDATE))
     sys.exit(ExitCode.OK if report.ready else ExitCode.NOT_READY)
 
 
@@ -175,6 +186,9 @@ def build(
     result = api.build(folder, _options(ctx, quiet_here, options), out=out)
     for path in result.parts or [result.packet]:
         click.echo(f"wrote {path}", err=True)
+    if result.report is not None:  # what validate would say, grouped: readiness.json has all
+        more = f"{result.readiness} lists every one"
+        click.echo(report_text(result.report, folder.name, every=False, more=more), err=True)
 
 
 @cli.command()

@@ -8,6 +8,8 @@ from typing import Any
 from cmpacket.findings import SEVERITIES, Finding, Report, field_label
 
 LABELS = {"error": "error", "warning": "warning", "info": "note"}
+PER_CODE = 5  # lines of one finding code in grouped output; the rest are counted
+MORE_VALIDATE = "cmpacket validate --all lists every one"
 
 
 def finding_line(f: Finding) -> str:
@@ -25,14 +27,45 @@ def findings_text(findings: Iterable[Finding], summary: str = "") -> str:
     return "\n".join(lines)
 
 
-def report_text(report: Report, name: str) -> str:
+def grouped_lines(findings: Iterable[Finding], more: str, per_code: int = PER_CODE) -> list[str]:
+    """The findings by severity (errors first) and, within one, by code in order of first
+    appearance: at most `per_code` lines of a code, then one line counting the rest (`more`
+    says where they all are), so a roster of thousands prints a screenful, not a line a row."""
+    order = {s: i for i, s in enumerate(SEVERITIES)}
+    groups: dict[tuple[str, str], list[Finding]] = {}
+    for f in sorted(findings, key=lambda f: order.get(f.severity, 9)):
+        groups.setdefault((f.severity, f.code), []).append(f)
+    lines = []
+    for (severity, code), found in groups.items():
+        lines += [finding_line(f) for f in found[:per_code]]
+        if len(found) > per_code:
+            label = LABELS.get(severity, severity)
+            lines.append(f"{label} [{code}] ... and {len(found) - per_code:,} more ({more})")
+    return lines
+
+
+def counts_text(counts: dict[str, int]) -> str:
+    """`{'error': 0, 'warning': 2, 'info': 1}` -> `0 errors, 2 warnings, 1 note`."""
+    words = []
+    for severity in SEVERITIES:
+        n = int(counts.get(severity) or 0)
+        label = LABELS[severity]
+        words.append(f"{n} {label}{'' if n == 1 else 's'}")
+    return ", ".join(words)
+
+
+def report_text(report: Report, name: str, *, every: bool = True, more: str = "") -> str:
+    """The report for people: its findings (every one, or grouped by code: `every` False, the
+    rest counted and `more` saying where they are), then the summary line of counts."""
     c = report.counts
     state = "ready" if report.ready else "not ready"
     summary = (
         f"{name}: {state}: {c['error']} error(s), {c['warning']} warning(s), {c['info']} note(s) "
         f"(profile {report.profile}, as of {report.as_of})"
     )
-    return findings_text(report.findings, summary) + responses_text(report)
+    if every:
+        return findings_text(report.findings, summary) + responses_text(report)
+    return "\n".join([*grouped_lines(report.findings, more), summary]) + responses_text(report)
 
 
 def responses_text(report: Report) -> str:
@@ -80,7 +113,7 @@ def inspect_text(info: dict[str, Any]) -> str:
     lines = [
         f"{info['agency'].get('legal_name')} — profile {info['profile']}, as of {info['as_of']}, "
         f"{info['packet']['pages']} pages{' (DRAFT)' if info['draft'] else ''}",
-        f"findings: {info['findings']}",
+        f"findings: {counts_text(info.get('findings') or {})}",
         "",
     ]
     if info.get("parts"):

@@ -20,6 +20,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -33,6 +34,8 @@ from cmpacket.intake._pdf import _has_font, _inherited
 MODES = ("auto", "always", "never")
 LANGUAGE = "eng"
 BATCH_PAGES = 200
+PLUGIN = Path(__file__).with_name("_ocr_plugin.py")  # page-by-page progress from the child
+MARK = "cmpacket-ocr"  # its lines' mark (the plugin imports nothing of cmpacket: it says it too)
 PAGE_TIMEOUT = 180  # seconds Tesseract may spend on one page
 INSTALL = (
     "Install one: pip install 'cmpacket[ocr]' (OCRmyPDF) and the system's Tesseract "
@@ -149,30 +152,35 @@ class Job:
 def add_text_layers(
     jobs: list[Job], progress: Callable[[int, int], None] | None = None
 ) -> dict[str, bytes]:
-    """OCR the listed pages of each job; returns name -> PDF with text layers added.
+    """OCR the listed pages of each job; returns name -> PDF with text layers added. `progress`
+    is told (pages done, pages in all) each time another page is done.
 
     A job whose OCR fails is left out of the result (its pages stay as they were).
     """
     results: dict[str, bytes] = {}
-    batch: list[Job] = []
     total = sum(len(j.pages) for j in jobs)
     done = 0
-    for job in jobs:
+    shown = [-1]
+
+    def told(pages: int) -> None:  # pages done in the batch running now
+        now = min(total, done + pages)
+        if progress and now != shown[0]:
+            shown[0] = now
+            progress(now, total)
+
+    batch: list[Job] = []
+    for i, job in enumerate(jobs):
         batch.append(job)
-        if sum(len(j.pages) for j in batch) >= BATCH_PAGES:
-            results.update(_run_batch(batch))
-            done += sum(len(j.pages) for j in batch)
+        size = sum(len(j.pages) for j in batch)
+        if size >= BATCH_PAGES or i == len(jobs) - 1:
+            results.update(_run_batch(batch, told))
+            done += size
             batch = []
-            if progress:
-                progress(done, total)
-    if batch:
-        results.update(_run_batch(batch))
-        if progress:
-            progress(total, total)
+            told(0)
     return results
 
 
-def _run_batch(batch: list[Job]) -> dict[str, bytes]:
+def _run_batch(batch: list[Job], told: Callable[[int], None]) -> dict[str, bytes]:
     """All the batch's pages in one OCRmyPDF run; on failure, each job on its own."""
     combined = pikepdf.new()
     sources = []
@@ -185,13 +193,15 @@ def _run_batch(batch: list[Job]) -> dict[str, bytes]:
     combined.save(buf)
     for src in sources:
         src.close()
-    ocred = run_ocrmypdf(buf.getvalue(), sum(len(j.pages) for j in batch))
+    ocred = run_ocrmypdf(buf.getvalue(), sum(len(j.pages) for j in batch), on_page=told)
     if ocred is None:
         if len(batch) == 1:
             return {}
         out: dict[str, bytes] = {}
+        before = 0
         for job in batch:
-            out.update(_run_batch([job]))
+            out.update(_run_batch([job], _after(told, before)))
+            before += len(job.pages)
         return out
     results = {}
     with pikepdf.open(io.BytesIO(ocred)) as text:
@@ -208,30 +218,66 @@ def _run_batch(batch: list[Job]) -> dict[str, bytes]:
     return results
 
 
-def run_ocrmypdf(pdf: bytes, pages: int, jobs: int | None = None) -> bytes | None:
-    """OCRmyPDF on `pdf` in a child process (one Tesseract per core); None if it failed."""
+def _after(told: Callable[[int], None], before: int) -> Callable[[int], None]:
+    """`told` for a run that starts after `before` pages of the batch."""
+    return lambda pages: told(before + pages)
+
+
+def run_ocrmypdf(
+    pdf: bytes,
+    pages: int,
+    jobs: int | None = None,
+    on_page: Callable[[int], None] | None = None,
+) -> bytes | None:
+    """OCRmyPDF on `pdf` in a child process (one Tesseract per core); None if it failed.
+    `on_page` is told the pages done so far, page by page (the child's progress plugin,
+    `_ocr_plugin.py`); it may raise (Ctrl-C at a safe point), which stops the child."""
     jobs = jobs or cores()
     with tempfile.TemporaryDirectory(prefix="cmpacket-ocr-") as tmp:
         src, dst = Path(tmp) / "in.pdf", Path(tmp) / "out.pdf"
         src.write_bytes(pdf)
         env = dict(os.environ, OMP_THREAD_LIMIT="1", TMPDIR=tmp)
         cmd = [sys.executable, "-m", "ocrmypdf", *OCR_ARGS, "--jobs", str(jobs), "--quiet",
-               str(src), str(dst)]  # fmt: skip
+               "--plugin", str(PLUGIN), str(src), str(dst)]  # fmt: skip
+        child = subprocess.Popen(
+            cmd,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            stdin=subprocess.DEVNULL,
+            env=env,
+        )
+        timer = threading.Timer(60 + PAGE_TIMEOUT * max(1, pages), child.kill)
+        timer.start()
         try:
-            done = subprocess.run(
-                cmd,
-                capture_output=True,
-                env=env,
-                timeout=60 + PAGE_TIMEOUT * max(1, pages),
-                check=False,
-                stdin=subprocess.DEVNULL,
-            )
-        except subprocess.TimeoutExpired:
-            return None
-        if done.returncode != 0 or not dst.is_file():
-            _last_error[0] = done.stderr.decode("utf-8", "replace").strip().splitlines()[-1:]
+            said = _follow(child, on_page)
+            code = child.wait()
+        finally:
+            timer.cancel()
+            if child.poll() is None:
+                child.kill()
+                child.wait()
+            if child.stderr is not None:
+                child.stderr.close()
+        if code != 0 or not dst.is_file():
+            _last_error[0] = said[-1:] or [f"ocrmypdf ended with exit code {code}"]
             return None
         return dst.read_bytes()
+
+
+def _follow(child: subprocess.Popen[bytes], on_page: Callable[[int], None] | None) -> list[str]:
+    """Read the child's stderr as it comes: progress lines (`cmpacket-ocr DONE TOTAL`; OCRmyPDF
+    sends what its plugins print there) go to `on_page`; returns the last other lines."""
+    assert child.stderr is not None
+    said: list[str] = []
+    for raw in child.stderr:
+        line = raw.decode("utf-8", "replace").strip()
+        parts = line.split()
+        if len(parts) == 3 and parts[0] == MARK and parts[1].isdigit():
+            if on_page is not None:
+                on_page(int(parts[1]))
+        elif line:
+            said = [*said[-19:], line]
+    return said
 
 
 _last_error: list[Any] = [[]]

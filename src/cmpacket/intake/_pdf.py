@@ -5,12 +5,15 @@ from __future__ import annotations
 
 import contextlib
 import io
+import logging
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pikepdf
 
+from cmpacket.intake._active import message, scan
 from cmpacket.intake._bounded import (
     check_image_file,
     check_pages,  # bounded decoding of every stream
@@ -22,7 +25,6 @@ DEFAULT_LIMITS = {"max_upload_mb": 50, "max_upload_pages": 500, "max_total_pages
 # Page keys kept from an upload; everything else (annotations, actions, structure) is dropped.
 PAGE_KEYS = ("/MediaBox", "/CropBox", "/Rotate", "/Resources", "/Contents", "/UserUnit")
 INHERITED = ("/MediaBox", "/CropBox", "/Rotate", "/Resources")
-MAX_SCAN_OBJECTS = 2_000_000
 
 
 @dataclass
@@ -38,6 +40,8 @@ class UploadFacts:
     converter: str = ""  # what made the PDF for a non-PDF upload ("img2pdf", "libreoffice" ...)
     # evidence: the text of each page read (intake/_text.py), [] when none was read
     text: list[str] = field(default_factory=list)
+    # what the packet drops that changes nothing (e.g. an open action showing a page): a note
+    dropped: list[str] = field(default_factory=list)
 
     @property
     def usable(self) -> bool:
@@ -130,8 +134,8 @@ def _take(
     if source is None:
         return facts, None
     try:
-        with _open(source) as pdf:
-            _inspect_pdf(pdf, facts, limits)
+        with _qpdf_said() as said, _open(source) as pdf:
+            _inspect_pdf(pdf, facts, limits, said)
             if sanitize and facts.usable:
                 return facts, _sanitized(pdf, facts)
     except pikepdf.PasswordError:
@@ -163,7 +167,28 @@ def _sanitized(src: pikepdf.Pdf, facts: UploadFacts) -> bytes | None:
     return buf.getvalue()
 
 
-def _inspect_pdf(pdf: pikepdf.Pdf, facts: UploadFacts, limits: dict[str, Any] | None) -> None:
+@contextlib.contextmanager
+def _qpdf_said() -> Iterator[list[str]]:
+    """What qpdf says of a damaged file while opening it, which pikepdf logs (as errors) instead
+    of listing it in `get_warnings()`: kept here for the `repaired` problem, never logged (cmpacket
+    reports through findings)."""
+    said: list[str] = []
+
+    def keep(record: logging.LogRecord) -> bool:
+        said.append(record.getMessage())
+        return False
+
+    logger = logging.getLogger("pikepdf._core")
+    logger.addFilter(keep)
+    try:
+        yield said
+    finally:
+        logger.removeFilter(keep)
+
+
+def _inspect_pdf(
+    pdf: pikepdf.Pdf, facts: UploadFacts, limits: dict[str, Any] | None, said: list[str]
+) -> None:
     facts.pages = len(pdf.pages)
     max_pages = _limit(limits, "max_upload_pages")
     if facts.pages == 0:
@@ -178,11 +203,13 @@ def _inspect_pdf(pdf: pikepdf.Pdf, facts: UploadFacts, limits: dict[str, Any] | 
             )
         )
         return
-    active, signed = _scan(pdf)
+    active, harmless, signed = scan(pdf)
+    if facts.converter:  # a PDF cmpacket made from an image or document: nothing of the upload's
+        active, harmless = set(), set()
     facts.textless = sum(
         1 for page in pdf.pages if not _has_font(_inherited(page.obj, "/Resources"))
     )
-    warnings = [w for w in pdf.get_warnings() if w]
+    warnings = [w for w in [*said, *pdf.get_warnings()] if w.strip()]
     if warnings:
         facts.problems.append(
             (
@@ -192,13 +219,8 @@ def _inspect_pdf(pdf: pikepdf.Pdf, facts: UploadFacts, limits: dict[str, Any] | 
             )
         )
     if active:
-        facts.problems.append(
-            (
-                "active-content",
-                f"carries {', '.join(sorted(active))}; removed in the packet. Nothing is lost "
-                f"from the printed pages.",
-            )
-        )
+        facts.problems.append(("active-content", message(active)))
+    facts.dropped = sorted(harmless)
     if signed:
         facts.problems.append(
             (
@@ -213,39 +235,9 @@ def _inspect_pdf(pdf: pikepdf.Pdf, facts: UploadFacts, limits: dict[str, Any] | 
 
 
 def active_content(pdf: pikepdf.Pdf) -> set[str]:
-    """Names of the active or interactive features a PDF carries."""
-    return _scan(pdf)[0]
-
-
-def _scan(pdf: pikepdf.Pdf) -> tuple[set[str], bool]:
-    """One pass over the objects: the active features found, and whether a signature is."""
-    found: set[str] = set()
-    signed = False
-    names = pdf.Root.get("/Names")
-    if isinstance(names, pikepdf.Dictionary):
-        if "/JavaScript" in names:
-            found.add("JavaScript")
-        if "/EmbeddedFiles" in names:
-            found.add("embedded files")
-    if "/OpenAction" in pdf.Root or "/AA" in pdf.Root:
-        found.add("automatic actions")
-    for i, obj in enumerate(pdf.objects):
-        if i > MAX_SCAN_OBJECTS:
-            break
-        if not isinstance(obj, pikepdf.Dictionary):
-            continue
-        if "/JS" in obj:
-            found.add("JavaScript")
-        action = obj.get("/S")
-        if action == "/Launch":
-            found.add("launch actions")
-        elif action == "/JavaScript":
-            found.add("JavaScript")
-        if obj.get("/Type") == "/EmbeddedFile" or "/EF" in obj:
-            found.add("embedded files")
-        if "/ByteRange" in obj and "/Contents" in obj:  # a signature value (PDF 32000 12.8.1)
-            signed = True
-    return found, signed
+    """Names of the active features a PDF carries that matter (scripts, attached files, launch
+    actions, automatic actions reaching outside the file; see `_active`)."""
+    return scan(pdf)[0]
 
 
 def _has_font(resources: Any, seen: set[tuple[int, int]] | None = None) -> bool:
@@ -329,6 +321,7 @@ def facts_to_json(facts: UploadFacts) -> dict[str, Any]:
         "kind": facts.kind,
         "textless": facts.textless,
         "converter": facts.converter,
+        "dropped": facts.dropped,
     }  # the text a proof shows is cached apart, read only for proofs (build/_text.py)
 
 
@@ -342,4 +335,5 @@ def facts_from_json(path: Path, data: dict[str, Any]) -> UploadFacts:
         data.get("kind", ""),
         data.get("textless", 0),
         data.get("converter", ""),
+        dropped=list(data.get("dropped", [])),
     )

@@ -4,8 +4,9 @@ pypdfium2 (PDFium, the engine of Chromium's viewer) reads the text layer: measur
 corpus and on 1,500 generated proofs it was the fastest of pypdfium2, pdfminer.six, pdfplumber
 and pypdf and read every layout right (benchmarks/extract_text.py, benchmarks/README.md).
 
-The build reads the PDF intake produced (sanitized and, once intake runs OCR, with the OCR text
-layer), so OCR text reaches the checks through this same function; `validate` reads the original.
+The build and `validate` (the build's own validate stage) read the PDF intake produced (sanitized
+and, once intake runs OCR, with the OCR text layer), so OCR text reaches the checks through this
+same function.
 Reading is bounded: at most MAX_PAGES pages and MAX_CHARS characters in all. A proof's first
 page is read first (FIRST_PAGES); the next is read only for a proof whose first page does not show
 every field the data gives (validators `more_pages_wanted`), since reading a page of dense text
@@ -83,7 +84,7 @@ def has_text(texts: list[str]) -> bool:
 
 def with_text(facts: Any, pdf: bytes | Path | None, max_pages: int = FIRST_PAGES) -> Any:
     """`facts` (an UploadFacts) carrying the text of the first `max_pages` pages of `pdf` when
-    the upload is usable: the PDF intake produced in a build, the original in `validate`."""
+    the upload is usable (the PDF intake produced, with its OCR text layer)."""
     if pdf is not None and facts.usable:
         facts.text = page_texts(pdf, max_pages)
     return facts

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -14,6 +15,8 @@ MAX_COLUMNS = 1_000  # likewise the last column (ALL)
 MAX_CELLS = 200_000  # cells holding a value in the roster sheet
 MAX_CELL_CHARS = 32_767  # characters in one cell (Excel's own limit)
 HEADER_ROWS = 10  # the header row is looked for in this many rows from the top
+_ISO = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
+_US = re.compile(r"^(\d{1,2})[/-](\d{1,2})[/-](\d{4})$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,3 +72,33 @@ def cell_place(display: str, sheet: str, ref: str, column: str = "") -> str:
     where = ref if ref.startswith("row ") else f"cell {ref}"
     named = f" ({column})" if column else ""
     return f"{display}: sheet '{sheet}', {where}{named}"
+
+
+def text_date(text: str) -> str | None:
+    """A date typed as text in a roster (a sheet's text cell, a `staff.csv` cell) as YYYY-MM-DD,
+    or None when it is not one: `YYYY-MM-DD`, or `MM/DD/YYYY` / `M/D/YYYY` (also with `-`) in US
+    order, always. Day-first is never guessed: `31/12/2024` (no month 31) and `2/30/2024` are
+    None, and so is a two-digit year."""
+    iso, us = _ISO.match(text), _US.match(text)
+    try:
+        if iso:
+            year, month, day = (int(g) for g in iso.groups())
+            return dt.date(year, month, day).isoformat()
+        if us:  # US order only, never day-first: 03/01/2024 is March 1
+            month, day, year = (int(g) for g in us.groups())
+            return dt.date(year, month, day).isoformat()
+    except ValueError:
+        return None
+    return None
+
+
+def impossible(text: str) -> str:
+    """Why a text shaped like a US date is none, for the message: `31/12/2024` -> "month 31
+    does not exist", `2/30/2024` -> "February 2024 has no day 30"; '' for any other text."""
+    us = _US.match(text)
+    if us is None:
+        return ""
+    month, day, year = (int(g) for g in us.groups())
+    if not 1 <= month <= 12:
+        return f"month {month} does not exist"
+    return f"{dt.date(2000, month, 1):%B} {year} has no day {day}"

@@ -27,6 +27,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from cmpacket.errors import InputError
+from cmpacket.model._text import decode_utf8
 
 SCALARS = [
     "id", "name", "position", "hire_date", "fte", "email",
@@ -96,13 +97,7 @@ def _cell(value: Any) -> str:
 
 def read_staff_csv(raw: bytes, filename: str) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """Rows as staff mappings, plus for each a {path-suffix: (row, column)} map for messages."""
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise InputError(
-            f"{filename}: not UTF-8 text (byte {raw[exc.start]:#04x} at offset {exc.start}).",
-            hint="Export the spreadsheet as 'CSV UTF-8'.",
-        ) from None
+    text = decode_utf8(raw, filename, hint="Export the spreadsheet as 'CSV UTF-8'.")
     reader = csv.DictReader(io.StringIO(text, newline=""))
     fields = [f.strip() for f in (reader.fieldnames or [])]
     if "id" not in fields:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import difflib
 import functools
 import json
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -15,10 +16,12 @@ from marshmallow import ValidationError
 from cmpacket.errors import InputError
 from cmpacket.findings import Finding
 from cmpacket.model import _types as t
-from cmpacket.model._cells import cell_place
+from cmpacket.model._cells import cell_place, impossible, text_date
 from cmpacket.model._csv import read_staff_csv
+from cmpacket.model._headers import column_kind
 from cmpacket.model._schema import SCHEMAS, AgencyFileSchema
 from cmpacket.model._sheets import read_staff_sheet
+from cmpacket.model._text import decode_utf8
 from cmpacket.model._yaml import Path_, read_yaml
 
 AGENCY_FILES = ("agency.yaml", "agency.yml", "agency.json")
@@ -35,6 +38,13 @@ class Loaded:
     data: t.AgencyData | None
     findings: list[Finding]
     raw: dict[str, Any]
+    sources: _Sources | None = None
+
+    def locate(self, path: str) -> str:
+        """Where the user wrote the data at a finding's `path` (`staff[8].licenses[0].file`):
+        `agency.yaml:LINE`, `staff.csv:ROW (column NAME)` or the roster workbook's cell; '' for
+        a path that names no data (`uploads/x.pdf`, `packet`)."""
+        return self.sources.where(path) if self.sources is not None else ""
 
 
 @dataclass
@@ -67,6 +77,39 @@ class _Sources:
         line = self.lines.get(probe)
         return (f"{self.filename}:{line}" if line else self.filename), format_path(path)
 
+    def where(self, text: str) -> str:
+        """The location of a finding's path given as text; '' when it names no data here."""
+        path = parse_path(text)
+        if not path:
+            return ""
+        if path[:1] == ("staff",) and len(path) > 1 and isinstance(path[1], int):
+            row = path[1] - self.inline_staff
+            if row >= 0 and self.roster_rows is not None and row < len(self.roster_rows):
+                columns = self.roster_rows[row]["columns"]
+                probe = tuple(path)
+                while len(probe) > 2 and tuple(probe[2:]) not in columns:
+                    probe = probe[:-1]  # a field the roster has no column for: its nearest
+                return self.locate(probe)[0]
+        probe = tuple(path)
+        while probe and probe not in self.lines:
+            probe = probe[:-1]
+        return f"{self.filename}:{self.lines[probe]}" if probe else ""
+
+
+_PART = re.compile(r"([^.\[\]]+)((?:\[\d+\])*)")
+
+
+def parse_path(text: str) -> Path_:
+    """'staff[2].hire_date' -> ('staff', 2, 'hire_date'); () for text that is no field path."""
+    out: list[str | int] = []
+    for piece in text.split("."):
+        m = _PART.fullmatch(piece)
+        if m is None:
+            return ()
+        out.append(m.group(1))
+        out += [int(i) for i in re.findall(r"\d+", m.group(2))]
+    return tuple(out)
+
 
 def format_path(path: Path_) -> str:
     """('staff', 2, 'hire_date') -> 'staff[2].hire_date'."""
@@ -96,14 +139,12 @@ def read_text(path: Path, display: str) -> str:
         raise InputError(
             f"{display}: larger than {MAX_DATA_BYTES // 2**20} MB; not an agency file."
         )
-    raw = path.read_bytes()
-    try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise InputError(
-            f"{display}: not UTF-8 text (byte {raw[exc.start]:#04x} at offset {exc.start}).",
-            hint="Save the file as UTF-8 (most editors: 'Save with encoding').",
-        ) from None
+    return decode_utf8(
+        path.read_bytes(),
+        display,
+        hint="Save the file as UTF-8 (most editors: 'Save with Encoding' > UTF-8; Notepad: "
+        "Save As, Encoding: UTF-8), then check the character on that line.",
+    )
 
 
 def load_folder(folder: Path) -> Loaded:
@@ -139,10 +180,10 @@ def load_folder(folder: Path) -> Loaded:
     except ValidationError as err:
         told = {f.path for f in problems}  # a cell already reported: not twice
         more = _schema_findings(err.messages, raw, sources)
-        return Loaded(None, findings + [f for f in more if f.path not in told], raw)
+        return Loaded(None, findings + [f for f in more if f.path not in told], raw, sources)
     inputs = [agency_file.name] + ([roster.name] if roster else [])
     data = t.AgencyData(folder=folder, source_files=tuple(inputs), **loaded)
-    return Loaded(data, findings, raw)
+    return Loaded(data, findings, raw, sources)
 
 
 def find_roster(folder: Path) -> Path | None:
@@ -170,7 +211,8 @@ def _read_roster(
         if path.stat().st_size > MAX_DATA_BYTES:
             raise InputError(f"{path.name}: larger than {MAX_DATA_BYTES // 2**20} MB.")
         rows, where = read_staff_csv(path.read_bytes(), path.name)
-        return rows, where, []
+        sources.roster_rows = where
+        return rows, where, _csv_dates(rows, where, sources)
 
     got = read_staff_sheet(path, path.name)
     sources.roster_rows = got.where
@@ -181,6 +223,35 @@ def _read_roster(
             Finding("schema-invalid", "error", shown, message, SCHEMA_CITATION, location)
         )
     return got.rows, got.where, findings
+
+
+def _csv_dates(
+    rows: list[dict[str, Any]], where: list[dict[str, Any]], sources: _Sources
+) -> list[Finding]:
+    """The date cells of a `staff.csv` read as a roster sheet's text cells are (`text_date`:
+    YYYY-MM-DD, or MM/DD/YYYY in US order), rewritten as YYYY-MM-DD; a cell that is no date is a
+    finding naming its row and column (day-first dates are never guessed)."""
+    out = []
+    for i, (staff, info) in enumerate(zip(rows, where, strict=True)):
+        for suffix, column in info["columns"].items():
+            if column_kind(column) != "date":
+                continue
+            holder: Any = staff
+            for part in suffix[:-1]:
+                holder = holder[part]
+            text = holder[suffix[-1]]
+            day = text_date(text)
+            if day is not None:
+                holder[suffix[-1]] = day
+                continue
+            location, shown = sources.locate(("staff", sources.inline_staff + i, *suffix))
+            why = impossible(text)
+            msg = (
+                f"{text!r} is not a date{f' ({why})' if why else ''}. Write YYYY-MM-DD, or "
+                f"MM/DD/YYYY with the month first (day-first dates are never guessed)."
+            )
+            out.append(Finding("schema-invalid", "error", shown, msg, SCHEMA_CITATION, location))
+    return out
 
 
 def _example_rows(raw: dict[str, Any], sources: _Sources) -> list[Finding]:

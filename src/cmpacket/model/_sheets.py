@@ -9,7 +9,6 @@ returned, each naming its cell, to be reported as findings with everything else.
 from __future__ import annotations
 
 import datetime as dt
-import re
 import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -17,7 +16,15 @@ from pathlib import Path
 from typing import Any
 
 from cmpacket.errors import InputError
-from cmpacket.model._cells import HEADER_ROWS, Cell, Row, Sheet, cell_place, column_letter
+from cmpacket.model._cells import (
+    HEADER_ROWS,
+    Cell,
+    Row,
+    Sheet,
+    cell_place,
+    column_letter,
+    text_date,
+)
 from cmpacket.model._csv import row_to_staff
 from cmpacket.model._headers import canonical, column_kind, suggest
 from cmpacket.model._ods import read_ods
@@ -25,8 +32,6 @@ from cmpacket.model._package import open_package
 from cmpacket.model._xlsx import read_xlsx
 
 MAX_LISTED = 10  # problems listed in one message
-_ISO = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
-_US = re.compile(r"^(\d{1,2})[/-](\d{1,2})[/-](\d{4})$")
 _HINT = "See docs/data-format.md for the columns and their other accepted names."
 
 
@@ -208,16 +213,9 @@ def _as_date(cell: Cell, epoch: dt.date) -> tuple[str, str]:
         text = str(cell.value).strip()
         if not text:
             return "", ""
-        iso, us = _ISO.match(text), _US.match(text)
-        try:
-            if iso:
-                year, month, day = (int(g) for g in iso.groups())
-                return dt.date(year, month, day).isoformat(), ""
-            if us:  # US order only, never day-first: 03/01/2024 is March 1
-                month, day, year = (int(g) for g in us.groups())
-                return dt.date(year, month, day).isoformat(), ""
-        except ValueError:
-            pass
+        day = text_date(text)
+        if day:
+            return day, ""
     shown = _as_text(cell)
     return shown, f"{shown!r} is not a date. Use a date cell or YYYY-MM-DD."
 

@@ -83,6 +83,16 @@ def read_yaml(text: str, filename: str) -> tuple[Any, dict[Path_, int]]:
         node = yaml.compose(text, Loader=_LOADER)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
+        tab = _indent_tab(text, mark.line) if mark is not None else 0
+        if mark is not None and not tab and "tab" in str(exc.problem):
+            tab = mark.column + 1  # PyYAML: "found a tab character that violates indentation"
+        if mark is not None and tab:
+            raise InputError(
+                f"{filename}:{mark.line + 1}:{tab}: a tab in the indentation; YAML indents with "
+                f"spaces only.",
+                hint="Replace the tab with spaces (most editors: 'Convert Indentation to Spaces'), "
+                "lining the field up with the fields beside it.",
+            ) from None
         line = f":{mark.line + 1}" if mark else ""
         problem = exc.problem or exc.context or "syntax error"
         raise InputError(
@@ -95,3 +105,13 @@ def read_yaml(text: str, filename: str) -> tuple[Any, dict[Path_, int]]:
         return {}, {}
     walker = _Walker(filename)
     return walker.walk(node, ()), walker.lines
+
+
+def _indent_tab(text: str, index: int) -> int:
+    """The column (1-based) of a tab in the indentation of line `index` (0-based), else 0."""
+    lines = text.splitlines()
+    if index >= len(lines):
+        return 0
+    line = lines[index]
+    indent = line[: len(line) - len(line.lstrip(" \t"))]
+    return indent.find("\t") + 1

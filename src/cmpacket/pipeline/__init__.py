@@ -28,9 +28,18 @@ from cmpacket.pipeline._responses import check_responses
 from cmpacket.pipeline._workspace import Options, Workspace
 from cmpacket.pipeline._write import BuildResult
 from cmpacket.receivers import load_receiver
+from cmpacket.validators import Checked
 from cmpacket.workers import Pool
 
-__all__ = ["BuildResult", "Options", "RespondResult", "build", "check_responses", "respond"]
+__all__ = [
+    "BuildResult",
+    "Options",
+    "RespondResult",
+    "build",
+    "check",
+    "check_responses",
+    "respond",
+]
 
 
 def build(folder: Path, options: Options | None = None, *, out: Path | None = None) -> BuildResult:
@@ -51,20 +60,33 @@ def respond(
         return respond_in(ws, response)
 
 
+def check(folder: Path, options: Options | None = None) -> Checked:
+    """`cmpacket validate`: the build's own validate stage — load, intake of every upload with its
+    OCR, the proofs' text read, the rules — on the build's cache and workers, so `validate` and
+    `build` never disagree; findings never stop it. Writes nothing but cache entries."""
+    opts = options or Options()
+    with workspace(folder, opts, None, steps=1, writes=False) as ws:
+        receiver = load_receiver(opts.receiver, base=Path.cwd())
+        return stage.checked(ws, receiver, then_render=False).checked
+
+
 @contextmanager
 def workspace(
-    folder: Path, options: Options | None, out: Path | None, steps: int
+    folder: Path, options: Options | None, out: Path | None, steps: int, writes: bool = True
 ) -> Iterator[Workspace]:
     """The environment of one run: a temporary work folder (removed at the end unless
-    --keep-temp), the cache, the workers (ended before the folder goes) and deferred signals."""
+    --keep-temp), the cache, the workers (ended before the folder goes) and deferred signals.
+    `writes` False: a run that writes no OUT (validate)."""
     opts = options or Options()
     cache_dir = None if opts.no_cache else Path(opts.cache_dir or default_dir())
     work = Path(tempfile.mkdtemp(prefix="cmpacket-"))
+    target = (out or folder / "out").resolve() if writes else folder.resolve() / "out"
     try:
+        # the workers end (their temporary files under `work`) before the folder is removed
         with Pool(checkpoint=checkpoint, tmp=work / "workers") as pool, deferred():
             yield Workspace(
                 folder.resolve(),
-                (out or folder / "out").resolve(),
+                target,
                 opts,
                 Cache(cache_dir),
                 Progress(steps, opts.quiet),

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from cmpacket import lifecycle
-from cmpacket.assemble import Assembled, Layout, choose_parts, place, segments, unstamped_sha256
+from cmpacket.assemble import Assembled, Layout, fewest_parts, place, unstamped_sha256
 from cmpacket.findings import Finding
 from cmpacket.pipeline import _stages as stage
 from cmpacket.pipeline._stages import Validated
@@ -37,9 +37,9 @@ def first_budget(receiver: Receiver, manifest_bytes: int = 0) -> int | None:
 def cuts(
     made: list[tuple[Piece, Content]], budget: int, force: bool = False
 ) -> list[list[Cut]] | None:
-    """Where to cut the packet into parts of at most `budget` bytes of pieces each, or None when
-    it fits whole (unless `force`: it was measured over the cap). Only uploads are ever split,
-    and only when one alone is over the budget."""
+    """Where to cut the packet into the fewest parts of at most `budget` bytes of pieces each,
+    or None when it fits whole (unless `force`: it was measured over the cap). Only uploads are
+    ever split between their pages: one alone over the budget, or one whose split saves a part."""
     total = sum(content.size for _, content in made)
     if total <= budget and not force:
         return None
@@ -48,13 +48,14 @@ def cuts(
             piece.section,
             content.pages,
             content.size if piece.kind == "upload" else min(content.size, budget),
+            piece.kind == "upload",
         )
         for piece, content in made
     ]
-    chosen = choose_parts(segments(sizes, budget), budget)
+    chosen = fewest_parts(sizes, budget)
     if len(chosen) < 2:
         half = max(1, total // 2)  # measured over the cap though the estimate fit: cut in two
-        chosen = choose_parts(segments(sizes, half), half)
+        chosen = fewest_parts(sizes, half)
     if len(chosen) < 2:
         return None
     return [[Cut(s.index, s.first, s.last, s.whole) for s in part] for part in chosen]

@@ -67,4 +67,5 @@ def write_packet(
         draft=done.manifest["draft"],
         cache_hits=ws.cache.hits,
         rebuilt=list(ws.cache.missed),
+        report=report,
     )

@@ -20,8 +20,9 @@ class Progress:
     def step(self, text: str) -> None:
         checkpoint()
         self.current += 1
-        if not self.quiet:
-            print(f"Step {self.current}/{self.total} - {text}", file=sys.stderr, flush=True)
+        if not self.quiet:  # a run of one step (validate) is not counted
+            counted = f"Step {self.current}/{self.total} - " if self.total > 1 else ""
+            print(f"{counted}{text}", file=sys.stderr, flush=True)
 
     def update(self, label: str, done: int, total: int) -> None:
         """Redraw `label [#####     ] done/total` in place (terminals only; logs get steps)."""

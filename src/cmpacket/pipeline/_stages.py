@@ -53,6 +53,24 @@ class Validated:
 
 def validate(ws: Workspace, receiver: Receiver) -> Validated:
     """Load the folder, take in every upload once, run the rules; stop unless ready or a draft."""
+    validated = checked(ws, receiver)
+    report = validated.report
+    if validated.checked.data is None:
+        raise NotReadyError("the agency data has schema errors; nothing was built.", report)
+    if not report.ready and not ws.options.draft:
+        c = report.counts
+        raise NotReadyError(
+            f"{c['error']} error finding(s); nothing was written. Fix them "
+            f"(cmpacket validate lists them) or build a draft with --draft.",
+            report,
+        )
+    return validated
+
+
+def checked(ws: Workspace, receiver: Receiver, *, then_render: bool = True) -> Validated:
+    """Load the folder, take in every upload once (OCR and --compress-scans included), read the
+    proofs' text, run the rules: the same for `build` and `validate` (`pipeline.check`).
+    `then_render`: the idle workers import WeasyPrint meanwhile, for the layout to come."""
     o = ws.options
     ocr = intake.check_mode(o.ocr)  # --ocr always without an engine: a usage error, up front
     ws.progress.step("Validating the agency data and uploads")
@@ -73,7 +91,7 @@ def validate(ws: Workspace, receiver: Receiver) -> Validated:
         proofs=proofs,
         matcher=validators.match_payload,
     )
-    if ws.pool.running:
+    if ws.pool.running and then_render:
         ws.pool.warm(warm_up)  # the workers import WeasyPrint while this process validates
     if o.compress_scans:
         intaken = intake.compress(intaken, limits, cache=cache, ticker=ticker, display=display)
@@ -96,9 +114,9 @@ def validate(ws: Workspace, receiver: Receiver) -> Validated:
             matches=matches,
         )
 
-    checked = run(intaken)
+    found = run(intaken)
     facts = {path: i.facts for path, i in intaken.items()}
-    if wanted := validators.more_pages_wanted(checked.report.evidence, facts, uses):
+    if wanted := validators.more_pages_wanted(found.report.evidence, facts, uses):
         # proofs whose first page did not show every field: their next page too
         intaken = intake.read_more(
             intaken,
@@ -110,25 +128,13 @@ def validate(ws: Workspace, receiver: Receiver) -> Validated:
             proofs=proofs,
             matcher=validators.match_payload,
         )
-        checked = run(intaken)
-    if checked.data is not None and checked.profile is not None:
+        found = run(intaken)
+    if found.data is not None and found.profile is not None:
         # the packet lists the open responses and their due dates; they are checked by
         # `validate` and `respond`, and never stop a build of the packet
-        _, listed = check_responses(
-            checked.data, checked.profile, checked.report.as_of, bases=False
-        )
-        checked = replace(checked, report=replace(checked.report, responses=listed))
-    report = checked.report
-    if checked.data is None:
-        raise NotReadyError("the agency data has schema errors; nothing was built.", report)
-    if not report.ready and not o.draft:
-        c = report.counts
-        raise NotReadyError(
-            f"{c['error']} error finding(s); nothing was written. Fix them "
-            f"(cmpacket validate lists them) or build a draft with --draft.",
-            report,
-        )
-    return Validated(checked, intaken, uses)
+        _, listed = check_responses(found.data, found.profile, found.report.as_of, bases=False)
+        found = replace(found, report=replace(found.report, responses=listed))
+    return Validated(found, intaken, uses)
 
 
 def read_base(ws: Workspace, validated: Validated) -> tuple[Validated, Base | None]:

@@ -28,6 +28,7 @@ class BuildResult:
     parts: list[Path] = field(default_factory=list)  # the part files, when written as parts
     cache_hits: int = 0
     rebuilt: list[str] = field(default_factory=list)  # what was made afresh (cache misses)
+    report: Report | None = None  # the findings (readiness.json), for the summary a build ends with
 
 
 Extra = dict[str, Path | bytes]  # more files for OUT: name -> a file to copy, or its bytes

@@ -3,8 +3,8 @@ settle the as-of date and limits) and `check` (run the rules over the data and u
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -41,6 +41,8 @@ class Prepared:
     template_roots: tuple[Path, ...]
     findings: tuple[Finding, ...]  # from loading (schema errors, unknown fields)
     profile_name: str
+    # where the user wrote the data at a finding's path (`Loaded.locate`): the loader's map
+    locate: Callable[[str], str] = field(default=lambda path: "")
 
 
 @dataclass(frozen=True)
@@ -67,7 +69,7 @@ def prepare(
     day = resolve_as_of(as_of, loaded.raw)
     if loaded.data is None:
         name = Path(str(loaded.raw.get("profile") or profile or "il-guide")).stem
-        return Prepared(None, None, day, {}, (), tuple(loaded.findings), name)
+        return Prepared(None, None, day, {}, (), tuple(loaded.findings), name, loaded.locate)
     prof = load_profile(profile or loaded.data.profile, base=loaded.data.folder)
     roots = TemplateRegistry.for_agency(loaded.data.folder, template_dirs).roots
     given = {k: v for k, v in (limits or {}).items() if v}
@@ -79,6 +81,7 @@ def prepare(
         tuple(roots),
         tuple(loaded.findings),
         prof.name,
+        loaded.locate,
     )
 
 
@@ -130,6 +133,7 @@ def check(
         uploads=uploads,
         uses=uses,
         ocr=ocr,
+        locate=prepared.locate,
     )
     return Checked(prepared.data, prepared.profile, report, prepared.limits)
 
@@ -146,9 +150,11 @@ def run_rules(
     uploads: dict[Path, UploadFacts] | None = None,
     uses: list[UploadUse] | None = None,
     ocr: str = "auto",
+    locate: Callable[[str], str] | None = None,
 ) -> Report:
     """Run every rule the profile enables over the data and what intake found in the uploads;
-    returns the report with all findings collected."""
+    returns the report with all findings collected, each finding on a data path with the place
+    the user wrote it (`locate`, the loader's map: agency.yaml line, roster row or cell)."""
     ctx = Context(
         data,
         as_of,
@@ -165,8 +171,27 @@ def run_rules(
     return Report(
         as_of=as_of,
         profile=profile.name,
-        findings=tuple(findings),
+        findings=located(findings, locate),
         strict=strict,
         evidence=proof_evidence(ctx),
         staff=staff_facts(data, profile, as_of),
     )
+
+
+def located(
+    findings: Iterable[Finding], locate: Callable[[str], str] | None
+) -> tuple[Finding, ...]:
+    """The findings, each one without a location given the place of its path (each path looked
+    up once); a path that names no data (an upload's file name, `packet`) stays without one."""
+    if locate is None:
+        return tuple(findings)
+    known: dict[str, str] = {}
+    out = []
+    for f in findings:
+        if not f.location:
+            if f.path not in known:
+                known[f.path] = locate(f.path)
+            if known[f.path]:
+                f = replace(f, location=known[f.path])
+        out.append(f)
+    return tuple(out)

@@ -88,13 +88,43 @@ def _fact_rule(kind: str) -> object:
 for _code, _kind in (
     ("upload-unreadable", "unreadable"),
     ("upload-encrypted", "encrypted"),
-    ("upload-active-content", "active-content"),
     ("upload-repaired", "repaired"),
     ("upload-signature-dropped", "signature-dropped"),
 ):
     rule(_code)(_fact_rule(_kind))  # type: ignore[arg-type]
 
 _too_large_each = _fact_rule("too-large")
+_active_each = _fact_rule("active-content")
+LISTED = 5  # uploads named in the note of harmless actions dropped
+
+
+@rule("upload-active-content")
+def upload_active_content(ctx: Context, spec: RuleSpec) -> Iterator[Finding]:
+    """A warning for each upload whose active content matters (scripts, attached files, launch
+    and outward actions: intake/_active.py); the harmless actions the packet drops anyway (an
+    open action showing a page) are one note for the build, `upload-actions-removed`."""
+    yield from _active_each(ctx, spec)  # type: ignore[operator]
+    facts = ctx.uploads
+    shown: dict[str, None] = {}
+    for use in _uses(ctx):
+        fact = facts.get(use.ref.path) if use.ref.path else None
+        if fact is not None and fact.dropped:
+            shown.setdefault(use.ref.given)
+    if not shown:
+        return
+    files = list(shown)
+    named = ", ".join(files[:LISTED]) + (
+        f" and {len(files) - LISTED} more" if len(files) > LISTED else ""
+    )
+    what = "upload opens" if len(files) == 1 else "uploads open"
+    yield Finding(
+        "upload-actions-removed",
+        "info",
+        "uploads",
+        f"{len(files)} {what} at a set page or view (an open action, as most PDF writers add): "
+        f"{named}. The packet drops such actions and nothing on the pages changes; nothing to do.",
+        spec.citation,
+    )
 
 
 @rule("upload-too-large")

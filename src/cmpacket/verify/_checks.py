@@ -121,6 +121,14 @@ def _check_outline(
             result.fail(
                 "outline-mismatch", f"section {s['letter']}", "no bookmark for this section."
             )
+        elif node["page"] is None:
+            result.fail(
+                "outline-mismatch",
+                f"section {s['letter']}",
+                f"the bookmark '{node['title'][:60]}' opens no page of this packet (its "
+                f"destination is missing, named or in another file); it should open page "
+                f"{s['first_page']}, where the section starts.",
+            )
         elif node["page"] != s["first_page"]:
             result.fail(
                 "outline-mismatch",

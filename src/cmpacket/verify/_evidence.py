@@ -18,5 +18,22 @@ def evidence_rows(manifest: dict[str, Any]) -> list[dict[str, Any]]:
         m = re.match(r"staff\[(\d+)\]", str(e.get("path", "")))
         i = int(m.group(1)) if m else -1
         who = staff[i] if 0 <= i < len(staff) and isinstance(staff[i], dict) else {}
-        rows.append({**e, "staff": who.get("name") or who.get("id") or ""})
+        rows.append({**e, **_shaped(e), "staff": who.get("name") or who.get("id") or ""})
     return rows
+
+
+def _shaped(entry: dict[str, Any]) -> dict[str, Any]:
+    """The fields people read, as the build writes them, whatever a received manifest holds
+    (its `evidence` is not part of the checked schema): field names as text, a page number."""
+
+    def names(value: Any) -> list[str]:
+        return [v for v in value if isinstance(v, str)] if isinstance(value, list) else []
+
+    page = entry.get("page")
+    return {
+        "file": entry.get("file") if isinstance(entry.get("file"), str) else "",
+        "checked": entry.get("checked") is True,
+        "matched": names(entry.get("matched")),
+        "mismatched": names(entry.get("mismatched")),
+        "page": page if isinstance(page, int) and not isinstance(page, bool) else None,
+    }
