@@ -235,3 +235,88 @@ def test_a_draft_shows_an_empty_section_instead_of_failing(
     assert cli("verify", tmp_path / "out").code == 0
     final = cli("build", folder, "-o", tmp_path / "final")
     assert final.code == 1 and not (tmp_path / "final").exists()
+
+
+def test_a_csv_cell_over_the_csv_modules_limit_is_an_error_naming_row_and_column(
+    tmp_path: Path, cli: Any
+) -> None:
+    """A 200,000-character cell used to end in "internal error: field larger than field
+    limit"."""
+    from tests.conftest import copy_sample
+
+    folder = copy_sample(tmp_path)
+    name = "A" * 200_000
+    (folder / "staff.csv").write_text(f"id,name,position\nS-900,{name},case-manager\n")
+    r = cli("validate", folder)
+    assert r.code == 2, (r.code, r.err[-400:])
+    assert "staff.csv:2: column name: the cell holds 200,000 characters" in r.err
+    assert "internal error" not in r.err
+
+
+def test_a_control_character_in_an_upload_path_is_a_finding(tmp_path: Path, cli: Any) -> None:
+    """A NUL byte in a path used to end in "internal error: embedded null byte"."""
+    from tests.conftest import copy_sample
+
+    def nul(data: dict[str, Any]) -> None:
+        data["staff"][0]["licenses"][0]["file"] = "uploads/lopez\x00lsw.pdf"
+        data["attachments"][0]["file"] = "uploads/articles\x1b[2J.pdf"
+
+    folder = copy_sample(tmp_path, nul)
+    r = cli("validate", folder)
+    assert r.code == 1, r.err
+    lines = [ln for ln in r.out.splitlines() if "[upload-path-invalid]" in ln]
+    assert len(lines) == 2, r.out
+    assert "uploads/lopez\\x00lsw.pdf" in r.out and "\x00" not in r.out and "\x1b" not in r.out
+    assert cli("build", folder, "-o", tmp_path / "draft", "--draft").code == 0
+
+
+def _with_manifest(built: Path, target: Path, change: Any) -> Path:
+    with pikepdf.open(packet_of(built)) as pdf:
+        manifest = json.loads(pdf.attachments["manifest.json"].get_file().read_bytes())
+        change(manifest)
+        pdf.attachments["manifest.json"] = pikepdf.AttachedFileSpec(
+            pdf, json.dumps(manifest).encode(), filename="manifest.json"
+        )
+        pdf.save(target)
+    return target
+
+
+def _run(*args: str | Path) -> subprocess.CompletedProcess[str]:
+    """cmpacket in its own process, writing UTF-8 to a pipe as a terminal or a script would."""
+    env = dict(os.environ, PYTHONIOENCODING="utf-8")
+    return subprocess.run(
+        [sys.executable, "-m", "cmpacket", *map(str, args)], capture_output=True, text=True,
+        encoding="utf-8", errors="surrogateescape", env=env,
+    )  # fmt: skip
+
+
+def test_a_lone_surrogate_in_a_received_manifest_is_a_finding_never_a_crash(
+    built: Path, tmp_path: Path
+) -> None:
+    """`inspect` and `diff` used to exit 3 with UnicodeEncodeError, and `verify` passed."""
+
+    def title(manifest: dict[str, Any]) -> None:
+        manifest["sections"][0]["documents"][0]["title"] = "Cover \ud800 sheet"
+
+    bad = _with_manifest(built, tmp_path / "bad.pdf", title)
+    verify = _run("verify", bad)
+    assert verify.returncode == 1 and "[manifest-invalid]" in verify.stdout, verify.stdout
+    assert "lone UTF-16 surrogate" in verify.stdout
+    for args in (("inspect", bad), ("diff", packet_of(built), bad), ("inspect", bad, "--format",
+                 "json")):  # fmt: skip
+        r = _run(*args)
+        assert r.returncode in (0, 1, 2), (args, r.returncode, r.stderr[-500:])
+        assert "internal error" not in r.stderr and "Traceback" not in r.stderr
+
+
+def test_escape_sequences_in_a_received_manifest_are_printed_escaped(
+    built: Path, tmp_path: Path
+) -> None:
+    def title(manifest: dict[str, Any]) -> None:
+        manifest["sections"][0]["documents"][0]["title"] = "Cover\x1b[2J\x1b]0;owned\x07 sheet"
+
+    odd = _with_manifest(built, tmp_path / "odd.pdf", title)
+    r = _run("inspect", odd)
+    assert r.returncode == 0, r.stderr
+    assert "Cover\\x1b[2J\\x1b]0;owned\\x07 sheet" in r.stdout
+    assert "\x1b" not in r.stdout and "\x07" not in r.stdout

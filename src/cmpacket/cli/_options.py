@@ -47,4 +47,11 @@ def limits_of(options: dict[str, Any]) -> dict[str, Any]:
 
 
 def emit_json(obj: Any) -> None:
-    click.echo(json.dumps(obj, indent=2, sort_keys=True, ensure_ascii=False))
+    """JSON on stdout; a lone surrogate (from a hostile received manifest) is written as its
+    \\ud800 escape, which JSON allows, rather than failing to encode."""
+    text = json.dumps(obj, indent=2, sort_keys=True, ensure_ascii=False)
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        text = json.dumps(obj, indent=2, sort_keys=True, ensure_ascii=True)
+    click.echo(text)

@@ -9,7 +9,7 @@ import click
 
 from cmpacket.cli._group import cli
 from cmpacket.cli._options import EXISTING, FORMAT, emit_json
-from cmpacket.cli._text import diff_text, findings_text, inspect_text
+from cmpacket.cli._text import diff_text, findings_text, inspect_text, printable
 from cmpacket.errors import ExitCode
 
 
@@ -53,7 +53,7 @@ def verify(
         emit_json(result.as_dict())
     else:
         name = packet[0].name if len(packet) == 1 else f"{len(packet)} files"
-        click.echo(findings_text(result.findings, f"{name}: {result.summary}"))
+        click.echo(printable(findings_text(result.findings, f"{name}: {result.summary}")))
     sys.exit(ExitCode.OK if result.ok else ExitCode.NOT_READY)
 
 
@@ -74,7 +74,7 @@ def inspect(packet: tuple[Path, ...], fmt: str) -> None:
     if fmt == "json":
         emit_json(info)
     else:
-        click.echo(inspect_text(info))
+        click.echo(printable(inspect_text(info)))
 
 
 @cli.command()
@@ -95,4 +95,4 @@ def diff(old: Path, new: Path, fmt: str) -> None:
     if fmt == "json":
         emit_json(result)
     else:
-        click.echo(diff_text(result))
+        click.echo(printable(diff_text(result)))

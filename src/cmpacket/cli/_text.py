@@ -2,12 +2,25 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from typing import Any
 
 from cmpacket.findings import SEVERITIES, Finding, Report, field_label
 
 LABELS = {"error": "error", "warning": "warning", "info": "note"}
+# what a terminal would act on or an encoder refuses: control characters (but line breaks and
+# tabs), DEL and the C1 controls, and lone surrogates (UTF-16 halves no UTF-8 text can hold)
+_UNPRINTABLE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
+
+
+def printable(text: str) -> str:
+    """Text from a received packet made safe to print: anything a terminal would act on (an
+    escape sequence) or UTF-8 cannot encode (a lone surrogate) is shown escaped, `\\x1b`,
+    `\\ud800`, never printed raw and never a crash."""
+    return _UNPRINTABLE.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), text)
+
+
 PER_CODE = 5  # lines of one finding code in grouped output; the rest are counted
 MORE_VALIDATE = "cmpacket validate --all lists every one"
 

@@ -98,6 +98,9 @@ def _cell(value: Any) -> str:
 def read_staff_csv(raw: bytes, filename: str) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """Rows as staff mappings, plus for each a {path-suffix: (row, column)} map for messages."""
     text = decode_utf8(raw, filename, hint="Export the spreadsheet as 'CSV UTF-8'.")
+    # the csv module's own cap (131,072 characters a cell) stops with a bare csv.Error; read
+    # any cell the file can hold, then refuse one over CELL_LIMIT naming its row and column
+    csv.field_size_limit(max(csv.field_size_limit(), len(text) + 1))
     reader = csv.DictReader(io.StringIO(text, newline=""))
     fields = [f.strip() for f in (reader.fieldnames or [])]
     if "id" not in fields:
@@ -109,6 +112,7 @@ def read_staff_csv(raw: bytes, filename: str) -> tuple[list[dict[str, Any]], lis
     for row in reader:
         line = reader.line_num
         cells = {(k or "").strip(): (v or "").strip() for k, v in row.items() if k}
+        _check_cells(cells, filename, line)
         if not any(cells.values()):
             continue
         staff, cols = row_to_staff(cells)
@@ -118,6 +122,18 @@ def read_staff_csv(raw: bytes, filename: str) -> tuple[list[dict[str, Any]], lis
 
 
 _HINT = "See docs/data-format.md for the columns; `cmpacket init` writes a header row."
+CELL_LIMIT = 10_000  # characters in one cell: a long note fits, a pasted document does not
+
+
+def _check_cells(cells: dict[str, str], filename: str, line: int) -> None:
+    for column, value in cells.items():
+        if len(value) > CELL_LIMIT:
+            raise InputError(
+                f"{filename}:{line}: column {column}: the cell holds {len(value):,} characters; "
+                f"a cell may hold at most {CELL_LIMIT:,}.",
+                hint="A cell holds one value (a name, a date, a file path): check that the row "
+                "was not pasted into one cell, and that every quote in the row is closed.",
+            )
 
 
 def _known(col: str) -> bool:

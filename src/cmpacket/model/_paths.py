@@ -12,11 +12,15 @@ class UploadRef:
 
     given: str
     path: Path | None
-    problem: str = ""  # "outside" | "missing" | ""
+    problem: str = ""  # "outside" | "missing" | "unprintable" | ""
 
 
 def resolve_upload(folder: Path, given: str) -> UploadRef:
-    """Resolve `given` against `folder`; refuse absolute paths, `..` and symlinks that escape."""
+    """Resolve `given` against `folder`; refuse absolute paths, `..` and symlinks that escape, and
+    a path holding a NUL or another control character (no file system names a file so; the
+    operating system refuses a NUL outright)."""
+    if any(ord(ch) < 32 or 127 <= ord(ch) < 160 for ch in given):
+        return UploadRef(given, None, "unprintable")
     text = given.replace("\\", "/")
     pure = PurePosixPath(text)
     if pure.is_absolute() or ".." in pure.parts or (len(text) > 1 and text[1] == ":"):

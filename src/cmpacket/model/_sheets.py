@@ -25,7 +25,7 @@ from cmpacket.model._cells import (
     column_letter,
     text_date,
 )
-from cmpacket.model._csv import row_to_staff
+from cmpacket.model._csv import CELL_LIMIT, row_to_staff
 from cmpacket.model._headers import canonical, column_kind, suggest
 from cmpacket.model._ods import read_ods
 from cmpacket.model._package import open_package
@@ -166,7 +166,14 @@ class _Roster:
             return _as_date(cell, self.sheet.epoch)
         if kind == "number":
             return _as_number(cell), ""
-        return _as_text(cell), ""
+        text = _as_text(cell)
+        if len(text) > CELL_LIMIT:
+            self.errors.append(
+                f"{self.place(col, row, name)}: the cell holds {len(text):,} characters; a cell "
+                f"may hold at most {CELL_LIMIT:,} (one value: a name, a date, a file path)."
+            )
+            return "", ""
+        return text, ""
 
     def _raise(self, lead: str) -> None:
         if not self.errors:

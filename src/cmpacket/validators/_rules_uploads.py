@@ -64,6 +64,19 @@ def upload_outside(ctx: Context, spec: RuleSpec) -> Iterator[Finding]:
             )
 
 
+@rule("upload-path-invalid")
+def upload_path_invalid(ctx: Context, spec: RuleSpec) -> Iterator[Finding]:
+    for use in _uses(ctx):
+        if use.ref.problem == "unprintable":
+            shown = use.ref.given.encode("unicode_escape").decode("ascii")
+            yield spec.finding(
+                use.path,
+                f"the path '{shown}' holds a control character (a NUL, a tab, a line break); it "
+                f"was not read. Retype the file name as uploads/NAME (copying it from a "
+                f"spreadsheet can bring such characters along).",
+            )
+
+
 @rule("upload-missing")
 def upload_missing(ctx: Context, spec: RuleSpec) -> Iterator[Finding]:
     for use in _uses(ctx):

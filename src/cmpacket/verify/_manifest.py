@@ -258,6 +258,9 @@ def _no_constant(name: str) -> Any:
     raise ValueError(f"{name} is not a JSON number")
 
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
 def parse_manifest(data: bytes, limits: VerifyLimits = DEFAULT_LIMITS) -> dict[str, Any]:
     """manifest.json bytes -> the checked manifest; raises ManifestInvalid naming what is wrong."""
     if len(data) > limits.manifest_bytes:
@@ -279,7 +282,32 @@ def parse_manifest(data: bytes, limits: VerifyLimits = DEFAULT_LIMITS) -> dict[s
         ) from None
     except (ValueError, RecursionError) as exc:
         raise ManifestInvalid([("", f"it is not valid JSON ({exc}).")]) from None
+    where = _lone_surrogate(value)
+    if where is not None:
+        raise ManifestInvalid(
+            [(where, "it holds a lone UTF-16 surrogate (\\ud800-\\udfff), which is no text; "
+              "cmpacket never writes one, so the manifest was altered.")]
+        )  # fmt: skip
     return check_manifest(value)
+
+
+def _lone_surrogate(value: Any, path: str = "") -> str | None:
+    """The path of the first string (key or value) holding a lone surrogate, or None. The
+    prescan has bounded the nesting."""
+    stack: list[tuple[str, Any]] = [(path, value)]
+    while stack:
+        at, item = stack.pop()
+        if isinstance(item, str):
+            if not item.isascii() and _SURROGATE.search(item):
+                return at or "manifest"
+        elif isinstance(item, dict):
+            for key, inner in item.items():
+                if not key.isascii() and _SURROGATE.search(key):
+                    return f"{at}.{key!a}".lstrip(".")
+                stack.append((f"{at}.{key}".lstrip("."), inner))
+        elif isinstance(item, list):
+            stack.extend((f"{at}[{i}]", inner) for i, inner in enumerate(item))
+    return None
 
 
 def check_manifest(value: Any) -> dict[str, Any]:
