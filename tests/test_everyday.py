@@ -336,8 +336,8 @@ def test_inspect_prints_finding_counts_in_words(built: Path, cli: Any) -> None:
 def test_inspect_reads_a_received_manifests_evidence_whatever_it_holds(
     built: Path, tmp_path: Path, cli: Any
 ) -> None:
-    """A fuzz-found case: a received manifest whose evidence names a field as null (not checked by
-    the manifest schema) was an internal error in `inspect`'s text."""
+    """A fuzz-found case: a received manifest whose evidence names a field as null was an
+    internal error in `inspect`'s text; the manifest schema now refuses it, naming the fields."""
     changed = tmp_path / "changed.pdf"
     with pikepdf.open(packet_of(built)) as pdf:
         manifest = json.loads(pdf.attachments["manifest.json"].get_file().read_bytes())
@@ -349,8 +349,10 @@ def test_inspect_reads_a_received_manifests_evidence_whatever_it_holds(
         )
         pdf.save(changed)
     r = cli("inspect", changed)
-    assert r.code == 0 and "Evidence: 24 proofs" in r.out and "internal error" not in r.err
-    assert cli("inspect", changed, "--format", "json").json()["evidence"][1]["page"] is None
+    # the manifest's fields are typed strictly (issue 27): a clear refusal naming each field
+    assert r.code == 2 and "internal error" not in r.err, r.err
+    assert "evidence[2].matched[0]: is null" in r.err and "evidence[1].page" in r.err
+    assert cli("inspect", changed, "--format", "json").code == 2
 
 
 def test_a_section_bookmark_to_no_page_says_so(built: Path, tmp_path: Path, cli: Any) -> None:
