@@ -108,7 +108,8 @@ def validate(ws: Workspace, receiver: Receiver) -> Validated:
         _, listed = check_responses(
             checked.data, checked.profile, checked.report.as_of, bases=False
         )
-        checked = replace(checked, report=replace(checked.report, responses=listed))
+        report = validators.with_responses(checked.report, checked.data, checked.profile, listed)
+        checked = replace(checked, report=report)
     report = checked.report
     if checked.data is None:
         raise NotReadyError("the agency data has schema errors; nothing was built.", report)
