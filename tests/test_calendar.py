@@ -137,9 +137,26 @@ def test_the_horizon_and_overdue_ones(cli: Any, agency: Path) -> None:
     assert "Prairie Care: HFS Medicaid revalidation due" in events  # 2027-06-01, the last day
 
 
-def test_uids_stay_when_the_data_changes_and_are_equal_across_runs(
-    cli: Any, agency: Path
+def test_a_training_year_that_ended_short_is_overdue_while_the_rule_finds_it_short(
+    cli: Any, tmp_path: Path
 ) -> None:
+    """Maria Lopez's training year 2026-03-01 to 2027-02-28 ended with 8 of 12 hours: overdue
+    on 2027-03-01 while the rule finds her short; hours logged since count for the rule."""
+    folder = copy_sample(tmp_path)
+    events = by_summary(ics(cli, folder, "--as-of", "2027-03-01"))
+    ended = events["OVERDUE: Maria Lopez: in-service training year ended short (8 of 12 hours logged)"]  # fmt: skip
+    assert ended.decoded("DTSTART") == date(2027, 2, 28)
+    assert "Maria Lopez: in-service training year ends (0 of 12 hours logged)" in events
+    assert cli("validate", folder, "--as-of", "2027-03-01", "--format", "json").json()["counts"]["error"]  # fmt: skip
+    data = yaml.safe_load((folder / "agency.yaml").read_text())
+    data["staff"][3]["training"].append({"date": "2027-03-01", "hours": 4, "topic": "Ethics"})
+    (folder / "agency.yaml").write_text(yaml.safe_dump(data, sort_keys=False))
+    events = by_summary(ics(cli, folder, "--as-of", "2027-03-01"))
+    assert not [s for s in events if "Maria Lopez: in-service training year ended short" in s]
+    assert "Maria Lopez: in-service training year ends (4 of 12 hours logged)" in events
+
+
+def test_uids_stay_when_the_data_changes_and_are_equal_across_runs(cli: Any, agency: Path) -> None:
     def uids(*more: str) -> dict[str, str]:
         return {str(e["SUMMARY"]): str(e["UID"]) for e in ics(cli, agency, *more).walk("VEVENT")}
 
@@ -151,7 +168,9 @@ def test_uids_stay_when_the_data_changes_and_are_equal_across_runs(
     data["staff"][4]["licenses"][0]["number"] = "041.999999"
     (agency / "agency.yaml").write_text(yaml.safe_dump(data, sort_keys=False))
     after = uids("--months", "60")
-    assert after["James Thornton: RN license expires"] == first["James Thornton: RN license expires"]
+    assert (
+        after["James Thornton: RN license expires"] == first["James Thornton: RN license expires"]
+    )
     for summary, value in first.items():  # every other obligation kept its UID
         if summary in after:
             assert after[summary] == value, summary
@@ -194,7 +213,9 @@ def test_csv_and_json_list_the_same_events_as_the_ics(cli: Any, agency: Path) ->
     assert [shown(e) for e in rows] == seen
     fields = {"uid", "date", "summary", "kind", "who", "basis", "citation", "verified", "overdue"}
     assert set(doc["events"][0]) == fields and set(rows[0]) == fields
-    assert [e for e in doc["events"] if e["overdue"]] and [r for r in rows if r["overdue"] == "true"]
+    assert [e for e in doc["events"] if e["overdue"]] and [
+        r for r in rows if r["overdue"] == "true"
+    ]
     assert doc["as_of"] == AS_OF and doc["until"] == "2028-06-01"
     # sorted by date, then UID
     assert [(e["date"], e["uid"]) for e in doc["events"]] == sorted(
@@ -309,10 +330,7 @@ def test_the_readiness_report_lists_what_lapses_within_90_days(cli: Any, built: 
     assert lapsing["within_days"] == 90 and lapsing["obligations"]
     manifest = json.loads((built / "manifest.json").read_text())
     doc = next(
-        d
-        for s in manifest["sections"]
-        for d in s["documents"]
-        if d["kind"] == "readiness-report"
+        d for s in manifest["sections"] for d in s["documents"] if d["kind"] == "readiness-report"
     )
     text = subprocess.run(
         ["pdftotext", "-f", str(doc["first_page"]), "-l", str(doc["last_page"]),

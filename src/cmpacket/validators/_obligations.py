@@ -110,38 +110,40 @@ def _licenses(out: _List, data: AgencyData, profile: Profile) -> None:
 
 def _training_years(out: _List, data: AgencyData, profile: Profile) -> None:
     """Each covered staff member's training year (the rule's window, from each anniversary of
-    the hire date; without one, from January 1): hours logged against hours required."""
+    the hire date; without one, from January 1): hours logged against hours required, due at
+    the year's end; and the year just ended, overdue, when it ended short and the rule finds
+    the person short on the as-of date too (hours logged late count for the rule)."""
     spec = profile.rule("training-hours-short")
     if spec is None:
         return
     months = int(spec.params.get("window_months", 12))
+    window = add_months(out.as_of, -months)
     for i, s in enumerate(data.staff):
         if not applies(spec, s):
             continue
+        short = training_hours(s, window, out.as_of) < training_required(spec, s, out.as_of)
         anchor = s.hire_date or date(out.as_of.year, 1, 1)
         k = full_months_between(anchor, out.as_of) // months if out.as_of >= anchor else 0
-        start, end = add_months(anchor, k * months), add_months(anchor, (k + 1) * months)
-        last = end - timedelta(days=1)
-        have = training_hours(s, start - timedelta(days=1), out.as_of)
-        need = training_required(spec, s, end)
-        state = "met" if have >= need else f"{need - have:g} to go"
-        since = "the hire date's anniversary" if s.hire_date else "January 1 (no hire date)"
-        basis = (
-            f"Training year {start} to {last} (from {since}): {have:g} of {need:g} in-service "
-            f"hours logged so far ({state})."
-        )
-        what = f"in-service training year ends ({have:g} of {need:g} hours logged)"
-        out.add(
-            f"staff:{s.id}|training-year",
-            "training-year",
-            last,
-            _who(s),
-            what,
-            basis,
-            path=f"staff[{i}].training",
-            citation=spec.citation,
-            verified=spec.verified,
-        )
+        key, path = f"staff:{s.id}|training-year", f"staff[{i}].training"
+        for n, now in ((k, True), (k - 1, False)):
+            if n < 0:
+                continue
+            start, end = add_months(anchor, n * months), add_months(anchor, (n + 1) * months)
+            last = end - timedelta(days=1)
+            have = training_hours(s, start - timedelta(days=1), min(last, out.as_of))
+            need = training_required(spec, s, end)
+            if not now and (have >= need or not short):
+                continue
+            state = "met" if have >= need else f"{need - have:g} short"
+            since = "the hire date's anniversary" if s.hire_date else "January 1 (no hire date)"
+            basis = (
+                f"Training year {start} to {last} (from {since}): {have:g} of {need:g} "
+                f"in-service hours logged ({state})."
+            )
+            hours = f"({have:g} of {need:g} hours logged)"
+            what = f"in-service training year {'ends' if now else 'ended short'} {hours}"
+            out.add(key if now else f"{key}|ended-short", "training-year", last, _who(s), what,
+                    basis, path=path, citation=spec.citation, verified=spec.verified)  # fmt: skip
 
 
 def _mandated_reporter(out: _List, data: AgencyData, profile: Profile) -> None:
