@@ -54,19 +54,26 @@ def make(
     return CalendarFile(data, fmt, events, as_of, until)
 
 
-def _description(e: Event, as_of: date) -> str:
+def _description(e: Event) -> str:
     sure = "verified" if e.verified else "not verified"
-    source = f"\n\nSource: {e.citation} ({sure})." if e.citation else ""
+    return f"{e.basis}\n\nSource: {e.citation} ({sure})." if e.citation else e.basis
+
+
+def _about(name: str, as_of: date) -> str:
     return (
-        f"{e.basis}{source}\n\nListed by cmpacket from the agency's data as of {as_of}. Update "
-        f"the data once this is done and import the calendar again: this event moves."
+        f"The dates {name} must not miss, listed by cmpacket from the agency's data as of "
+        f"{as_of}. Update the data once an obligation is met and make the calendar again: its "
+        f"event moves (each keeps its UID)."
     )
 
 
 def to_ics(events: tuple[Event, ...], name: str, as_of: date) -> bytes:
     """RFC 5545: one all-day VEVENT per event (DTSTART a DATE, DTEND the next day), display
-    alarms ALARM_DAYS before, DTSTAMP from the as-of date or SOURCE_DATE_EPOCH."""
+    alarms ALARM_DAYS before, DTSTAMP from the as-of date or SOURCE_DATE_EPOCH. Values are given
+    as icalendar's own property types (`encode=False`): the same output as letting it infer
+    them, at about half the cost at 500 staff; the values every event shares are made once."""
     import icalendar  # 0.3 s to import: only when a calendar is written
+    from icalendar.prop import vCategory, vDDDTypes, vDuration, vText
 
     cal = icalendar.Calendar()
     cal.add("prodid", PRODID)
@@ -74,23 +81,32 @@ def to_ics(events: tuple[Event, ...], name: str, as_of: date) -> bytes:
     cal.add("calscale", "GREGORIAN")
     cal.add("method", "PUBLISH")
     cal.add("x-wr-calname", f"{name}: compliance calendar")
-    stamp = stamp_time(as_of)
+    cal.add("x-wr-caldesc", _about(name, as_of))
+    stamp, transparent, display = (
+        vDDDTypes(stamp_time(as_of)),
+        vText("TRANSPARENT"),
+        vText("DISPLAY"),
+    )
+    # calendars show the event's summary with the alarm's own text
+    alarms = [(vText(f"Due in {d} days"), vDuration(timedelta(days=-d))) for d in ALARM_DAYS]
     for e in events:
         event = icalendar.Event()
-        event.add("uid", e.uid)
-        event.add("dtstamp", stamp)
-        event.add("dtstart", e.date)
-        event.add("dtend", e.date + timedelta(days=1))
-        summary = (OVERDUE if e.overdue else "") + e.summary
-        event.add("summary", summary)
-        event.add("description", _description(e, as_of))
-        event.add("categories", ["Compliance", e.kind])
-        event.add("transp", "TRANSPARENT")
-        for days in ALARM_DAYS:
+        for key, value in (
+            ("uid", vText(e.uid)),
+            ("dtstamp", stamp),
+            ("dtstart", vDDDTypes(e.date)),
+            ("dtend", vDDDTypes(e.date + timedelta(days=1))),
+            ("summary", vText((OVERDUE if e.overdue else "") + e.summary)),
+            ("description", vText(_description(e))),
+            ("categories", vCategory(["Compliance", e.kind])),
+            ("transp", transparent),
+        ):
+            event.add(key, value, encode=False)
+        for text, trigger in alarms:
             alarm = icalendar.Alarm()
-            alarm.add("action", "DISPLAY")
-            alarm.add("description", summary)
-            alarm.add("trigger", timedelta(days=-days))
+            alarm.add("action", display, encode=False)
+            alarm.add("description", text, encode=False)
+            alarm.add("trigger", trigger, encode=False)
             event.add_component(alarm)
         cal.add_component(event)
     data: bytes = cal.to_ical()
