@@ -51,6 +51,20 @@ def schedule_entries(value: Any, source: str) -> tuple[dict[str, Any], ...]:
                 f"{where}.interval_months: {months!r} is not a whole number of months (12 for "
                 f"a year, 60 for five years)."
             )
+        positions = entry.get("positions", "all")
+        if positions not in ("all", "direct-care") and not (
+            isinstance(positions, list) and all(isinstance(x, str) for x in positions)
+        ):
+            raise ProfileError(
+                f"{where}.positions: {positions!r} is not all, direct-care or a list of position "
+                f"keys (e.g. [case-manager, case-management-supervisor])."
+            )
+        grace = entry.get("new_hire_months", 0)
+        if isinstance(grace, bool) or not isinstance(grace, int) or grace < 0:
+            raise ProfileError(
+                f"{where}.new_hire_months: {grace!r} is not a whole number of months (how long "
+                f"after hire it is first due; 0, the default, is at hire)."
+            )
         out.append(
             {
                 "key": entry["key"].strip(),
@@ -60,6 +74,7 @@ def schedule_entries(value: Any, source: str) -> tuple[dict[str, Any], ...]:
                 "citation": str(entry.get("citation") or ""),
                 "verified": bool(entry.get("verified", False)),
                 **({"positions": entry["positions"]} if "positions" in entry else {}),
+                **({"new_hire_months": grace} if grace else {}),
             }
         )
     return tuple(out)
