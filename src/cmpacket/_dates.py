@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import calendar
 import os
 from datetime import UTC, date, datetime
 from typing import Any
@@ -29,6 +30,22 @@ def today() -> date:
     return date.today()
 
 
+def add_months(day: date, months: int) -> date:
+    """The same day `months` later (or earlier), on the month's last day where it is shorter."""
+    index = day.month - 1 + months
+    year, month = day.year + index // 12, index % 12 + 1
+    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def stamp_time(as_of: date) -> datetime:
+    """When an output says it was made: SOURCE_DATE_EPOCH when set, else midnight UTC of the
+    as-of date; never the wall clock (same inputs, same bytes)."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    if epoch.isdigit():
+        return datetime.fromtimestamp(int(epoch), tz=UTC)
+    return datetime(as_of.year, as_of.month, as_of.day, tzinfo=UTC)
+
+
 def pdf_date(day: date) -> str:
     """A PDF date string for a day (midnight UTC), e.g. D:20261201000000Z."""
     return f"D:{day:%Y%m%d}000000Z"
@@ -54,7 +71,4 @@ def resolve_as_of(as_of: str | date | None, raw: dict[str, Any] | None) -> date:
 
 def pdf_date_for(as_of: date) -> str:
     """The packet's PDF dates: SOURCE_DATE_EPOCH when set, else midnight UTC of the as-of date."""
-    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
-    if epoch.isdigit():
-        return f"D:{datetime.fromtimestamp(int(epoch), tz=UTC):%Y%m%d%H%M%S}Z"
-    return pdf_date(as_of)
+    return f"D:{stamp_time(as_of):%Y%m%d%H%M%S}Z"

@@ -9,9 +9,10 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from cmpacket import calendar as cal
 from cmpacket._dates import resolve_as_of
 from cmpacket.cache import file_sha256
-from cmpacket.errors import CmpacketError, PacketError, UsageError
+from cmpacket.errors import CmpacketError, NotReadyError, PacketError, UsageError
 from cmpacket.findings import Report
 from cmpacket.model import example_data, load_folder, scaffold
 from cmpacket.pipeline import BuildResult, Options, RespondResult, check_responses
@@ -24,7 +25,14 @@ from cmpacket.receivers import BUILTIN as RECEIVERS
 from cmpacket.receivers import Receiver, load_receiver
 from cmpacket.render import check_all
 from cmpacket.templates import BUILTIN_ROOT, TemplateRegistry
-from cmpacket.validators import Checked, load_profile, run_rules
+from cmpacket.validators import (
+    Checked,
+    load_profile,
+    obligations,
+    prepare,
+    run_rules,
+    with_responses,
+)
 from cmpacket.verify import (
     DEFAULT_LIMITS,
     ManifestInvalid,
@@ -48,6 +56,7 @@ __all__ = [
     "Options",
     "RespondResult",
     "build",
+    "calendar",
     "check_folder",
     "check_templates",
     "diff",
@@ -107,13 +116,49 @@ def check_folder(
         return checked
     # every response to the Department is checked too, with its base packet
     found, responses = check_responses(checked.data, checked.profile, checked.report.as_of)
-    report = replace(checked.report.with_findings(tuple(found)), responses=responses)
+    report = with_responses(
+        checked.report.with_findings(tuple(found)), checked.data, checked.profile, responses
+    )
     return replace(checked, report=report)
 
 
 def validate(folder: Path, **kw: Any) -> Report:
     """Schema and requirement checks; writes nothing."""
     return check_folder(folder, **kw).report
+
+
+def calendar(
+    folder: Path,
+    *,
+    as_of: str | date | None = None,
+    months: int = 18,
+    fmt: str = "ics",
+    profile: str | None = None,
+    out: Path | None = None,
+) -> cal.CalendarFile:
+    """The compliance calendar (see `cmpacket calendar`): every dated obligation the data implies
+    within `months` of the as-of date, and every overdue one, as `fmt` (ics, csv or json); the
+    same obligations the readiness report lists. With `out`, also written there atomically.
+    Uploads are not read: the dates come from the data alone."""
+    if months < 1:
+        raise UsageError(f"--months {months}: give a horizon of at least 1 month.")
+    prepared = prepare(folder, as_of=as_of, profile=profile)
+    data, prof = prepared.data, prepared.profile
+    if data is None or prof is None:
+        report = Report(prepared.as_of, prepared.profile_name, prepared.findings)
+        raise NotReadyError(
+            "the agency data has schema errors, so its dates cannot be trusted; no calendar was "
+            "made. Fix them (cmpacket validate lists them).",
+            report,
+        )
+    _, responses = check_responses(data, prof, prepared.as_of, bases=False)
+    listed = obligations(data, prof, prepared.as_of, responses)
+    agency = cal.agency_identity(data.agency.fein, data.agency.legal_name, str(data.folder))
+    events = cal.events(listed, agency, prepared.as_of, months)
+    made = cal.make(events, fmt, name=data.agency.display_name, as_of=prepared.as_of, months=months)
+    if out is not None:
+        cal.write_atomic(out, made.data)
+    return made
 
 
 def build(folder: Path, options: Options | None = None, *, out: Path | None = None) -> BuildResult:

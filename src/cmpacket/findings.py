@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 SEVERITIES = ("error", "warning", "info")
@@ -145,6 +145,47 @@ class ResponseFacts:
         }
 
 
+#: The readiness report's "Lapsing within 90 days": obligations due within this many days of the
+#: as-of date (and every overdue one).
+LAPSING_DAYS = 90
+
+
+@dataclass(frozen=True)
+class Obligation:
+    """One dated obligation the data implies (validators/_obligations.py): a license's expiry, a
+    training year's end, a re-check, a response's due date. `key` names who and what, never the
+    date, so a calendar event made from it keeps its identity when the date moves (a renewed
+    license); `what` and `basis` never carry a license number or another identifier."""
+
+    key: str  # e.g. "staff:S-004|license:LSW|expires"
+    kind: str  # e.g. license-expiry, training-year, exclusion-screening, response-due
+    due: date
+    who: str  # the person's name, or the agency's for the agency's own obligations
+    what: str  # "LSW license expires"
+    basis: str  # why this date: the data it counts from and the interval
+    citation: str = ""
+    verified: bool = False
+    overdue: bool = False  # due before the as-of date
+    path: str = ""  # the data field to update once it is done
+
+    @property
+    def summary(self) -> str:
+        return f"{self.who}: {self.what}"
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "date": self.due.isoformat(),
+            "summary": self.summary,
+            "kind": self.kind,
+            "who": self.who,
+            "what": self.what,
+            "basis": self.basis,
+            "citation": self.citation,
+            "verified": self.verified,
+            "overdue": self.overdue,
+        }
+
+
 @dataclass(frozen=True)
 class Report:
     """The result of validation: `ready` is true when no finding is an error."""
@@ -156,6 +197,7 @@ class Report:
     evidence: tuple[Evidence, ...] = ()  # one per proof read (validators/_evidence.py)
     staff: tuple[StaffFacts, ...] = ()  # one per staff member, in data order
     responses: tuple[ResponseFacts, ...] = ()  # the agency's responses to the Department
+    obligations: tuple[Obligation, ...] = ()  # every dated obligation, by date (the calendar's)
 
     def __post_init__(self) -> None:
         if self.strict:
@@ -174,6 +216,11 @@ class Report:
     def ready(self) -> bool:
         return self.counts["error"] == 0
 
+    def lapsing(self, days: int = LAPSING_DAYS) -> tuple[Obligation, ...]:
+        """The obligations overdue or due within `days` of the as-of date, by date."""
+        last = self.as_of + timedelta(days=days)
+        return tuple(o for o in self.obligations if o.due <= last)
+
     def as_dict(self) -> dict[str, Any]:
         return {
             "ready": self.ready,
@@ -183,6 +230,10 @@ class Report:
             "findings": [f.as_dict() for f in self.findings],
             "evidence": [e.as_dict() for e in self.evidence],
             **({"responses": [r.as_dict() for r in self.responses]} if self.responses else {}),
+            "lapsing": {
+                "within_days": LAPSING_DAYS,
+                "obligations": [o.as_dict() for o in self.lapsing()],
+            },
         }
 
     def with_findings(self, more: tuple[Finding, ...]) -> Report:

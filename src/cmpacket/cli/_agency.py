@@ -220,3 +220,56 @@ def respond(
         click.echo(f"wrote {path}", err=True)
     due = f" (due {result.due})" if result.due else ""
     click.echo(f"wrote {result.response}{due}", err=True)
+
+
+@cli.command()
+@click.argument("folder", type=EXISTING)
+@click.option(
+    "-o", "--out", type=EXISTING,
+    help="Write the calendar to this file (atomically). Default: stdout.",
+)  # fmt: skip
+@click.option(
+    "--format", "fmt", type=click.Choice(["ics", "csv", "json"]),
+    help="ics (iCalendar, to import or subscribe to), csv or json. Default: -o's extension, "
+    "else ics.",
+)  # fmt: skip
+@AS_OF
+@click.option(
+    "--months", type=click.IntRange(1, 120), default=18, show_default=True,
+    help="How far ahead to list obligations; overdue ones are always listed.",
+)  # fmt: skip
+@PROFILE
+@click.pass_context
+def calendar(
+    ctx: click.Context,
+    /,
+    folder: Path,
+    out: Path | None,
+    fmt: str | None,
+    as_of: str | None,
+    months: int,
+    profile: str | None,
+) -> None:
+    """The dates the agency must not miss: license expiries, training years, re-checks and
+    screenings, the policies' review, the agreement's end, HFS revalidation and responses due,
+    as a calendar with alarms 90, 30 and 7 days before. No license numbers or other identifiers.
+
+    \b
+    Example:
+      cmpacket calendar sample_inputs/prairie-care -o prairie-care.ics
+      cmpacket calendar sample_inputs/prairie-care --format csv --months 6
+    """
+    from cmpacket import api
+
+    suffix = out.suffix.lower().lstrip(".") if out is not None else ""
+    fmt = fmt or (suffix if suffix in ("ics", "csv", "json") else "ics")
+    made = api.calendar(folder, as_of=as_of, months=months, fmt=fmt, profile=profile, out=out)
+    if out is None:
+        click.echo(made.data, nl=False)  # bytes: written as they are, CRLF included
+    if not ctx.obj["quiet"]:
+        where = f"wrote {out}: " if out is not None else ""
+        click.echo(
+            f"{where}{len(made.events)} obligation(s) due by {made.until}, "
+            f"{made.overdue} of them overdue (as of {made.as_of})",
+            err=True,
+        )

@@ -119,6 +119,14 @@ def profile_text(profile: Any) -> str:
         for key, paths in profile.qualification_paths.items():
             lines += [f"  {key}: {p.get('name')}" for p in paths]
     lines.append("\npolicy topics: " + ", ".join(t["key"] for t in profile.policy_topics))
+    if profile.schedule:
+        lines.append("\nschedule (dated obligations the calendar lists):")
+        for e in profile.schedule:
+            mark = "verified" if e["verified"] else "not verified"
+            lines.append(
+                f"  {e['key']}: {e['field']} + {e['interval_months']} months [{mark}]"
+                + (f"\n    citation: {e['citation']}" if e["citation"] else "")
+            )
     return "\n".join(lines)
 
 

@@ -15,6 +15,7 @@ from cmpacket.model._response import (
     response_folders,
 )
 from cmpacket.model._scaffold import scaffold
+from cmpacket.model._schema import is_field
 from cmpacket.model._types import (
     AgencyData,
     Agreement,
@@ -43,6 +44,7 @@ __all__ = [
     "UploadRef",
     "example_data",
     "format_path",
+    "is_field",
     "load_folder",
     "resolve_upload",
     "scaffold",

@@ -83,6 +83,7 @@ class OwnerSchema(_Base):
 class MedicaidSchema(_Base):
     model = t.MedicaidEnrollment
     impact_application_id, provider_id, taxonomy = text(), text(), text()
+    enrolled = date_field()
 
 
 class AgencySchema(_Base):
@@ -335,3 +336,12 @@ SCHEMAS: dict[str, type[Schema]] = {
     "signatures": SignaturesSchema,
     "signatures.signer": PersonSchema,
 }
+
+
+def is_field(path: str) -> bool:
+    """True when `path`, written as profiles write data fields (`policies.adopted`,
+    `staff[].background_check.registry_check`, `staff[].training[].date`), names a field of the
+    agency data."""
+    parent, _, name = path.rpartition(".")
+    schema = SCHEMAS.get(parent)
+    return schema is not None and name.removesuffix("[]") in schema._declared_fields

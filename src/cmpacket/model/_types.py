@@ -49,6 +49,9 @@ class MedicaidEnrollment:
     impact_application_id: str | None = None
     provider_id: str | None = None
     taxonomy: str | None = None
+    enrolled: date | None = (
+        None  # HFS enrollment (or last revalidation) date: revalidation counts from it
+    )
 
 
 @dataclass(frozen=True)

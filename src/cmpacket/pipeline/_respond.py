@@ -38,7 +38,7 @@ from cmpacket.plan import (
 )
 from cmpacket.receivers import Receiver, load_receiver
 from cmpacket.render import render_pieces, resources_digest, response_context, start_word_copies
-from cmpacket.validators import check_response
+from cmpacket.validators import check_response, with_responses
 from cmpacket.verify import verify_source
 
 EMBED = "response-manifest.json"
@@ -91,10 +91,8 @@ def respond_in(ws: Workspace, given: Path) -> RespondResult:
     validated = stage.with_findings(
         ws, validated, [*problems, *found], "the response cannot be sent as it is"
     )
-    validated = replace(
-        validated,
-        checked=replace(validated.checked, report=replace(validated.report, responses=(facts,))),
-    )
+    report = with_responses(validated.report, data, profile, (facts,))
+    validated = replace(validated, checked=replace(validated.checked, report=report))
     made = make_packet(ws, validated, receiver, base)  # the cumulative packet
     answer = _response_packet(ws, made, response, facts, receiver, dated)
     ws.progress.step(f"Writing {ws.out}")

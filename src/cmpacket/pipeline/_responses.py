@@ -42,7 +42,7 @@ def check_responses(
     `bases`, each base packet is read and verified too (slower: `validate` and `respond` do it,
     `build` only lists the responses)."""
     folders = [only] if only is not None else response_folders(data.folder)
-    documents = {piece.doc_key for piece in plan(data)}
+    documents = {piece.doc_key for piece in plan(data)} if folders else set()
     findings: list[Finding] = []
     facts: list[ResponseFacts] = []
     for folder in folders:

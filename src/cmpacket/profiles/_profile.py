@@ -14,6 +14,7 @@ import yaml
 from cmpacket.errors import ProfileError
 from cmpacket.findings import Finding
 from cmpacket.profiles._licenses import license_table
+from cmpacket.profiles._schedule import schedule_entries
 
 BUILTIN = ("il-guide", "il-hsp-aids-waiver", "il-fcm")
 SEVERITIES = ("error", "warning", "info")
@@ -53,6 +54,8 @@ class Profile:
     sha256: str = ""
     licenses: dict[str, Any] = field(default_factory=dict)  # the licence table (_licenses.py)
     responses: dict[str, dict[str, Any]] = field(default_factory=dict)  # due dates by kind
+    # dated obligations the calendar lists besides the rules' own intervals (_schedule.py)
+    schedule: tuple[dict[str, Any], ...] = ()
 
     def rule(self, code: str) -> RuleSpec | None:
         return next((r for r in self.rules if r.code == code), None)
@@ -70,6 +73,7 @@ class Profile:
             "limits": self.limits,
             "licenses": self.licenses,
             "responses": self.responses,
+            "schedule": [dict(entry) for entry in self.schedule],
         }
 
 
@@ -158,6 +162,7 @@ def _build(data: dict[str, Any], source: str, codes: Collection[str]) -> Profile
         program=_program(data.get("program"), source),
         licenses=license_table(data.get("licenses"), source),
         responses=_responses(data.get("responses"), source),
+        schedule=schedule_entries(data.get("schedule"), source),
     )
 
 

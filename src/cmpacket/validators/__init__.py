@@ -27,6 +27,7 @@ from cmpacket.validators._evidence import (
     proof_checks,
     remember,
 )
+from cmpacket.validators._obligations import obligations, with_responses
 from cmpacket.validators._registry import RULES
 from cmpacket.validators._responses import BaseState, check_response, due_date
 from cmpacket.validators._rules_uploads import UploadUse, upload_uses
@@ -49,9 +50,11 @@ __all__ = [
     "prepare",
     "match_payload",
     "match_proof",
+    "obligations",
     "proof_checks",
     "remember",
     "run_rules",
     "upload_paths",
     "upload_uses",
+    "with_responses",
 ]

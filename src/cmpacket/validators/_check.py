@@ -19,6 +19,7 @@ from cmpacket.receivers import Receiver
 from cmpacket.templates import TemplateRegistry
 from cmpacket.validators._evidence import proof_evidence, remember_payloads
 from cmpacket.validators._fit import fit_findings
+from cmpacket.validators._obligations import obligations
 from cmpacket.validators._registry import RULES, Context
 from cmpacket.validators._rules_staff import staff_facts
 from cmpacket.validators._rules_uploads import UploadUse
@@ -175,6 +176,7 @@ def run_rules(
         strict=strict,
         evidence=proof_evidence(ctx),
         staff=staff_facts(data, profile, as_of),
+        obligations=obligations(data, profile, as_of),
     )
 
 

@@ -19,6 +19,7 @@ from cmpacket.intake import MAX_PAGES, has_text
 from cmpacket.model import AgencyData, Staff, resolve_upload
 from cmpacket.profiles import Profile, RuleSpec
 from cmpacket.validators import _match as m
+from cmpacket.validators._dates import on_cycle
 from cmpacket.validators._registry import Context, rule
 
 EXPIRY_LABELS = ("expiration date", "expiration", "expires", "expiry", "valid through", "exp.")
@@ -244,7 +245,13 @@ def proof_unchecked(ctx: Context, spec: RuleSpec) -> Iterator[Finding]:
 
 
 def _table_row(ctx: Context, lic: Any) -> dict[str, Any] | None:
-    table = ctx.profile.licenses
+    return license_row(ctx.profile, lic)
+
+
+def license_row(profile: Profile, lic: Any) -> dict[str, Any] | None:
+    """The license table's row for a license's type (number format, renewal cycle), or None when
+    the profile has no table, or the table is another state's or does not know the type."""
+    table = profile.licenses
     if not table or not lic.type:
         return None
     state = (lic.state or table.get("state") or "").upper()
@@ -292,8 +299,7 @@ def license_number_format(ctx: Context, spec: RuleSpec) -> Iterator[Finding]:
 def license_expiry_off_cycle(ctx: Context, spec: RuleSpec) -> Iterator[Finding]:
     for i, j, lic, cycle in _table_entries(ctx, "renewal", "expires"):
         day = lic.expires
-        parity_ok = cycle["years"] == "any" or (day.year % 2 == 1) == (cycle["years"] == "odd")
-        if (day.month, day.day) == (cycle["month"], cycle["day"]) and parity_ok:
+        if on_cycle(day, cycle):
             continue
         when = date(2001, cycle["month"], min(cycle["day"], 28))
         rule_text = f"{when:%B} {cycle['day']}" + (

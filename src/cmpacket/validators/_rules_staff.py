@@ -15,14 +15,14 @@ from cmpacket.validators._registry import Context, rule
 LEVELS = {"associate": 1, "bachelor": 2, "master": 3, "doctorate": 4}
 
 
-def _applies(spec: RuleSpec, staff: Staff) -> bool:
+def applies(spec: RuleSpec, staff: Staff) -> bool:
     positions = spec.params.get("positions", "all")
     return positions == "all" or staff.position in positions
 
 
 def _staff(ctx: Context, spec: RuleSpec) -> Iterator[tuple[int, Staff]]:
     for i, s in enumerate(ctx.data.staff):
-        if _applies(spec, s):
+        if applies(spec, s):
             yield i, s
 
 
@@ -294,13 +294,13 @@ def staff_facts(data: AgencyData, profile: Profile, as_of: date) -> tuple[StaffF
     start = add_months(as_of, -months)
     out = []
     for s in data.staff:
-        loads = caseload is not None and _applies(caseload, s)
+        loads = caseload is not None and applies(caseload, s)
         out.append(
             StaffFacts(
                 staff_id=s.id,
                 training_hours=training_hours(s, start, as_of),
                 training_required=training_required(training, s, as_of) if training else None,
-                training_applies=training is not None and _applies(training, s),
+                training_applies=training is not None and applies(training, s),
                 caseload_applies=loads,
                 caseload_limit=(
                     caseload_limit(caseload, s, data.policies.adopted)
