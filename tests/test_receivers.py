@@ -19,7 +19,7 @@ from cmpacket.receivers import load_receiver
 from tests.conftest import copy_sample
 
 PAGE = re.compile(r"Page (\d+) of (\d+)\s*\|\s*([A-Z]+)-(\d{6})")
-CAP_MB = 0.3  # the sample packet is about 0.4 MB: three parts at this cap
+CAP_MB = 0.4  # the sample packet is about 0.9 MB, its policy manual under 0.4 MB: parts at this cap
 
 
 def _receiver(folder: Path, **fields: Any) -> Path:
@@ -41,7 +41,7 @@ def _text(pdf: Path, page: int) -> str:
 
 @pytest.fixture(scope="module")
 def parts(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The sample agency built for a 0.3 MB receiver; returns OUT."""
+    """The sample agency built for a 0.4 MB receiver; returns OUT."""
     import os
 
     os.environ["SOURCE_DATE_EPOCH"] = "1767225600"
@@ -181,7 +181,8 @@ def test_the_index_names_the_part_of_each_document(parts: Path) -> None:
                     people.setdefault(d["title"].split(":")[0], k)
                 elif d["kind"] != "part-cover":
                     assert f"{d['title']} (part {k})" in text
-    assert len(set(people.values())) >= 2  # the staff proofs span parts
+    # the staff proofs lie past the first part: each person's line names a part the index computed
+    assert people and min(people.values()) > 1
     for name, k in people.items():
         assert re.search(
             re.escape(name)

@@ -332,3 +332,19 @@ def test_the_letter_s_own_due_date_wins_and_lateness_is_a_warning(
     assert r.code == 0 and "due 2027-02-01" in r.err
     report = json.loads((tmp_path / "out" / "readiness.json").read_text())
     assert any(f["code"] == "response-overdue" for f in report["findings"])
+
+
+def test_the_letter_and_tables_have_word_copies_with_their_words(
+    answered: api.RespondResult,
+) -> None:
+    """The response's own documents come with Word copies made from the same source."""
+    from tests.test_word_parity import coverage, docx_blocks, words
+
+    names = {p.name: p for p in answered.documents}
+    letter = names["response-response-letter.docx"]
+    assert {"response-response-table.docx", "response-change-table.docx"} <= set(names)
+    assert all(p.is_file() and p.stat().st_size > 0 for p in names.values())
+    said = " ".join(docx_blocks(letter))
+    assert REF in said and "/s/ Dana Whitfield" in said
+    packet = words(text_of(answered.response, 1, 1))
+    assert coverage(packet, words(said)) >= 0.8  # page 1 is the letter (its stamp aside)
