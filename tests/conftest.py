@@ -92,10 +92,15 @@ def _epoch(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFac
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.getbasetemp() / "xdg-cache"))
 
 
-def copy_sample(dest: Path, edit: Callable[[dict[str, Any]], None] | None = None) -> Path:
-    """A copy of the sample agency (without out/), its agency.yaml changed by `edit`."""
+def copy_sample(
+    dest: Path, edit: Callable[[dict[str, Any]], None] | None = None, *, responses: bool = False
+) -> Path:
+    """A copy of the sample agency (without out/), its agency.yaml changed by `edit`; its
+    response to the Department (responses/, whose base is the sample's out/ packet) only when
+    `responses`."""
     folder = dest / "agency"
-    shutil.copytree(SAMPLE, folder, ignore=shutil.ignore_patterns("out"))
+    ignore = ("out",) if responses else ("out", "responses")
+    shutil.copytree(SAMPLE, folder, ignore=shutil.ignore_patterns(*ignore))
     if edit is not None:
         data = yaml.safe_load((folder / "agency.yaml").read_text())
         edit(data)

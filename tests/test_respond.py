@@ -348,3 +348,35 @@ def test_the_letter_and_tables_have_word_copies_with_their_words(
     assert REF in said and "/s/ Dana Whitfield" in said
     packet = words(text_of(answered.response, 1, 1))
     assert coverage(packet, words(said)) >= 0.8  # page 1 is the letter (its stamp aside)
+
+
+def test_the_sample_s_rfi_answers_right_after_the_quick_start(
+    tmp_path: Path, cli: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The README's steps on the sample: validate warns that the base is not built yet, build
+    writes it, respond answers the RFI with every item, and the packet is unchanged."""
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", EPOCH)
+    folder = copy_sample(tmp_path, responses=True)
+    r = cli("validate", folder)
+    assert (
+        r.code == 0
+        and "response-base-missing" in r.err + r.out
+        and "does not exist yet" in (r.err + r.out)
+    )
+    assert cli("build", folder).code == 0
+    r = cli("validate", folder)
+    assert r.code == 0 and "response-base-missing" not in r.err + r.out
+    assert "5 of 5 item(s) answered" in r.err + r.out
+    r = cli("respond", folder, "rfi-2027-01")
+    assert r.code == 0, r.err
+    out = folder / "responses" / "rfi-2027-01" / "out"
+    (response,) = out.glob("*-response-*.pdf")
+    assert api.verify(response).ok
+    table = " ".join(text_of(response, 2, 4).split())
+    for item in ("Item 1", "Item 2", "Item 3", "Item 4", "Item 5"):
+        assert item in table
+    assert "No document is new, replaced or deleted since the base packet." in " ".join(
+        text_of(response).split()
+    )
+    sent = " ".join(text_of(next((folder / "out").glob("*-packet.pdf"))).split())
+    assert "0x" not in sent and "built-in method" not in sent

@@ -63,6 +63,18 @@ def test_check_passes_on_builtins_and_names_undefined_variable_with_line(
     assert "broken.html.j2:1" in r.out and "syntax error" in r.out
 
 
+def test_printing_a_method_is_an_error_with_its_line_never_garbage(cli: Any, sample: Path) -> None:
+    """`x.items` on a mapping is the dict's method: printing it would put an address that
+    changes every run into the packet; `templates check` names the line instead."""
+    (sample / "templates" / "policies").mkdir(parents=True)
+    (sample / "templates" / "policies" / "grievances.txt.j2").write_text(
+        "Line one\n\nWe answer within {{ policies.keys }} days.\n"
+    )
+    r = cli("templates", "check", sample)
+    assert r.code == 1, r.out
+    assert "grievances.txt.j2:3" in r.out and "'keys'" in r.out and "0x" not in r.out
+
+
 def test_override_changes_the_output(tmp_path: Path) -> None:
     import pypdf
 

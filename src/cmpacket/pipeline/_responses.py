@@ -23,6 +23,8 @@ def base_of(response: Response, data: AgencyData) -> tuple[BaseState, Base | Non
             unreadable="response.yaml names no base (base: out/<agency>-packet.pdf)"
         ), None
     path = data.folder / response.base
+    if not path.exists() and not path.is_symlink():
+        return BaseState(unreadable=f"{response.base} does not exist", absent=True), None
     try:
         base = read_base(path)
     except PacketError as exc:

@@ -12,13 +12,15 @@ from jinja2 import StrictUndefined
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from cmpacket.errors import TemplateError
-from cmpacket.templates import FILTERS, TemplateRegistry
+from cmpacket.templates import FILTERS, TemplateRegistry, printable
 
 FIXED_ZIP_TIME = (2026, 1, 1, 0, 0, 0)
 
 
 def _env() -> ImmutableSandboxedEnvironment:
-    env = ImmutableSandboxedEnvironment(undefined=StrictUndefined, autoescape=True)
+    env = ImmutableSandboxedEnvironment(
+        undefined=StrictUndefined, autoescape=True, finalize=printable
+    )
     env.filters.update(FILTERS)
     return env
 

@@ -43,6 +43,12 @@ def render_template(registry: TemplateRegistry, name: str, context: dict[str, An
             str(exc.message),
             "Use only the variables listed in docs/templates.md for this template.",
         ) from None
+    except jinja2.TemplateRuntimeError as exc:  # printing a function (see templates.printable)
+        raise _error(
+            _traceback_place(registry, exc, name),
+            str(exc.message),
+            "Print values only; docs/templates.md lists each template's variables.",
+        ) from None
     except (TypeError, ValueError, AttributeError, ArithmeticError) as exc:
         raise _error(
             _traceback_place(registry, exc, name), f"{type(exc).__name__}: {exc}", ""

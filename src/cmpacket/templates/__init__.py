@@ -8,7 +8,14 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from jinja2 import FileSystemLoader, StrictUndefined, TemplateNotFound, select_autoescape
+from jinja2 import (
+    FileSystemLoader,
+    StrictUndefined,
+    TemplateNotFound,
+    TemplateRuntimeError,
+    Undefined,
+    select_autoescape,
+)
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from cmpacket.templates._filters import FILTERS, GLOBALS, counties, long_date, ref_text
@@ -17,6 +24,7 @@ __all__ = [
     "BUILTIN_ROOT",
     "FILTERS",
     "TemplateRegistry",
+    "printable",
     "Winner",
     "counties",
     "long_date",
@@ -59,6 +67,18 @@ class _RootLoader(FileSystemLoader):
             raise TemplateNotFound(template)
         self.used[template] = real
         return source, filename, uptodate
+
+
+def printable(value: Any) -> Any:
+    """What `{{ ... }}` may print: a value, never a function or method. A mapping's key that is
+    also a method name (`r.items`, `r.keys`) reads as the method: printing it would put
+    `<built-in method ...at 0x...>` in a packet, different on every run."""
+    if callable(value) and not isinstance(value, Undefined):
+        raise TemplateRuntimeError(
+            f"a template prints {getattr(value, '__name__', 'a function')!r}, a function, not "
+            'a value; for a key of that name write x["name"] instead of x.name'
+        )
+    return value
 
 
 class TemplateRegistry:
@@ -121,6 +141,7 @@ class TemplateRegistry:
                 trim_blocks=True,
                 lstrip_blocks=True,
                 keep_trailing_newline=True,
+                finalize=printable,
             )
             env.filters.update(FILTERS)
             env.globals.update(GLOBALS)

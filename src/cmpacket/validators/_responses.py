@@ -28,6 +28,7 @@ class BaseState:
     unreadable: str = ""
     fein: str | None = None
     problems: tuple[str, ...] = ()
+    absent: bool = False  # the file does not exist (yet): `validate` warns, `respond` refuses
 
 
 def due_date(response: Response, profile: Profile) -> tuple[date | None, str, bool]:
@@ -173,6 +174,15 @@ def _exhibit_file(folder: Path, given: str, where: Path_, finding: Finding_) -> 
 
 def _base(response: Response, data: AgencyData, base: BaseState, finding: Finding_) -> None:
     given = response.base or "(none given)"
+    if base.absent:
+        finding(
+            "response-base-missing",
+            "warning",
+            ("base",),
+            f"the base packet {given!r} does not exist yet: `cmpacket respond` needs it. Keep "
+            f"the packet you sent the Department there (or build it with `cmpacket build`).",
+        )
+        return
     if base.unreadable:
         finding(
             "response-base-missing",
