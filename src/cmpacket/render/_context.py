@@ -153,7 +153,7 @@ def base_context(data: AgencyData, profile: Profile, report: Report, draft: bool
             "party": data.agreement.designee or data.agreement.department or "",
         },
         "attachments": [asdict(x) for x in data.attachments],
-        "signature": signature_context(data),
+        "signature": signature_context(data, as_of),
         "evidence_refs": evidence_refs(data),
         "privacy_officer": _person(data, officer),
         "supervisor": _person(data, supervisor),
@@ -335,30 +335,48 @@ def policy_chapters(registry: TemplateRegistry, context: dict[str, Any]) -> list
     return chapters
 
 
-def signature_context(data: AgencyData) -> dict[str, Any]:
-    """What every signature line shows: `signed` only for a complete electronic signature.
+def signature_context(data: AgencyData, as_of: date | None = None) -> dict[str, Any]:
+    """What every signature line shows: `signed` only for a complete electronic or digital
+    signature.
 
     Unsigned and wet-ink documents get blank lines (wet-ink: the generated copy is the one to
-    print and sign; the signed scan replaces it in the packet).
+    print and sign; the signed scan replaces it in the packet). A digital signature (SPEC §18)
+    leaves the line blank for the visible signature the signing step puts on it, dated the
+    signing day (`signatures.date`, else the as-of date).
     """
     sig = data.signatures
     signer = sig.signer if sig and sig.signer and sig.signer.name else None
     signer = signer or data.agency.authorized_official
-    signed = bool(sig and sig.method == "electronic" and signer.name and signer.title and sig.date)
-    statement = ""
-    if signed and sig:
-        statement = (
-            f"Signed electronically: {signer.name}, {signer.title}, adopted the typed signature "
-            f"\u201c/s/ {signer.name}\u201d as their signature on {long_date(sig.date)}."
-        )
+    digital = bool(sig and sig.method == "digital" and signer.name and signer.title)
+    day = (sig.date or as_of) if digital and sig else (sig.date if sig else None)
+    signed = digital or bool(
+        sig and sig.method == "electronic" and signer.name and signer.title and sig.date
+    )
     return {
         "method": sig.method if sig else None,
         "signed": signed,
+        "digital": digital,
         "name": signer.name or "",
         "title": signer.title or "",
-        "date": sig.date if signed and sig else None,
-        "statement": statement,
+        "date": day if signed else None,
+        "statement": signature_statement(signer.name or "", signer.title or "", day, digital)
+        if signed and day
+        else "",
     }
+
+
+def signature_statement(name: str, title: str, day: date, digital: bool) -> str:
+    """The one-line statement under a signed signature line."""
+    if digital:
+        return (
+            f"Signed digitally: {name}, {title}, signed this PDF file on {long_date(day)} with "
+            f"a certificate-based digital signature, shown on the line above; a PDF reader "
+            f"shows who signed and whether the file changed since."
+        )
+    return (
+        f"Signed electronically: {name}, {title}, adopted the typed signature "
+        f"\u201c/s/ {name}\u201d as their signature on {long_date(day)}."
+    )
 
 
 EVIDENCE_WORDS = ("resolution", "minutes", "adopt", "approv")
