@@ -95,14 +95,15 @@ def load_signing_key(
             f"is not a PKCS#12 certificate (.p12 or .pfx).",
             hint="Set CMPACKET_SIGN_PASSWORD to the file's password (or type it at the prompt).",
         ) from None
-    if cert is None:
-        raise CertificateError(f"{display}: the file holds no certificate.")
     if key is None:
         raise CertificateError(
-            f"{display}: the file holds the certificate but not its private key, so it cannot "
-            f"sign.",
+            f"{display}: the file holds "
+            + ("the certificate" if cert is not None or extra else "nothing")
+            + " but not its private key, so it cannot sign.",
             hint="Export the certificate with its private key (PKCS#12, .p12 or .pfx).",
         )
+    if cert is None:
+        raise CertificateError(f"{display}: the file holds a private key but no certificate.")
     subject = _subject(cert)
     now = now or datetime.now(UTC)
     start, end = cert.not_valid_before_utc, cert.not_valid_after_utc
