@@ -15,7 +15,14 @@ from cmpacket.cache import file_sha256
 from cmpacket.errors import CmpacketError, NotReadyError, PacketError, UsageError
 from cmpacket.findings import Report
 from cmpacket.model import example_data, load_folder, scaffold
-from cmpacket.pipeline import BuildResult, Options, RespondResult, check_responses
+from cmpacket.pipeline import (
+    PASSWORD_ENV,
+    BuildResult,
+    Options,
+    RespondResult,
+    check_responses,
+    env_password,
+)
 from cmpacket.pipeline import build as run_pipeline
 from cmpacket.pipeline import check as check_pipeline
 from cmpacket.pipeline import respond as run_respond
@@ -52,6 +59,8 @@ from cmpacket.verify import (
 )
 
 __all__ = [
+    "PASSWORD_ENV",
+    "env_password",
     "BuildResult",
     "Checked",
     "Options",

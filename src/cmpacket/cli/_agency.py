@@ -176,14 +176,14 @@ def _password() -> str:
     (not echoed); without either, a usage error. Asked only when a packet is signed."""
     import os
 
-    from cmpacket.pipeline import PASSWORD_ENV, env_password
+    from cmpacket import api
 
-    if os.environ.get(PASSWORD_ENV) is None and sys.stdin.isatty():
+    if os.environ.get(api.PASSWORD_ENV) is None and sys.stdin.isatty():
         value: str = click.prompt(
             "Password of the signing certificate", hide_input=True, err=True, default=""
         )
         return value
-    return env_password()
+    return api.env_password()
 
 
 @cli.command()

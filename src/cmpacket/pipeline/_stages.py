@@ -377,18 +377,16 @@ def with_findings(
 
 
 def self_verify(ws: Workspace, done: Assembled) -> None:
-    """The reviewer's checks on the packet just built (a cached packet was checked when built)."""
+    """The reviewer's checks on the packet just built (a cached packet was checked when built),
+    before it is signed: a digital signature is added, then checked, after this."""
     ws.progress.step("Verifying the packet")
     if done.cached:
         return
-    # the packet before it is signed (a digital signature is added, then checked, after this)
+    name, known = done.manifest["packet"]["file"], done.known_digests
     if len(done.files) > 1:
-        result = verify_parts(done.files, done.manifest, done.known_digests, signatures=False)
+        result = verify_parts(done.files, done.manifest, known, signatures=False)
     else:
-        name = done.manifest["packet"]["file"]
-        result = verify_source(
-            done.packet, name, done.manifest, done.known_digests, signatures=False
-        )
+        result = verify_source(done.packet, name, done.manifest, known, signatures=False)
     if not result.ok:
         problems = "; ".join(f"[{f.code}] {f.path}: {f.message}" for f in result.findings[:5])
         raise BuildError(f"the built packet failed its own verification: {problems}")

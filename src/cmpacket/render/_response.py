@@ -10,7 +10,7 @@ from typing import Any
 from cmpacket.findings import ResponseFacts
 from cmpacket.model import Response
 from cmpacket.plan import Piece
-from cmpacket.render._context import signature_statement
+from cmpacket.render._signature import signature_statement
 
 KIND_TITLES = {"rfi": "request for information", "cap": "corrective action plan"}
 
