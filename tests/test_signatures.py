@@ -397,3 +397,108 @@ def test_the_password_appears_in_no_output(signed: dict[str, Any]) -> None:
         assert secret not in data, path
         assert secret.hex().encode() not in data, path
     assert PASSWORD not in (signed["folder"] / "agency.yaml").read_text()
+
+
+def test_digital_signing_needs_no_date_of_signing_in_the_data(tmp_path: Path) -> None:
+    """The signing time is the as-of date's unless `signatures.date` gives the day."""
+    report = api.validate(copy_sample(tmp_path, digital))
+    assert [f for f in report.findings if f.code == "signature-missing"] == []
+
+
+def _signature_annots(pdf: Path) -> list[int]:
+    """The pages (1-based) that show a signature widget."""
+    with pikepdf.open(pdf) as doc:
+        return [
+            number
+            for number, page in enumerate(doc.pages, start=1)
+            for annot in page.obj.get("/Annots") or []
+            if annot.get("/FT") == "/Sig" and float(annot.Rect[2]) > float(annot.Rect[0])
+        ]
+
+
+def _pdfsig_ok(pdf: Path) -> None:
+    done = subprocess.run(["pdfsig", str(pdf)], capture_output=True, text=True, check=True)
+    assert "Signature is Valid." in done.stdout and "Total document signed" in done.stdout, pdf
+
+
+def test_each_part_is_signed_and_the_set_verifies(
+    signed: dict[str, Any], pki: dict[str, Any], tmp_path: Path, cli: Any
+) -> None:
+    receiver = tmp_path / "receiver.yaml"
+    receiver.write_text(json.dumps({"name": "small", "split": "parts", "max_file_mb": 0.4}))
+    env = {"CMPACKET_SIGN_PASSWORD": PASSWORD, "SOURCE_DATE_EPOCH": EPOCH}
+    with pytest.MonkeyPatch.context() as patch:
+        for k, v in env.items():
+            patch.setenv(k, v)
+        result = cli(
+            "build", signed["folder"], "-o", tmp_path / "out", "-q", "--receiver", receiver
+        )
+    assert result.code == 0, result.err
+    manifest = json.loads((tmp_path / "out" / "manifest.json").read_text())
+    parts = [tmp_path / "out" / p["file"] for p in manifest["parts"]]
+    assert len(parts) >= 2
+    visible = []
+    for path, entry in zip(parts, manifest["parts"], strict=True):
+        _pdfsig_ok(path)
+        data = path.read_bytes()
+        assert entry["sha256"] == hashlib.sha256(data).hexdigest()
+        assert entry["bytes"] == len(data) <= 0.4 * 1024 * 1024
+        assert entry["unsigned_sha256"] != entry["sha256"]
+        visible += [(path.name, page) for page in _signature_annots(path)]
+    assert len(visible) == 1  # on the application letter, in the part that holds it
+    checked = cli("verify", *parts, "--manifest", tmp_path / "out" / "manifest.json")
+    checked_trusted = cli("verify", *parts, "--trust", pki["root"])
+    assert checked.code == 0 and checked_trusted.code == 0, checked.out
+    assert "signature-untrusted" not in checked_trusted.out
+
+
+def test_the_response_packet_is_signed_on_its_cover_letter(
+    signed: dict[str, Any], pki: dict[str, Any], tmp_path: Path, cli: Any
+) -> None:
+    import shutil
+
+    import yaml
+
+    folder = tmp_path / "agency"
+    shutil.copytree(signed["folder"], folder, ignore=shutil.ignore_patterns("out"))
+    (folder / "sent").mkdir()
+    sent = packet_of(signed["out"])
+    shutil.copyfile(sent, folder / "sent" / sent.name)
+    (folder / "responses" / "rfi").mkdir(parents=True)
+    response = {
+        "kind": "rfi",
+        "date": "2027-01-26",
+        "letter": {"from": "IDHS", "reference": "HSP-CM-2027-014", "received": "2027-01-08"},
+        "base": f"sent/{sent.name}",
+        "items": [
+            {
+                "id": "1",
+                "request": "Provide the articles of incorporation.",
+                "answer": "Enclosed.",
+                "exhibits": ["uploads/articles.pdf"],
+            }
+        ],
+    }
+    (folder / "responses" / "rfi" / "response.yaml").write_text(yaml.safe_dump(response))
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("CMPACKET_SIGN_PASSWORD", PASSWORD)
+        patch.setenv("SOURCE_DATE_EPOCH", EPOCH)
+        result = cli("respond", folder, "rfi", "-o", tmp_path / "out", "-q")
+    assert result.code == 0, result.err
+    (answer,) = (tmp_path / "out").glob("*-response-*.pdf")
+    _pdfsig_ok(answer)
+    _pdfsig_ok(packet_of(tmp_path / "out"))  # the cumulative packet too
+    embedded, status = _status(answer.read_bytes(), pki["root"])
+    assert status.intact and status.valid and status.trusted
+    assert embedded.sig_object["/M"].startswith("D:20270126120000-06")  # the response's date
+    assert _signature_annots(answer) == [1]  # the cover letter
+    manifest = json.loads((tmp_path / "out" / "response-manifest.json").read_text())
+    assert manifest["packet"]["sha256"] == hashlib.sha256(answer.read_bytes()).hexdigest()
+    assert manifest["packet"]["unsigned_sha256"]
+    checked = cli(
+        "verify", answer, "--manifest", tmp_path / "out" / "response-manifest.json",
+        "--trust", pki["root"],
+    )  # fmt: skip
+    assert checked.code == 0, checked.out
+    everything = b"".join(p.read_bytes() for p in (tmp_path / "out").rglob("*") if p.is_file())
+    assert PASSWORD.encode() not in everything
