@@ -502,3 +502,14 @@ def test_the_response_packet_is_signed_on_its_cover_letter(
     assert checked.code == 0, checked.out
     everything = b"".join(p.read_bytes() for p in (tmp_path / "out").rglob("*") if p.is_file())
     assert PASSWORD.encode() not in everything
+
+
+def test_a_password_written_in_agency_yaml_is_ignored_and_never_echoed(tmp_path: Path) -> None:
+    def edit(data: dict[str, Any]) -> None:
+        digital(data)
+        data["signatures"]["password"] = PASSWORD
+
+    report = api.validate(copy_sample(tmp_path, edit))
+    (hit,) = [f for f in report.findings if f.code == "unknown-field"]
+    assert "never read from this file" in hit.message and "CMPACKET_SIGN_PASSWORD" in hit.message
+    assert PASSWORD not in json.dumps(report.as_dict())
