@@ -47,6 +47,8 @@ def prepare_signature(ws: Workspace, validated: Validated) -> Validated:
     data = validated.checked.data
     assert data is not None
     sig = data.signatures
+    if not ws.options.sign:  # the live preview: no certificate, no password
+        return validated
     if sig is None or sig.method != "digital":
         if ws.options.certificate is not None:
             raise UsageError(

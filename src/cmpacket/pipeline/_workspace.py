@@ -40,6 +40,7 @@ class Options:
     # digital signing: returns the certificate's password (default: CMPACKET_SIGN_PASSWORD);
     # a function, so the password is asked for only when a packet is signed, and never stored
     sign_password: Callable[[], str] | None = field(default=None, repr=False, compare=False)
+    sign: bool = True  # False: never sign digitally (the live preview's drafts)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "template_dirs", tuple(self.template_dirs or ()))
