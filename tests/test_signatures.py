@@ -427,16 +427,24 @@ def test_each_part_is_signed_and_the_set_verifies(
     receiver = tmp_path / "receiver.yaml"
     receiver.write_text(json.dumps({"name": "small", "split": "parts", "max_file_mb": 0.4}))
     env = {"CMPACKET_SIGN_PASSWORD": PASSWORD, "SOURCE_DATE_EPOCH": EPOCH}
+    elsewhere = make_p12(tmp_path / "kept-apart.p12", pki["ca"])  # --certificate: any path
     with pytest.MonkeyPatch.context() as patch:
         for k, v in env.items():
             patch.setenv(k, v)
         result = cli(
-            "build", signed["folder"], "-o", tmp_path / "out", "-q", "--receiver", receiver
-        )
+            "build", signed["folder"], "-o", tmp_path / "out", "-q", "--receiver", receiver,
+            "--certificate", elsewhere,
+        )  # fmt: skip
     assert result.code == 0, result.err
     manifest = json.loads((tmp_path / "out" / "manifest.json").read_text())
     parts = [tmp_path / "out" / p["file"] for p in manifest["parts"]]
     assert len(parts) >= 2
+    from cryptography.hazmat.primitives.serialization import Encoding
+
+    (_, cert, _) = pkcs12.load_key_and_certificates(elsewhere.read_bytes(), PASSWORD.encode())
+    assert cert is not None  # --certificate wins over signatures.certificate
+    expected = hashlib.sha256(cert.public_bytes(Encoding.DER)).hexdigest()
+    assert manifest["signature"]["certificate_sha256"] == expected
     visible = []
     for path, entry in zip(parts, manifest["parts"], strict=True):
         _pdfsig_ok(path)
@@ -513,3 +521,49 @@ def test_a_password_written_in_agency_yaml_is_ignored_and_never_echoed(tmp_path:
     (hit,) = [f for f in report.findings if f.code == "unknown-field"]
     assert "never read from this file" in hit.message and "CMPACKET_SIGN_PASSWORD" in hit.message
     assert PASSWORD not in json.dumps(report.as_dict())
+
+
+def test_on_a_terminal_the_password_is_asked_without_echo(
+    signed: dict[str, Any], tmp_path: Path
+) -> None:
+    """A real pseudo-terminal: the prompt appears, the typed password is not echoed, and a
+    wrong one is refused (exit 2) before anything is written."""
+    import os
+    import pty
+    import select
+    import time
+
+    main, child = pty.openpty()
+    env = {k: v for k, v in os.environ.items() if k != "CMPACKET_SIGN_PASSWORD"}
+    out = tmp_path / "out"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "cmpacket", "build", str(signed["folder"]), "-o", str(out), "-q"],
+        stdin=child,
+        stdout=child,
+        stderr=child,
+        env=env,
+    )
+    os.close(child)
+    seen = b""
+
+    def read_until(marker: bytes, seconds: float) -> None:
+        nonlocal seen
+        end = time.monotonic() + seconds
+        while marker not in seen and time.monotonic() < end:
+            ready, _, _ = select.select([main], [], [], 0.5)
+            if ready:
+                try:
+                    seen += os.read(main, 4096)
+                except OSError:
+                    return
+
+    read_until(b"Password of the signing certificate", 300)
+    assert b"Password of the signing certificate" in seen
+    typed = b"typed-wrong-Secret-123"
+    os.write(main, typed + b"\n")
+    assert proc.wait(timeout=300) == 2
+    read_until(b"password is wrong", 5)
+    os.close(main)
+    assert b"the password is wrong" in seen
+    assert typed not in seen  # never echoed, never repeated in the message
+    assert not out.exists() or not any(out.iterdir())
