@@ -567,3 +567,33 @@ def test_on_a_terminal_the_password_is_asked_without_echo(
     assert b"the password is wrong" in seen
     assert typed not in seen  # never echoed, never repeated in the message
     assert not out.exists() or not any(out.iterdir())
+
+
+def test_a_packet_re_signed_with_another_certificate_is_signature_invalid(
+    signed: dict[str, Any], pki: dict[str, Any], tmp_path: Path, cli: Any
+) -> None:
+    """The agency's signature stripped and the unsigned packet signed again by someone else:
+    the embedded manifest names the agency's certificate."""
+    from cmpacket.assemble import Signature, load_signing_key, sign_pdf, signing_time
+
+    manifest = json.loads((signed["out"] / "manifest.json").read_text())
+    data = packet_of(signed["out"]).read_bytes()
+    ends = [i + 5 for i in range(len(data)) if data.startswith(b"%%EOF", i)]
+    unsigned = next(
+        data[: e + k]
+        for e in ends
+        for k in (0, 1)
+        if hashlib.sha256(data[: e + k]).hexdigest() == manifest["packet"]["unsigned_sha256"]
+    )
+    (tmp_path / "unsigned.pdf").write_bytes(unsigned)
+    at = signing_time(dt.date(2026, 12, 1))
+    other = make_p12(tmp_path / "other.p12", make_ca("Forger Root"))
+    key = load_signing_key(other, PASSWORD, at=at, display="other.p12")
+    sign_pdf(
+        tmp_path / "unsigned.pdf", tmp_path / "resigned.pdf", Signature(key, "X", "Y", at), None
+    )
+    result = cli("verify", tmp_path / "resigned.pdf", "--format", "json")
+    assert result.code == 1
+    errors = [f for f in result.json()["findings"] if f["severity"] == "error"]
+    assert [f["code"] for f in errors] == ["signature-invalid"]
+    assert "another certificate" in errors[0]["message"]

@@ -11,6 +11,7 @@ not reach one). Nothing is fetched: no revocation lookups, no network.
 
 from __future__ import annotations
 
+import hashlib
 import io
 import logging
 from collections.abc import Iterator
@@ -97,10 +98,15 @@ def check_signatures(
             )
         return
     with _quiet():
-        _check(data, result, trust)
+        _check(data, result, trust, expected if isinstance(expected, dict) else None)
 
 
-def _check(data: bytes | Path, result: VerifyResult, trust: list[Any] | None) -> None:
+def _check(
+    data: bytes | Path,
+    result: VerifyResult,
+    trust: list[Any] | None,
+    expected: dict[str, Any] | None = None,
+) -> None:
     from pyhanko.pdf_utils.reader import PdfFileReader
     from pyhanko.sign.validation import validate_pdf_signature
     from pyhanko_certvalidator import ValidationContext
@@ -124,6 +130,8 @@ def _check(data: bytes | Path, result: VerifyResult, trust: list[Any] | None) ->
         for i, sig in enumerate(signatures):
             last = i == len(signatures) - 1
             _check_one(sig, last, context, trust is not None, result, validate_pdf_signature)
+            if i == 0 and expected is not None:
+                _check_signer(sig, expected, result)
     finally:
         if not isinstance(data, bytes):
             stream.close()
@@ -200,6 +208,24 @@ def _check_one(
             else "no trust root was given (--trust FILE), so who signed is not confirmed"
         )
         result.warn("signature-untrusted", where, f"signed by {who}, but {reason}.")
+
+
+def _check_signer(sig: Any, expected: dict[str, Any], result: VerifyResult) -> None:
+    """The agency's (first) signature is made with the certificate its manifest names: a
+    packet re-signed by someone else after the original signature was stripped is caught."""
+    want = expected.get("certificate_sha256")
+    try:
+        got = hashlib.sha256(sig.signer_cert.dump()).hexdigest()
+    except Exception:  # an unreadable signature: already reported as signature-invalid
+        return
+    if isinstance(want, str) and got != want:
+        result.fail(
+            "signature-invalid",
+            f"signature {str(sig.field_name)[:60]}",
+            f"the file is signed with another certificate than the one its manifest names "
+            f"(of {str(expected.get('certificate_subject'))[:80]}): it was re-signed after the "
+            f"agency signed it. Ask the sender for the original file.",
+        )
 
 
 def _signer(status: Any) -> str:
