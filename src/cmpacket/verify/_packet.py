@@ -189,7 +189,10 @@ def verify_source(
                 f"or was altered. Ask for the original file.",
             )
             manifest = None
-    if signatures:
+    # signatures: of a packet whose manifest was read and that is within the caps (pyHanko
+    # reads the whole cross-reference history of what it is given)
+    unsafe = {"packet-too-large", "packet-damaged"} & {f.code for f in result.findings}
+    if signatures and manifest is not None and not unsafe:
         check_signatures(data, manifest, result, trust)
     if sidecar is not None:
         _check_sidecar(data, manifest, sidecar, result)
