@@ -597,3 +597,40 @@ def test_a_packet_re_signed_with_another_certificate_is_signature_invalid(
     errors = [f for f in result.json()["findings"] if f["severity"] == "error"]
     assert [f["code"] for f in errors] == ["signature-invalid"]
     assert "another certificate" in errors[0]["message"]
+
+
+def test_the_department_can_countersign_and_both_signatures_verify(
+    signed: dict[str, Any], pki: dict[str, Any], tmp_path: Path, cli: Any
+) -> None:
+    """DocMDP 2 allows a later signature: the Department's approval signature, appended as
+    another incremental update, leaves the agency's certification valid."""
+    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+    from pyhanko.sign import signers
+
+    from cmpacket.assemble import load_signing_key, signing_time
+
+    dept_ca = make_ca("Department Test Root")
+    dept = make_p12(tmp_path / "dept.p12", dept_ca)
+    at = signing_time(dt.date(2026, 12, 15))
+    key = load_signing_key(dept, PASSWORD, at=at, display="dept.p12")
+    original = packet_of(signed["out"]).read_bytes()
+    writer = IncrementalPdfFileWriter(io.BytesIO(original))
+    out = io.BytesIO()
+    signers.PdfSigner(
+        signers.PdfSignatureMetadata(field_name="DepartmentApproval"), key.signer
+    ).sign_pdf(writer, output=out)
+    both = tmp_path / "countersigned.pdf"
+    both.write_bytes(out.getvalue())
+    assert out.getvalue().startswith(original)
+    roots = [pki["root"], pem(dept_ca[1], tmp_path / "dept-root.pem")]
+    result = cli("verify", both, "--trust", roots[0], "--trust", roots[1], "--format", "json")
+    assert result.code == 0, result.out
+    found = result.json()
+    assert found["findings"] == []
+    assert [s["field"] for s in found["signatures"]] == [
+        "AuthorizedOfficialSignature",
+        "DepartmentApproval",
+    ]
+    assert [s["coverage"] for s in found["signatures"]] == ["ENTIRE_REVISION", "ENTIRE_FILE"]
+    done = subprocess.run(["pdfsig", str(both)], capture_output=True, text=True, check=True)
+    assert done.stdout.count("Signature is Valid.") == 2
