@@ -15,7 +15,14 @@ from cmpacket.cache import file_sha256
 from cmpacket.errors import CmpacketError, NotReadyError, PacketError, UsageError
 from cmpacket.findings import Report
 from cmpacket.model import example_data, load_folder, scaffold
-from cmpacket.pipeline import BuildResult, Options, RespondResult, check_responses
+from cmpacket.pipeline import (
+    PASSWORD_ENV,
+    BuildResult,
+    Options,
+    RespondResult,
+    check_responses,
+    env_password,
+)
 from cmpacket.pipeline import build as run_pipeline
 from cmpacket.pipeline import check as check_pipeline
 from cmpacket.pipeline import respond as run_respond
@@ -42,6 +49,7 @@ from cmpacket.verify import (
     diff_manifests,
     evidence_rows,
     limits_from_options,
+    load_trust,
     open_packet,
     read_base,
     read_manifest,
@@ -51,6 +59,8 @@ from cmpacket.verify import (
 )
 
 __all__ = [
+    "PASSWORD_ENV",
+    "env_password",
     "BuildResult",
     "Checked",
     "Options",
@@ -206,13 +216,17 @@ def verify(
     manifest: Path | None = None,
     limits: VerifyLimits | None = None,
     base: Path | None = None,
+    trust: list[Path] | None = None,
 ) -> VerifyResult:
     """The reviewer's integrity and completeness check of a packet, one part of it, or all of
     its parts in order; returns a VerifyResult. `limits`: a verify.VerifyLimits (caps on what an
     untrusted packet may ask; default caps). With `base` (the packet, or its manifest.json, this
     one says it follows), also the chain: the base is the file and sequence recorded, and the
-    lifecycle's operations are those the two packets make (`lifecycle-mismatch`)."""
-    result = _verify_files(packet_files(packet), manifest, limits)
+    lifecycle's operations are those the two packets make (`lifecycle-mismatch`). With `trust`
+    (certificate files), a digital signature must chain to one of them, else
+    `signature-untrusted` (a warning)."""
+    roots = load_trust(trust) if trust else None
+    result = _verify_files(packet_files(packet), manifest, limits, roots)
     if base is not None and result.manifest is not None:
         check_chain(result.manifest, read_base(base, limits or DEFAULT_LIMITS, check=False), result)
         result.close()
@@ -220,10 +234,10 @@ def verify(
 
 
 def _verify_files(
-    files: list[Path], manifest: Path | None, limits: VerifyLimits | None
+    files: list[Path], manifest: Path | None, limits: VerifyLimits | None, trust: list[Any] | None
 ) -> VerifyResult:
     if len(files) == 1:
-        return verify_packet(files[0], manifest, limits)
+        return verify_packet(files[0], manifest, limits, trust)
     for path in files:
         if not path.is_file():
             raise PacketError(f"{path}: no such file.")
@@ -233,7 +247,7 @@ def _verify_files(
             sidecar = read_sidecar(manifest, limits or DEFAULT_LIMITS)
         except ManifestInvalid as exc:
             raise PacketError(f"{manifest}: manifest-invalid: {exc}") from None
-    return verify_parts(files, sidecar, limits=limits)
+    return verify_parts(files, sidecar, limits=limits, trust=trust)
 
 
 def _manifest_of(packet: Path) -> dict[str, Any]:

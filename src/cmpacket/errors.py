@@ -42,6 +42,13 @@ class UsageError(CmpacketError):
     exit_code = ExitCode.USAGE
 
 
+class CertificateError(CmpacketError):
+    """The signing certificate cannot sign: wrong password, no private key, expired or not yet
+    valid, no signing key usage (SPEC §18). Raised before anything is written."""
+
+    exit_code = ExitCode.USAGE
+
+
 class NotReadyError(CmpacketError):
     """The data has error findings; carries the report so the caller can print it."""
 

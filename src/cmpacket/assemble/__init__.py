@@ -16,9 +16,23 @@ from cmpacket.assemble._packet import (
 )
 from cmpacket.assemble._parts import Segment, choose_parts, fewest_parts, segments, write_part
 from cmpacket.assemble._pdfops import page_digest, read_stamp
+from cmpacket.assemble._sign import (
+    Signature,
+    SigningKey,
+    load_signing_key,
+    sign_pdf,
+    signature_place,
+    signing_time,
+)
 from cmpacket.assemble._streams import StreamTooLarge, StreamUnreadable, read_bounded
 
 __all__ = [
+    "Signature",
+    "SigningKey",
+    "load_signing_key",
+    "sign_pdf",
+    "signature_place",
+    "signing_time",
     "unstamped_sha256",
     "StreamTooLarge",
     "StreamUnreadable",

@@ -147,6 +147,13 @@ def packet_options(fn: Any) -> Any:
                 "size caps; see `cmpacket receivers list`.",
             ),
             OCR,
+            click.option(
+                "--certificate",
+                type=EXISTING,
+                help="The authorized official's PKCS#12 file (.p12/.pfx) for signatures.method: "
+                "digital (default: signatures.certificate). Its password: CMPACKET_SIGN_PASSWORD, "
+                "else asked on the terminal.",
+            ),
             limits_options,
         ]
     ):
@@ -159,7 +166,24 @@ def _options(ctx: click.Context, quiet_here: bool, options: dict[str, Any]) -> A
     from cmpacket import api
 
     limits = limits_of(options)
-    return api.Options(limits=limits, quiet=ctx.obj["quiet"] or quiet_here, **options)
+    return api.Options(
+        limits=limits, quiet=ctx.obj["quiet"] or quiet_here, sign_password=_password, **options
+    )
+
+
+def _password() -> str:
+    """The signing certificate's password: CMPACKET_SIGN_PASSWORD, else asked on a terminal
+    (not echoed); without either, a usage error. Asked only when a packet is signed."""
+    import os
+
+    from cmpacket import api
+
+    if os.environ.get(api.PASSWORD_ENV) is None and sys.stdin.isatty():
+        value: str = click.prompt(
+            "Password of the signing certificate", hide_input=True, err=True, default=""
+        )
+        return value
+    return api.env_password()
 
 
 @cli.command()

@@ -28,12 +28,18 @@ from cmpacket.errors import ExitCode
     help="The packet (or its manifest.json) this one follows: also check the chain of sequences "
     "and that the recorded changes are the ones the two packets make.",
 )
+@click.option(
+    "--trust", type=EXISTING, multiple=True, metavar="FILE",
+    help="A trust root's certificate (PEM or DER): a digital signature must chain to it, else "
+    "signature-untrusted (a warning). Repeatable.",
+)  # fmt: skip
 @FORMAT
 def verify(
     packet: tuple[Path, ...],
     manifest: Path | None,
     limits: tuple[str, ...],
     base: Path | None,
+    trust: tuple[Path, ...],
     fmt: str,
 ) -> None:
     """Check a packet's integrity and completeness (a reviewer's check). Give the packet, one
@@ -44,11 +50,14 @@ def verify(
       cmpacket verify prairie-care-packet.pdf --manifest manifest.json
       cmpacket verify prairie-care-packet-part-1-of-3.pdf prairie-care-packet-part-2-of-3.pdf ...
       cmpacket verify out/prairie-care-packet.pdf --base sent/prairie-care-packet.pdf
+      cmpacket verify prairie-care-packet.pdf --trust department-root.pem
     """
     from cmpacket import api
 
     caps = api.verify_limits(limits)
-    result = api.verify(list(packet), manifest=manifest, limits=caps, base=base)
+    result = api.verify(
+        list(packet), manifest=manifest, limits=caps, base=base, trust=list(trust) or None
+    )
     if fmt == "json":
         emit_json(result.as_dict())
     else:

@@ -337,6 +337,12 @@ def _unknown_fields(raw: dict[str, Any], sources: _Sources) -> list[Finding]:
                 )
                 location, shown = sources.locate((*path, key))
                 msg = f"unknown field {key!r} is ignored. {fix}"
+                if schema_key == "signatures" and "pass" in str(key).lower():  # SPEC §18
+                    msg = (
+                        f"{key!r} is ignored: the certificate's password is never read from "
+                        f"this file. Delete it here and set CMPACKET_SIGN_PASSWORD (or type it "
+                        f"when asked)."
+                    )
                 out.append(
                     Finding("unknown-field", "warning", shown, msg, SCHEMA_CITATION, location)
                 )

@@ -251,6 +251,7 @@ class SignaturesSchema(_Base):
     signer = _nested(PersonSchema)
     date = date_field()
     signed_copies = NamedFiles(t.SIGNED_DOCUMENTS, load_default=dict, allow_none=True)
+    certificate = text()
 
     @post_load
     def _make(self, data: dict[str, Any], **kwargs: Any) -> Any:

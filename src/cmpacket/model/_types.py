@@ -222,7 +222,7 @@ class Agreement:
 
 #: Generated documents that carry a signature line (keys of `signatures.signed_copies`).
 SIGNED_DOCUMENTS = ("application-summary", "records-attestation", "agreement")
-SIGNATURE_METHODS = ("electronic", "wet-ink")
+SIGNATURE_METHODS = ("electronic", "wet-ink", "digital")
 
 
 @dataclass(frozen=True)
@@ -233,6 +233,7 @@ class Signatures:
     signer: Person | None = None
     date: date | None = None
     signed_copies: dict[str, str] = field(default_factory=dict)
+    certificate: str | None = None  # digital: the PKCS#12 file (its password is never in YAML)
 
 
 @dataclass(frozen=True)

@@ -25,6 +25,7 @@ from cmpacket.pipeline._packet import make_packet, write_packet
 from cmpacket.pipeline._progress import Progress
 from cmpacket.pipeline._respond import RespondResult, respond_in
 from cmpacket.pipeline._responses import check_responses
+from cmpacket.pipeline._sign import PASSWORD_ENV, env_password, prepare_signature
 from cmpacket.pipeline._workspace import Options, Workspace
 from cmpacket.pipeline._write import BuildResult
 from cmpacket.receivers import load_receiver
@@ -32,6 +33,8 @@ from cmpacket.validators import Checked
 from cmpacket.workers import Pool
 
 __all__ = [
+    "PASSWORD_ENV",
+    "env_password",
     "BuildResult",
     "Options",
     "RespondResult",
@@ -104,6 +107,7 @@ def workspace(
 def _run(ws: Workspace) -> BuildResult:
     receiver = load_receiver(ws.options.receiver, base=Path.cwd())
     validated = stage.validate(ws, receiver)  # load, intake, validate
+    validated = prepare_signature(ws, validated)  # the signer's certificate, checked
     validated, base = stage.read_base(ws, validated)  # the packet this one follows, if any
     made = make_packet(ws, validated, receiver, base)  # plan, render, assemble, verify
     ws.progress.step(f"Writing {ws.out}")  # write

@@ -3,11 +3,13 @@ written into OUT: the steps `build` and `respond` share."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from cmpacket.pipeline import _stages as stage
 from cmpacket.pipeline._fit import Fitted, assemble_to_fit
+from cmpacket.pipeline._fit import findings as fit_findings
+from cmpacket.pipeline._sign import sign_assembled
 from cmpacket.pipeline._stages import Validated
 from cmpacket.pipeline._workspace import Workspace
 from cmpacket.pipeline._write import BuildResult, Extra, write_outputs
@@ -40,8 +42,14 @@ def make_packet(ws: Workspace, validated: Validated, receiver: Receiver, base: B
     here = with_plan(ctx, planned)
     first = stage.render(ws, validated, planned, registry, here, late=not later)  # render
     fitted = assemble_to_fit(ws, validated, planned, registry, ctx, first, receiver, base)
-    validated = stage.with_findings(ws, validated, fitted.findings)
     stage.self_verify(ws, fitted.assembled)  # verify (the reviewer's checks, on our own output)
+    if validated.signature is not None:  # sign (SPEC §18): the packet, or each part
+        signed = sign_assembled(
+            ws, validated.signature, fitted.assembled, "application-summary.html.j2", "packet"
+        )
+        # a signature adds some kilobytes: the receiver's caps are checked on the signed files
+        fitted = replace(fitted, assembled=signed, findings=fit_findings(receiver, signed.files))
+    validated = stage.with_findings(ws, validated, fitted.findings)
     if ws.options.keep_temp:
         stage.keep_pieces(ws, fitted.rendered)
     return Made(validated, planned, registry, ctx, fitted)

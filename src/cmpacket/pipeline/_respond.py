@@ -22,6 +22,7 @@ from cmpacket.pipeline import _stages as stage
 from cmpacket.pipeline._fit import findings as fit_findings
 from cmpacket.pipeline._packet import Made, make_packet, write_packet
 from cmpacket.pipeline._responses import base_of
+from cmpacket.pipeline._sign import prepare_signature, response_signature, sign_assembled
 from cmpacket.pipeline._stages import Validated
 from cmpacket.pipeline._workspace import Workspace
 from cmpacket.pipeline._write import BuildResult, Extra
@@ -76,6 +77,7 @@ def respond_in(ws: Workspace, given: Path) -> RespondResult:
     dated = response.date or _as_date(ws.options.as_of) or today()
     receiver = load_receiver(ws.options.receiver, base=Path.cwd())
     validated = stage.validate(ws, receiver)  # the agency
+    validated = prepare_signature(ws, validated)  # the signer's certificate, checked
     data, profile = validated.checked.data, validated.checked.profile
     assert data is not None and profile is not None
     state, base = base_of(response, data)
@@ -170,6 +172,8 @@ def _response_packet(
         pool=ws.pool,
     )
     manifest = _manifest(ws, made, response, facts, planned, rendered.converters, layout)
+    if validated.signature is not None:
+        manifest["signature"] = response_signature(validated.signature, dated).manifest()
     info = stage.packet_info_of(ws, validated, ctx, receiver)
     reference = response.letter.reference or response.name
     info = replace(
@@ -187,13 +191,16 @@ def _response_packet(
         layout, info, manifest, cache=ws.cache, work=work, filename=name, embed=EMBED, pool=ws.pool
     )
     docx = copies()
+    _self_verify(done)
+    if validated.signature is not None:  # signed as the packet is, on the response's date
+        signature = response_signature(validated.signature, dated)
+        done = sign_assembled(ws, signature, done, "response-letter.html.j2", "response")
     too_large = fit_findings(receiver, done.files)
     if too_large and not ws.options.draft:
         raise NotReadyError(
             f"the response packet does not fit its receiver: {too_large[0].message}",
             validated.report.with_findings(tuple(too_large)),
         )
-    _self_verify(done)
     return _Answer(done.files, done.manifest, {f"response-{k}": v for k, v in docx.items()})
 
 
@@ -327,7 +334,7 @@ def _manifest(
 
 def _self_verify(done: Assembled) -> None:
     name = done.manifest["packet"]["file"]
-    result = verify_source(done.packet, name, done.manifest, done.known_digests)
+    result = verify_source(done.packet, name, done.manifest, done.known_digests, signatures=False)
     if not result.ok:
         problems = "; ".join(f"[{f.code}] {f.path}: {f.message}" for f in result.findings[:5])
         raise BuildError(f"the response packet failed its own verification: {problems}")

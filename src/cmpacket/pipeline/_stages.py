@@ -13,6 +13,7 @@ from cmpacket.assemble import (
     Assembled,
     Layout,
     PacketInfo,
+    Signature,
     assemble,
     manifest_base,
     packet_info,
@@ -45,6 +46,7 @@ class Validated:
     checked: Checked
     intaken: dict[Path, intake.Intaken]
     uses: list[UploadUse]
+    signature: Signature | None = None  # digital signing (SPEC §18): who signs, with what key
 
     @property
     def report(self) -> Report:
@@ -293,6 +295,8 @@ def manifest(
     ]
     if compressed:  # lossy, so said in the manifest
         base["compressed_scans"] = compressed
+    if validated.signature is not None:  # in the embedded copy too: a removed signature shows
+        base["signature"] = validated.signature.manifest()
     return base
 
 
@@ -369,21 +373,20 @@ def with_findings(
     if not report.ready and not ws.options.draft:
         raise NotReadyError(f"{why}: {found[0].message} Nothing was written.", report)
     c = validated.checked
-    return Validated(
-        Checked(c.data, c.profile, report, c.limits), validated.intaken, validated.uses
-    )
+    return replace(validated, checked=Checked(c.data, c.profile, report, c.limits))
 
 
 def self_verify(ws: Workspace, done: Assembled) -> None:
-    """The reviewer's checks on the packet just built (a cached packet was checked when built)."""
+    """The reviewer's checks on the packet just built (a cached packet was checked when built),
+    before it is signed: a digital signature is added, then checked, after this."""
     ws.progress.step("Verifying the packet")
     if done.cached:
         return
+    name, known = done.manifest["packet"]["file"], done.known_digests
     if len(done.files) > 1:
-        result = verify_parts(done.files, done.manifest, done.known_digests)
+        result = verify_parts(done.files, done.manifest, known, signatures=False)
     else:
-        name = done.manifest["packet"]["file"]
-        result = verify_source(done.packet, name, done.manifest, done.known_digests)
+        result = verify_source(done.packet, name, done.manifest, known, signatures=False)
     if not result.ok:
         problems = "; ".join(f"[{f.code}] {f.path}: {f.message}" for f in result.findings[:5])
         raise BuildError(f"the built packet failed its own verification: {problems}")

@@ -34,6 +34,13 @@ class Options:
     compress_scans: bool = False  # re-encode image-only upload pages as 200 dpi JPEG (lossy)
     quiet: bool = False  # no progress on stderr
     base: Path | None = None  # the packet (or its manifest.json) this one is the next sequence of
+    certificate: Path | None = (
+        None  # digital signing: the PKCS#12 file (else signatures.certificate)
+    )
+    # digital signing: returns the certificate's password (default: CMPACKET_SIGN_PASSWORD);
+    # a function, so the password is asked for only when a packet is signed, and never stored
+    sign_password: Callable[[], str] | None = field(default=None, repr=False, compare=False)
+    sign: bool = True  # False: never sign digitally (the live preview's drafts)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "template_dirs", tuple(self.template_dirs or ()))

@@ -15,7 +15,8 @@ from cmpacket.plan import Piece, Planned, attachment_keys, index_entries, prefix
 from cmpacket.profiles import Profile
 from cmpacket.render._jinja import chapter_blocks, render_template
 from cmpacket.render._readiness import evidence_rows, finding_groups, requirements
-from cmpacket.templates import TemplateRegistry, long_date
+from cmpacket.render._signature import signature_context
+from cmpacket.templates import TemplateRegistry
 
 BODIES = {
     "IDHS": "Illinois Department of Human Services",
@@ -153,7 +154,7 @@ def base_context(data: AgencyData, profile: Profile, report: Report, draft: bool
             "party": data.agreement.designee or data.agreement.department or "",
         },
         "attachments": [asdict(x) for x in data.attachments],
-        "signature": signature_context(data),
+        "signature": signature_context(data, as_of),
         "evidence_refs": evidence_refs(data),
         "privacy_officer": _person(data, officer),
         "supervisor": _person(data, supervisor),
@@ -333,32 +334,6 @@ def policy_chapters(registry: TemplateRegistry, context: dict[str, Any]) -> list
             }
         )
     return chapters
-
-
-def signature_context(data: AgencyData) -> dict[str, Any]:
-    """What every signature line shows: `signed` only for a complete electronic signature.
-
-    Unsigned and wet-ink documents get blank lines (wet-ink: the generated copy is the one to
-    print and sign; the signed scan replaces it in the packet).
-    """
-    sig = data.signatures
-    signer = sig.signer if sig and sig.signer and sig.signer.name else None
-    signer = signer or data.agency.authorized_official
-    signed = bool(sig and sig.method == "electronic" and signer.name and signer.title and sig.date)
-    statement = ""
-    if signed and sig:
-        statement = (
-            f"Signed electronically: {signer.name}, {signer.title}, adopted the typed signature "
-            f"\u201c/s/ {signer.name}\u201d as their signature on {long_date(sig.date)}."
-        )
-    return {
-        "method": sig.method if sig else None,
-        "signed": signed,
-        "name": signer.name or "",
-        "title": signer.title or "",
-        "date": sig.date if signed and sig else None,
-        "statement": statement,
-    }
 
 
 EVIDENCE_WORDS = ("resolution", "minutes", "adopt", "approv")

@@ -10,7 +10,7 @@ from typing import Any
 from cmpacket.findings import ResponseFacts
 from cmpacket.model import Response
 from cmpacket.plan import Piece
-from cmpacket.templates import long_date
+from cmpacket.render._signature import signature_statement
 
 KIND_TITLES = {"rfi": "request for information", "cap": "corrective action plan"}
 
@@ -76,10 +76,8 @@ def response_context(
     signature = dict(ctx["signature"])
     if signature["signed"]:
         signature["date"] = dated
-        signature["statement"] = (
-            f"Signed electronically: {signature['name']}, {signature['title']}, adopted the typed "
-            f"signature \u201c/s/ {signature['name']}\u201d as their signature on "
-            f"{long_date(dated)}."
+        signature["statement"] = signature_statement(
+            signature["name"], signature["title"], dated, bool(signature.get("digital"))
         )
     return dict(
         ctx,

@@ -52,7 +52,11 @@ def build(options: Options) -> dict[str, Any]:
 
     try:
         settings = api.Options(
-            draft=True, quiet=True, template_dirs=options.template_dirs, profile=options.profile
+            draft=True,
+            quiet=True,
+            template_dirs=options.template_dirs,
+            profile=options.profile,
+            sign=False,  # a preview is never signed: no password asked in the background
         )
         result = api.build(options.folder, settings, out=options.out)
     except KeyboardInterrupt:

@@ -44,19 +44,21 @@ def signature_gaps(data: AgencyData, documents: list[str]) -> dict[str, tuple[st
             if not sig.signed_copies.get(d)
         }
     signer = sig.signer if sig.signer and sig.signer.name else data.agency.authorized_official
+    # digital: the date is the signing time's (signatures.date, else the as-of date)
+    date_needed = sig.method != "digital"
     missing = [
         (path, what)
         for path, what, value in (
             ("signatures.signer.name", "the signer's name", signer.name),
             ("signatures.signer.title", "the signer's title", signer.title),
-            ("signatures.date", "the date of signing", sig.date),
+            ("signatures.date", "the date of signing", sig.date or not date_needed),
         )
         if not value
     ]
     if not missing:
         return {}
     path = missing[0][0] if len(missing) == 1 else "signatures"
-    what = "electronic signing lacks " + " and ".join(w for _, w in missing)
+    what = f"{sig.method} signing lacks " + " and ".join(w for _, w in missing)
     return {d: (path, what) for d in documents}
 
 

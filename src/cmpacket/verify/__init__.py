@@ -25,9 +25,12 @@ from cmpacket.verify._packet import (
 )
 from cmpacket.verify._result import VerifyResult
 from cmpacket.verify._set import check_set
+from cmpacket.verify._signatures import check_signatures, load_trust
 
 __all__ = [
     "Base",
+    "check_signatures",
+    "load_trust",
     "check_chain",
     "read_base",
     "DEFAULT_LIMITS",
@@ -51,7 +54,9 @@ def verify_parts(
     sidecar: dict[str, Any] | None = None,
     known: dict[int, str] | None = None,
     limits: VerifyLimits | None = None,
+    trust: list[Any] | None = None,
+    signatures: bool = True,
 ) -> VerifyResult:
     """Verify a packet written as parts: each part alone, then the set (complete, in order,
     contiguous, one packet) and, with the sidecar manifest, each part's sha256."""
-    return check_set(files, sidecar, known or {}, limits)
+    return check_set(files, sidecar, known or {}, limits, trust, signatures)

@@ -74,7 +74,8 @@ def read_base(path: Path, limits: VerifyLimits = DEFAULT_LIMITS, check: bool = T
     problems: list[str] = []
     if check:
         result = verify_packet(path, limits=limits)
-        problems += [f"it fails verify: [{f.code}] {f.message}" for f in result.findings[:3]]
+        errors = [f for f in result.findings if f.severity == "error"]  # not a mere warning
+        problems += [f"it fails verify: [{f.code}] {f.message}" for f in errors[:3]]
         beside = path.parent / "manifest.json"
         if beside.is_file():
             try:

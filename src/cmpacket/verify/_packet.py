@@ -24,6 +24,7 @@ from cmpacket.verify._limits import DEFAULT_LIMITS, VerifyLimits
 from cmpacket.verify._manifest import ManifestInvalid, parse_manifest
 from cmpacket.verify._parts import part_of_file, part_view
 from cmpacket.verify._result import PDF_ERRORS, SHOWN, VerifyResult, first_line
+from cmpacket.verify._signatures import check_signatures
 
 
 def _open(data: bytes | Path, name: str, inherit: bool) -> pikepdf.Pdf:
@@ -121,7 +122,10 @@ def read_sidecar(path: Path, limits: VerifyLimits = DEFAULT_LIMITS) -> dict[str,
 
 
 def verify_packet(
-    path: Path, manifest_file: Path | None = None, limits: VerifyLimits | None = None
+    path: Path,
+    manifest_file: Path | None = None,
+    limits: VerifyLimits | None = None,
+    trust: list[Any] | None = None,
 ) -> VerifyResult:
     """Verify a packet file; raises PacketError (exit 2) if it cannot be read at all."""
     limits = limits or DEFAULT_LIMITS
@@ -134,7 +138,7 @@ def verify_packet(
             sidecar = read_sidecar(manifest_file, limits)
         except ManifestInvalid as exc:
             bad_sidecar = exc
-    result = verify_source(path, path.name, sidecar, limits=limits)
+    result = verify_source(path, path.name, sidecar, limits=limits, trust=trust)
     if bad_sidecar is not None and manifest_file is not None:
         _manifest_findings(result, bad_sidecar, f"sidecar {manifest_file.name}")
         result.close()
@@ -147,12 +151,16 @@ def verify_source(
     sidecar: dict[str, Any] | None = None,
     known: dict[int, str] | None = None,
     limits: VerifyLimits | None = None,
+    trust: list[Any] | None = None,
+    signatures: bool = True,
 ) -> VerifyResult:
-    """Every check of SPEC §8 on a packet (its bytes, or its path).
+    """Every check of SPEC §8 on a packet (its bytes, or its path), and of §18 on its digital
+    signatures (`trust`: the reviewer's trust roots, None when none was given).
 
     `known` (build only) gives page digests already computed from the very bytes those pages were
     copied from (the build's stamped upload blocks); every other page is hashed here. Reviewers'
-    `verify` passes nothing and hashes every page.
+    `verify` passes nothing and hashes every page. `signatures` False (the build's check of the
+    packet before it is signed) skips the signature checks.
     """
     limits = limits or DEFAULT_LIMITS
     result = VerifyResult()
@@ -181,6 +189,11 @@ def verify_source(
                 f"or was altered. Ask for the original file.",
             )
             manifest = None
+    # signatures: of a packet whose manifest was read and that is within the caps (pyHanko
+    # reads the whole cross-reference history of what it is given)
+    unsafe = {"packet-too-large", "packet-damaged"} & {f.code for f in result.findings}
+    if signatures and manifest is not None and not unsafe:
+        check_signatures(data, manifest, result, trust)
     if sidecar is not None:
         _check_sidecar(data, manifest, sidecar, result)
     result.close()
@@ -279,6 +292,12 @@ def _page_count(
     return n
 
 
+def _unhashed(entry: dict[str, Any], *nulled: str) -> dict[str, Any]:
+    """A sidecar's packet or part entry as the embedded copy has it."""
+    out = {k: v for k, v in entry.items() if k != "unsigned_sha256"}
+    return out | dict.fromkeys(nulled)
+
+
 def _check_sidecar(
     data: bytes | Path,
     manifest: dict[str, Any] | None,
@@ -301,9 +320,10 @@ def _check_sidecar(
             f"The file was changed after it was built.",
         )
     if manifest is not None:
-        side = {**sidecar, "packet": {**sidecar["packet"], "sha256": None}}
-        if side.get("parts"):  # a file cannot hold its own hash or size
-            side["parts"] = [{**p, "sha256": None, "bytes": None} for p in side["parts"]]
+        # a file cannot hold its own hash or size, nor the hash of its bytes before signing
+        side = {**sidecar, "packet": _unhashed(sidecar["packet"], "sha256")}
+        if side.get("parts"):
+            side["parts"] = [_unhashed(p, "sha256", "bytes") for p in side["parts"]]
         if side != manifest:
             result.fail(
                 "manifest-mismatch",

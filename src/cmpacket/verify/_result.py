@@ -34,34 +34,55 @@ class VerifyResult:
     manifest: dict[str, Any] | None = None
     pages: int = 0
     part: dict[str, Any] | None = None  # the manifest's entry for this file, when it is a part
+    signatures: list[dict[str, Any]] = field(default_factory=list)  # who signed, per signature
     _counts: dict[str, int] = field(default_factory=dict, repr=False)
 
     @property
     def ok(self) -> bool:
-        return not self.findings
+        """No error finding (a warning, e.g. `signature-untrusted`, does not fail the check)."""
+        return not any(f.severity == "error" for f in self.findings)
 
     @property
     def summary(self) -> str:
+        signed = f", signed by {self._signers()}" if self.signatures else ""
+        warnings = sum(f.severity == "warning" for f in self.findings)
         if self.ok:
-            return f"verified: {self.pages} pages, every check passed"
-        return f"FAILED: {len(self.findings)} problem(s) in {self.pages} pages"
+            more = f" ({warnings} warning(s))" if warnings else ""
+            return f"verified: {self.pages} pages{signed}, every check passed{more}"
+        errors = len(self.findings) - warnings
+        return f"FAILED: {errors} problem(s) in {self.pages} pages{signed}"
+
+    def _signers(self) -> str:
+        return ", ".join(dict.fromkeys(str(s["signer"]) for s in self.signatures))
 
     def as_dict(self) -> dict[str, Any]:
-        return {
+        counts = {"error": 0, "warning": 0, "info": 0}
+        for f in self.findings:
+            counts[f.severity] = counts.get(f.severity, 0) + 1
+        out = {
             "ok": self.ok,
             "pages": self.pages,
-            "counts": {"error": len(self.findings), "warning": 0, "info": 0},
+            "counts": counts,
             "findings": [f.as_dict() for f in self.findings],
         }
+        if self.signatures:
+            out["signatures"] = self.signatures
+        return out
 
-    def fail(self, code: str, path: str, message: str, location: str = "") -> None:
+    def fail(
+        self, code: str, path: str, message: str, location: str = "", severity: str = "error"
+    ) -> None:
         """Record a failed check; past PER_CODE findings of one code, only count them."""
         seen = self._counts.get(code, 0) + 1
         self._counts[code] = seen
         if seen <= PER_CODE:
             self.findings.append(
-                Finding(code, "error", path, message, "see docs/reviewers.md", location)
+                Finding(code, severity, path, message, "see docs/reviewers.md", location)
             )
+
+    def warn(self, code: str, path: str, message: str) -> None:
+        """Record a warning: reported, but the packet still passes."""
+        self.fail(code, path, message, severity="warning")
 
     def close(self) -> None:
         """Add one finding per code that had more findings than were listed."""

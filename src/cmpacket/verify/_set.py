@@ -18,16 +18,19 @@ def check_set(
     sidecar: dict[str, Any] | None,
     known: dict[int, str],
     limits: VerifyLimits | None = None,
+    trust: list[Any] | None = None,
+    signatures: bool = True,
 ) -> VerifyResult:
     """Each part verified alone (findings name the file), then the set."""
     result = VerifyResult()
     manifests: list[dict[str, Any]] = []
     order: list[int] = []
     for path in files:
-        one = verify_source(path, path.name, sidecar, known, limits)
+        one = verify_source(path, path.name, sidecar, known, limits, trust, signatures)
         result.pages += one.pages
+        result.signatures += [{"file": path.name, **s} for s in one.signatures]
         for f in one.findings:
-            result.fail(f.code, f"{path.name}: {f.path}", f.message)
+            result.fail(f.code, f"{path.name}: {f.path}", f.message, severity=f.severity)
         if one.manifest is not None:
             manifests.append(one.manifest)
         order.append(one.part["first_page"] if one.part else 0)
