@@ -254,6 +254,9 @@ def test_the_manifest_records_the_unsigned_bytes_which_rebuild_identically(
     again = api.build(signed["folder"], api.Options(quiet=True), out=tmp_path / "again")
     second = json.loads(again.manifest.read_text())["packet"]
     assert second["unsigned_sha256"] == packet["unsigned_sha256"]
+    # and the signed bytes too: no random file ID (an RSA signature is deterministic)
+    assert second["sha256"] == packet["sha256"]
+    assert again.packet.read_bytes() == signed_bytes
 
 
 def test_verify_passes_and_says_who_signed(

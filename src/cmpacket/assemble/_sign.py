@@ -203,9 +203,39 @@ def sign_pdf(
     pdf_signer = _at_time(
         meta, signature.key.signer, stamp_style=style, new_field_spec=spec, at=signature.at
     )
+    from pyhanko.pdf_utils import generic
+
+    at = signature.at
+
+    class Writer(IncrementalPdfFileWriter):
+        """pyHanko sets the update's ModDate from the clock: the signing time instead."""
+
+        def _update_meta(self) -> None:
+            super()._update_meta()  # type: ignore[no-untyped-call]
+            if self._info is not None:
+                info = self._info.get_object()  # type: ignore[no-untyped-call]
+                info["/ModDate"] = generic.pdf_date(at)
+                self.mark_update(self._info)
+
     with source.open("rb") as fh, target.open("wb") as out:
-        writer = IncrementalPdfFileWriter(fh, strict=False)
+        writer = Writer(fh, strict=False)
+        _stable_id(writer, source, at)
         pdf_signer.sign_pdf(writer, appearance_text_params=params, output=out)
+
+
+def _stable_id(writer: Any, source: Path, at: datetime) -> None:
+    """The trailer's second file ID from the unsigned bytes and the signing time, not from
+    os.urandom as pyHanko draws it: the same inputs sign to the same bytes (the first ID, the
+    unsigned file's, stays as ISO 32000 14.4 requires)."""
+    from pyhanko.pdf_utils import generic
+
+    h = hashlib.sha256()
+    with source.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    h.update(at.isoformat().encode())
+    first = writer._document_id[0]  # pyHanko keeps the unsigned file's first ID here
+    writer._document_id = generic.ArrayObject([first, generic.ByteStringObject(h.digest()[:16])])
 
 
 def _ints(box: tuple[float, float, float, float]) -> tuple[int, int, int, int]:
