@@ -7,6 +7,7 @@ from cmpacket.validators import (  # noqa: F401
     _evidence,
     _rules_agency,
     _rules_evidence,
+    _rules_promises,
     _rules_staff,
     _rules_uploads,
 )
