@@ -29,7 +29,7 @@ from cmpacket.validators._registry import Context, rule
 
 EXPIRY_LABELS = ("expiration date", "expiration", "expires", "expiry", "valid through", "exp.")
 CHECK_LABELS = ("search date", "check date", "date of search", "searched", "printed", "date")
-LOOKUP_LABELS = ("lookup date", "date of lookup", "looked up", "verified on", "printed", "date")
+LOOKUP_LABELS = ("lookup date", "date of lookup", "looked up", "verified on", "printed on")
 #: the date fields a proof is checked for: (labels its value is printed after, name in words)
 DATE_FIELDS = {
     "expires": (EXPIRY_LABELS, "expiration date"),
@@ -251,7 +251,10 @@ def _field(
         if m.find_date(proof, value):
             return None
         labels, noun = DATE_FIELDS[field]
-        shown = m.shown_date(proof, labels) if field != "role_dates" else ""
+        # a lookup date or a role's dates only where labeled: a license printout's only date is
+        # its expiry, a letter's is its own date
+        labeled = field not in ("looked_up", "role_dates") or proof.labeled(labels)
+        shown = m.shown_date(proof, labels) if labeled else ""
         seen = f"shows {shown!r} as the {noun}" if shown else f"does not show the {noun}"
         return Miss(
             field,
