@@ -92,6 +92,8 @@ def evidence_rows(data: Any, report: Any) -> list[dict[str, Any]]:
     for e in report.evidence:
         s = staff.get(e.staff_id)
         proof = kinds.get(e.kind, e.kind)
+        if e.path.endswith(".registry_recheck"):
+            proof = "Registry re-check"
         if e.kind == "license" and s is not None:
             j = int(e.path.rsplit("[", 1)[1].rstrip("]"))
             lic = s.licenses[j]

@@ -120,10 +120,15 @@ def exclusion_check_missing(ctx: Context, spec: RuleSpec) -> Iterator[Finding]:
             )
 
 
+#: the words of a training log topic that make it the DCFS mandated-reporter training
+DCFS_TOPICS = ("DCFS", "child abuse", "abused and neglected child")
+
+
 def mandated_reporter_date(s: Staff, spec: RuleSpec) -> date | None:
     """The last mandated-reporter training: `mandated_reporter_training`, or a later training log
-    entry whose topic names it (the rule's `topics`, by default "mandated reporter")."""
-    words = [str(w).casefold() for w in spec.params.get("topics", ["mandated reporter"])]
+    entry whose topic names it (the rule's `topics`; by default DCFS or child abuse, so that the
+    Adult Protective Services mandated-reporter training does not count for it)."""
+    words = [str(w).casefold() for w in spec.params.get("topics", DCFS_TOPICS)]
     logged = [
         t.date
         for t in s.training
@@ -165,9 +170,8 @@ def mandated_reporter_training_missing(ctx: Context, spec: RuleSpec) -> Iterator
 def _relies_on_experience(ctx: Context, s: Staff) -> bool:
     """True when the claimed experience is what makes the person meet a path for their position."""
     options = ctx.profile.qualification_paths.get(s.position or "") or []
-    without = any(meets_path(s, p, ctx.as_of) for p in options if not p.get("experience_months"))
-    if without:
-        return False
+    if any(meets_path(s, p, ctx.as_of) for p in options):
+        return False  # qualified without the unproven months (or by the proven ones)
     claimed = s.case_management_experience_months or 0
     return any(
         meets_path(s, {k: v for k, v in p.items() if k != "experience_months"}, ctx.as_of)
