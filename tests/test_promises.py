@@ -185,7 +185,9 @@ def test_months_claimed_beyond_the_case_management_roles_are_unproven(
     report = run_rules(data, load_profile("il-guide"), AS_OF)
     (hit,) = [f for f in report.findings if f.code == "experience-unproven"]
     # the 20 case-manager months still qualify him (12 needed): a warning, not an error
-    assert hit.severity == "warning" and "26 months" in hit.message and "show 20 months" in hit.message
+    assert (
+        hit.severity == "warning" and "26 months" in hit.message and "show 20 months" in hit.message
+    )
     assert not [f for f in report.findings if f.code == "qualification-not-met"]
 
 
@@ -254,9 +256,7 @@ def _profile(tmp_path: Path, promise: dict[str, Any]) -> Path:
         ({"verified": "yes"}, "promises[0].verified"),
     ],
 )
-def test_a_malformed_promise_is_refused(
-    tmp_path: Path, change: dict[str, Any], words: str
-) -> None:
+def test_a_malformed_promise_is_refused(tmp_path: Path, change: dict[str, Any], words: str) -> None:
     with pytest.raises(ProfileError, match=words.replace("[", r"\[").replace("]", r"\]")):
         load_profile(str(_profile(tmp_path, change)))
 
@@ -289,7 +289,10 @@ def test_the_evidence_check_catches_wrong_search_lookup_and_role_dates(tmp_path:
         f"staff[{LOPEZ}].licenses[0].verified.date",
         f"staff[{HERRERA}].experience_proof.roles[1].from",
     }
-    assert "'2026-02-27' as the search date" in hits[f"staff[{LOPEZ}].background_check.aps_registry.date"]
+    assert (
+        "'2026-02-27' as the search date"
+        in hits[f"staff[{LOPEZ}].background_check.aps_registry.date"]
+    )
     assert "'2026-11-16' as the lookup date" in hits[f"staff[{LOPEZ}].licenses[0].verified.date"]
     assert "June 1, 2024" in hits[f"staff[{HERRERA}].experience_proof.roles[1].from"]
     kinds = {e.path: (e.kind, e.mismatched) for e in report.evidence}

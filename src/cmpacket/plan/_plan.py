@@ -297,7 +297,13 @@ def _staff_proofs(data: AgencyData, resolved: dict[str, Any], i: int, s: Any) ->
             key = f"staff[{i}].background_check.{name}"
             out.append(
                 _upload(
-                    data, resolved, key, "G", title, search.file, staff_id=s.id,
+                    data,
+                    resolved,
+                    key,
+                    "G",
+                    title,
+                    search.file,
+                    staff_id=s.id,
                     lineage=f"{mine}:{tag}",
                 )  # fmt: skip
             )

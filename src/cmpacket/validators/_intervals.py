@@ -135,6 +135,19 @@ def _shows(topic: str | None, words: tuple[str, ...]) -> bool:
     return any(w.casefold() in text for w in words)
 
 
+def _has_items(value: Any, rest: tuple[str, ...]) -> bool:
+    """False when the path runs through a list that is empty before its last part
+    (`licenses[].verified` of a person with no license): nothing falls due for them. A list at
+    the end (`training[]`, the log a promise reads) may be empty: the obligation is still due."""
+    for part in rest[:-1]:
+        value = getattr(value, part.removesuffix("[]"), None)
+        if part.endswith("[]"):
+            return bool(value)
+        if value is None:
+            return True
+    return True
+
+
 def _as_dates(value: Any) -> list[date]:
     if isinstance(value, date):
         return [value]
@@ -147,6 +160,8 @@ def _as_dates(value: Any) -> list[date]:
 def due(entry: Entry, subject: Subject) -> tuple[date, str] | None:
     """When the entry next falls due for the subject, and the basis in words; None when nothing
     counts (no date and no hire date to count from)."""
+    if not _has_items(subject.value, subject.rest):
+        return None  # a lookup of each license, and the person holds none
     done = dates_at(subject.value, subject.rest, entry.topics)
     every = _every(entry.months)
     if done:

@@ -130,9 +130,7 @@ def mandated_reporter_date(s: Staff, spec: RuleSpec) -> date | None:
     Adult Protective Services mandated-reporter training does not count for it)."""
     words = [str(w).casefold() for w in spec.params.get("topics", DCFS_TOPICS)]
     logged = [
-        t.date
-        for t in s.training
-        if t.date and any(w in (t.topic or "").casefold() for w in words)
+        t.date for t in s.training if t.date and any(w in (t.topic or "").casefold() for w in words)
     ]
     days = [d for d in (s.mandated_reporter_training, *logged) if d]
     return max(days) if days else None
@@ -213,8 +211,15 @@ def experience_unproven(ctx: Context, spec: RuleSpec) -> Iterator[Finding]:
         else:
             counted = role_months(s)
             others = [r.title or "a role" for r in p.roles if not r.case_management] if p else []
-            undated = [r.title or "a role" for r in p.roles if r.case_management and not (
-                r.start and r.end and r.start <= r.end)] if p else []
+            undated = (
+                [
+                    r.title or "a role"
+                    for r in p.roles
+                    if r.case_management and not (r.start and r.end and r.start <= r.end)
+                ]
+                if p
+                else []
+            )
             notes = ""
             if others:
                 notes += f" Roles that are not case management count nothing: {', '.join(others)}."
@@ -230,7 +235,6 @@ def experience_unproven(ctx: Context, spec: RuleSpec) -> Iterator[Finding]:
             )
         yield spec.finding(
             f"staff[{i}].experience_proof",
-            f"{_who(s)} claims {months} months of case management experience {problem}{why} "
-            f"{fix}",
+            f"{_who(s)} claims {months} months of case management experience {problem}{why} {fix}",
             None if relies else otherwise,
         )

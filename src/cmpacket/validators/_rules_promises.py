@@ -172,7 +172,7 @@ def _renewed(lic: Any, row: dict[str, Any] | None, as_of: date) -> date | None:
     if lic.expires is None or cycle is None:
         return None
     step = 12 if cycle["years"] == "any" else 24
-    day = lic.expires
+    day: date = lic.expires
     while day > as_of:
         day = add_months(day, -step)
     return day
