@@ -331,7 +331,12 @@ def test_scanned_proof_is_checked_after_ocr(tmp_path: Path) -> None:
     draw = ImageDraw.Draw(img)
     font = ImageFont.truetype("DejaVuSans.ttf", 34)
     for k, line in enumerate(
-        ["Name: Maria Lopez", "License number 150.123457", "Expires 11/30/2027"]
+        [
+            "Name: Maria Lopez",
+            "License number 150.123457",
+            "Expires 11/30/2027",
+            "Lookup 11/16/2026",
+        ]
     ):
         draw.text((120, 200 + 60 * k), line, fill=0, font=font)
     img = img.rotate(0.8, fillcolor=255)
