@@ -112,7 +112,8 @@ def test_roster_parts_fill_their_pages(long_built: Path) -> None:
     pages = _pages_of(long_built, "staff-roster")
     rows = [len(re.findall(r"\bS-\d{4}\b", text)) for text in pages]
     assert sum(rows) == 45
-    assert all(n >= 7 for n in rows[:-1]), rows  # no page of a row or two between parts
+    # no page of a row or two between parts (a row is six lines: the re-check and APS search too)
+    assert all(n >= 6 for n in rows[:-1]), rows
     assert all("Staff Qualifications Roster" in text for text in pages)  # the running head
 
 
