@@ -298,3 +298,27 @@ def test_the_evidence_check_catches_wrong_search_lookup_and_role_dates(tmp_path:
     kinds = {e.path: (e.kind, e.mismatched) for e in report.evidence}
     assert kinds[f"staff[{LOPEZ}].background_check.aps_registry"] == ("aps", ("searched",))
     assert kinds[f"staff[{HERRERA}].experience_proof"] == ("experience", ("role_dates",))
+
+
+def test_staff_csv_carries_the_new_fields(tmp_path: Path) -> None:
+    folder = tmp_path / "agency"
+    folder.mkdir()
+    (folder / "agency.yaml").write_text("schema_version: 1\nprofile: il-guide\n", encoding="utf-8")
+    (folder / "staff.csv").write_text(
+        "id,name,license1_type,license1_verified_date,license1_verified_file,"
+        "bg_registry_recheck_date,bg_aps_registry_date,bg_aps_registry_file,"
+        "experience_proof_file,role1_title,role1_from,role1_to,role1_case_management\n"
+        "S-1,Ann Lee,LSW,11/16/2026,uploads/l.pdf,2026-02-27,2026-02-27,uploads/a.pdf,"
+        "uploads/x.pdf,Case Manager,2024-07-01,2026-03-20,true\n",
+        encoding="utf-8",
+    )
+    loaded = load_folder(folder)
+    assert loaded.data is not None, loaded.findings
+    (s,) = loaded.data.staff
+    assert s.licenses[0].verified == DatedProof(date(2026, 11, 16), "uploads/l.pdf")
+    assert s.background_check is not None
+    assert s.background_check.registry_recheck == DatedProof(date(2026, 2, 27), None)
+    assert s.background_check.aps_registry == DatedProof(date(2026, 2, 27), "uploads/a.pdf")
+    assert s.experience_proof is not None and s.experience_proof.roles == (
+        ExperienceRole("Case Manager", date(2024, 7, 1), date(2026, 3, 20), True),
+    )
