@@ -19,7 +19,7 @@ from cmpacket.model import AgencyData, Staff
 from cmpacket.profiles import Profile
 from cmpacket.validators import _intervals as iv
 from cmpacket.validators._dates import add_months, full_months_between, next_on_cycle, on_cycle
-from cmpacket.validators._evidence import license_row
+from cmpacket.validators._license_table import license_row
 from cmpacket.validators._rules_evidence import mandated_reporter_date
 from cmpacket.validators._rules_staff import applies, training_hours, training_required
 

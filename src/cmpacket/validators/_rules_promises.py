@@ -16,7 +16,7 @@ from cmpacket.findings import Finding
 from cmpacket.model import Staff
 from cmpacket.profiles import RuleSpec
 from cmpacket.validators._dates import add_months
-from cmpacket.validators._evidence import license_row
+from cmpacket.validators._license_table import license_row
 from cmpacket.validators._registry import Context, rule
 from cmpacket.validators._rules_staff import LEVELS
 
