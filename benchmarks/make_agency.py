@@ -8,9 +8,11 @@ scanned from another person's printout, licenses about to lapse, payroll fields 
 not know, short training logs, late or missing checks, a few uploads never copied in; see
 `_as_agencies_are`), so a build of it needs `--draft`. `--clean` leaves it submission-ready.
 
-Per staff member: a license printout (name, number, expiry), a Health Care Worker Registry
-printout (name, search date) and a diploma (name, degree), all text PDFs, so every proof is read
-and checked as a submission-ready agency's would be; a fourth upload and beyond alternate image
+Per staff member: a license lookup printout (name, number, expiry, lookup date), a Health Care
+Worker Registry printout (name, search date) and a diploma (name, degree), all text PDFs, so every
+proof is read and checked as a submission-ready agency's would be; and the yearly re-screening the
+policy manual promises, two one-page text printouts: the Registry re-check and the Adult
+Protective Services Registry search (name, search date); a fourth upload and beyond alternate image
 scans (a greyscale bitmap with no text layer) and text PDFs. `--noise` makes the Registry
 printouts scans with grain (barely compressible, like a real scan) instead. Every staff member
 has the exclusion screening (one roster-wide printout, as screening services return it) and the
@@ -65,6 +67,15 @@ LAST = [
 LICENCES = [("LSW", "150"), ("LCSW", "149"), ("LPC", "178"), ("RN", "041")]
 # each type's renewal date (the license table's cycle), so the evidence checks find nothing off
 EXPIRES = {"LSW": "2027-11-30", "LCSW": "2027-11-30", "LPC": "2027-03-31", "RN": "2028-05-31"}
+# the degree each license rests on (the license table's `degree:` rows)
+DEGREES = {
+    "LSW": ("bachelor", "social work"),
+    "LCSW": ("master", "social work"),
+    "LPC": ("master", "clinical mental health counseling"),
+    "RN": ("bachelor", "nursing"),
+}
+LOOKED_UP = "2026-11-16"
+RESCREENED = "2026-03-02"
 
 
 def text_pdf(path: Path, pages: int, title: str, fields: tuple[str, ...] = ()) -> None:
@@ -224,22 +235,32 @@ def make(
         name = f"{FIRST[i % len(FIRST)]} {LAST[(i // len(FIRST)) % len(LAST)]} {i + 1}"
         lic_type, prefix = LICENCES[i % len(LICENCES)]
         number = f"{prefix}.{100000 + i}"
+        level, field = DEGREES[lic_type]
         files = []
         for k in range(uploads):
             rel = f"uploads/{sid.lower()}-{k + 1}.pdf"
             if k == 0:
                 fields = (f"Name: {name}", f"License number: {number}")
-                fields += (f"Expiration date: {EXPIRES[lic_type]}",)
+                fields += (f"Expiration date: {EXPIRES[lic_type]}", f"Lookup date: {LOOKED_UP}")
                 text_pdf(out / rel, pages, f"{lic_type} license", fields)
             elif k == 1 and not noise:
                 fields = (f"Name: {name}", "Registry status: Active", "Search date: 2022-02-10")
                 text_pdf(out / rel, pages, "Health Care Worker Registry", fields)
             elif k % 2 == 0:
-                fields = (name, "Bachelor of Social Work, 2018")
+                fields = (name, f"{level.title()} of {field.title()}, 2018")
                 text_pdf(out / rel, pages, "Illinois State University", fields)
             else:
                 image_pdf(out / rel, pages, seed=i * 10 + k, noise=noise)
             files.append(rel)
+        rescreen = {}
+        for key, title in (
+            ("registry_recheck", "Health Care Worker Registry"),
+            ("aps_registry", "Adult Protective Services Registry"),
+        ):
+            rel = f"uploads/{sid.lower()}-{key.replace('_', '-')}.pdf"
+            shown = (f"Name: {name}", f"Search date: {RESCREENED}", "Result: no record found")
+            text_pdf(out / rel, 1, title, shown)
+            rescreen[key] = {"date": RESCREENED, "file": rel}
         member: dict[str, Any] = {
             "id": sid,
             "name": name,
@@ -248,8 +269,8 @@ def make(
             "fte": 1.0,
             "degrees": [
                 {
-                    "level": "bachelor",
-                    "field": "social work",
+                    "level": level,
+                    "field": field,
                     "institution": "Illinois State University",
                     "year": 2018,
                 }
@@ -261,6 +282,7 @@ def make(
                     "state": "IL",
                     "expires": EXPIRES[lic_type],
                     "file": files[0],
+                    "verified": {"date": LOOKED_UP, "file": files[0]},
                 }
             ],
             "exclusion_check": {
@@ -273,6 +295,7 @@ def make(
                 "registry_check": "2022-02-10",
                 "fingerprint": "2022-02-12",
                 "status": "clear",
+                **rescreen,
             },
             "training": [
                 {
@@ -286,6 +309,18 @@ def make(
                     "hours": 7,
                     "topic": "Person-centred planning",
                     "provider": "Internal",
+                },
+                {
+                    "date": "2026-06-10",
+                    "hours": 2,
+                    "topic": "HIPAA privacy refresher",
+                    "provider": "Internal",
+                },
+                {
+                    "date": "2022-03-04",
+                    "hours": 1,
+                    "topic": "Adult Protective Services mandated reporter training",
+                    "provider": "Illinois Department on Aging",
                 },
             ],
             "caseload": 10 + rng.randrange(20),
@@ -320,7 +355,10 @@ def _as_agencies_are(member: dict[str, Any], i: int, rng: random.Random, out: Pa
     Proofs scanned from the wrong printout (another person's number, name or expiry), licenses
     about to lapse, a field the roster export adds that the schema does not know, training logs
     that fall short, checks dated after the hire, screenings not recorded, and a few uploads
-    that were never copied into the folder. Deterministic (the generator's seed)."""
+    that were never copied into the folder; and the policy manual's promises half kept: no
+    Registry re-check since hire, no APS Registry search, license printouts without a lookup
+    date, privacy training logged for some staff only, an LCSW whose degrees are an MPA and a BSW.
+    Deterministic (the generator's seed)."""
     lic = member["licenses"][0]
     if rng.random() < 0.6:  # the proofs are another person's printouts: every field differs
         other = (f"Name: Pat Example {i}", "License number: 999.000001")
@@ -337,7 +375,21 @@ def _as_agencies_are(member: dict[str, Any], i: int, rng: random.Random, out: Pa
     if rng.random() < 0.4:
         member["badge_number"] = f"B{i:05d}"  # an unknown field from the payroll export
     if rng.random() < 0.5:
-        member["training"] = member["training"][:1]  # 6 of 12 hours
+        member["training"] = member["training"][:1]  # 6 of 12 hours, no privacy or APS training
+    elif rng.random() < 0.4:
+        member["training"] = member["training"][:2] + member["training"][3:]  # no privacy
+    bc = member["background_check"]
+    if rng.random() < 0.3:
+        bc.pop("registry_recheck")  # the printouts stop at the pre-hire search of 2022
+    if rng.random() < 0.25:
+        bc.pop("aps_registry")  # the APS Registry never searched
+    if rng.random() < 0.3:
+        lic["verified"].pop("date")  # the lookup printout shows no lookup date
+    if lic["type"] == "LCSW" and rng.random() < 0.15:
+        member["degrees"] = [  # an LCSW resting on an MPA and a BSW (225 ILCS 20/9)
+            {"level": "master", "field": "public administration", "year": 2016},
+            {"level": "bachelor", "field": "social work", "year": 2012},
+        ]
     if rng.random() < 0.3:
         member["background_check"]["registry_check"] = "2022-03-15"  # after the hire date
     if rng.random() < 0.4:

@@ -1,6 +1,7 @@
-"""Generate the sample agency's uploaded PDFs (fictional license printouts, registry printouts,
-exclusion-list printouts, diplomas, an experience letter, a caseload increase approval and
-corporate documents). Run from the repository root after installing cmpacket:
+"""Generate the sample agency's uploaded PDFs (fictional license lookup printouts, Health Care
+Worker Registry printouts before hire and at the yearly re-check, Adult Protective Services
+Registry printouts, exclusion-list printouts, diplomas, an experience letter naming each role
+with its dates, a caseload increase approval and corporate documents). Run from the repository root after installing cmpacket:
 
     python sample_inputs/make_uploads.py
 
@@ -10,6 +11,7 @@ The PDFs are committed; rerun this only to change them.
 from __future__ import annotations
 
 import html
+from datetime import date
 from pathlib import Path
 
 import yaml
@@ -61,13 +63,15 @@ def license_printout(staff: dict, lic: dict) -> bytes:
                 ("Expiration date", str(lic["expires"])),
                 ("City, State", "Springfield, IL"),
                 ("Discipline", "None"),
+                *([("Lookup date", str(lic["verified"]["date"]))] if lic.get("verified") else []),
             ]
         )
         + '<p class="small">Printout for the cmpacket sample agency. Fictional data.</p>'
     )
 
 
-def registry(staff: dict) -> bytes:
+def registry(staff: dict, searched: object | None = None) -> bytes:
+    """The Registry printout of one search: before hire (`registry_check`), or a re-check."""
     bc = staff["background_check"]
     return page(
         '<div class="bar">Illinois Department of Public Health — Health Care Worker Registry</div>'
@@ -77,7 +81,7 @@ def registry(staff: dict) -> bytes:
                 ("Registry status", "Active — eligible to work"),
                 ("Fingerprint background check", f"Completed {bc['fingerprint']} (CAAPP)"),
                 ("Disqualifying convictions", "None"),
-                ("Registry search date", str(bc["registry_check"])),
+                ("Registry search date", str(searched or bc["registry_check"])),
                 ("Employer", "Prairie Care Coordination, Inc."),
             ]
         )
@@ -97,6 +101,24 @@ def diploma(staff: dict, degree: dict) -> bytes:
         f"<p>the degree of {names.get(degree['level'], degree['level'])} in "
         f"{html.escape(degree['field'].title())}</p><p>{degree['year']}</p></div>",
         landscape=True,
+    )
+
+
+def aps_registry(staff: dict) -> bytes:
+    """The printout of one Adult Protective Services Registry search (Department on Aging)."""
+    aps = staff["background_check"]["aps_registry"]
+    return page(
+        '<div class="bar">Illinois Department on Aging — Adult Protective Services Registry</div>'
+        + rows(
+            [
+                ("Name searched", staff["name"]),
+                ("Search date", str(aps["date"])),
+                ("Result", "No substantiated finding on the Registry for this name"),
+                ("Searched by", "Renee Okafor, Quality Assurance and Records Coordinator"),
+                ("Employer", "Prairie Care Coordination, Inc."),
+            ]
+        )
+        + '<p class="small">Printout for the cmpacket sample agency. Fictional data.</p>'
     )
 
 
@@ -136,16 +158,29 @@ def experience_letter(staff: dict) -> bytes:
         f'<div class="bar">{html.escape(employer)} · 1200 S 6th St, Springfield, IL 62703</div>'
         f"<p>{html.escape(str(proof['date']))}</p>"
         "<p>To whom it may concern:</p>"
-        f"<p>{html.escape(staff['name'])} worked for {html.escape(employer)} as a case aide and "
-        f"then as a case manager for {staff['case_management_experience_months']} months, "
-        "from January 2024 to March 2026, carrying a caseload of up to 25 customers and completing "
-        "assessments, service plans and monthly monitoring contacts under supervision.</p>"
-        "<p>I confirm this from our personnel records.</p>"
+        f"<p>{html.escape(staff['name'])} worked for {html.escape(employer)} in the following "
+        "positions:</p>"
+        + "".join(
+            f"<p>{html.escape(r['title'])}, from {_long(r['from'])} to {_long(r['to'])}: "
+            + (
+                "case management: assessments, service plans and monthly monitoring contacts "
+                "for a caseload of up to 25 customers, under supervision.</p>"
+                if r["case_management"]
+                else "clerical and scheduling support to the case managers; no caseload of "
+                "their own.</p>"
+            )
+            for r in proof["roles"]
+        )
+        + "<p>I confirm this from our personnel records.</p>"
         f"<p style=\"margin-top: 30px; font-family: 'DejaVu Serif', serif; font-style: italic; "
         f'font-size: 14pt">{html.escape(signer)}</p>'
         f"<p>{html.escape(signer)}<br>{html.escape(title)}, {html.escape(employer)}</p>"
         '<p class="small">Fictional letter for the cmpacket sample agency.</p>'
     )
+
+
+def _long(day: date) -> str:
+    return f"{day:%B} {day.day}, {day.year}"
 
 
 def increase_approval(staff: dict) -> bytes:
@@ -184,7 +219,12 @@ def main() -> None:
     for s in data["staff"]:
         for lic in s.get("licenses") or []:
             out[lic["file"]] = license_printout(s, lic)
-        out[s["background_check"]["file"]] = registry(s)
+        bc = s["background_check"]
+        out[bc["file"]] = registry(s)
+        if bc.get("registry_recheck"):
+            out[bc["registry_recheck"]["file"]] = registry(s, bc["registry_recheck"]["date"])
+        if bc.get("aps_registry"):
+            out[bc["aps_registry"]["file"]] = aps_registry(s)
         out[s["exclusion_check"]["file"]] = exclusion(s["name"], s["exclusion_check"])
         if s.get("experience_proof"):
             out[s["experience_proof"]["file"]] = experience_letter(s)

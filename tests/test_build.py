@@ -487,11 +487,22 @@ def _flatten_staff(s: dict[str, Any]) -> dict[str, str]:
             row.update(
                 {f"{prefix}{n}_{f}": str(item[f]) for f in fields if item.get(f) is not None}
             )
+    for n, lic in enumerate(s.get("licenses") or [], start=1):
+        for f, v in (lic.get("verified") or {}).items():
+            row[f"license{n}_verified_{f}"] = str(v)
+    bc = s.get("background_check") or {}
     for f in ("registry_check", "fingerprint", "status", "file"):
-        if (s.get("background_check") or {}).get(f):
-            row[f"bg_{f}"] = str(s["background_check"][f])
+        if bc.get(f):
+            row[f"bg_{f}"] = str(bc[f])
+    for search in ("registry_recheck", "aps_registry"):
+        for f, v in (bc.get(search) or {}).items():
+            row[f"bg_{search}_{f}"] = str(v)
+    roles = (s.get("experience_proof") or {}).get("roles") or []
+    for n, role in enumerate(roles, start=1):
+        row.update({f"role{n}_{f}": str(v).lower() if isinstance(v, bool) else str(v)
+                    for f, v in role.items()})  # fmt: skip
     for key in ("caseload_increase", "exclusion_check", "experience_proof"):
-        obj = s.get(key) or {}
+        obj = {k: v for k, v in (s.get(key) or {}).items() if k != "roles"}
         row.update(
             {
                 f"{key}_{f}": "; ".join(v) if isinstance(v, list) else str(v)

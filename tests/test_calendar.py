@@ -81,7 +81,9 @@ def by_summary(cal: icalendar.Calendar) -> dict[str, icalendar.Event]:
 EXPECTED = {  # SUMMARY -> DTSTART
     "Maria Lopez: LSW license expires": date(2027, 11, 30),
     "Renee Okafor: LCSW license renewal date set by rule": date(2027, 11, 30),
-    "Maria Lopez: in-service training year ends (8 of 12 hours logged)": date(2027, 2, 28),
+    "Maria Lopez: in-service training year ends (12 of 12 hours logged)": date(2027, 2, 28),
+    "Maria Lopez: privacy training": date(2027, 9, 18),
+    "Maria Lopez: Adult Protective Services Registry search": date(2027, 2, 27),
     "Maria Lopez: mandated-reporter training due": date(2027, 3, 5),
     "OVERDUE: James Thornton: mandated-reporter training due": date(2026, 6, 1),
     "Maria Lopez: exclusion screening due": date(2027, 11, 16),
@@ -124,8 +126,11 @@ def test_every_obligation_type_is_an_all_day_event_with_alarms(cli: Any, agency:
         "hfs-revalidation",
         "response-due",
     }
-    # the sent response is done; no profile states a Registry re-check interval yet
-    assert not any("rfi-old" in s or "egistry" in s for s in events)
+    # the sent response is done; the Registry re-check is the profile's promise (yearly)
+    assert not any("rfi-old" in s for s in events)
+    assert events["Maria Lopez: Health Care Worker Registry re-check"].decoded("DTSTART") == date(
+        2027, 2, 27
+    )
 
 
 def test_the_horizon_and_overdue_ones(cli: Any, agency: Path) -> None:
@@ -142,7 +147,12 @@ def test_a_training_year_that_ended_short_is_overdue_while_the_rule_finds_it_sho
 ) -> None:
     """Maria Lopez's training year 2026-03-01 to 2027-02-28 ended with 8 of 12 hours: overdue
     on 2027-03-01 while the rule finds her short; hours logged since count for the rule."""
-    folder = copy_sample(tmp_path)
+
+    def unlogged(data: dict[str, Any]) -> None:  # her privacy refresher, 4 of her 12 hours
+        lopez = data["staff"][3]
+        lopez["training"] = [t for t in lopez["training"] if "privacy" not in t["topic"]]
+
+    folder = copy_sample(tmp_path, unlogged)
     events = by_summary(ics(cli, folder, "--as-of", "2027-03-01"))
     ended = events["OVERDUE: Maria Lopez: in-service training year ended short (8 of 12 hours logged)"]  # fmt: skip
     assert ended.decoded("DTSTART") == date(2027, 2, 28)
@@ -320,7 +330,9 @@ def test_a_policy_promise_with_a_field_and_interval_becomes_an_obligation(agency
     # the rule says 12 months, the promise monthly: one obligation, the earlier date
     screening = [o for o in listed if o.key == "staff:S-004|exclusion_check"]
     assert [o.due for o in screening] == [date(2026, 12, 16)]
-    assert not [o for o in listed if "aps_registry" in o.key]  # not a field of the data (yet)
+    assert not [
+        o for o in listed if "aps_registry" in o.key
+    ]  # not a field: background_check.aps_registry is
 
 
 @pytest.mark.e2e

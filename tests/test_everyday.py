@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 import shutil
 from pathlib import Path
 from typing import Any
@@ -175,12 +176,14 @@ def test_a_roster_of_ten_thousand_prints_a_screenful(tmp_path: Path, cli: Any) -
     r = cli("validate", folder)
     assert r.code == 1
     lines = r.out.splitlines()
-    assert len(lines) <= 40, len(lines)
+    # six lines a code (five findings, one counting the rest) for its ten codes, and the summary
+    codes = {m for line in lines for m in re.findall(r"^\w+ \[([a-z-]+)\]", line)}
+    assert len(codes) == 10 and len(lines) <= 6 * len(codes) + 1, len(lines)
     assert "error [caseload-over-limit] ... and 4,495 more (cmpacket validate --all" in r.out
-    assert lines[-1].startswith("agency: not ready: 34500 error(s), 20000 warning(s)")
+    assert lines[-1].startswith("agency: not ready: 84500 error(s), 20000 warning(s)")
     every = cli("validate", folder, "--all")
-    assert len(every.out.splitlines()) == 54_501
-    assert len(cli("validate", folder, "--format", "json").json()["findings"]) == 54_500
+    assert len(every.out.splitlines()) == 104_501
+    assert len(cli("validate", folder, "--format", "json").json()["findings"]) == 104_500
 
 
 # -- 4. upload-active-content only where something active matters ----------------------------
@@ -283,7 +286,12 @@ def _scan(lines: list[str], pages: int = 1) -> bytes:
     return buf.getvalue()
 
 
-LOPEZ_SCAN = ["Name: Maria Lopez", "License number 150.123456", "Expires 11/30/2027"]
+LOPEZ_SCAN = [
+    "Name: Maria Lopez",
+    "License number 150.123456",
+    "Expires 11/30/2027",
+    "Lookup date 11/16/2026",  # the sample's licenses give this printout as their lookup too
+]
 
 
 def test_validate_and_build_agree_on_a_scanned_proof(
@@ -294,7 +302,12 @@ def test_validate_and_build_agree_on_a_scanned_proof(
     report = api.validate(folder)
     evidence = {e["path"]: e for e in report.as_dict()["evidence"]}
     lopez = evidence["staff[3].licenses[0]"]
-    assert lopez["checked"] and sorted(lopez["matched"]) == ["expires", "name", "number"]
+    assert lopez["checked"] and sorted(lopez["matched"]) == [
+        "expires",
+        "looked_up",
+        "name",
+        "number",
+    ]
     assert not [f for f in report.findings if f.code.startswith("proof-")]
 
     result = api.build(folder, api.Options(quiet=True), out=tmp_path / "out")

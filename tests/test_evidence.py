@@ -36,13 +36,18 @@ def html_pdf(body: str) -> bytes:
     ).write_pdf()
 
 
-def license_pdf(name: str, number: str, expires: str, kind: str = "LSW") -> bytes:
+def license_pdf(
+    name: str, number: str, expires: str, kind: str = "LSW", looked_up: str = "11/16/2026"
+) -> bytes:
+    """A License Lookup printout; the sample's licenses give it as `verified.file` too, looked
+    up on 2026-11-16."""
     rows = [
         ("Name", name),
         ("License type", f"{kind} - Licensed Social Worker"),
         ("License number", number),
         ("Status", "ACTIVE"),
         ("Expiration date", expires),
+        ("Lookup date", looked_up),
     ]
     cells = "".join(f"<tr><td>{html.escape(k)}</td><td>{html.escape(v)}</td></tr>" for k, v in rows)
     return html_pdf(
@@ -117,12 +122,14 @@ def test_sample_proofs_all_match(sample: Path) -> None:
     report = api.validate(sample)
     assert not [f for f in report.findings if f.code.startswith(("proof-", "license-"))]
     evidence = report.as_dict()["evidence"]
-    assert len(evidence) == 24 and all(e["checked"] and not e["mismatched"] for e in evidence)
+    # per person: licenses, Registry printouts (before hire and the yearly re-check), APS Registry
+    # printouts, Herrera's experience letter, diplomas
+    assert len(evidence) == 42 and all(e["checked"] and not e["mismatched"] for e in evidence)
     assert evidence_of(report, "staff[3].licenses[0]") == {
         "path": "staff[3].licenses[0]",
         "file": "uploads/lopez-lsw.pdf",
         "checked": True,
-        "matched": ["number", "name", "expires"],
+        "matched": ["number", "name", "expires", "looked_up"],
         "mismatched": [],
         "page": None,
     }
@@ -140,7 +147,7 @@ def test_wrong_number_is_a_mismatch_even_one_digit_off(tmp_path: Path) -> None:
     assert "'150.123457'" in f.message and "'150.123456'" in f.message
     assert "uploads/lopez-lsw.pdf" in f.message
     e = evidence_of(report, "staff[3].licenses[0]")
-    assert e["mismatched"] == ["number"] and e["matched"] == ["name", "expires"]
+    assert e["mismatched"] == ["number"] and e["matched"] == ["name", "expires", "looked_up"]
 
 
 def test_wrong_name_is_a_mismatch(tmp_path: Path) -> None:
@@ -182,7 +189,12 @@ def test_someone_elses_license_gives_one_finding_per_field(tmp_path: Path) -> No
 def test_forgiving_spellings_match(tmp_path: Path, name: str, number: str, expires: str) -> None:
     report = lopez_license(tmp_path, name, number, expires)
     assert not findings(report, "proof-mismatch"), [f.message for f in report.findings]
-    assert evidence_of(report, "staff[3].licenses[0]")["matched"] == ["number", "name", "expires"]
+    assert evidence_of(report, "staff[3].licenses[0]")["matched"] == [
+        "number",
+        "name",
+        "expires",
+        "looked_up",
+    ]
 
 
 def test_accented_data_name_matches_a_plain_capital_proof(tmp_path: Path) -> None:
@@ -319,7 +331,12 @@ def test_scanned_proof_is_checked_after_ocr(tmp_path: Path) -> None:
     draw = ImageDraw.Draw(img)
     font = ImageFont.truetype("DejaVuSans.ttf", 34)
     for k, line in enumerate(
-        ["Name: Maria Lopez", "License number 150.123457", "Expires 11/30/2027"]
+        [
+            "Name: Maria Lopez",
+            "License number 150.123457",
+            "Expires 11/30/2027",
+            "Lookup 11/16/2026",
+        ]
     ):
         draw.text((120, 200 + 60 * k), line, fill=0, font=font)
     img = img.rotate(0.8, fillcolor=255)
@@ -353,7 +370,7 @@ def test_evidence_in_packet_readiness_json_and_inspect(built: Path, cli: Any) ->
 
     readiness = json.loads((built / "readiness.json").read_text())
     evidence = readiness["evidence"]
-    assert len(evidence) == 24
+    assert len(evidence) == 42
     assert all(
         set(e) == {"path", "file", "checked", "matched", "mismatched", "page"} for e in evidence
     )
@@ -448,12 +465,19 @@ def test_the_second_page_is_read_when_the_first_does_not_show_the_fields(tmp_pat
     folder = agency_with(tmp_path, {"uploads/lopez-lsw.pdf": proof})
     report = api.validate(folder)
     assert not findings(report, "proof-mismatch")
-    assert evidence_of(report, "staff[3].licenses[0]")["matched"] == ["number", "name", "expires"]
+    assert evidence_of(report, "staff[3].licenses[0]")["matched"] == [
+        "number",
+        "name",
+        "expires",
+        "looked_up",
+    ]
     out = tmp_path / "out"
     api.build(folder, api.Options(quiet=True, no_cache=True), out=out)
     built = json.loads((out / "readiness.json").read_text())
     lopez = evidence_of_dict(built["evidence"], "staff[3].licenses[0]")
-    assert lopez["matched"] == ["number", "name", "expires"] and not lopez["mismatched"]
+    assert (
+        lopez["matched"] == ["number", "name", "expires", "looked_up"] and not lopez["mismatched"]
+    )
 
 
 def test_a_profile_without_the_evidence_rules_reads_no_proof(tmp_path: Path) -> None:

@@ -25,7 +25,7 @@ def test_sample_loads_into_frozen_dataclasses() -> None:
     assert len(data.staff) >= 8
     lopez = data.staff_member("S-004")
     assert lopez.licenses[0].type == "LSW" and str(lopez.licenses[0].expires) == "2027-11-30"
-    assert lopez.training[0].hours == 6.0
+    assert lopez.training[1].hours == 6.0  # [0]: the APS mandated-reporter training at hire
     with pytest.raises(AttributeError):
         lopez.name = "x"  # frozen
 

@@ -111,6 +111,15 @@ def agency(tmp_path_factory: pytest.TempPathFactory) -> Path:
     data = yaml.safe_load((folder / "agency.yaml").read_text())
     herrera = next(s for s in data["staff"] if s["id"] == "S-007")
     herrera["experience_proof"]["file"] = "uploads/herrera-experience-2027.pdf"
+    herrera["experience_proof"]["roles"] = [  # as the new letter gives them
+        {"title": "Case Aide", "from": "2019-06-01", "to": "2022-02-28", "case_management": False},
+        {
+            "title": "Case Manager",
+            "from": "2022-03-01",
+            "to": "2024-02-29",
+            "case_management": True,
+        },
+    ]
     data["policies"].setdefault("additions", {})["closure-transfer"] = (
         "The closure letter is mailed within five business days of the closing visit."
     )

@@ -291,14 +291,17 @@ def test_strict_turns_warnings_into_errors(sample: Path) -> None:
 
 
 def test_training_is_prorated_for_new_staff(tmp_path: Path) -> None:
-    # Tomás Herrera, hired 2026-04-13, has 8 h; 7 full months to 2026-12-01 -> 7 h required.
+    # Tomás Herrera, hired 2026-04-13, has 13 h; 7 full months to 2026-12-01 -> 7 h required.
     ok = api.validate(copy_sample(tmp_path / "a"))
     assert not [f for f in ok.findings if f.path == "staff[6].training"]
-    short = api.validate(
-        copy_sample(tmp_path / "b", _set(["staff", "S-007", "training", 1, "hours"], 2))
-    )
-    (f,) = [f for f in short.findings if f.path == "staff[6].training"]
-    assert "7 required (prorated" in f.message
+
+    def cut(data: dict[str, Any]) -> None:  # every session logged as one hour: 4 h
+        for entry in next(s for s in data["staff"] if s["id"] == "S-007")["training"]:
+            entry["hours"] = 1
+
+    short = api.validate(copy_sample(tmp_path / "b", cut))
+    (f,) = [f for f in short.findings if f.code == "training-hours-short"]
+    assert f.path == "staff[6].training" and "7 required (prorated" in f.message
 
 
 def test_grant_writer_raises_caseload_limit_in_a_copied_profile(tmp_path: Path) -> None:

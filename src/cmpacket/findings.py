@@ -44,6 +44,9 @@ EVIDENCE_FIELDS = {
     "name": "name",
     "expires": "expiration date",
     "registry_check": "check date",
+    "searched": "search date",
+    "looked_up": "lookup date",
+    "role_dates": "role dates",
     "degree": "degree level",
 }
 
@@ -66,7 +69,7 @@ class Evidence:
     mismatched: tuple[str, ...] = ()
     page: int | None = None
     staff_id: str = ""
-    kind: str = ""  # license, registry or diploma
+    kind: str = ""  # license, lookup, registry, aps, experience or diploma
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -81,8 +84,11 @@ class Evidence:
 
 # the fields each kind of proof is checked for, when the data gives them
 PROOF_FIELDS = {
-    "license": ("number", "name", "expires"),
+    "license": ("number", "name", "expires"),  # and looked_up, when it is the lookup printout
+    "lookup": ("number", "name", "looked_up"),
     "registry": ("name", "registry_check"),
+    "aps": ("name", "searched"),
+    "experience": ("name", "role_dates"),
     "diploma": ("name", "degree"),
 }
 

@@ -127,6 +127,17 @@ def profile_text(profile: Any) -> str:
                 f"  {e['key']}: {e['field']} + {e['interval_months']} months [{mark}]"
                 + (f"\n    citation: {e['citation']}" if e["citation"] else "")
             )
+    if profile.promises:
+        lines.append("\npromises (what the policy manual promises, and the data evidencing it):")
+        for e in profile.promises:
+            mark = "verified" if e["verified"] else "not verified"
+            every = f"every {e['interval_months']} months" if e.get("interval_months") else "once"
+            words = f" (topics: {', '.join(e['topics'])})" if e.get("topics") else ""
+            lines.append(
+                f"  {e['key']} ({e['topic']}): {e['field']}{words}, {every}"
+                f"{', tested by ' + e['check'] if e.get('check') else ''} [{mark}]"
+                f"\n    citation: {e['citation']}"
+            )
     return "\n".join(lines)
 
 

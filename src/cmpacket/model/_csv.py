@@ -9,9 +9,15 @@ Columns (every one optional but `id`):
     experience_proof_file, experience_proof_attested_by, experience_proof_date,
     degree{N}_level, degree{N}_field, degree{N}_institution, degree{N}_year,
     license{N}_type, license{N}_number, license{N}_state, license{N}_expires, license{N}_file,
+    license{N}_verified_date, license{N}_verified_file,
     bg_registry_check, bg_fingerprint, bg_status, bg_waiver_date, bg_file,
+    bg_registry_recheck_date, bg_registry_recheck_file, bg_aps_registry_date, bg_aps_registry_file,
     training{N}_date, training{N}_hours, training{N}_topic, training{N}_provider,
-    document{N}_kind, document{N}_title, document{N}_file
+    document{N}_kind, document{N}_title, document{N}_file,
+    role{N}_title, role{N}_from, role{N}_to, role{N}_case_management
+
+`role{N}_` columns are the roles of the experience letter (`experience_proof.roles`);
+`license{N}_verified_*` the license's lookup (`verified: {date, file}`).
 
 `N` counts from 1; as many numbered groups as needed may be added. `exclusion_check_lists`
 names the lists searched, separated by semicolons (`LEIE; SAM; HFS-OIG`).
@@ -36,18 +42,73 @@ SCALARS = [
 ]  # fmt: skip
 GROUPS = {
     "degree": ("degrees", ["level", "field", "institution", "year"]),
-    "license": ("licenses", ["type", "number", "state", "expires", "file"]),
+    "license": (
+        "licenses",
+        ["type", "number", "state", "expires", "file", "verified_date", "verified_file"],
+    ),
     "training": ("training", ["date", "hours", "topic", "provider"]),
     "document": ("documents", ["kind", "title", "file"]),
+    "role": ("experience_proof.roles", ["title", "from", "to", "case_management"]),
 }
 OBJECTS = {
-    "bg": ("background_check", ["registry_check", "fingerprint", "status", "waiver_date", "file"]),
+    "bg": (
+        "background_check",
+        [
+            "registry_check",
+            "fingerprint",
+            "status",
+            "waiver_date",
+            "file",
+            "registry_recheck_date",
+            "registry_recheck_file",
+            "aps_registry_date",
+            "aps_registry_file",
+        ],
+    ),  # fmt: skip
     "caseload_increase": ("caseload_increase", ["limit", "approved", "basis", "file"]),
     "exclusion_check": ("exclusion_check", ["date", "lists", "file"]),
     "experience_proof": ("experience_proof", ["file", "attested_by", "date"]),
 }
 SEPARATED = {("exclusion_check", "lists")}  # cells holding several values, split on ';'
-_NUMBERED = re.compile(r"^(degree|license|training|document)(\d+)_(\w+)$")
+#: columns of a value one level down: `bg_registry_recheck_date` is `registry_recheck: {date}`
+NESTED = {
+    f"{outer}_{inner}": (outer, inner)
+    for outer in ("registry_recheck", "aps_registry", "verified")
+    for inner in ("date", "file")
+}
+_NUMBERED = re.compile(r"^(degree|license|training|document|role)(\d+)_(\w+)$")
+
+
+def _get(obj: Mapping[str, Any], name: str) -> Any:
+    """The value a column names in one object of the data (one level down for NESTED)."""
+    if name in NESTED:
+        outer, inner = NESTED[name]
+        return (obj.get(outer) or {}).get(inner)
+    return obj.get(name)
+
+
+def _nest(obj: dict[str, Any]) -> dict[str, Any]:
+    """Flat column values with NESTED names put one level down."""
+    out: dict[str, Any] = {}
+    for name, value in obj.items():
+        if name in NESTED:
+            outer, inner = NESTED[name]
+            out.setdefault(outer, {})[inner] = value
+        else:
+            out[name] = value
+    return out
+
+
+def _path(name: str) -> tuple[str, ...]:
+    return NESTED.get(name, (name,))
+
+
+def _items(person: Mapping[str, Any], key: str) -> list[Any]:
+    """The list a group's key names (`experience_proof.roles` one level down)."""
+    value: Any = person
+    for part in key.split("."):
+        value = (value or {}).get(part) if isinstance(value, Mapping) else None
+    return list(value or [])
 
 
 def header(groups: int = 2) -> list[str]:
@@ -75,14 +136,18 @@ def _cells(person: Mapping[str, Any]) -> dict[str, str]:
     for prefix, (key, names) in OBJECTS.items():
         obj = person.get(key) or {}
         for n in names:
-            if obj.get(n) is not None:
-                value = obj[n]
+            value = _get(obj, n)
+            if value is not None:
                 seq = (key, n) in SEPARATED and isinstance(value, list | tuple)
                 out[f"{prefix}_{n}"] = "; ".join(map(str, value)) if seq else _cell(value)
     for prefix, (key, names) in GROUPS.items():
-        for i, item in enumerate(person.get(key) or [], start=1):
+        for i, item in enumerate(_items(person, key), start=1):
             out.update(
-                {f"{prefix}{i}_{n}": _cell(item[n]) for n in names if item.get(n) is not None}
+                {
+                    f"{prefix}{i}_{n}": _cell(_get(item, n))
+                    for n in names
+                    if _get(item, n) is not None
+                }
             )
     return out
 
@@ -161,17 +226,20 @@ def row_to_staff(cells: dict[str, str]) -> tuple[dict[str, Any], dict[tuple[Any,
             if (key, name) in SEPARATED:
                 obj[name] = [v.strip() for v in obj[name].split(";") if v.strip()]
         if obj:
-            staff[key] = obj
-            cols.update({(key, name): f"{prefix}_{name}" for name in obj})
+            staff[key] = _nest(obj)
+            cols.update({(key, *_path(name)): f"{prefix}_{name}" for name in obj})
     groups: dict[str, dict[int, dict[str, str]]] = {}
     for col, value in cells.items():
         m = _NUMBERED.match(col)
         if m and value:
             groups.setdefault(m.group(1), {}).setdefault(int(m.group(2)), {})[m.group(3)] = value
     for prefix, numbered in groups.items():
-        key = GROUPS[prefix][0]
-        staff[key] = []
+        *outer, key = GROUPS[prefix][0].split(".")
+        home = staff
+        for part in outer:  # experience_proof.roles: the list inside experience_proof
+            home = home.setdefault(part, {})
+        home[key] = []
         for pos, n in enumerate(sorted(numbered)):
-            staff[key].append(numbered[n])
-            cols.update({(key, pos, f): f"{prefix}{n}_{f}" for f in numbered[n]})
+            home[key].append(_nest(numbered[n]))
+            cols.update({(*outer, key, pos, *_path(f)): f"{prefix}{n}_{f}" for f in numbered[n]})
     return staff, cols

@@ -12,10 +12,10 @@ from typing import Any
 import yaml
 
 from cmpacket.model import _fields
-from cmpacket.model._csv import GROUPS, OBJECTS, SCALARS
+from cmpacket.model._csv import GROUPS, NESTED, OBJECTS, SCALARS
 from cmpacket.model._schema import StaffSchema
 
-_NUMBERED = re.compile(r"^(degree|license|training|document)(\d+)_(\w+)$")
+_NUMBERED = re.compile(r"^(degree|license|training|document|role)(\d+)_(\w+)$")
 
 
 def normalize(text: str) -> str:
@@ -92,8 +92,21 @@ def _schema_field(col: str) -> Any:
         return staff[col]
     for prefix, (key, names) in OBJECTS.items():
         if col.startswith(prefix + "_") and col[len(prefix) + 1 :] in names:
-            return staff[key].schema.fields[col[len(prefix) + 1 :]]
+            return _named(staff[key].schema.fields, col[len(prefix) + 1 :])
     m = _NUMBERED.match(col)
     if m is None:
         return None
-    return staff[GROUPS[m.group(1)][0]].inner.schema.fields[m.group(3)]
+    *outer, key = GROUPS[m.group(1)][0].split(".")
+    fields = staff
+    for part in outer:
+        fields = fields[part].schema.fields
+    return _named(fields[key].inner.schema.fields, m.group(3))
+
+
+def _named(fields: dict[str, Any], name: str) -> Any:
+    """The schema field a column's name gives: one level down for NESTED names, and by the
+    name the data spells (`from:`, declared as `start`)."""
+    if name in NESTED:
+        outer, inner = NESTED[name]
+        return fields[outer].schema.fields[inner]
+    return next((f for n, f in fields.items() if (f.data_key or n) == name), None)

@@ -319,7 +319,8 @@ def _short(value: Any) -> str:
 
 @functools.cache
 def _known_fields(schema_key: str) -> list[str]:
-    return list(SCHEMAS[schema_key]().fields)
+    # as the data spells them: `from:` for a field declared with data_key="from"
+    return [f.data_key or name for name, f in SCHEMAS[schema_key]().fields.items()]
 
 
 def _unknown_fields(raw: dict[str, Any], sources: _Sources) -> list[Finding]:

@@ -138,11 +138,18 @@ class DegreeSchema(_Base):
     year = Whole(load_default=None, allow_none=True)
 
 
+class DatedProofSchema(_Base):
+    model = t.DatedProof
+    date = date_field()
+    file = text()
+
+
 class LicenseSchema(_Base):
     model = t.License
     type, number, state = text(), text(), text()
     expires = date_field()
     file = text()
+    verified = _nested(DatedProofSchema)
 
 
 class BackgroundCheckSchema(_Base):
@@ -151,6 +158,8 @@ class BackgroundCheckSchema(_Base):
     status = text(validate=Choice(CHECK_STATUSES))
     waiver_date = date_field()
     file = text()
+    registry_recheck = _nested(DatedProofSchema)
+    aps_registry = _nested(DatedProofSchema)
 
 
 class TrainingSchema(_Base):
@@ -173,10 +182,24 @@ class CaseloadIncreaseSchema(_Base):
     file = text()
 
 
+class ExperienceRoleSchema(_Base):
+    model = t.ExperienceRole
+    title = text()
+    start = date_field(data_key="from")
+    end = date_field(data_key="to")
+    case_management = Flag(load_default=False, allow_none=True)
+
+    @post_load
+    def _make(self, data: dict[str, Any], **kwargs: Any) -> Any:
+        data["case_management"] = bool(data.get("case_management"))
+        return super()._make(data, **kwargs)
+
+
 class ExperienceProofSchema(_Base):
     model = t.ExperienceProof
     file, attested_by = text(), text()
     date = date_field()
+    roles = _nested(ExperienceRoleSchema, many=True)
 
 
 class StaffDocumentSchema(_Base):
@@ -322,12 +345,16 @@ SCHEMAS: dict[str, type[Schema]] = {
     "staff[]": StaffSchema,
     "staff[].degrees[]": DegreeSchema,
     "staff[].licenses[]": LicenseSchema,
+    "staff[].licenses[].verified": DatedProofSchema,
     "staff[].background_check": BackgroundCheckSchema,
+    "staff[].background_check.registry_recheck": DatedProofSchema,
+    "staff[].background_check.aps_registry": DatedProofSchema,
     "staff[].training[]": TrainingSchema,
     "staff[].caseload_increase": CaseloadIncreaseSchema,
     "staff[].documents[]": StaffDocumentSchema,
     "staff[].exclusion_check": ExclusionCheckSchema,
     "staff[].experience_proof": ExperienceProofSchema,
+    "staff[].experience_proof.roles[]": ExperienceRoleSchema,
     "policies": PoliciesSchema,
     "service_settings[]": ServiceSettingSchema,
     "records_system": RecordsSystemSchema,

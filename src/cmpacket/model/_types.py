@@ -104,21 +104,33 @@ class Degree:
 
 
 @dataclass(frozen=True)
+class DatedProof:
+    """A dated search or lookup and its printout: a Health Care Worker Registry re-check, an
+    Adult Protective Services Registry search, an IDFPR License Lookup."""
+
+    date: date | None = None
+    file: str | None = None
+
+
+@dataclass(frozen=True)
 class License:
     type: str | None = None
     number: str | None = None
     state: str | None = None
     expires: date | None = None
     file: str | None = None
+    verified: DatedProof | None = None  # the License Lookup printout and its lookup date
 
 
 @dataclass(frozen=True)
 class BackgroundCheck:
-    registry_check: date | None = None
+    registry_check: date | None = None  # the Health Care Worker Registry search before hire
     fingerprint: date | None = None
     status: str | None = None
     waiver_date: date | None = None
     file: str | None = None
+    registry_recheck: DatedProof | None = None  # the latest re-check after hire
+    aps_registry: DatedProof | None = None  # the latest Adult Protective Services Registry search
 
 
 @dataclass(frozen=True)
@@ -138,12 +150,24 @@ class CaseloadIncrease:
 
 
 @dataclass(frozen=True)
+class ExperienceRole:
+    """One job an experience letter names, with its dates; only case management counts."""
+
+    title: str | None = None
+    start: date | None = None  # `from:` in the data
+    end: date | None = None  # `to:` in the data
+    case_management: bool = False
+
+
+@dataclass(frozen=True)
 class ExperienceProof:
-    """A letter proving case management experience: the file, who attests it, and its date."""
+    """A letter proving case management experience: the file, who attests it, its date and the
+    roles it names with their dates."""
 
     file: str | None = None
     attested_by: str | None = None
     date: date | None = None
+    roles: tuple[ExperienceRole, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -81,10 +81,16 @@ def roster_row_lines(s: dict[str, Any]) -> float:
         wrapped(str(s.get("position_title") or ""), 11) + 1,  # position, hire date
         sum(wrapped(str(d), 15) for d in s.get("degrees") or []) or 1,
         sum(wrapped(f"{lic['type']} {lic['number']}", 12) + 1 for lic in licenses) or 1,
-        3 + (1 if s.get("exclusion_check") else 0),  # registry, prints, result; exclusion
+        # registry, prints, result; the re-check, the APS search and the exclusion screening
+        3 + sum(1 for x in (*_searches(s), s.get("exclusion_check")) if x),
         3,  # hours [required], mandated reporter, its date
     ]
     return float(max(cells))
+
+
+def _searches(s: dict[str, Any]) -> tuple[Any, Any]:
+    background = s.get("background") or {}
+    return background.get("recheck"), background.get("aps")
 
 
 def roster_parts(staff: Sequence[dict[str, Any]]) -> list[list[dict[str, Any]]]:

@@ -256,6 +256,21 @@ def _staff_proofs(data: AgencyData, resolved: dict[str, Any], i: int, s: Any) ->
                     lineage=f"{mine}:license:{j}",
                 )
             )
+        looked = lic.verified
+        if looked and looked.file and looked.file != lic.file:
+            title = f"{who}: {lic.type or 'License'} license lookup of {looked.date or 'no date'}"
+            out.append(
+                _upload(
+                    data,
+                    resolved,
+                    f"staff[{i}].licenses[{j}].verified",
+                    "G",
+                    title,
+                    looked.file,
+                    staff_id=s.id,
+                    lineage=f"{mine}:license-lookup:{j}",
+                )
+            )
     bc = s.background_check
     if bc and bc.file:
         title = f"{who}: Health Care Worker Registry check"
@@ -271,6 +286,27 @@ def _staff_proofs(data: AgencyData, resolved: dict[str, Any], i: int, s: Any) ->
                 lineage=f"{mine}:registry-check",
             )
         )
+    searches = (
+        ("registry_recheck", "Health Care Worker Registry re-check", "registry-recheck"),
+        ("aps_registry", "Adult Protective Services Registry search", "aps-registry"),
+    )
+    for name, what, tag in searches:
+        search = getattr(bc, name) if bc else None
+        if search is not None and search.file:
+            title = f"{who}: {what} of {search.date or 'no date'}"
+            key = f"staff[{i}].background_check.{name}"
+            out.append(
+                _upload(
+                    data,
+                    resolved,
+                    key,
+                    "G",
+                    title,
+                    search.file,
+                    staff_id=s.id,
+                    lineage=f"{mine}:{tag}",
+                )  # fmt: skip
+            )
     evidence = (
         ("exclusion_check", s.exclusion_check, _exclusion_title(s.exclusion_check)),
         ("experience_proof", s.experience_proof, "Case management experience letter"),

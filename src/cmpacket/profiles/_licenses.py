@@ -1,5 +1,6 @@
 """The license table a profile names (`licenses: il-licenses`): per license type, the number
-format and the renewal cycle, each with its citation and verified flag. Data, not code: a grant
+format, the renewal cycle and the degree the license needs, each with its citation and verified
+flag. Data, not code: a grant
 writer corrects a row in a copied YAML file."""
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from cmpacket.errors import ProfileError
 
 BUILTIN_TABLES = ("il-licenses",)
 YEARS = ("odd", "even", "any")
+LEVELS = ("associate", "bachelor", "master", "doctorate")
 
 
 def license_table(ref: Any, source: str) -> dict[str, Any]:
@@ -52,7 +54,9 @@ def license_table(ref: Any, source: str) -> dict[str, Any]:
 
 def _row(row: Any, where: str) -> dict[str, Any]:
     if not isinstance(row, dict):
-        raise ProfileError(f"{where}: a license type is a mapping with `number` and `renewal`.")
+        raise ProfileError(
+            f"{where}: a license type is a mapping with `number`, `renewal` and `degree`."
+        )
     out: dict[str, Any] = {"name": str(row.get("name", ""))}
     number = row.get("number")
     if number is not None:
@@ -77,6 +81,20 @@ def _row(row: Any, where: str) -> dict[str, Any]:
                 f"any), e.g. {{month: 11, day: 30, years: odd}}."
             )
         out["renewal"] = {**_cited(renewal), "month": month, "day": day, "years": years}
+    degree = row.get("degree")
+    if degree is not None:
+        ok = isinstance(degree, dict)
+        level = degree.get("level") if ok else None
+        fields = degree.get("fields") if ok else None
+        if level not in LEVELS or not (
+            isinstance(fields, list) and fields and all(isinstance(f, str) for f in fields)
+        ):
+            raise ProfileError(
+                f"{where}.degree: give the lowest `level` ({', '.join(LEVELS)}) and the `fields` "
+                f"a degree's field must name one of, e.g. {{level: master, fields: [social work]}}."
+            )
+        fields_low = [f.strip().lower() for f in fields]
+        out["degree"] = {**_cited(degree), "level": level, "fields": fields_low}
     return out
 
 

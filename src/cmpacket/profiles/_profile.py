@@ -14,6 +14,7 @@ import yaml
 from cmpacket.errors import ProfileError
 from cmpacket.findings import Finding
 from cmpacket.profiles._licenses import license_table
+from cmpacket.profiles._promises import promise_entries
 from cmpacket.profiles._schedule import schedule_entries
 
 BUILTIN = ("il-guide", "il-hsp-aids-waiver", "il-fcm")
@@ -56,6 +57,8 @@ class Profile:
     responses: dict[str, dict[str, Any]] = field(default_factory=dict)  # due dates by kind
     # dated obligations the calendar lists besides the rules' own intervals (_schedule.py)
     schedule: tuple[dict[str, Any], ...] = ()
+    # each check or training the policy manual promises, and the field evidencing it (_promises.py)
+    promises: tuple[dict[str, Any], ...] = ()
 
     def rule(self, code: str) -> RuleSpec | None:
         return next((r for r in self.rules if r.code == code), None)
@@ -74,7 +77,12 @@ class Profile:
             "licenses": self.licenses,
             "responses": self.responses,
             "schedule": [dict(entry) for entry in self.schedule],
+            "promises": [dict(entry) for entry in self.promises],
         }
+
+    def promised(self, check: str) -> tuple[dict[str, Any], ...]:
+        """The promises the rule with finding code `check` tests."""
+        return tuple(p for p in self.promises if p.get("check") == check)
 
 
 def _builtin_text(name: str) -> str:
@@ -163,6 +171,9 @@ def _build(data: dict[str, Any], source: str, codes: Collection[str]) -> Profile
         licenses=license_table(data.get("licenses"), source),
         responses=_responses(data.get("responses"), source),
         schedule=schedule_entries(data.get("schedule"), source),
+        promises=promise_entries(
+            data.get("promises"), source, tuple(data.get("policy_topics") or ())
+        ),
     )
 
 

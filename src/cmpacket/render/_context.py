@@ -95,6 +95,8 @@ def staff_context(data: AgencyData, as_of: date, s: Staff, facts: StaffFacts) ->
             "registry_check": bc.registry_check if bc else None,
             "fingerprint": bc.fingerprint if bc else None,
             "status": (bc.status if bc else None) or "not recorded",
+            "recheck": bc.registry_recheck.date if bc and bc.registry_recheck else None,
+            "aps": bc.aps_registry.date if bc and bc.aps_registry else None,
         },
         "experience_proven": facts.experience_proven,
         "exclusion_check": {"date": ex.date, "lists": list(ex.lists)} if ex else None,

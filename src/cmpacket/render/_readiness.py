@@ -79,12 +79,21 @@ def evidence_rows(data: Any, report: Any) -> list[dict[str, Any]]:
     found) and `ref`, its piece for `pageref()`. One row per person, not per proof: at 500 staff a
     1,500-row table costs three times the layout."""
 
-    kinds = {"license": "License", "registry": "Registry printout", "diploma": "Diploma"}
+    kinds = {
+        "license": "License",
+        "lookup": "License lookup",
+        "registry": "Registry printout",
+        "aps": "APS Registry printout",
+        "experience": "Experience letter",
+        "diploma": "Diploma",
+    }
     staff = {s.id: s for s in data.staff}
     rows: dict[str, dict[str, Any]] = {}
     for e in report.evidence:
         s = staff.get(e.staff_id)
         proof = kinds.get(e.kind, e.kind)
+        if e.path.endswith(".registry_recheck"):
+            proof = "Registry re-check"
         if e.kind == "license" and s is not None:
             j = int(e.path.rsplit("[", 1)[1].rstrip("]"))
             lic = s.licenses[j]

@@ -5,8 +5,10 @@ from __future__ import annotations
 from cmpacket.profiles import BUILTIN, Profile, RuleSpec
 from cmpacket.validators import (  # noqa: F401
     _evidence,
+    _license_table,
     _rules_agency,
     _rules_evidence,
+    _rules_promises,
     _rules_staff,
     _rules_uploads,
 )

@@ -11,9 +11,10 @@ from typing import Any
 
 from cmpacket import profiles
 from cmpacket._dates import resolve_as_of
+from cmpacket.errors import ProfileError
 from cmpacket.findings import Finding, Report
 from cmpacket.intake import UploadFacts, engine
-from cmpacket.model import AgencyData, load_folder
+from cmpacket.model import AgencyData, is_field, load_folder
 from cmpacket.profiles import Profile
 from cmpacket.receivers import Receiver
 from cmpacket.templates import TemplateRegistry
@@ -27,8 +28,23 @@ from cmpacket.validators._rules_uploads import UploadUse
 
 def load_profile(ref: str, base: Path | None = None) -> Profile:
     """A built-in profile by name, or a profile file (relative to `base`), whose every rule is
-    one these validators run."""
-    return profiles.load_profile(ref, base, codes=RULES)
+    one these validators run, and whose every promise names a field of the agency data and, where
+    it names one, a rule these validators run."""
+    profile = profiles.load_profile(ref, base, codes=RULES)
+    for i, promise in enumerate(profile.promises):
+        where = f"{profile.source}: promises[{i}] ({promise['key']})"
+        if not is_field(promise["field"]):
+            raise ProfileError(
+                f"{where}.field: {promise['field']!r} is not a field of the agency data.",
+                hint="Write the path as in agency.yaml, e.g. staff[].background_check.aps_registry "
+                "(docs/data-format.md lists the fields).",
+            )
+        if promise.get("check") and promise["check"] not in RULES:
+            raise ProfileError(
+                f"{where}.check: unknown finding code {promise['check']!r}.",
+                hint=f"Known codes: {', '.join(sorted(RULES))}.",
+            )
+    return profile
 
 
 @dataclass(frozen=True)

@@ -1,9 +1,15 @@
-"""Evidence: each proof's text (read at intake) checked against the data, and the license table's
-number formats and renewal cycles. Pure functions of the data, the profile and intake's facts.
+"""Evidence: each proof's text (read at intake) checked against the data (the license table's
+number formats and renewal cycles are _license_table.py's). Pure functions of the data, the
+profile and intake's facts.
 
-Proofs are license uploads (number, holder's name, expiry date), registry printouts
-(`background_check.file`: the person's name and the check date) and diplomas (documents of kind
-`diploma`: the person's name and a degree level the data gives).
+Proofs are license uploads (number, holder's name, expiry date; and the lookup date when the
+upload is also the license's `verified` lookup printout), License Lookup printouts of their own
+(`licenses[].verified.file`: name, number, lookup date), Health Care Worker Registry printouts
+(`background_check.file` and `background_check.registry_recheck.file`: the person's name and the
+search date), Adult Protective Services Registry printouts (`background_check.aps_registry.file`:
+name and search date), experience letters (`experience_proof.file`: the person's name and each
+role's dates) and diplomas (documents of kind `diploma`: the person's name and a degree level the
+data gives).
 """
 
 from __future__ import annotations
@@ -19,11 +25,27 @@ from cmpacket.intake import MAX_PAGES, has_text
 from cmpacket.model import AgencyData, Staff, resolve_upload
 from cmpacket.profiles import Profile, RuleSpec
 from cmpacket.validators import _match as m
-from cmpacket.validators._dates import on_cycle
 from cmpacket.validators._registry import Context, rule
 
 EXPIRY_LABELS = ("expiration date", "expiration", "expires", "expiry", "valid through", "exp.")
 CHECK_LABELS = ("search date", "check date", "date of search", "searched", "printed", "date")
+LOOKUP_LABELS = ("lookup date", "date of lookup", "looked up", "verified on", "printed on")
+#: the date fields a proof is checked for: (labels its value is printed after, name in words)
+DATE_FIELDS = {
+    "expires": (EXPIRY_LABELS, "expiration date"),
+    "registry_check": (CHECK_LABELS, "registry check date"),
+    "searched": (CHECK_LABELS, "search date"),
+    "looked_up": (LOOKUP_LABELS, "lookup date"),
+    "role_dates": (("from", "to"), "role date"),
+}
+KIND_WORDS = {
+    "license": "license proof",
+    "lookup": "license lookup printout",
+    "registry": "registry printout",
+    "aps": "APS Registry printout",
+    "experience": "experience letter",
+    "diploma": "diploma",
+}
 LEVEL_ORDER = ("associate", "bachelor", "master", "doctorate")
 # the rules that read proofs or the license table: a profile turning them all off reads nothing
 EVIDENCE_RULES = (
@@ -61,9 +83,21 @@ def _proofs(s: Staff, i: int) -> Iterator[tuple[str, str, str, Any]]:
     for j, lic in enumerate(s.licenses):
         if lic.file:
             yield f"staff[{i}].licenses[{j}]", "license", lic.file, lic
+        looked = lic.verified
+        if looked and looked.file and looked.file != lic.file:
+            yield f"staff[{i}].licenses[{j}].verified", "lookup", looked.file, lic
     bc = s.background_check
     if bc and bc.file:
         yield f"staff[{i}].background_check", "registry", bc.file, bc
+    if bc and bc.registry_recheck and bc.registry_recheck.file:
+        path = f"staff[{i}].background_check.registry_recheck"
+        yield path, "registry", bc.registry_recheck.file, bc.registry_recheck
+    if bc and bc.aps_registry and bc.aps_registry.file:
+        path = f"staff[{i}].background_check.aps_registry"
+        yield path, "aps", bc.aps_registry.file, bc.aps_registry
+    p = s.experience_proof
+    if p and p.file and p.roles:
+        yield f"staff[{i}].experience_proof", "experience", p.file, p
     for j, doc in enumerate(s.documents):
         if doc.file and (doc.kind or "").strip().lower() == "diploma":
             yield f"staff[{i}].documents[{j}]", "diploma", doc.file, doc
@@ -93,7 +127,7 @@ def evidence(ctx: Context) -> list[Checked]:
                             file=given,
                             checked=readable,
                             matched=matched,
-                            mismatched=tuple(x.field for x in misses),
+                            mismatched=tuple(dict.fromkeys(x.field for x in misses)),
                             staff_id=s.id,
                             kind=kind,
                         ),
@@ -109,14 +143,31 @@ def evidence(ctx: Context) -> list[Checked]:
 def _values(s: Staff, i: int, path: str, kind: str, item: Any) -> tuple[tuple[str, str, Any], ...]:
     """(field, data path, value) the proof is checked against; absent values are not checked."""
     name = ("name", f"staff[{i}].name", s.name)
-    if kind == "license":
+    if kind in ("license", "lookup"):
+        base = path.removesuffix(".verified")
+        looked = item.verified
+        lookup = looked.date if looked and looked.file in (None, "", item.file) else None
+        if kind == "lookup":
+            lookup = looked.date if looked else None
         return (
-            ("number", f"{path}.number", item.number),
+            ("number", f"{base}.number", item.number),
             name,
-            ("expires", f"{path}.expires", item.expires),
+            *((("expires", f"{base}.expires", item.expires),) if kind == "license" else ()),
+            ("looked_up", f"{base}.verified.date", lookup),
         )
     if kind == "registry":
-        return (name, ("registry_check", f"{path}.registry_check", item.registry_check))
+        day = item.date if path.endswith("registry_recheck") else item.registry_check
+        field = f"{path}.date" if path.endswith("registry_recheck") else f"{path}.registry_check"
+        return (name, ("registry_check", field, day))
+    if kind == "aps":
+        return (name, ("searched", f"{path}.date", item.date))
+    if kind == "experience":
+        dates = []
+        for k, role in enumerate(item.roles):
+            for key, day in (("from", role.start), ("to", role.end)):
+                if day is not None:
+                    dates.append(("role_dates", f"{path}.roles[{k}].{key}", day))
+        return (name, *dates)
     levels = tuple(
         (f"staff[{i}].degrees[{k}].level", d.level) for k, d in enumerate(s.degrees) if d.level
     )
@@ -176,13 +227,13 @@ def _match(pages: tuple[str, ...], kind: str, given: str, values: Values) -> Mat
             matched.append(field)
         else:
             misses.append(miss)
-    return tuple(matched), tuple(misses)
+    return tuple(dict.fromkeys(matched)), tuple(misses)
 
 
 def _field(
     proof: m.ProofText, kind: str, given: str, field: str, path: str, value: Any
 ) -> Miss | None:
-    what = {"license": "license proof", "registry": "registry printout", "diploma": "diploma"}[kind]
+    what = KIND_WORDS[kind]
     fix = "Check which is right: correct the data, or upload the right proof."
     if field == "number":
         if m.find_number(proof, str(value)):
@@ -196,12 +247,14 @@ def _field(
         shown = m.shown_name(proof)
         seen = f"shows the name {shown!r}" if shown else "does not show the name"
         return Miss(field, path, f"{given!r} ({what}) {seen}; the data gives {value!r}. {fix}")
-    if field in ("expires", "registry_check"):
+    if field in DATE_FIELDS:
         if m.find_date(proof, value):
             return None
-        labels = EXPIRY_LABELS if field == "expires" else CHECK_LABELS
-        shown = m.shown_date(proof, labels)
-        noun = "expiration date" if field == "expires" else "registry check date"
+        labels, noun = DATE_FIELDS[field]
+        # a lookup date or a role's dates only where labeled: a license printout's only date is
+        # its expiry, a letter's is its own date
+        labeled = field not in ("looked_up", "role_dates") or proof.labeled(labels)
+        shown = m.shown_date(proof, labels) if labeled else ""
         seen = f"shows {shown!r} as the {noun}" if shown else f"does not show the {noun}"
         return Miss(
             field,
@@ -244,96 +297,6 @@ def proof_unchecked(ctx: Context, spec: RuleSpec) -> Iterator[Finding]:
             )
 
 
-def _table_row(ctx: Context, lic: Any) -> dict[str, Any] | None:
-    return license_row(ctx.profile, lic)
-
-
-def license_row(profile: Profile, lic: Any) -> dict[str, Any] | None:
-    """The license table's row for a license's type (number format, renewal cycle), or None when
-    the profile has no table, or the table is another state's or does not know the type."""
-    table = profile.licenses
-    if not table or not lic.type:
-        return None
-    state = (lic.state or table.get("state") or "").upper()
-    if table.get("state") and state != str(table["state"]).upper():
-        return None
-    row: dict[str, Any] | None = table["types"].get(lic.type.strip().upper())
-    return row
-
-
-def _table_entries(ctx: Context, key: str, field: str) -> Iterator[tuple[int, int, Any, Any]]:
-    """(staff index, license index, license, its type's `key` entry in the license table) for
-    each license whose type has that entry and whose `field` the data gives."""
-    for i, s in enumerate(ctx.data.staff):
-        for j, lic in enumerate(s.licenses):
-            row = _table_row(ctx, lic)
-            entry = row.get(key) if row else None
-            if entry and getattr(lic, field):
-                yield i, j, lic, entry
-
-
-@rule("license-number-format")
-def license_number_format(ctx: Context, spec: RuleSpec) -> Iterator[Finding]:
-    for i, j, lic, fmt in _table_entries(ctx, "number", "number"):
-        prefix, digits = fmt["prefix"], fmt["digits"]
-        got = "".join(c for c in lic.number if c.isdigit())
-        spelled = all(c.isdigit() or c in ".- " for c in lic.number.strip())
-        if spelled and got.startswith(prefix) and len(got) == len(prefix) + digits:
-            continue
-        example = (
-            f"{prefix}.{'0' * (digits - 6)}123456" if digits >= 6 else f"{prefix}.{'1' * digits}"
-        )
-        sure = "" if fmt["verified"] else " (this format is not verified; see docs/profiles.md)"
-        yield Finding(
-            spec.code,
-            spec.severity,
-            f"staff[{i}].licenses[{j}].number",
-            f"{lic.number!r} is not an Illinois {lic.type} license number: IDFPR numbers are "
-            f"{prefix} (the {lic.type} prefix), a dot and {digits} digits, e.g. {example}. "
-            f"Copy the number from the IDFPR License Lookup{sure}.",
-            fmt["citation"] or spec.citation,
-        )
-
-
-@rule("license-expiry-off-cycle")
-def license_expiry_off_cycle(ctx: Context, spec: RuleSpec) -> Iterator[Finding]:
-    for i, j, lic, cycle in _table_entries(ctx, "renewal", "expires"):
-        day = lic.expires
-        if on_cycle(day, cycle):
-            continue
-        when = date(2001, cycle["month"], min(cycle["day"], 28))
-        rule_text = f"{when:%B} {cycle['day']}" + (
-            f" of {cycle['years']}-numbered years" if cycle["years"] != "any" else " each year"
-        )
-        before, after = _around(day, cycle)
-        sure = "" if cycle["verified"] else " (this cycle is not verified; see docs/profiles.md)"
-        yield Finding(
-            spec.code,
-            spec.severity,
-            f"staff[{i}].licenses[{j}].expires",
-            f"{day.isoformat()} is not a renewal date for {lic.type} licenses: they expire "
-            f"{rule_text}{sure}. Check the date on the license (the renewal dates around it are "
-            f"{before.isoformat()} and {after.isoformat()}).",
-            cycle["citation"] or spec.citation,
-        )
-
-
-def _around(day: date, cycle: dict[str, Any]) -> tuple[date, date]:
-    import calendar
-
-    options = []
-    for year in range(day.year - 2, day.year + 3):
-        if cycle["years"] == "odd" and year % 2 == 0:
-            continue
-        if cycle["years"] == "even" and year % 2 == 1:
-            continue
-        last = calendar.monthrange(year, cycle["month"])[1]
-        options.append(date(year, cycle["month"], min(cycle["day"], last)))
-    before = max((d for d in options if d < day), default=options[0])
-    after = min((d for d in options if d > day), default=options[-1])
-    return before, after
-
-
 def proof_evidence(ctx: Context) -> tuple[Evidence, ...]:
     """The report's evidence entries, when the profile reads proofs at all."""
     if not reads_proofs(ctx.profile):
@@ -349,8 +312,8 @@ def reads_proofs(profile: Profile) -> bool:  # the first two of EVIDENCE_RULES
 def proof_checks(
     data: AgencyData | None, profile: Profile | None, uses: list[Any]
 ) -> dict[Path, tuple[ProofCheck, ...]]:
-    """The uploads whose text the evidence checks read (license uploads, registry printouts,
-    diplomas), each with what it is checked for: only these are read at intake, and none when
+    """The uploads whose text the evidence checks read (license uploads and lookups, registry
+    and APS Registry printouts, experience letters, diplomas), each with what it is checked for: only these are read at intake, and none when
     the profile reads no proofs (or the data could not be loaded)."""
     if data is None or profile is None or not reads_proofs(profile):
         return {}

@@ -31,6 +31,7 @@ class Entry:
     verified: bool
     positions: Any = "all"  # "all", "direct-care" or a list of position keys
     new_hire_months: int = 0  # never done: due this long after the hire date
+    topics: tuple[str, ...] = ()  # a training promise: the words a training log topic shows
 
 
 @dataclass(frozen=True)
@@ -72,6 +73,7 @@ def _entry(raw: Any) -> Entry | None:
         verified=bool(get("verified", False)),
         positions=get("positions", "all") or "all",
         new_hire_months=int(get("new_hire_months", 0) or 0),
+        topics=tuple(str(w) for w in get("topics", ()) or ()),
     )
 
 
@@ -112,9 +114,10 @@ def owner_key(name: str | None, i: int) -> str:
     return f"owner:{' '.join((name or '').casefold().split()) or i}"
 
 
-def dates_at(value: Any, rest: tuple[str, ...]) -> list[date]:
+def dates_at(value: Any, rest: tuple[str, ...], topics: tuple[str, ...] = ()) -> list[date]:
     """Every date the rest of a field path reaches from `value`: a date, an entry's `date`
-    (an exclusion check), each item of a list (`training[].date`)."""
+    (an exclusion check), each item of a list (`training[].date`); with `topics`, only the list
+    items whose `topic` shows one of them (a training promise)."""
     if not rest:
         return _as_dates(value)
     name, many = rest[0].removesuffix("[]"), rest[0].endswith("[]")
@@ -122,8 +125,27 @@ def dates_at(value: Any, rest: tuple[str, ...]) -> list[date]:
     if inner is None:
         return []
     if many or isinstance(inner, tuple):
-        return [d for item in inner for d in dates_at(item, rest[1:])]
-    return dates_at(inner, rest[1:])
+        items = [x for x in inner if not topics or _shows(getattr(x, "topic", None), topics)]
+        return [d for item in items for d in dates_at(item, rest[1:], topics)]
+    return dates_at(inner, rest[1:], topics)
+
+
+def _shows(topic: str | None, words: tuple[str, ...]) -> bool:
+    text = (topic or "").casefold()
+    return any(w.casefold() in text for w in words)
+
+
+def _has_items(value: Any, rest: tuple[str, ...]) -> bool:
+    """False when the path runs through a list that is empty before its last part
+    (`licenses[].verified` of a person with no license): nothing falls due for them. A list at
+    the end (`training[]`, the log a promise reads) may be empty: the obligation is still due."""
+    for part in rest[:-1]:
+        value = getattr(value, part.removesuffix("[]"), None)
+        if part.endswith("[]"):
+            return bool(value)
+        if value is None:
+            return True
+    return True
 
 
 def _as_dates(value: Any) -> list[date]:
@@ -138,7 +160,9 @@ def _as_dates(value: Any) -> list[date]:
 def due(entry: Entry, subject: Subject) -> tuple[date, str] | None:
     """When the entry next falls due for the subject, and the basis in words; None when nothing
     counts (no date and no hire date to count from)."""
-    done = dates_at(subject.value, subject.rest)
+    if not _has_items(subject.value, subject.rest):
+        return None  # a lookup of each license, and the person holds none
+    done = dates_at(subject.value, subject.rest, entry.topics)
     every = _every(entry.months)
     if done:
         last = max(done)

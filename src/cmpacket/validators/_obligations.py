@@ -19,7 +19,8 @@ from cmpacket.model import AgencyData, Staff
 from cmpacket.profiles import Profile
 from cmpacket.validators import _intervals as iv
 from cmpacket.validators._dates import add_months, full_months_between, next_on_cycle, on_cycle
-from cmpacket.validators._evidence import license_row
+from cmpacket.validators._license_table import license_row
+from cmpacket.validators._rules_evidence import mandated_reporter_date
 from cmpacket.validators._rules_staff import applies, training_hours, training_required
 
 KINDS = {"rfi": "request for information", "cap": "corrective action plan"}
@@ -155,7 +156,7 @@ def _mandated_reporter(out: _List, data: AgencyData, profile: Profile) -> None:
     for i, s in enumerate(data.staff):
         if not applies(spec, s):
             continue
-        last = s.mandated_reporter_training
+        last = mandated_reporter_date(s, spec)
         if last is not None:
             due, basis = (
                 add_months(last, months),
@@ -237,6 +238,8 @@ def _scheduled(out: _List, data: AgencyData, profile: Profile) -> None:
                 continue
             when, basis = found
             rest = ".".join(subject.rest).removesuffix(".date")
+            if entry.topics:  # training promises share the log: one obligation per promise
+                rest = f"{rest}:{entry.key}"
             path = ".".join(p for p in (subject.path, ".".join(subject.rest)) if p)
             out.add(
                 f"{subject.key}|{rest}",

@@ -11,7 +11,7 @@ from cmpacket.model import AgencyData, ExclusionCheck, Staff
 from cmpacket.profiles import RuleSpec
 from cmpacket.validators._dates import add_months
 from cmpacket.validators._registry import Context, rule
-from cmpacket.validators._rules_staff import experience_proven, meets_path
+from cmpacket.validators._rules_staff import experience_proven, meets_path, role_months
 
 #: What each signed document is called in messages.
 DOCUMENT_NAMES = {
@@ -122,6 +122,22 @@ def exclusion_check_missing(ctx: Context, spec: RuleSpec) -> Iterator[Finding]:
             )
 
 
+#: the words of a training log topic that make it the DCFS mandated-reporter training
+DCFS_TOPICS = ("DCFS", "child abuse", "abused and neglected child")
+
+
+def mandated_reporter_date(s: Staff, spec: RuleSpec) -> date | None:
+    """The last mandated-reporter training: `mandated_reporter_training`, or a later training log
+    entry whose topic names it (the rule's `topics`; by default DCFS or child abuse, so that the
+    Adult Protective Services mandated-reporter training does not count for it)."""
+    words = [str(w).casefold() for w in spec.params.get("topics", DCFS_TOPICS)]
+    logged = [
+        t.date for t in s.training if t.date and any(w in (t.topic or "").casefold() for w in words)
+    ]
+    days = [d for d in (s.mandated_reporter_training, *logged) if d]
+    return max(days) if days else None
+
+
 @rule("mandated-reporter-training-missing")
 def mandated_reporter_training_missing(ctx: Context, spec: RuleSpec) -> Iterator[Finding]:
     months = int(spec.params.get("max_age_months", 36))
@@ -131,7 +147,7 @@ def mandated_reporter_training_missing(ctx: Context, spec: RuleSpec) -> Iterator
     for i, s in enumerate(ctx.data.staff):
         if positions != "all" and s.position not in positions:
             continue
-        day = s.mandated_reporter_training
+        day = mandated_reporter_date(s, spec)
         if day is None:
             if s.hire_date and s.hire_date > add_months(ctx.as_of, -grace):
                 continue  # still within the new-hire window
@@ -154,9 +170,8 @@ def mandated_reporter_training_missing(ctx: Context, spec: RuleSpec) -> Iterator
 def _relies_on_experience(ctx: Context, s: Staff) -> bool:
     """True when the claimed experience is what makes the person meet a path for their position."""
     options = ctx.profile.qualification_paths.get(s.position or "") or []
-    without = any(meets_path(s, p, ctx.as_of) for p in options if not p.get("experience_months"))
-    if without:
-        return False
+    if any(meets_path(s, p, ctx.as_of) for p in options):
+        return False  # qualified without the unproven months (or by the proven ones)
     claimed = s.case_management_experience_months or 0
     return any(
         meets_path(s, {k: v for k, v in p.items() if k != "experience_months"}, ctx.as_of)
@@ -168,6 +183,8 @@ def _relies_on_experience(ctx: Context, s: Staff) -> bool:
 
 @rule("experience-unproven")
 def experience_unproven(ctx: Context, spec: RuleSpec) -> Iterator[Finding]:
+    """Claimed experience counts only as the case-management months of a dated, attested letter
+    whose roles (title, from, to, case_management) show them."""
     otherwise = str(spec.params.get("unneeded_severity", "warning"))
     for i, s in enumerate(ctx.data.staff):
         months = s.case_management_experience_months
@@ -180,15 +197,46 @@ def experience_unproven(ctx: Context, spec: RuleSpec) -> Iterator[Finding]:
                 ("file", p and p.file),
                 ("attested_by", p and p.attested_by),
                 ("date", p and p.date),
+                ("roles", p and p.roles),
             )
             if not v
         ]
         relies = _relies_on_experience(ctx, s)
         why = " It is what qualifies them for their position." if relies else ""
+        if lacking:
+            problem = f"without a complete proof (missing {', '.join(lacking)})."
+            fix = (
+                "Upload a dated letter from the employer naming each role with its dates and "
+                "record experience_proof: {file, attested_by: 'name, title, organization', date, "
+                "roles: [{title, from, to, case_management: true or false}]}."
+            )
+        else:
+            counted = role_months(s)
+            others = [r.title or "a role" for r in p.roles if not r.case_management] if p else []
+            undated = (
+                [
+                    r.title or "a role"
+                    for r in p.roles
+                    if r.case_management and not (r.start and r.end and r.start <= r.end)
+                ]
+                if p
+                else []
+            )
+            notes = ""
+            if others:
+                notes += f" Roles that are not case management count nothing: {', '.join(others)}."
+            if undated:
+                notes += f" Case-management roles without both dates: {', '.join(undated)}."
+            problem = (
+                f"but the letter's case-management roles show {counted} month"
+                f"{'' if counted == 1 else 's'}.{notes}"
+            )
+            fix = (
+                "Record the months the letter shows as case management "
+                "(case_management_experience_months), or upload a letter that shows the rest."
+            )
         yield spec.finding(
             f"staff[{i}].experience_proof",
-            f"{_who(s)} claims {months} months of case management experience without a proof "
-            f"(missing {', '.join(lacking)}).{why} Upload a dated letter from the employer and "
-            f"record experience_proof: {{file, attested_by: 'name, title, organization', date}}.",
+            f"{_who(s)} claims {months} months of case management experience {problem}{why} {fix}",
             None if relies else otherwise,
         )

@@ -193,15 +193,45 @@ def meets_path(s: Staff, path: dict[str, Any], as_of: date) -> bool:
     return not months or proven_experience(s) >= months
 
 
-def experience_proven(s: Staff) -> bool:
+def letter_complete(s: Staff) -> bool:
     """A dated proof file naming who attests it (an undated or unsigned letter does not count)."""
     p = s.experience_proof
     return bool(p and p.file and p.attested_by and p.date)
 
 
+def role_months(s: Staff) -> int:
+    """The months of case management the letter's roles show: the roles marked
+    `case_management: true` with both dates, overlaps counted once; other roles (a case aide's,
+    an intake worker's) count nothing."""
+    p = s.experience_proof
+    spans = sorted(
+        (r.start, r.end)
+        for r in (p.roles if p else ())
+        if r.case_management and r.start and r.end and r.start <= r.end
+    )
+    merged: list[list[date]] = []
+    for start, end in spans:
+        if merged and start <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], end)
+        else:
+            merged.append([start, end])
+    return sum(full_months_between(a, b) for a, b in merged)
+
+
+def experience_proven(s: Staff) -> bool:
+    """A complete letter whose case-management roles show every month claimed."""
+    claimed = s.case_management_experience_months or 0
+    return letter_complete(s) and role_months(s) >= claimed
+
+
 def proven_experience(s: Staff) -> int:
-    """The months of experience that count: the claim, when a proof backs it; otherwise none."""
-    return (s.case_management_experience_months or 0) if experience_proven(s) else 0
+    """The months of experience that count: the case-management months a complete letter's
+    roles show, up to the claim; otherwise none."""
+    if not letter_complete(s):
+        return 0
+    counted = role_months(s)
+    claimed = s.case_management_experience_months
+    return counted if claimed is None else min(claimed, counted)
 
 
 @rule("qualification-not-met")
@@ -215,8 +245,9 @@ def qualification_not_met(ctx: Context, spec: RuleSpec) -> Iterator[Finding]:
         unproven = ""
         if s.case_management_experience_months and not experience_proven(s):
             unproven = (
-                f" The {s.case_management_experience_months} months of experience claimed do not "
-                f"count until experience_proof gives the file, who attests it and its date."
+                f" Of the {s.case_management_experience_months} months of experience claimed, "
+                f"{proven_experience(s)} count: only case-management roles of a dated, attested "
+                f"letter (experience_proof with file, attested_by, date and roles) count."
             )
         yield spec.finding(
             f"staff[{i}]",

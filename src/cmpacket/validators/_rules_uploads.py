@@ -35,9 +35,17 @@ def upload_uses(data: AgencyData) -> list[UploadUse]:
         if o.exclusion_check:
             refs.append((f"agency.owners[{i}].exclusion_check.file", o.exclusion_check.file))
     for i, s in enumerate(data.staff):
-        refs += [(f"staff[{i}].licenses[{j}].file", x.file) for j, x in enumerate(s.licenses)]
-        if s.background_check:
-            refs.append((f"staff[{i}].background_check.file", s.background_check.file))
+        for j, x in enumerate(s.licenses):
+            refs.append((f"staff[{i}].licenses[{j}].file", x.file))
+            if x.verified is not None:
+                refs.append((f"staff[{i}].licenses[{j}].verified.file", x.verified.file))
+        bc = s.background_check
+        if bc:
+            refs.append((f"staff[{i}].background_check.file", bc.file))
+            for name in ("registry_recheck", "aps_registry"):
+                again = getattr(bc, name)
+                if again is not None:
+                    refs.append((f"staff[{i}].background_check.{name}.file", again.file))
         for name in ("exclusion_check", "experience_proof", "caseload_increase"):
             evidence = getattr(s, name)
             if evidence is not None:
