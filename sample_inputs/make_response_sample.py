@@ -31,10 +31,11 @@ LETTER = """
 submitted on December 1, 2026. Before the review can be completed, please provide the following
 within 30 calendar days of receipt of this letter:</p>
 <ol>
-<li>Dated evidence of Tomás Herrera's case management experience that separates months as a
-case aide from months as a case manager.</li>
-<li>Evidence that every staff member completed privacy (HIPAA) training within the past twelve
-months, as the agency's policies and procedures manual states.</li>
+<li>A confirmation of Tomás Herrera's duties as a case manager at Central Illinois Family
+Services from the person who supervised him there (the letter in the packet is signed by its
+human resources director).</li>
+<li>The attendance record of the HIPAA privacy and security refresher of September 18, 2026 that
+the staff roster lists for every staff member.</li>
 <li>The name of the agency's HIPAA security official and how access to electronic participant
 records is granted, reviewed and removed.</li>
 <li>The procedure by which a case is closed or transferred, including when the customer is
@@ -48,40 +49,46 @@ notified.</li>
 """
 
 EXPERIENCE = (
-    '<div class="bar">Central Illinois Family Services — Human Resources</div>'
+    '<div class="bar">Central Illinois Family Services</div>'
     "<p style='margin-top:18px'>January 18, 2027</p>"
     "<p>To the Illinois Department of Human Services:</p>"
-    "<p>Tomás Herrera was employed by Central Illinois Family Services in these roles:</p>"
+    "<p>I supervised Tomás Herrera at Central Illinois Family Services. His roles were:</p>"
     + rows(
         [
-            ("Case aide", "June 1, 2023 – December 31, 2023 (not case management)"),
-            ("Case manager", "January 1, 2024 – February 28, 2026 (26 months)"),
-            ("Duties as case manager", "assessment, service planning, monitoring, closure"),
+            ("Case Aide", "January 8, 2024 – June 30, 2024: scheduling, transport, filing"),
+            ("Case Manager", "July 1, 2024 – March 20, 2026, a caseload of up to 25 customers"),
+            (
+                "Duties as case manager",
+                "assessments, person-centered service plans, monthly monitoring contacts, "
+                "referrals and case closure, under my supervision",
+            ),
         ]
     )
-    + "<p>Janet Morales, Human Resources Director, Central Illinois Family Services</p>"
+    + "<p>Karen Olsen, LCSW, Case Management Supervisor, Central Illinois Family Services, "
+    "1200 S 6th St, Springfield, IL 62703, 217-555-0190</p>"
     + '<p class="small">Letter for the cmpacket sample agency. Fictional data.</p>'
 )
 
 STAFF = [
-    ("Dana Whitfield", "2026-12-14"),
-    ("Renee Okafor", "2026-12-14"),
-    ("Marcus Bell", "2026-12-14"),
-    ("Maria Lopez", "2026-12-15"),
-    ("James Thornton", "2026-12-15"),
-    ("Aisha Rahman", "2026-12-15"),
-    ("Tomás Herrera", "2026-12-16"),
-    ("Grace Kim", "2026-12-16"),
-    ("Lena Novak", "2026-12-16"),
+    "Dana Whitfield",
+    "Renee Okafor",
+    "Marcus Bell",
+    "Maria Lopez",
+    "James Thornton",
+    "Aisha Rahman",
+    "Tomás Herrera",
+    "Grace Kim",
+    "Lena Novak",
 ]
 
-TRAINING = (
-    '<div class="bar">Prairie Care Coordination, Inc. — Privacy (HIPAA) training log</div>'
-    "<p style='margin-top:18px'>Course: Protecting participant information (HIPAA Privacy and "
-    "Security Rules, 740 ILCS 110), 1.5 hours, Prairie Care (internal)</p>"
-    + rows([(name, f"completed {day}") for name, day in STAFF])
-    + "<p>Certified by Renee Okafor, Quality Assurance and Records Coordinator, January 12, "
-    "2027</p>" + '<p class="small">Log for the cmpacket sample agency. Fictional data.</p>'
+ATTENDANCE = (
+    '<div class="bar">Prairie Care Coordination, Inc. — Training attendance</div>'
+    "<p style='margin-top:18px'>HIPAA privacy and security refresher, September 18, 2026, "
+    "9:00 a.m. – 1:00 p.m. (4 hours), Prairie Care (internal); presenter: Renee Okafor, "
+    "privacy officer</p>"
+    + rows([(name, "attended, signed in and out") for name in STAFF])
+    + "<p>Certified by Renee Okafor, Quality Assurance and Records Coordinator</p>"
+    + '<p class="small">Record for the cmpacket sample agency. Fictional data.</p>'
 )
 
 
@@ -89,8 +96,8 @@ def main() -> None:
     HERE.mkdir(parents=True, exist_ok=True)
     for name, body in (
         ("rfi-letter-2027-01-05.pdf", LETTER),
-        ("herrera-experience-2027.pdf", EXPERIENCE),
-        ("privacy-training-log-2027.pdf", TRAINING),
+        ("herrera-supervisor-2027.pdf", EXPERIENCE),
+        ("privacy-training-attendance-2026-09-18.pdf", ATTENDANCE),
     ):
         (HERE / name).write_bytes(page(body))
         print(f"wrote {HERE / name}")
