@@ -2,6 +2,7 @@
 
 from cmpacket.model._csv import header as staff_csv_header
 from cmpacket.model._example import example_data
+from cmpacket.model._org import BOARD, Reporting, is_board, reporting_lines
 from cmpacket.model._load import Loaded, format_path, load_folder
 from cmpacket.model._paths import UploadRef, resolve_upload
 from cmpacket.model._response import (
@@ -19,6 +20,8 @@ from cmpacket.model._schema import is_field
 from cmpacket.model._types import (
     AgencyData,
     Agreement,
+    BoardMember,
+    OnCall,
     Attachment,
     ExclusionCheck,
     Position,
@@ -26,6 +29,10 @@ from cmpacket.model._types import (
 )
 
 __all__ = [
+    "BOARD",
+    "Reporting",
+    "is_board",
+    "reporting_lines",
     "RESPONSES",
     "Exhibit",
     "Item",
@@ -35,6 +42,8 @@ __all__ = [
     "load_response",
     "response_folders",
     "AgencyData",
+    "BoardMember",
+    "OnCall",
     "Agreement",
     "Attachment",
     "ExclusionCheck",

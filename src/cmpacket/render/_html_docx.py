@@ -31,6 +31,7 @@ from cmpacket.render._docx_styles import (
     number,
     set_style,
 )
+from cmpacket.render._svg_png import svg_markup, svg_size, svg_to_png
 from cmpacket.render._docx_tables import (
     cell_shading,
     cells,
@@ -206,6 +207,9 @@ class _Writer:
         for child in el:
             if not isinstance(child.tag, str) or child.tag in SKIP or _hidden(child):
                 pass
+            elif child.tag == "svg":  # a drawing (the organization chart): its picture
+                self.flush()
+                self.picture(target, child, blk)
             elif child.tag in BLOCKS:
                 if "chapter" in _classes(child):  # packet.css: a new page but for the first
                     self.break_before = self.break_before or not first_chapter
@@ -385,6 +389,18 @@ class _Writer:
             self.flush()
             if indent:
                 self.target.paragraphs[-1].paragraph_format.left_indent = indent * 140000
+
+    def picture(self, target: Any, el: Any, blk: Block) -> None:
+        """An inline SVG as an inline picture, as wide as on the page (at most the text width)."""
+        from docx.enum.text import WD_ALIGN_PARAGRAPH
+        from docx.shared import Emu, Pt
+
+        width, height = svg_size(el)
+        png = svg_to_png(svg_markup(el), width, height)
+        shown = min(Pt(width), usable_width(target))
+        para = self.paragraph(blk)
+        para.alignment = WD_ALIGN_PARAGRAPH.CENTER
+        para.add_run().add_picture(io.BytesIO(png), width=Emu(int(shown)))
 
     def boxed(self, target: Any, el: Any, blk: Block) -> None:
         table = target.add_table(rows=1, cols=1)
