@@ -194,7 +194,9 @@ def main() -> None:
             if doc["kind"] == "diploma":
                 out[doc["file"]] = diploma(s, s["degrees"][0])
     for person in (data["agency"].get("owners") or []) + (data["agency"].get("board") or []):
-        out[person["exclusion_check"]["file"]] = exclusion(person["name"], person["exclusion_check"])
+        out[person["exclusion_check"]["file"]] = exclusion(
+            person["name"], person["exclusion_check"]
+        )
     out["uploads/articles.pdf"] = corporate(
         "Articles of Incorporation — Illinois General Not For Profit Corporation Act",
         [

@@ -2,8 +2,8 @@
 
 from cmpacket.model._csv import header as staff_csv_header
 from cmpacket.model._example import example_data
-from cmpacket.model._org import BOARD, Reporting, is_board, reporting_lines
 from cmpacket.model._load import Loaded, format_path, load_folder
+from cmpacket.model._org import BOARD, Reporting, is_board, reporting_lines
 from cmpacket.model._paths import UploadRef, resolve_upload
 from cmpacket.model._response import (
     RESPONSES,
@@ -20,10 +20,10 @@ from cmpacket.model._schema import is_field
 from cmpacket.model._types import (
     AgencyData,
     Agreement,
-    BoardMember,
-    OnCall,
     Attachment,
+    BoardMember,
     ExclusionCheck,
+    OnCall,
     Position,
     Staff,
 )

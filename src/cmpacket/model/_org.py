@@ -68,8 +68,8 @@ def reporting_lines(positions: Sequence[Position]) -> Reporting:
             loop = chain[chain.index(node) :]
             cycles.append(tuple(index[k] for k in loop))
         seen.update(chain)
-    for loop in cycles:  # drawn as roots: the chart breaks each cycle where it was found
-        parent[positions[loop[0]].key] = None
+    for cycle in cycles:  # drawn as roots: the chart breaks each cycle where it was found
+        parent[positions[cycle[0]].key] = None
     return Reporting(
         parent,
         tuple(unknown),

@@ -31,7 +31,6 @@ from cmpacket.render._docx_styles import (
     number,
     set_style,
 )
-from cmpacket.render._svg_png import svg_markup, svg_size, svg_to_png
 from cmpacket.render._docx_tables import (
     cell_shading,
     cells,
@@ -43,6 +42,7 @@ from cmpacket.render._docx_tables import (
     span,
     usable_width,
 )
+from cmpacket.render._svg_png import svg_markup, svg_size, svg_to_png
 from cmpacket.templates import ref_text
 
 __all__ = ["html_to_docx", "placeholders"]
@@ -401,6 +401,11 @@ class _Writer:
         para = self.paragraph(blk)
         para.alignment = WD_ALIGN_PARAGRAPH.CENTER
         para.add_run().add_picture(io.BytesIO(png), width=Emu(int(shown)))
+        # its words as the picture's alternative text (screen readers, search)
+        words = [" ".join("".join(t.itertext()).split()) for t in el.iter("text")]
+        alt = "\n".join(w for w in words if w)
+        for pr in para._p.xpath(".//wp:docPr"):
+            pr.set("descr", alt)
 
     def boxed(self, target: Any, el: Any, blk: Block) -> None:
         table = target.add_table(rows=1, cols=1)

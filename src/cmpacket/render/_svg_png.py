@@ -20,7 +20,7 @@ _CAMEL = {"viewbox": "viewBox", "preserveaspectratio": "preserveAspectRatio"}
 
 def svg_markup(el: etree._Element) -> str:
     """An `<svg>` element of the parsed HTML as standalone SVG markup."""
-    text = etree.tostring(el, encoding="unicode", method="xml", with_tail=False)
+    text = str(etree.tostring(el, encoding="unicode", method="xml", with_tail=False))
     for low, camel in _CAMEL.items():
         text = re.sub(rf"\b{low}=", f"{camel}=", text)
     if "xmlns=" not in text.split(">", 1)[0]:

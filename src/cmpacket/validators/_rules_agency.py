@@ -298,8 +298,9 @@ def on_call_schedule_invalid(ctx: Context, spec: RuleSpec) -> Iterator[Finding]:
     ids = {s.id for s in ctx.data.staff}
     if not oc.starts:
         yield spec.finding(
-            "policies.on_call.starts", "no start date: the schedule cannot date its shifts. "
-            "Give the first shift's first day (YYYY-MM-DD)."
+            "policies.on_call.starts",
+            "no start date: the schedule cannot date its shifts. "
+            "Give the first shift's first day (YYYY-MM-DD).",
         )
     for name in ("primary", "backup"):
         people = getattr(oc, name)
@@ -322,8 +323,11 @@ def on_call_schedule_invalid(ctx: Context, spec: RuleSpec) -> Iterator[Finding]:
         )
     if oc.primary and oc.backup:
         same = sorted(
-            {k + 1 for k in range(oc.shifts) if oc.primary[k % len(oc.primary)]
-             == oc.backup[k % len(oc.backup)]}
+            {
+                k + 1
+                for k in range(oc.shifts)
+                if oc.primary[k % len(oc.primary)] == oc.backup[k % len(oc.backup)]
+            }
         )
         if same:
             yield spec.finding(
