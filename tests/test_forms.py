@@ -166,10 +166,10 @@ def test_on_call_schedule_and_chart_follow_the_data(tmp_path: Path) -> None:
     assert "March 1, 2027 Maria Lopez" in text and "March 2, 2027 James Thornton" in text
     assert "March 3, 2027 Maria Lopez" in text and "March 4, 2027" not in text
     assert "Marcus Bell" not in text.split("Schedule", 2)[-1]
-    chart = _pdftotext(
-        pdf, docs["organization-chart"]["first_page"], docs["organization-chart"]["first_page"]
-    )
-    assert "Intake Coordinator Quality Assurance and Records Coordinator Grace Kim" in chart
+    table = Document(str(result.out / "documents" / "organization-chart.docx")).tables[0]
+    rows = {r.cells[0].text: r.cells[1].text for r in table.rows[1:]}
+    assert rows["Intake Coordinator"] == "Quality Assurance and Records Coordinator"
+    assert rows["Case Manager"] == "Case Management Supervisor"
 
 
 def _findings(folder: Path, code: str) -> list[Any]:
@@ -262,3 +262,53 @@ def test_the_sample_raises_none_of_the_new_findings(sample: Path) -> None:
     assert report.ready
     codes = {"reports-to-invalid", "on-call-schedule-invalid", "exclusion-check-missing"}
     assert not [f for f in report.findings if f.code in codes]
+
+
+def _overlap(a: dict[str, Any], b: dict[str, Any]) -> bool:
+    return (
+        a["x"] < b["x"] + b["w"]
+        and b["x"] < a["x"] + a["w"]
+        and a["y"] < b["y"] + b["h"]
+        and b["y"] < a["y"] + a["h"]
+    )
+
+
+@pytest.mark.parametrize("extra", [0, 3, 8, 40])
+def test_the_chart_layout_has_no_overlaps_and_stays_readable(extra: int) -> None:
+    """Wide organizations hang their leaf positions as columns instead of shrinking the text."""
+    import dataclasses
+
+    from cmpacket.model import load_folder
+    from cmpacket.model._types import Position
+    from cmpacket.render._orgchart import org_chart
+    from tests.conftest import SAMPLE
+
+    data = load_folder(SAMPLE).data
+    more = [
+        Position(f"p{i}", f"Program Coordinator {i}", "program-administrator") for i in range(extra)
+    ]
+    more += [
+        Position(f"w{i}", f"Outreach Worker {i}", "case-management-supervisor")
+        for i in range(extra)
+    ]
+    data = dataclasses.replace(data, positions=data.positions + tuple(more))
+    chart = org_chart(data)
+    boxes = chart["boxes"]
+    assert len(boxes) == len(data.positions) + 1  # and the board
+    assert not [
+        (a["key"], b["key"]) for i, a in enumerate(boxes) for b in boxes[i + 1 :] if _overlap(a, b)
+    ]
+    assert chart["width"] <= 480 and chart["height"] <= 540  # fits the page
+    if extra <= 8:  # text at three quarters of its size or more
+        assert chart["width"] / chart["view_w"] >= 0.75
+    assert len(chart["links"]) == len(data.positions)  # one connector to every position
+
+
+def test_a_cycle_still_draws_every_position(tmp_path: Path) -> None:
+    from cmpacket.model import load_folder
+    from cmpacket.render._orgchart import org_chart
+
+    folder = copy_sample(tmp_path, lambda d: d["positions"][0].update(reports_to="case-manager"))
+    chart = org_chart(load_folder(folder).data)
+    assert {b["key"] for b in chart["boxes"]} >= {"program-administrator", "case-manager"}
+    assert not chart["board"]  # nothing reports to the board any more
