@@ -4,17 +4,18 @@ from the model, the profile, the report and the plan (docs/templates.md lists th
 from __future__ import annotations
 
 from dataclasses import asdict
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
 from cmpacket import lifecycle
 from cmpacket.findings import Report, StaffFacts
-from cmpacket.model import BOARD, AgencyData, Reporting, Staff, reporting_lines
+from cmpacket.model import AgencyData, Reporting, Staff, reporting_lines
 from cmpacket.model.defaults import position_content, position_summary
 from cmpacket.plan import Piece, Planned, attachment_keys, index_entries, prefix
 from cmpacket.profiles import Profile
 from cmpacket.render._jinja import chapter_blocks, render_template
-from cmpacket.render._orgchart import org_chart
+from cmpacket.render._oncall import on_call_context
+from cmpacket.render._orgchart import org_chart, reports_to_title
 from cmpacket.render._readiness import evidence_rows, finding_groups, requirements
 from cmpacket.templates import TemplateRegistry, long_date
 
@@ -179,58 +180,10 @@ def _person(data: AgencyData, s: Staff | None) -> dict[str, str] | None:
     return {"name": s.name or s.id, "title": (pos.title if pos and pos.title else s.position) or ""}
 
 
-def on_call_context(data: AgencyData) -> dict[str, Any] | None:
-    """`policies.on_call` as its schedule shows it: each shift's days, primary and backup (staff
-    named by name and title), and the last backup (by default the program administrator)."""
-    oc = data.policies.on_call
-    if oc is None:
-        return None
-
-    def who(sid: str | None) -> dict[str, str]:
-        s = data.staff_member(sid)
-        if s is None:
-            return {"id": sid or "", "name": sid or "", "title": ""}
-        person = _person(data, s) or {"name": sid or "", "title": ""}
-        return {"id": s.id, **person}
-
-    shifts = []
-    for k in range(oc.shifts if (oc.primary or oc.backup) else 0):
-        start = oc.starts + timedelta(days=k * oc.shift_days) if oc.starts else None
-        end = start + timedelta(days=oc.shift_days - 1) if start else None
-        shifts.append(
-            {
-                "number": k + 1,
-                "start": start,
-                "end": end,
-                "primary": who(oc.primary[k % len(oc.primary)] if oc.primary else None),
-                "backup": who(oc.backup[k % len(oc.backup)] if oc.backup else None),
-            }
-        )
-    last = oc.last_backup or next(
-        (s.id for s in data.staff if s.position == "program-administrator"), None
-    )
-    return {
-        "hours": oc.hours or "",
-        "handoff": oc.handoff or "",
-        "shift_days": oc.shift_days,
-        "shifts": shifts,
-        "last_backup": who(last) if last else None,
-        "rotation": [who(x) for x in oc.primary],
-    }
-
-
 def position_context(
     data: AgencyData, profile: Profile, p: Any, lines: Reporting | None = None
 ) -> dict[str, Any]:
-    lines = lines or reporting_lines(data.positions)
-    up = lines.parent.get(p.key)
-    above = data.position(up) if up and up != BOARD else None
-    if up == BOARD:
-        reports_to = lines.board_label
-    elif above is not None:
-        reports_to = above.title or above.key.replace("-", " ").title()
-    else:
-        reports_to = p.reports_to or ""
+    reports_to, up = reports_to_title(data, lines or reporting_lines(data.positions), p)
     duties, quals = position_content(p)
     bg = _param(profile, "background-check-missing", "positions", "direct-care")
     covered = p.direct_care if bg == "direct-care" else (bg == "all" or p.key in bg)
@@ -239,7 +192,7 @@ def position_context(
         "key": p.key,
         "title": p.title or p.key.replace("-", " ").title(),
         "reports_to": reports_to,
-        "reports_to_key": up if up and up != BOARD else "",
+        "reports_to_key": up,
         "summary": position_summary(p),
         "duties": list(duties),
         "qualifications": list(quals),

@@ -42,7 +42,7 @@ from cmpacket.render._docx_tables import (
     span,
     usable_width,
 )
-from cmpacket.render._svg_png import svg_markup, svg_size, svg_to_png
+from cmpacket.render._svg_png import add_svg_picture
 from cmpacket.templates import ref_text
 
 __all__ = ["html_to_docx", "placeholders"]
@@ -209,7 +209,7 @@ class _Writer:
                 pass
             elif child.tag == "svg":  # a drawing (the organization chart): its picture
                 self.flush()
-                self.picture(target, child, blk)
+                add_svg_picture(self.paragraph(blk), child, usable_width(target))
             elif child.tag in BLOCKS:
                 if "chapter" in _classes(child):  # packet.css: a new page but for the first
                     self.break_before = self.break_before or not first_chapter
@@ -389,23 +389,6 @@ class _Writer:
             self.flush()
             if indent:
                 self.target.paragraphs[-1].paragraph_format.left_indent = indent * 140000
-
-    def picture(self, target: Any, el: Any, blk: Block) -> None:
-        """An inline SVG as an inline picture, as wide as on the page (at most the text width)."""
-        from docx.enum.text import WD_ALIGN_PARAGRAPH
-        from docx.shared import Emu, Pt
-
-        width, height = svg_size(el)
-        png = svg_to_png(svg_markup(el), width, height)
-        shown = min(Pt(width), usable_width(target))
-        para = self.paragraph(blk)
-        para.alignment = WD_ALIGN_PARAGRAPH.CENTER
-        para.add_run().add_picture(io.BytesIO(png), width=Emu(int(shown)))
-        # its words as the picture's alternative text (screen readers, search)
-        words = [" ".join("".join(t.itertext()).split()) for t in el.iter("text")]
-        alt = "\n".join(w for w in words if w)
-        for pr in para._p.xpath(".//wp:docPr"):
-            pr.set("descr", alt)
 
     def boxed(self, target: Any, el: Any, blk: Block) -> None:
         table = target.add_table(rows=1, cols=1)

@@ -9,7 +9,7 @@ import textwrap
 from collections.abc import Sequence
 from typing import Any
 
-from cmpacket.model import BOARD, AgencyData, reporting_lines
+from cmpacket.model import BOARD, AgencyData, Position, Reporting, reporting_lines
 
 BOX_W = 150.0  # each box, in SVG user units (points at full size)
 H_GAP, V_GAP = 14.0, 30.0
@@ -36,6 +36,18 @@ def _lines(
     if vacant:
         people = ["(vacant)"]
     return head, people
+
+
+def reports_to_title(data: AgencyData, lines: Reporting, p: Position) -> tuple[str, str]:
+    """What a position's "Reports to" shows (the title of the position above it, or the board's
+    name; as written where it names neither) and the key of the position above ("" if none)."""
+    up = lines.parent.get(p.key)
+    above = data.position(up) if up and up != BOARD else None
+    if up == BOARD:
+        return lines.board_label, ""
+    if above is not None:
+        return above.title or above.key.replace("-", " ").title(), above.key
+    return p.reports_to or "", ""
 
 
 def org_chart(data: AgencyData) -> dict[str, Any]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import re
+from typing import Any
 
 from lxml import etree
 
@@ -64,3 +65,18 @@ def svg_to_png(svg: str, width_pt: float, height_pt: float) -> bytes:
     out = io.BytesIO()
     image.convert("RGB").save(out, format="PNG", optimize=False, compress_level=6)
     return out.getvalue()
+
+
+def add_svg_picture(para: Any, el: etree._Element, usable: int) -> None:
+    """Put the picture of the SVG `el` in the Word paragraph `para`, centred, as wide as on the
+    page (at most `usable` EMU), the drawing's words as its alternative text."""
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+    from docx.shared import Emu, Pt
+
+    width, height = svg_size(el)
+    png = svg_to_png(svg_markup(el), width, height)
+    para.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    para.add_run().add_picture(io.BytesIO(png), width=Emu(min(int(Pt(width)), usable)))
+    words = [" ".join("".join(t.itertext()).split()) for t in el.iter("text")]
+    for pr in para._p.xpath(".//wp:docPr"):
+        pr.set("descr", "\n".join(w for w in words if w))
