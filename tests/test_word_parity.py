@@ -229,6 +229,12 @@ def overridden(tmp_path_factory: pytest.TempPathFactory) -> Path:
     text = text.replace('<div class="signing">', EXTRA_CLAUSE + '<div class="signing">')
     assert "zephyrine" in text
     (folder / "templates" / "agreement.html.j2").write_text(text)
+    form = (BUILTIN_ROOT / "incident-report.html.j2").read_text()
+    form = form.replace(
+        '"Where it happened"', '"Where it happened", "Quokkaform weather conditions"'
+    )
+    assert "Quokkaform" in form
+    (folder / "templates" / "incident-report.html.j2").write_text(form)  # a grant writer's form
     api.build(folder, api.Options(quiet=True, no_cache=True), out=base / "out")
     return base / "out"
 
@@ -258,3 +264,14 @@ def test_the_chart_picture_is_the_same_in_every_build(built: Path, overridden: P
             return z.read(name)
 
     assert png(built) == png(overridden)
+
+
+def test_an_overridden_form_changes_packet_and_word_copy_alike(overridden: Path) -> None:
+    man = json.loads((overridden / "manifest.json").read_text())
+    templates = {t["name"]: t["origin"] for t in man["templates"]}
+    assert templates["incident-report.html.j2"] == "templates"
+    reader = pypdf.PdfReader(packet_of(overridden))
+    doc, copy = next(p for p in documents(overridden) if p[0]["kind"] == "incident-report")
+    packet = words(packet_text(reader, doc, heading(copy)))
+    word = words("\n".join(docx_blocks(copy)))
+    assert packet["quokkaform"] == word["quokkaform"] == 1
