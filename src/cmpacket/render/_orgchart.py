@@ -152,7 +152,7 @@ def org_chart(data: AgencyData) -> dict[str, Any]:
             x = 1.0 + col_x * (BOX_W + H_GAP) + INDENT
             place_at[kid] = (x, y, BOX_W - INDENT, own_h[kid])
             below[col_x] = y + own_h[kid] + STACK_GAP
-    total_h = max(y + h for _, y, _, h in place_at.values()) + 1.0
+    total_h = max((y + h for _, y, _, h in place_at.values()), default=1.0) + 1.0
 
     boxes = []
     for key in order:
