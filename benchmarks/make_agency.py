@@ -222,7 +222,8 @@ def make(
     (out / "uploads").mkdir(parents=True)
     data: dict[str, Any] = yaml.safe_load((sample / "agency.yaml").read_text())
     data["attachments"] = []
-    for owner in data["agency"].get("owners") or []:  # the owners' screening printouts come along
+    people = (data["agency"].get("owners") or []) + (data["agency"].get("board") or [])
+    for owner in people:  # the owners', directors' and officers' screening printouts come along
         check = owner.get("exclusion_check") or {}
         if check.get("file"):
             (out / check["file"]).parent.mkdir(parents=True, exist_ok=True)
@@ -337,6 +338,11 @@ def make(
         members.append(member)
     data["staff"] = members
     data["records_system"]["privacy_officer"] = members[0]["id"]
+    on_call = data["policies"].get("on_call")
+    if on_call:  # the rotation among the generated staff
+        ids = [m["id"] for m in members[:4]] or ["S-0001"]
+        on_call.update(primary=ids[1:] or ids, backup=(ids[2:] + ids[1:2]) or ids)
+        on_call["last_backup"] = ids[0]
     for k in range(photos):
         rel = f"uploads/IMG_{2231 + k}.jpg"
         phone_photo(out / rel, seed=k)

@@ -37,7 +37,7 @@ def main() -> None:
     staff = yaml.safe_load(text)["staff"]
     if DEST.exists():
         shutil.rmtree(DEST)
-    shutil.copytree(SOURCE, DEST, ignore=shutil.ignore_patterns("out"))
+    shutil.copytree(SOURCE, DEST, ignore=shutil.ignore_patterns("out", "responses"))
     block = re.compile(r"^staff:\n.*?(?=^\S)", re.M | re.S)  # the inline staff, to the next key
     note = "staff: []                       # the roster is staff.xlsx, beside this file\n\n"
     (DEST / "agency.yaml").write_text(block.sub(note, text, count=1), encoding="utf-8")

@@ -233,8 +233,10 @@ def main() -> None:
         for doc in s.get("documents") or []:
             if doc["kind"] == "diploma":
                 out[doc["file"]] = diploma(s, s["degrees"][0])
-    for owner in data["agency"]["owners"]:
-        out[owner["exclusion_check"]["file"]] = exclusion(owner["name"], owner["exclusion_check"])
+    for person in (data["agency"].get("owners") or []) + (data["agency"].get("board") or []):
+        out[person["exclusion_check"]["file"]] = exclusion(
+            person["name"], person["exclusion_check"]
+        )
     out["uploads/articles.pdf"] = corporate(
         "Articles of Incorporation — Illinois General Not For Profit Corporation Act",
         [

@@ -87,7 +87,7 @@ EXPECTED = {  # SUMMARY -> DTSTART
     "Maria Lopez: mandated-reporter training due": date(2027, 3, 5),
     "OVERDUE: James Thornton: mandated-reporter training due": date(2026, 6, 1),
     "Maria Lopez: exclusion screening due": date(2027, 11, 16),
-    "Prairie Care Board of Directors (nonprofit): exclusion screening due": date(2027, 11, 16),
+    "Alicia Grant: exclusion screening due": date(2027, 11, 16),
     "Prairie Care: annual review of the policies by the Board": date(2027, 9, 15),
     "Prairie Care: written agreement with Illinois Department of Human Services ends": date(
         2027, 12, 31

@@ -158,19 +158,22 @@ def test_exclusion_check_missing_per_staff_and_owner(tmp_path: Path) -> None:
         _staff(d, "S-004").pop("exclusion_check")
         _staff(d, "S-005")["exclusion_check"]["date"] = "2025-10-01"  # 14 months before as-of
         _staff(d, "S-006")["exclusion_check"]["lists"] = ["LEIE", "SAM"]
-        d["agency"]["owners"][0]["exclusion_check"]["file"] = None
+        d["agency"]["board"][0]["exclusion_check"]["file"] = None
+        d["agency"]["owners"] = [{"name": "Harold Jansen", "percent": 100}]  # a for-profit owner
 
     hits = {f.path: f for f in _findings(_edit(tmp_path, edit), "exclusion-check-missing")}
     assert set(hits) == {
         "staff[3].exclusion_check",
         "staff[4].exclusion_check",
         "staff[5].exclusion_check",
+        "agency.board[0].exclusion_check",
         "agency.owners[0].exclusion_check",
     }
     assert {f.severity for f in hits.values()} == {"warning"}
     assert "2025-10-01" in hits["staff[4].exclusion_check"].message
     assert "HFS-OIG" in hits["staff[5].exclusion_check"].message
-    assert "file" in hits["agency.owners[0].exclusion_check"].message
+    assert "file" in hits["agency.board[0].exclusion_check"].message
+    assert "no exclusion check" in hits["agency.owners[0].exclusion_check"].message
 
 
 def test_exclusion_check_age_is_a_profile_parameter(tmp_path: Path) -> None:
@@ -183,8 +186,9 @@ def test_exclusion_check_age_is_a_profile_parameter(tmp_path: Path) -> None:
             }
         )
     )
-    # every check of 2026-11-16 is older than a zero-month window ending 2026-12-01
-    assert len(_findings(folder, "exclusion-check-missing")) == 10
+    # every check of 2026-11-16 (9 staff, 5 directors and officers) is older than a zero-month
+    # window ending 2026-12-01
+    assert len(_findings(folder, "exclusion-check-missing")) == 14
 
 
 def test_mandated_reporter_training_missing_or_stale(tmp_path: Path) -> None:

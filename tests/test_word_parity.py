@@ -48,7 +48,8 @@ def coverage(packet: Counter[str], word: Counter[str]) -> float:
 
 
 def docx_blocks(path: Path) -> Iterator[str]:
-    """Every paragraph of a Word file, in body order, table cells (and tables in them) included."""
+    """Every paragraph of a Word file, in body order, table cells (and tables in them) included;
+    a picture (the organization chart) by its alternative text, which holds the drawing's words."""
     doc = Document(str(path))
 
     def walk(container: Any) -> Iterator[str]:
@@ -62,6 +63,8 @@ def docx_blocks(path: Path) -> Iterator[str]:
                             yield from walk(cell)
             else:
                 yield block.text
+                for pr in block._p.xpath(".//wp:docPr"):
+                    yield pr.get("descr") or ""
 
     yield from walk(doc)
 
@@ -121,9 +124,20 @@ def test_every_word_copy_holds_its_packet_documents_words(built: Path) -> None:
         "service-settings",
         "records-attestation",
         "staff-roster",
+        # SPEC §19: the board roster, the organization chart, the on-call schedule and the forms
+        "board-roster",
+        "organization-chart",
+        "on-call-schedule",
+        "release-of-information",
+        "consent-for-services",
+        "customer-rights",
+        "grievance-appeal-notice",
+        "incident-report",
+        "assessment-template",
+        "service-plan-template",
     }
     builtin_kinds = {p.name.split(".")[0] for p in BUILTIN_ROOT.glob("*.html.j2")}
-    partials = {"_base", "_placeholder", "_signature", "_empty-section"}
+    partials = {"_base", "_placeholder", "_signature", "_empty-section", "_form"}
     assert builtin_kinds - partials <= kinds | WORDS_WITHOUT_COPY | RESPONSE_KINDS
     assert sum(doc["kind"] == "job-description" for doc, _ in pairs) == 5
     shortfalls = []
@@ -215,6 +229,12 @@ def overridden(tmp_path_factory: pytest.TempPathFactory) -> Path:
     text = text.replace('<div class="signing">', EXTRA_CLAUSE + '<div class="signing">')
     assert "zephyrine" in text
     (folder / "templates" / "agreement.html.j2").write_text(text)
+    form = (BUILTIN_ROOT / "incident-report.html.j2").read_text()
+    form = form.replace(
+        '"Where it happened"', '"Where it happened", "Quokkaform weather conditions"'
+    )
+    assert "Quokkaform" in form
+    (folder / "templates" / "incident-report.html.j2").write_text(form)  # a grant writer's form
     api.build(folder, api.Options(quiet=True, no_cache=True), out=base / "out")
     return base / "out"
 
@@ -232,3 +252,26 @@ def test_an_overridden_template_changes_packet_and_word_copy_alike(overridden: P
     assert coverage(packet, word) >= PARITY
     blocks = list(docx_blocks(copy))
     assert blocks.index("6. Quokkaproof ledger") < blocks.index("Signature")
+
+
+def test_the_chart_picture_is_the_same_in_every_build(built: Path, overridden: Path) -> None:
+    """The organization chart's picture is made deterministically: two builds, the same PNG."""
+    import zipfile
+
+    def png(out: Path) -> bytes:
+        with zipfile.ZipFile(out / "documents" / "organization-chart.docx") as z:
+            (name,) = [n for n in z.namelist() if n.startswith("word/media/")]
+            return z.read(name)
+
+    assert png(built) == png(overridden)
+
+
+def test_an_overridden_form_changes_packet_and_word_copy_alike(overridden: Path) -> None:
+    man = json.loads((overridden / "manifest.json").read_text())
+    templates = {t["name"]: t["origin"] for t in man["templates"]}
+    assert templates["incident-report.html.j2"] == "templates"
+    reader = pypdf.PdfReader(packet_of(overridden))
+    doc, copy = next(p for p in documents(overridden) if p[0]["kind"] == "incident-report")
+    packet = words(packet_text(reader, doc, heading(copy)))
+    word = words("\n".join(docx_blocks(copy)))
+    assert packet["quokkaform"] == word["quokkaform"] == 1

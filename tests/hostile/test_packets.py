@@ -286,8 +286,9 @@ def test_manifest_that_lies_about_page_ranges(packet: Path, tmp_path: Path, cli:
 
     def overlap(m: dict[str, Any]) -> None:  # one document claims the whole packet, many times
         doc = m["sections"][-1]["documents"][0]
+        beyond = m["packet"]["pages"] + 7  # past the packet's last page, however long it grows
         m["sections"][-1]["documents"] += [dict(doc, first_page=1, last_page=65)] * 5000
-        m["sections"][-1]["documents"] += [dict(doc, first_page=66, last_page=99)] * 5000
+        m["sections"][-1]["documents"] += [dict(doc, first_page=66, last_page=beyond)] * 5000
         m["packet"]["pages"] = 10_000_000
 
     target = edited_manifest(packet, tmp_path / "overlap.pdf", overlap)

@@ -3,6 +3,7 @@
 from cmpacket.model._csv import header as staff_csv_header
 from cmpacket.model._example import example_data
 from cmpacket.model._load import Loaded, format_path, load_folder
+from cmpacket.model._org import BOARD, Reporting, is_board, reporting_lines
 from cmpacket.model._paths import UploadRef, resolve_upload
 from cmpacket.model._response import (
     RESPONSES,
@@ -20,12 +21,18 @@ from cmpacket.model._types import (
     AgencyData,
     Agreement,
     Attachment,
+    BoardMember,
     ExclusionCheck,
+    OnCall,
     Position,
     Staff,
 )
 
 __all__ = [
+    "BOARD",
+    "Reporting",
+    "is_board",
+    "reporting_lines",
     "RESPONSES",
     "Exhibit",
     "Item",
@@ -35,6 +42,8 @@ __all__ = [
     "load_response",
     "response_folders",
     "AgencyData",
+    "BoardMember",
+    "OnCall",
     "Agreement",
     "Attachment",
     "ExclusionCheck",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from marshmallow import EXCLUDE, Schema, fields, post_load, pre_load
+from marshmallow import EXCLUDE, Schema, fields, post_load, pre_load, validate
 
 from cmpacket.model import _types as t
 from cmpacket.model._fields import (
@@ -80,6 +80,12 @@ class OwnerSchema(_Base):
     exclusion_check = _nested(ExclusionCheckSchema)
 
 
+class BoardMemberSchema(_Base):
+    model = t.BoardMember
+    name, title = text(), text()
+    exclusion_check = _nested(ExclusionCheckSchema)
+
+
 class MedicaidSchema(_Base):
     model = t.MedicaidEnrollment
     impact_application_id, provider_id, taxonomy = text(), text(), text()
@@ -95,6 +101,7 @@ class AgencySchema(_Base):
     counties_served = TextList(load_default=(), allow_none=True)
     authorized_official = _nested(PersonSchema)
     owners = _nested(OwnerSchema, many=True)
+    board = _nested(BoardMemberSchema, many=True)
 
     @post_load
     def _make(self, data: dict[str, Any], **kwargs: Any) -> Any:
@@ -229,11 +236,29 @@ class StaffSchema(_Base):
     experience_proof = _nested(ExperienceProofSchema)
 
 
+class OnCallSchema(_Base):
+    model = t.OnCall
+    hours, handoff = text(), text()
+    starts = date_field()
+    shift_days = Whole(load_default=7, allow_none=True, validate=validate.Range(min=1, max=31))
+    shifts = Whole(load_default=8, allow_none=True, validate=validate.Range(min=1, max=104))
+    primary = TextList(load_default=(), allow_none=True)
+    backup = TextList(load_default=(), allow_none=True)
+    last_backup = text()
+
+    @post_load
+    def _make(self, data: dict[str, Any], **kwargs: Any) -> Any:
+        data["shift_days"] = data.get("shift_days") or 7
+        data["shifts"] = data.get("shifts") or 8
+        return super()._make(data, **kwargs)
+
+
 class PoliciesSchema(_Base):
     model = t.Policies
     adopted = date_field()
     crisis_line, after_hours, contact_frequency = text(), text(), text()
     reassessment, response_time, grievance_contact = text(), text(), text()
+    on_call = _nested(OnCallSchema)
     additions = fields.Dict(keys=fields.String(), values=text(), load_default=dict, allow_none=True)
 
     @post_load
@@ -341,6 +366,8 @@ SCHEMAS: dict[str, type[Schema]] = {
     "agency.authorized_official": PersonSchema,
     "agency.owners[]": OwnerSchema,
     "agency.owners[].exclusion_check": ExclusionCheckSchema,
+    "agency.board[]": BoardMemberSchema,
+    "agency.board[].exclusion_check": ExclusionCheckSchema,
     "positions[]": PositionSchema,
     "staff[]": StaffSchema,
     "staff[].degrees[]": DegreeSchema,
@@ -356,6 +383,7 @@ SCHEMAS: dict[str, type[Schema]] = {
     "staff[].experience_proof": ExperienceProofSchema,
     "staff[].experience_proof.roles[]": ExperienceRoleSchema,
     "policies": PoliciesSchema,
+    "policies.on_call": OnCallSchema,
     "service_settings[]": ServiceSettingSchema,
     "records_system": RecordsSystemSchema,
     "agreement": AgreementSchema,

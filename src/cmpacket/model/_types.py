@@ -45,6 +45,15 @@ class Owner:
 
 
 @dataclass(frozen=True)
+class BoardMember:
+    """A director or officer of the agency, by name (a person, never the board as a whole)."""
+
+    name: str | None = None
+    title: str | None = None
+    exclusion_check: ExclusionCheck | None = None
+
+
+@dataclass(frozen=True)
 class MedicaidEnrollment:
     impact_application_id: str | None = None
     provider_id: str | None = None
@@ -68,6 +77,7 @@ class Agency:
     counties_served: tuple[str, ...] = ()
     authorized_official: Person = field(default_factory=Person)
     owners: tuple[Owner, ...] = ()
+    board: tuple[BoardMember, ...] = ()
     packet_prefix: str | None = None
 
     @property
@@ -201,6 +211,20 @@ class Staff:
 
 
 @dataclass(frozen=True)
+class OnCall:
+    """`policies.on_call`: the published on-call rotation (staff ids in rotation order)."""
+
+    hours: str | None = None  # when on-call coverage applies, in words
+    handoff: str | None = None  # when a shift changes hands, in words ("Monday 8:00 a.m.")
+    starts: date | None = None  # the first shift's first day
+    shift_days: int = 7
+    shifts: int = 8  # how many shifts the published schedule lists
+    primary: tuple[str, ...] = ()
+    backup: tuple[str, ...] = ()
+    last_backup: str | None = None  # staff id; default: the program administrator
+
+
+@dataclass(frozen=True)
 class Policies:
     adopted: date | None = None
     crisis_line: str | None = None
@@ -209,6 +233,7 @@ class Policies:
     reassessment: str | None = None
     response_time: str | None = None
     grievance_contact: str | None = None
+    on_call: OnCall | None = None
     additions: dict[str, str] = field(default_factory=dict)
 
 

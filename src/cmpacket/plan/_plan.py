@@ -27,6 +27,17 @@ ATTACHMENT_SECTIONS = {
     "agency": "A", "agreement": "B", "job-descriptions": "C", "policies": "D",
     "settings": "E", "records": "F", "staff": "G",
 }  # fmt: skip
+#: The forms the policy manual describes (SPEC §19), blank and fillable, in section D after the
+#: manual: (kind, title). Each is a template (`<kind>.html.j2`) with a Word copy.
+FORMS = (
+    ("release-of-information", "Authorization for release of information"),
+    ("consent-for-services", "Consent for case management services"),
+    ("customer-rights", "Customer rights and responsibilities"),
+    ("grievance-appeal-notice", "Grievance and appeal notice"),
+    ("incident-report", "Incident report form"),
+    ("assessment-template", "Assessment form"),
+    ("service-plan-template", "Service plan form"),
+)
 STATEMENT_TITLE = "Statement of assurances and intent to execute the Department's written agreement"
 
 
@@ -188,6 +199,9 @@ def plan(data: AgencyData, resolved: dict[str, Any] | None = None) -> list[Piece
 
     pieces += attached("A")
     pieces += _owner_checks(data, resolved)
+    if data.agency.board:
+        pieces.append(_doc("board-roster", "A", "Board of directors and officers", "board-roster"))
+        pieces += _board_checks(data, resolved)
     if data.agreement.file:
         title = "Written agreement with the Department (the Department's form)"
         pieces.append(_upload(data, resolved, "agreement", "B", title, data.agreement.file))
@@ -207,6 +221,11 @@ def plan(data: AgencyData, resolved: dict[str, Any] | None = None) -> list[Piece
         )
     pieces += attached("C")
     pieces.append(_doc("policy-manual", "D", "Policies and procedures manual", "policy-manual"))
+    if data.positions:
+        pieces.append(_doc("organization-chart", "D", "Organization chart", "organization-chart"))
+    if data.policies.on_call is not None:
+        pieces.append(_doc("on-call-schedule", "D", "On-call schedule", "on-call-schedule"))
+    pieces += [_doc(kind, "D", title, kind) for kind, title in FORMS]
     pieces += attached("D")
     pieces.append(
         _doc("service-settings", "E", "Service settings capability statement", "service-settings")
@@ -358,5 +377,19 @@ def _owner_checks(data: AgencyData, resolved: dict[str, Any]) -> list[Piece]:
             title = f"Owner {o.name or i + 1}: {_exclusion_title(check)}"
             key = f"agency.owners[{i}].exclusion_check"
             lineage = f"owner:{slug(o.name or '') or i}:exclusion-check"
+            out.append(_upload(data, resolved, key, "A", title, check.file, lineage=lineage))
+    return out
+
+
+def _board_checks(data: AgencyData, resolved: dict[str, Any]) -> list[Piece]:
+    """Each director's and officer's exclusion screening printout, after the board roster."""
+    out = []
+    for i, m in enumerate(data.agency.board):
+        check = m.exclusion_check
+        if check is not None and check.file:
+            who = ", ".join(x for x in (m.name, m.title) if x) or f"Board member {i + 1}"
+            title = f"{who}: {_exclusion_title(check)}"
+            key = f"agency.board[{i}].exclusion_check"
+            lineage = f"board:{slug(m.name or '') or i}:exclusion-check"
             out.append(_upload(data, resolved, key, "A", title, check.file, lineage=lineage))
     return out

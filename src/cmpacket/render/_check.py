@@ -45,7 +45,7 @@ def check_all(
 def _extras(context: dict[str, Any]) -> dict[str, Any]:
     """Variables only some documents receive: a job description's `position`, a roster part's
     `chunk`, a draft placeholder's `placeholder`, a part cover's `part`, a response's `response`,
-    `items` and `changes` (see docs/templates.md)."""
+    `items` and `changes`, the on-call schedule's `on_call` (see docs/templates.md)."""
     day = context["as_of"]
     return {
         "response": {
@@ -90,6 +90,23 @@ def _extras(context: dict[str, Any]) -> dict[str, Any]:
             }
         ],  # fmt: skip
         "position": context["positions"][0] if context["positions"] else {},
+        "on_call": context["on_call"]
+        or {
+            "hours": "evenings",
+            "handoff": "Monday",
+            "shift_days": 7,
+            "shifts": [
+                {
+                    "number": 1,
+                    "start": day,
+                    "end": day,
+                    "primary": {"id": "S-1", "name": "A", "title": "B"},
+                    "backup": {"id": "S-2", "name": "C", "title": "D"},
+                }
+            ],
+            "rotation": [{"id": "S-1", "name": "A", "title": "B"}],
+            "last_backup": {"id": "S-3", "name": "E", "title": "F"},
+        },
         "chunk": {
             "first": True,
             "heading": True,

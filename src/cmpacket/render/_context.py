@@ -9,11 +9,13 @@ from typing import Any
 
 from cmpacket import lifecycle
 from cmpacket.findings import Report, StaffFacts
-from cmpacket.model import AgencyData, Staff
+from cmpacket.model import AgencyData, Reporting, Staff, reporting_lines
 from cmpacket.model.defaults import position_content, position_summary
 from cmpacket.plan import Piece, Planned, attachment_keys, index_entries, prefix
 from cmpacket.profiles import Profile
 from cmpacket.render._jinja import chapter_blocks, render_template
+from cmpacket.render._oncall import on_call_context
+from cmpacket.render._orgchart import org_chart, reports_to_title
 from cmpacket.render._readiness import evidence_rows, finding_groups, requirements
 from cmpacket.render._signature import signature_context
 from cmpacket.templates import TemplateRegistry
@@ -126,6 +128,7 @@ def base_context(data: AgencyData, profile: Profile, report: Report, draft: bool
     admin_pos = data.position("program-administrator")
     supervisor = _staff_by_position(data, "case-management-supervisor")
     signatory = data.agreement.signatory
+    lines = reporting_lines(data.positions)
     return {
         "as_of": as_of,
         "draft": draft,
@@ -138,6 +141,7 @@ def base_context(data: AgencyData, profile: Profile, report: Report, draft: bool
             "official": asdict(a.authorized_official),
             "medicaid": asdict(a.medicaid) if a.medicaid else {},
             "owners": [asdict(o) for o in a.owners],
+            "board": [asdict(m) for m in a.board],
         },
         "submission": {
             **asdict(sub),
@@ -145,7 +149,9 @@ def base_context(data: AgencyData, profile: Profile, report: Report, draft: bool
         },
         "profile": profile_context(profile),
         "program": dict(profile.program),
-        "positions": [position_context(data, profile, p) for p in data.positions],
+        "positions": [position_context(data, profile, p, lines) for p in data.positions],
+        "org_chart": org_chart(data),
+        "on_call": on_call_context(data),
         "staff": [staff_context(data, as_of, s, f) for s, f in zip(data.staff, facts, strict=True)],
         "policies": asdict(data.policies),
         "settings": [asdict(s) for s in data.service_settings],
@@ -177,7 +183,10 @@ def _person(data: AgencyData, s: Staff | None) -> dict[str, str] | None:
     return {"name": s.name or s.id, "title": (pos.title if pos and pos.title else s.position) or ""}
 
 
-def position_context(data: AgencyData, profile: Profile, p: Any) -> dict[str, Any]:
+def position_context(
+    data: AgencyData, profile: Profile, p: Any, lines: Reporting | None = None
+) -> dict[str, Any]:
+    reports_to, up = reports_to_title(data, lines or reporting_lines(data.positions), p)
     duties, quals = position_content(p)
     bg = _param(profile, "background-check-missing", "positions", "direct-care")
     covered = p.direct_care if bg == "direct-care" else (bg == "all" or p.key in bg)
@@ -185,7 +194,8 @@ def position_context(data: AgencyData, profile: Profile, p: Any) -> dict[str, An
     return {
         "key": p.key,
         "title": p.title or p.key.replace("-", " ").title(),
-        "reports_to": p.reports_to or "",
+        "reports_to": reports_to,
+        "reports_to_key": up,
         "summary": position_summary(p),
         "duties": list(duties),
         "qualifications": list(quals),

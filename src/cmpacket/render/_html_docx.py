@@ -42,6 +42,7 @@ from cmpacket.render._docx_tables import (
     span,
     usable_width,
 )
+from cmpacket.render._svg_png import add_svg_picture
 from cmpacket.templates import ref_text
 
 __all__ = ["html_to_docx", "placeholders"]
@@ -206,6 +207,9 @@ class _Writer:
         for child in el:
             if not isinstance(child.tag, str) or child.tag in SKIP or _hidden(child):
                 pass
+            elif child.tag == "svg":  # a drawing (the organization chart): its picture
+                self.flush()
+                add_svg_picture(self.paragraph(blk), child, usable_width(target))
             elif child.tag in BLOCKS:
                 if "chapter" in _classes(child):  # packet.css: a new page but for the first
                     self.break_before = self.break_before or not first_chapter

@@ -97,7 +97,8 @@ def interval_months(months: Any, interval: Any) -> int | None:
 
 def subjects(data: AgencyData, field: str) -> Iterator[Subject]:
     """Whom the field belongs to: each staff member (`staff[]....`), each owner
-    (`agency.owners[]....`), else the agency itself."""
+    (`agency.owners[]....`), each director and officer (`agency.board[]....`), else the agency
+    itself."""
     parts = tuple(field.split("."))
     if parts[0] == "staff[]":
         for i, s in enumerate(data.staff):
@@ -106,12 +107,20 @@ def subjects(data: AgencyData, field: str) -> Iterator[Subject]:
         for i, o in enumerate(data.agency.owners):
             who = o.name or f"Owner {i + 1}"
             yield Subject(owner_key(o.name, i), who, o, parts[2:], f"agency.owners[{i}]")
+    elif parts[:2] == ("agency", "board[]"):
+        for i, m in enumerate(data.agency.board):
+            who = m.name or f"Board member {i + 1}"
+            yield Subject(board_key(m.name, i), who, m, parts[2:], f"agency.board[{i}]")
     else:
         yield Subject("agency", data.agency.display_name, data, parts, "")
 
 
 def owner_key(name: str | None, i: int) -> str:
     return f"owner:{' '.join((name or '').casefold().split()) or i}"
+
+
+def board_key(name: str | None, i: int) -> str:
+    return f"board:{' '.join((name or '').casefold().split()) or i}"
 
 
 def dates_at(value: Any, rest: tuple[str, ...], topics: tuple[str, ...] = ()) -> list[date]:

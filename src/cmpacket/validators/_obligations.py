@@ -181,8 +181,8 @@ def _mandated_reporter(out: _List, data: AgencyData, profile: Profile) -> None:
 
 
 def _exclusion(out: _List, data: AgencyData, profile: Profile) -> None:
-    """Exclusion screening of every staff member (before hire, then at the rule's interval) and
-    owner (at the interval after their last screening)."""
+    """Exclusion screening of every staff member (before hire, then at the rule's interval),
+    owner, director and officer (at the interval after their last screening)."""
     spec = profile.rule("exclusion-check-missing")
     if spec is None:
         return
@@ -196,6 +196,16 @@ def _exclusion(out: _List, data: AgencyData, profile: Profile) -> None:
             f"agency.owners[{i}]",
         )
         for i, o in enumerate(data.agency.owners)
+    ]
+    people += [
+        (
+            iv.board_key(m.name, i),
+            m.name or f"Board member {i + 1}",
+            m.exclusion_check,
+            None,
+            f"agency.board[{i}]",
+        )
+        for i, m in enumerate(data.agency.board)
     ]
     people += [
         (f"staff:{s.id}", _who(s), s.exclusion_check, s.hire_date, f"staff[{i}]")

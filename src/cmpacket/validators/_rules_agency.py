@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from cmpacket.findings import Finding
+from cmpacket.model import reporting_lines
 from cmpacket.model.defaults import position_content
 from cmpacket.profiles import RuleSpec
 from cmpacket.validators._registry import Context, rule
@@ -262,3 +263,75 @@ def contact_frequency_missing(ctx: Context, spec: RuleSpec) -> Iterator[Finding]
             f"{ctx.data.policies.contact_frequency!r} does not state {', '.join(missing)}. State the "
             f"minimum contact frequency the profile requires.",
         )
+
+
+@rule("reports-to-invalid")
+def reports_to_invalid(ctx: Context, spec: RuleSpec) -> Iterator[Finding]:
+    """`positions[].reports_to` names another position (its key or exact title) or the Board, and
+    the reporting lines have no cycle: the organization chart is drawn from them."""
+    positions = ctx.data.positions
+    lines = reporting_lines(positions)
+    keys = ", ".join(p.key for p in positions) or "(no positions yet)"
+    for i, value in lines.unknown:
+        yield spec.finding(
+            f"positions[{i}].reports_to",
+            f"{positions[i].key!r} reports to {value!r}, which is neither a position nor the "
+            f"Board. Write the key of the position it reports to ({keys}) or 'Board of "
+            f"Directors'.",
+        )
+    for loop in lines.cycles:
+        chain = " \u2192 ".join(positions[j].key for j in (*loop, loop[0]))
+        yield spec.finding(
+            f"positions[{loop[0]}].reports_to",
+            f"the reporting lines run in a circle ({chain}), so the organization chart has no "
+            f"top. Make the top position report to the Board of Directors.",
+        )
+
+
+@rule("on-call-schedule-invalid")
+def on_call_schedule_invalid(ctx: Context, spec: RuleSpec) -> Iterator[Finding]:
+    """`policies.on_call` names staff who exist, a start date, a primary and a backup who differ
+    in every shift (the manual promises both for every hour)."""
+    oc = ctx.data.policies.on_call
+    if oc is None:
+        return
+    ids = {s.id for s in ctx.data.staff}
+    if not oc.starts:
+        yield spec.finding(
+            "policies.on_call.starts",
+            "no start date: the schedule cannot date its shifts. "
+            "Give the first shift's first day (YYYY-MM-DD).",
+        )
+    for name in ("primary", "backup"):
+        people = getattr(oc, name)
+        if not people:
+            yield spec.finding(
+                f"policies.on_call.{name}",
+                f"no {name} on-call staff: every shift names a primary and a backup. List staff "
+                f"ids in rotation order.",
+            )
+        for j, sid in enumerate(people):
+            if sid not in ids:
+                yield spec.finding(
+                    f"policies.on_call.{name}[{j}]",
+                    f"{sid!r} is not a staff id. Use the id of a staff member (staff[].id).",
+                )
+    if oc.last_backup and oc.last_backup not in ids:
+        yield spec.finding(
+            "policies.on_call.last_backup",
+            f"{oc.last_backup!r} is not a staff id. Use the id of a staff member (staff[].id).",
+        )
+    if oc.primary and oc.backup:
+        same = sorted(
+            {
+                k + 1
+                for k in range(oc.shifts)
+                if oc.primary[k % len(oc.primary)] == oc.backup[k % len(oc.backup)]
+            }
+        )
+        if same:
+            yield spec.finding(
+                "policies.on_call.backup",
+                f"shift{'s' if len(same) > 1 else ''} {', '.join(map(str, same[:5]))} name the "
+                f"same person as primary and backup. Order the backup list so they differ.",
+            )

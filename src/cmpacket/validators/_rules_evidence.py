@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from datetime import date
 from typing import Any
@@ -101,15 +102,49 @@ def _check_problems(
     return problems
 
 
+#: Words that name a body of people, not a person: an owner, director or officer written this way
+#: was not screened as a person ("Board of Directors", "the trustees").
+_COLLECTIVE = re.compile(
+    r"\b(board|boards|directors|trustees|committee|council|members|officers|shareholders|"
+    r"partners|stockholders|members of the board)\b",
+    re.IGNORECASE,
+)
+
+
+def collective_name(name: str | None) -> bool:
+    """Whether `name` names a group of people rather than one person (or one legal entity)."""
+    return bool(name and _COLLECTIVE.search(name))
+
+
 @rule("exclusion-check-missing")
 def exclusion_check_missing(ctx: Context, spec: RuleSpec) -> Iterator[Finding]:
-    """Every staff member and owner screened against the exclusion lists within the window."""
+    """Every staff member, owner, director and officer screened as a person against the
+    exclusion lists within the window; a collective name ("Board of Directors") screens no one."""
     months = int(spec.params.get("max_age_months", 12))
     lists = [str(x) for x in spec.params.get("lists", ["LEIE", "SAM", "HFS-OIG"])]
-    people: list[tuple[str, str, Any]] = [
-        (f"agency.owners[{i}]", f"owner {o.name or i}", o.exclusion_check)
-        for i, o in enumerate(ctx.data.agency.owners)
-    ]
+    agency = ctx.data.agency
+    people: list[tuple[str, str, Any]] = []
+    for i, o in enumerate(agency.owners):
+        if collective_name(o.name):
+            yield spec.finding(
+                f"agency.owners[{i}].name",
+                f"owner {o.name!r} names a group, not a person: a screening of that name screens "
+                f"none of its members. A nonprofit has no owners: remove it, and list each "
+                f"director and officer by name under agency.board: [{{name, title, "
+                f"exclusion_check}}]; otherwise list each owner by name.",
+            )
+            continue
+        people.append((f"agency.owners[{i}]", f"owner {o.name or i}", o.exclusion_check))
+    for i, m in enumerate(agency.board):
+        who = ", ".join(x for x in (m.name, m.title) if x) or f"board member {i + 1}"
+        if not m.name or collective_name(m.name):
+            yield spec.finding(
+                f"agency.board[{i}].name",
+                f"{who!r} is not a person's name: each director and officer is listed and "
+                f"screened by name. Write one entry per person: {{name, title, exclusion_check}}.",
+            )
+            continue
+        people.append((f"agency.board[{i}]", f"director or officer {who}", m.exclusion_check))
     people += [(f"staff[{i}]", _who(s), s.exclusion_check) for i, s in enumerate(ctx.data.staff)]
     for path, who, check in people:
         problems = _check_problems(check, ctx.as_of, months, lists)

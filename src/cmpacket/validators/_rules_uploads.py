@@ -34,6 +34,9 @@ def upload_uses(data: AgencyData) -> list[UploadUse]:
     for i, o in enumerate(data.agency.owners):
         if o.exclusion_check:
             refs.append((f"agency.owners[{i}].exclusion_check.file", o.exclusion_check.file))
+    for i, m in enumerate(data.agency.board):
+        if m.exclusion_check:
+            refs.append((f"agency.board[{i}].exclusion_check.file", m.exclusion_check.file))
     for i, s in enumerate(data.staff):
         for j, x in enumerate(s.licenses):
             refs.append((f"staff[{i}].licenses[{j}].file", x.file))
