@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
@@ -46,6 +47,35 @@ EVIDENCE_FIELDS = {
     "registry_check": "check date",
     "degree": "degree level",
 }
+
+
+ITEM_WORDS = {
+    "licenses": "license",
+    "degrees": "degree",
+    "documents": "document",
+    "training": "training entry",
+    "owners": "owner",
+    "board": "board member",
+    "positions": "position",
+    "attachments": "attachment",
+    "service_settings": "service setting",
+}
+
+
+def path_words(path: str, staff_names: Sequence[str] = ()) -> str:
+    """A data path in words, for pages a reviewer reads: `staff[3].licenses[0].number` with
+    Maria Lopez fourth in the roster reads `Maria Lopez, license 1, number`."""
+    words = []
+    for token in path.split("."):
+        name, _, index = token.partition("[")
+        i = int(index.rstrip("]")) if index.rstrip("]").isdigit() else None
+        if name == "staff" and i is not None:
+            words.append(staff_names[i] if i < len(staff_names) else f"staff member {i + 1}")
+        elif i is not None:
+            words.append(f"{ITEM_WORDS.get(name, name.replace('_', ' '))} {i + 1}")
+        elif name not in ("agency", "records_system", "policies", "submission"):
+            words.append(name.replace("_", " "))
+    return ", ".join(words) or path.replace("_", " ")
 
 
 def field_label(name: str) -> str:

@@ -185,6 +185,7 @@ def plan(ws: Workspace, validated: Validated) -> Planned:
         ws.display,
         lambda path: shas.get(path) or file_sha256(path),
         profile.required_sections if ws.options.draft else (),
+        draft=ws.options.draft,
     )
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +28,8 @@ ATTACHMENT_SECTIONS = {
     "settings": "E", "records": "F", "staff": "G",
 }  # fmt: skip
 STATEMENT_TITLE = "Statement of assurances and intent to execute the Department's written agreement"
+STATEMENT_SECTION = "B. Statement of assurances"  # section B's title when it holds the statement
+REPORT_TITLES = {True: "Readiness report", False: "Crosswalk of program requirements"}
 
 
 @dataclass(frozen=True)
@@ -147,10 +149,13 @@ def _upload(
     return Piece(key, section, title, "upload", source=given, upload=ref.path, **kw)
 
 
-def plan(data: AgencyData, resolved: dict[str, Any] | None = None) -> list[Piece]:
+def plan(
+    data: AgencyData, resolved: dict[str, Any] | None = None, *, draft: bool = True
+) -> list[Piece]:
     """Every piece in packet order; uploads carry their resolved path (None if unusable).
 
-    `resolved` reuses the path checks validation already made (given path -> UploadRef).
+    `resolved` reuses the path checks validation already made (given path -> UploadRef). The
+    front matter's report is the readiness report in a draft, the crosswalk in a final packet.
     """
     resolved = resolved or {}
     signed = wet_ink_copies(data)
@@ -173,7 +178,7 @@ def plan(data: AgencyData, resolved: dict[str, Any] | None = None) -> list[Piece
     pieces = [
         _doc("cover", "front", "Cover sheet", "cover", word=None),
         _doc("index", "front", "Index", "index", word=None),
-        _doc("readiness-report", "front", "Readiness report", "readiness-report"),
+        _doc("readiness-report", "front", REPORT_TITLES[draft], "readiness-report"),
         signable("application-summary", "A", "Application summary and Medicaid enrollment"),
     ]
     attachments = [(i, a, a.file) for i, a in enumerate(data.attachments) if a.file]
@@ -218,6 +223,8 @@ def plan(data: AgencyData, resolved: dict[str, Any] | None = None) -> list[Piece
     pieces += attached("G")
     for i, s in enumerate(data.staff):
         pieces += _staff_proofs(data, resolved, i, s)
+    if not data.agreement.file:  # section B is titled by what it holds
+        pieces = [replace(p, section_title=STATEMENT_SECTION) if p.section == "B" else p for p in pieces]
     return pieces
 
 

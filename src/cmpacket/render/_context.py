@@ -11,10 +11,17 @@ from cmpacket import lifecycle
 from cmpacket.findings import Report, StaffFacts
 from cmpacket.model import AgencyData, Staff
 from cmpacket.model.defaults import position_content, position_summary
-from cmpacket.plan import Piece, Planned, attachment_keys, index_entries, prefix
+from cmpacket.plan import (
+    Piece,
+    Planned,
+    attachment_keys,
+    index_entries,
+    prefix,
+    section_title,
+)
 from cmpacket.profiles import Profile
 from cmpacket.render._jinja import chapter_blocks, render_template
-from cmpacket.render._readiness import evidence_rows, finding_groups, requirements
+from cmpacket.render._readiness import crosswalk, evidence_rows, finding_groups, requirements
 from cmpacket.templates import TemplateRegistry, long_date
 
 BODIES = {
@@ -213,6 +220,9 @@ def packet_context(
     ctx["receiver"] = receiver or {"name": "default", "title": "No limits (one PDF)"}
     ctx["requirements"] = requirements(profile, ctx["readiness"], ctx["evidence_refs"])
     ctx["finding_groups"] = finding_groups(ctx["readiness"]["findings"])
+    ctx["crosswalk"] = crosswalk(profile, data, report, ctx["evidence_refs"])
+    if not draft:  # the crosswalk points at pages; the proofs' self-check is the draft's
+        ctx["evidence"] = []
     ctx["lifecycle"] = {"sequence": 0, "base": None, "deleted": [], "counts": {}}
     return ctx
 
@@ -260,11 +270,39 @@ def with_plan(ctx: dict[str, Any], planned: Planned) -> dict[str, Any]:
     staff = [dict(s, ref=f"staff/{s['id']}" if s["id"] in proofs else "") for s in ctx["staff"]]
     return dict(
         ctx,
+        crosswalk=_answered(ctx.get("crosswalk", []), planned.pieces),
         fingerprint=planned.fingerprint,
         toc=index_entries(planned.pieces, planned.part_of),
         parts=[dict(p) for p in planned.parts],
         staff=staff,
     )
+
+
+def _answered(rows: list[dict[str, Any]], pieces: list[Piece]) -> list[dict[str, Any]]:
+    """The crosswalk's answers named by the documents they point at (a section by its letter
+    and title); a reference to no planned page (an upload the plan left out) is dropped."""
+    titles = {f"doc/{p.key}": p.title for p in pieces}
+    for p in pieces:
+        name = p.section_title or f"{p.section}. {section_title(p.section)}"
+        titles.setdefault(f"section/{p.section}", f"Section {name}")
+    out = []
+    for row in rows:
+        answers = [
+            dict(a, label=a["label"] or titles[a["ref"]])
+            for a in row["answers"]
+            if a["ref"] in titles
+        ]
+        if not answers:  # nothing planned to point at: the section
+            ref = f"section/{row['section']}"
+            answers = [{"ref": ref, "label": titles.get(ref, ""), "proof": False}]
+        out.append(
+            dict(
+                row,
+                answers=[a for a in answers if not a["proof"]],
+                proofs=[a for a in answers if a["proof"]],
+            )
+        )
+    return out
 
 
 def build_context(

@@ -112,3 +112,108 @@ def evidence_rows(data: Any, report: Any) -> list[dict[str, Any]]:
             }
         )
     return list(rows.values())
+
+
+# Requirement code -> the proofs (upload pieces of each staff member, and the owners' screening)
+# whose pages answer it in the crosswalk, besides the staff roster.
+ANSWERING_PROOFS: dict[str, tuple[str, ...]] = {
+    "license-expired": ("licenses",),
+    "license-proof-missing": ("licenses",),
+    "qualification-not-met": ("documents", "licenses", "experience_proof"),
+    "experience-unproven": ("experience_proof",),
+    "background-check-missing": ("background_check",),
+    "background-check-late": ("background_check",),
+    "background-check-disqualified": ("background_check",),
+    "caseload-increase-unsupported": ("caseload_increase",),
+    "caseload-over-limit": ("caseload_increase",),
+    "exclusion-check-missing": ("owners", "exclusion_check"),
+}
+# Requirement code -> the generated documents that answer it (where not the whole section).
+ANSWERING_DOCS: dict[str, tuple[str, ...]] = {
+    "agency-info-missing": ("application-summary",),
+    "medicaid-enrollment-incomplete": ("application-summary",),
+    "npi-invalid": ("application-summary",),
+    "signature-missing": ("application-summary", "agreement", "records-attestation"),
+    "policy-topic-missing": ("policy-manual",),
+    "contact-frequency-missing": ("policy-manual",),
+    "records-system-incomplete": ("records-attestation",),
+    "records-retention-short": ("records-attestation",),
+    "service-settings-missing": ("service-settings",),
+    "training-hours-short": ("staff-roster",),
+    "mandated-reporter-training-missing": ("staff-roster",),
+    "provisional-case-manager": ("staff-roster",),
+}
+MAX_PROOF_REFS = 12  # more than this and the row cites the section's pages instead
+
+
+def contradicted_refs(report: Any) -> set[str]:
+    """The page references of proofs whose text contradicts the data (open `proof-mismatch`):
+    the crosswalk never cites them as the answer to a requirement."""
+    return {f"doc/{e.path}" for e in report.evidence if e.mismatched}
+
+
+def _proof_refs(data: Any, kind: str) -> list[tuple[str, str]]:
+    """(page reference, label) of each proof of one kind, in roster order."""
+    if kind == "owners":
+        return [
+            (f"doc/agency.owners[{i}].exclusion_check", o.name or f"owner {i + 1}")
+            for i, o in enumerate(data.agency.owners)
+            if o.exclusion_check is not None and o.exclusion_check.file
+        ]
+    out = []
+    for i, s in enumerate(data.staff):
+        value = getattr(s, kind, None)
+        if isinstance(value, (list, tuple)):
+            keys = [f"staff[{i}].{kind}[{j}]" for j, item in enumerate(value) if item.file]
+        else:
+            keys = [f"staff[{i}].{kind}"] if value is not None and value.file else []
+        out += [(f"doc/{k}", s.name or s.id) for k in keys]
+    return out
+
+
+def crosswalk(
+    profile: Any, data: Any, report: Any, evidence: dict[str, str] | None = None
+) -> list[dict[str, Any]]:
+    """The final packet's front matter: one row per requirement of the program (the profile's
+    rules but its `preparation_checks`), in the profile's words, with its citation and the pages
+    that answer it (`answers`: page references with a label; `with_plan` names the documents).
+    No status: the reviewer grades, the packet only points. A proof whose text contradicts the
+    data is never an answer."""
+    evidence = evidence or {}
+    skip = set(profile.preparation_checks)
+    bad = contradicted_refs(report)
+    rows = []
+    for spec in profile.rules:
+        if spec.code in skip:
+            continue
+        section = spec.section or "A"
+        primary = evidence.get(spec.code, "")
+        if spec.code in ANSWERING_PROOFS:
+            primary = primary or "doc/staff-roster"
+        if not primary or primary in bad:
+            primary = f"section/{section}"
+        docs = [f"doc/{key}" for key in ANSWERING_DOCS.get(spec.code, ())]
+        if docs and spec.code not in evidence:
+            primary = docs[0]
+        answers = [{"ref": primary, "label": "", "proof": False}]
+        answers += [{"ref": ref, "label": "", "proof": False} for ref in docs[1:]]
+        proofs = [
+            (ref, label)
+            for kind in ANSWERING_PROOFS.get(spec.code, ())
+            for ref, label in _proof_refs(data, kind)
+            if ref not in bad and ref != primary
+        ]
+        if len(proofs) > MAX_PROOF_REFS:
+            answers.append({"ref": f"section/{section}", "label": "", "proof": False})
+        else:
+            answers += [{"ref": ref, "label": label, "proof": True} for ref, label in proofs]
+        rows.append(
+            {
+                "code": spec.code,
+                "title": spec.title or spec.code,
+                "citation": spec.citation,
+                "section": section,
+                "answers": answers,
+            }
+        )
+    return rows

@@ -86,6 +86,32 @@ def agreement_incomplete(ctx: Context, spec: RuleSpec) -> Iterator[Finding]:
             yield spec.finding(path, f"the written agreement lacks {what}. Add it.")
 
 
+PROGRAM_NOT_NAMED = RuleSpec(
+    code="program-not-named",
+    severity="error",
+    citation="The Department routes a certification packet to the program whose rule it "
+    "certifies under (e.g. 77 Ill. Adm. Code 630, 89 Ill. Adm. Code 686 Subpart J)",
+    verified=False,
+    title="The packet names the program it applies to",
+    section="A",
+)
+
+
+@rule("program-not-named")
+def program_not_named(ctx: Context, spec: RuleSpec) -> Iterator[Finding]:
+    """Runs for every profile (`run_rules`), named in its rules or not: a packet without a
+    program the Department can route it to is a draft at most."""
+    program = ctx.profile.program
+    if not program.get("routable"):
+        yield spec.finding(
+            "profile",
+            f"profile {ctx.profile.name!r} names no program the Department can route the "
+            "packet to (program.routable is not true); a final packet needs one. Set "
+            "`profile: il-hsp-aids-waiver` or `profile: il-fcm`, or a profile whose program "
+            "has title, citation, division and routable: true. --draft still builds.",
+        )
+
+
 @rule("agency-info-missing")
 def agency_info_missing(ctx: Context, spec: RuleSpec) -> Iterator[Finding]:
     a = ctx.data.agency
