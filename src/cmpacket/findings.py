@@ -78,6 +78,23 @@ def path_words(path: str, staff_names: Sequence[str] = ()) -> str:
     return ", ".join(words) or path.replace("_", " ")
 
 
+def contradicted_proofs(evidence: Sequence[Evidence], staff_names: Sequence[str]) -> list[str]:
+    """One line per proof whose text contradicts the data (open `proof-mismatch`), for the last
+    lines a final build prints: which proof, where it is, what it does not show."""
+    lines = []
+    for e in evidence:
+        if not e.mismatched:
+            continue
+        fields = " and ".join(field_label(f) for f in e.mismatched)
+        page = f", packet p. {e.page}" if e.page else ""
+        lines.append(
+            f"proof-mismatch: {path_words(e.path, staff_names)} ({e.file}{page}) does not show "
+            f"the {fields} the data gives; the crosswalk does not cite it. Check the proof "
+            "against the data (OCR can misread a scan); --strict refuses such a build."
+        )
+    return lines
+
+
 def field_label(name: str) -> str:
     """An evidence field in words: `expires` -> `expiration date`."""
     return EVIDENCE_FIELDS.get(name, name)

@@ -189,6 +189,9 @@ def build(
     if result.report is not None:  # what validate would say, grouped: readiness.json has all
         more = f"{result.readiness} lists every one"
         click.echo(report_text(result.report, folder.name, every=False, more=more), err=True)
+    if not result.draft:  # last: the proofs a reviewer would find contradicting the data
+        for line in result.contradicted:
+            click.echo(line, err=True)
 
 
 @cli.command()

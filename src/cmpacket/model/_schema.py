@@ -124,10 +124,13 @@ class PositionSchema(_Base):
     qualifications = TextList(load_default=(), allow_none=True)
     direct_care = Flag(load_default=False, allow_none=True)
     fte_count = Number(load_default=None, allow_none=True)
+    customer_contact = Flag(load_default=None, allow_none=True)
 
     @post_load
     def _make(self, data: dict[str, Any], **kwargs: Any) -> Any:
         data["direct_care"] = bool(data.get("direct_care"))
+        contact = data.get("customer_contact")
+        data["customer_contact"] = data["direct_care"] if contact is None else bool(contact)
         return super()._make(data, **kwargs)
 
 
@@ -234,6 +237,7 @@ class RecordsSystemSchema(_Base):
     backup = text()
     retention_years = Number(load_default=None, allow_none=True)
     destruction, release_of_information, privacy_officer = text(), text(), text()
+    security_officer = text()
 
 
 class AgreementSchema(_Base):

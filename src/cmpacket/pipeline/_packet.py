@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from cmpacket.findings import contradicted_proofs
 from cmpacket.pipeline import _stages as stage
 from cmpacket.pipeline._fit import Fitted, assemble_to_fit
 from cmpacket.pipeline._stages import Validated
@@ -68,4 +69,11 @@ def write_packet(
         cache_hits=ws.cache.hits,
         rebuilt=list(ws.cache.missed),
         report=report,
+        contradicted=_contradicted(made, report),
     )
+
+
+def _contradicted(made: Made, report: Any) -> list[str]:
+    data = made.validated.checked.data
+    names = [s.name or s.id for s in data.staff] if data is not None else []
+    return contradicted_proofs(report.evidence, names)

@@ -127,6 +127,7 @@ def base_context(data: AgencyData, profile: Profile, report: Report, draft: bool
     as_of = report.as_of
     facts = report.staff or tuple(StaffFacts(s.id) for s in data.staff)
     officer = data.staff_member(data.records_system.privacy_officer)
+    security = data.staff_member(data.records_system.security_officer)
     admin_pos = data.position("program-administrator")
     supervisor = _staff_by_position(data, "case-management-supervisor")
     signatory = data.agreement.signatory
@@ -163,6 +164,7 @@ def base_context(data: AgencyData, profile: Profile, report: Report, draft: bool
         "signature": signature_context(data),
         "evidence_refs": evidence_refs(data),
         "privacy_officer": _person(data, officer),
+        "security_officer": _person(data, security),
         "supervisor": _person(data, supervisor),
         "administrator_title": (
             admin_pos.title if admin_pos and admin_pos.title else "Program Administrator"
@@ -195,6 +197,7 @@ def position_context(data: AgencyData, profile: Profile, p: Any) -> dict[str, An
         "qualifications": list(quals),
         "paths": [x.get("name", "") for x in profile.qualification_paths.get(p.key, [])],
         "direct_care": p.direct_care,
+        "customer_contact": p.customer_contact,
         "background_check": covered,
         "case_manager": p.key in _param(profile, "caseload-over-limit", "positions", []),
         "training": p.key in _param(profile, "training-hours-short", "positions", []),

@@ -237,11 +237,15 @@ class _Writer:
         elif "toc" in classes:
             self.flush()
             self.toc(target, el, blk)
-        elif "line" in classes:  # a signature line
+        elif "line" in classes:  # a signature line: what is written on it (`/s/ NAME`) kept
             self.start(blk)
             para = self.paragraph(blk)
             para.paragraph_format.space_before = para.paragraph_format.space_after = 0
             bottom_border(para, space_before=26)
+            signed = " ".join(el.text_content().split())
+            if signed:
+                italic = fmt.merge(Fmt(italic=True)) if "esig" in classes else fmt
+                add_run(para._p, italic, text=signed)
         elif tag == "hr":
             self.start(blk)
             bottom_border(self.paragraph(blk))

@@ -214,12 +214,13 @@ def records_incomplete(ctx: Context, spec: RuleSpec) -> Iterator[Finding]:
                 f"records_system.{name}",
                 f"the records system description lacks {name.replace('_', ' ')}. Describe it.",
             )
-    officer = rs.privacy_officer
-    if officer and ctx.data.staff and ctx.data.staff_member(officer) is None:
-        yield spec.finding(
-            "records_system.privacy_officer",
-            f"privacy officer {officer!r} is not a staff id. Use one of the staff ids.",
-        )
+    for name in ("privacy_officer", "security_officer"):
+        officer = getattr(rs, name)
+        if officer and ctx.data.staff and ctx.data.staff_member(officer) is None:
+            yield spec.finding(
+                f"records_system.{name}",
+                f"{name.replace('_', ' ')} {officer!r} is not a staff id. Use one of the staff ids.",
+            )
 
 
 @rule("records-retention-short")
