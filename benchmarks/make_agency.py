@@ -302,6 +302,7 @@ def make(
         members.append(member)
     data["staff"] = members
     data["records_system"]["privacy_officer"] = members[0]["id"]
+    data["records_system"]["security_officer"] = members[0]["id"]
     for k in range(photos):
         rel = f"uploads/IMG_{2231 + k}.jpg"
         phone_photo(out / rel, seed=k)

@@ -147,7 +147,8 @@ def test_a_training_year_that_ended_short_is_overdue_while_the_rule_finds_it_sho
     ended = events["OVERDUE: Maria Lopez: in-service training year ended short (8 of 12 hours logged)"]  # fmt: skip
     assert ended.decoded("DTSTART") == date(2027, 2, 28)
     assert "Maria Lopez: in-service training year ends (0 of 12 hours logged)" in events
-    assert cli("validate", folder, "--as-of", "2027-03-01", "--format", "json").json()["counts"]["error"]  # fmt: skip
+    found = cli("validate", folder, "--as-of", "2027-03-01", "--format", "json").json()["findings"]
+    assert [f for f in found if f["code"] == "training-hours-short" and f["path"].startswith("staff[3]")]
     data = yaml.safe_load((folder / "agency.yaml").read_text())
     data["staff"][3]["training"].append({"date": "2027-03-01", "hours": 4, "topic": "Ethics"})
     (folder / "agency.yaml").write_text(yaml.safe_dump(data, sort_keys=False))

@@ -44,6 +44,7 @@ def _one(report: Any, code: str, path: str) -> Any:
 
 def test_rule_and_upload_findings_carry_their_row_and_line(tmp_path: Path, cli: Any) -> None:
     def edit(data: dict[str, Any]) -> None:
+        data["profile"] = "il-guide"  # where a caseload over 30 is an error
         data["staff"][3]["caseload"] = 45  # Maria Lopez, written inline in agency.yaml
 
     folder = copy_sample(tmp_path, edit)
@@ -134,10 +135,13 @@ def test_a_build_ends_with_the_grouped_summary_validate_prints(
     folder = _warned(tmp_path)
     built = cli("build", folder, "-o", tmp_path / "out", "-q")
     assert built.code == 0 and built.out == ""
-    *head, summary = built.err.splitlines()
+    # a final build's last line names the proof that contradicts the data (Lopez's expiry)
+    *head, summary, contradicted = built.err.splitlines()
     assert summary == (
-        "agency: ready: 0 error(s), 11 warning(s), 0 note(s) (profile il-guide, as of 2026-12-01)"
+        "agency: ready: 0 error(s), 11 warning(s), 0 note(s) "
+        "(profile il-hsp-aids-waiver, as of 2026-12-01)"
     )
+    assert contradicted.startswith("proof-mismatch: Maria Lopez, license 1 (uploads/lopez-lsw.pdf")
     warned = [line for line in head if line.startswith("warning [")]
     codes = [line.split("]")[0].removeprefix("warning [") for line in warned]
     assert codes == ["unknown-field"] * 6 + [
@@ -164,7 +168,8 @@ def test_a_build_ends_with_the_grouped_summary_validate_prints(
 
 
 def test_a_roster_of_ten_thousand_prints_a_screenful(tmp_path: Path, cli: Any) -> None:
-    folder = copy_sample(tmp_path)
+    # il-guide: a caseload over 30 is an error there (one more: program-not-named)
+    folder = copy_sample(tmp_path, lambda data: data.update(profile="il-guide"))
     rows = ["id,name,position,hire_date,caseload,license1_type,license1_number,license1_expires"]
     rows += [
         f"R-{i:05d},Person {i},case-manager,01/15/2025,{20 + i % 20},LSW,150.{100000 + i},"
@@ -177,10 +182,10 @@ def test_a_roster_of_ten_thousand_prints_a_screenful(tmp_path: Path, cli: Any) -
     lines = r.out.splitlines()
     assert len(lines) <= 40, len(lines)
     assert "error [caseload-over-limit] ... and 4,495 more (cmpacket validate --all" in r.out
-    assert lines[-1].startswith("agency: not ready: 34500 error(s), 20000 warning(s)")
+    assert lines[-1].startswith("agency: not ready: 34501 error(s), 20000 warning(s)")
     every = cli("validate", folder, "--all")
-    assert len(every.out.splitlines()) == 54_501
-    assert len(cli("validate", folder, "--format", "json").json()["findings"]) == 54_500
+    assert len(every.out.splitlines()) == 54_502
+    assert len(cli("validate", folder, "--format", "json").json()["findings"]) == 54_501
 
 
 # -- 4. upload-active-content only where something active matters ----------------------------

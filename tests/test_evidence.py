@@ -463,7 +463,7 @@ def test_a_profile_without_the_evidence_rules_reads_no_proof(tmp_path: Path) -> 
         {"uploads/lopez-lsw.pdf": license_pdf("James Thornton", "150.999999", "2027-11-30")},
     )
     (folder / "off.yaml").write_text(
-        "extends: il-guide\nrules:\n"
+        "extends: il-hsp-aids-waiver\nrules:\n"
         + "".join(f"  - {{code: {c}, enabled: false}}\n" for c in EVIDENCE_RULES)
     )
     report = api.validate(folder, profile="off.yaml")
