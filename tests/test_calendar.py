@@ -148,7 +148,9 @@ def test_a_training_year_that_ended_short_is_overdue_while_the_rule_finds_it_sho
     assert ended.decoded("DTSTART") == date(2027, 2, 28)
     assert "Maria Lopez: in-service training year ends (0 of 12 hours logged)" in events
     found = cli("validate", folder, "--as-of", "2027-03-01", "--format", "json").json()["findings"]
-    assert [f for f in found if f["code"] == "training-hours-short" and f["path"].startswith("staff[3]")]
+    assert [
+        f for f in found if f["code"] == "training-hours-short" and f["path"].startswith("staff[3]")
+    ]
     data = yaml.safe_load((folder / "agency.yaml").read_text())
     data["staff"][3]["training"].append({"date": "2027-03-01", "hours": 4, "topic": "Ethics"})
     (folder / "agency.yaml").write_text(yaml.safe_dump(data, sort_keys=False))
@@ -331,7 +333,9 @@ def test_the_readiness_report_lists_what_lapses_within_90_days(
     """A draft's readiness report lists them; a final packet's crosswalk, which only points at
     the pages that answer each requirement, does not."""
     final = json.loads((built / "manifest.json").read_text())
-    cross = next(d for s in final["sections"] for d in s["documents"] if d["kind"] == "readiness-report")
+    cross = next(
+        d for s in final["sections"] for d in s["documents"] if d["kind"] == "readiness-report"
+    )
     text = subprocess.run(
         ["pdftotext", "-f", str(cross["first_page"]), "-l", str(cross["last_page"]),
          str(packet_of(built)), "-"],

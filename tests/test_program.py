@@ -221,8 +221,8 @@ def test_the_sample_crosswalk_cites_every_license_printout(built: Path) -> None:
 
 
 def test_a_draft_keeps_the_full_readiness_report(tmp_path: Path, fake_renderer: None) -> None:
-    from cmpacket.plan import plan
     from cmpacket.model import load_folder
+    from cmpacket.plan import plan
 
     data = load_folder(copy_sample(tmp_path)).data
     assert data is not None
@@ -245,9 +245,9 @@ def test_word_signature_lines_carry_the_electronic_signature(built: Path) -> Non
             for row in table.rows
             for cell in row.cells
             for p in cell.paragraphs
-            if p._p.pPr is not None and p._p.pPr.find(
-                "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}pBdr"
-            ) is not None
+            if p._p.pPr is not None
+            and p._p.pPr.find("{http://schemas.openxmlformats.org/wordprocessingml/2006/main}pBdr")
+            is not None
         ]
         assert lines, name
         assert all(line == "/s/ Dana Whitfield" for line in lines), (name, lines)
@@ -291,10 +291,10 @@ def test_customer_contact_defaults_to_direct_care_and_is_its_own_field(tmp_path:
 
 
 def test_security_officer_must_be_a_staff_id(tmp_path: Path) -> None:
-    folder = copy_sample(
-        tmp_path, lambda d: d["records_system"].update(security_officer="S-999")
-    )
-    found = [f for f in api.validate(folder).findings if f.path == "records_system.security_officer"]
+    folder = copy_sample(tmp_path, lambda d: d["records_system"].update(security_officer="S-999"))
+    found = [
+        f for f in api.validate(folder).findings if f.path == "records_system.security_officer"
+    ]
     assert found and "is not a staff id" in found[0].message
 
 

@@ -400,7 +400,11 @@ def test_validate_json_shape_and_exit_codes(cli: Any, sample: Path, tmp_path: Pa
     assert set(rep) == {"ready", "as_of", "profile", "counts", "findings", "evidence", "lapsing"}
     assert rep["lapsing"]["within_days"] == 90 and rep["lapsing"]["obligations"]  # the calendar's
     assert all(e["page"] is None and e["checked"] for e in rep["evidence"])  # no packet yet
-    assert rep["ready"] is True and rep["as_of"] == "2026-12-01" and rep["profile"] == "il-hsp-aids-waiver"
+    assert (
+        rep["ready"] is True
+        and rep["as_of"] == "2026-12-01"
+        and rep["profile"] == "il-hsp-aids-waiver"
+    )
     assert set(rep["counts"]) == {"error", "warning", "info"}
     bad = copy_sample(
         tmp_path / "bad",

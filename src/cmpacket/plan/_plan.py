@@ -224,7 +224,9 @@ def plan(
     for i, s in enumerate(data.staff):
         pieces += _staff_proofs(data, resolved, i, s)
     if not data.agreement.file:  # section B is titled by what it holds
-        pieces = [replace(p, section_title=STATEMENT_SECTION) if p.section == "B" else p for p in pieces]
+        pieces = [
+            replace(p, section_title=STATEMENT_SECTION) if p.section == "B" else p for p in pieces
+        ]
     return pieces
 
 
