@@ -181,7 +181,7 @@ def test_an_override_that_does_not_read_chunk_is_laid_out_whole(
     pages = _pages_of(out, "readiness-report")
     text = "\n".join(pages)
     # one flow of 45 short lines: two pages, not a report part and two list parts of a page each
-    assert len(pages) <= 2 and pages[0].startswith("Our readiness report")
+    assert len(pages) <= 2 and "Our readiness report" in pages[0].splitlines()[:4]
     assert sorted(re.findall(r"(S-\d{4}) listed", text)) == [f"S-{i:04d}" for i in range(1, 46)]
 
 

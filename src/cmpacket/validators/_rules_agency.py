@@ -105,10 +105,10 @@ def program_not_named(ctx: Context, spec: RuleSpec) -> Iterator[Finding]:
     if not program.get("routable"):
         yield spec.finding(
             "profile",
-            f"profile {ctx.profile.name!r} names no program the Department can route the "
-            "packet to (program.routable is not true); a final packet needs one. Set "
-            "`profile: il-hsp-aids-waiver` or `profile: il-fcm`, or a profile whose program "
-            "has title, citation, division and routable: true. --draft still builds.",
+            "the profile names no program the Department can route the packet to (its "
+            "program has no `routable: true`); a final packet needs one. Name the program the "
+            "agency applies to in `profile:` (`cmpacket profiles list` shows which do); "
+            "--draft still builds.",
         )
 
 
