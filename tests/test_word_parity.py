@@ -155,7 +155,6 @@ def test_page_references_in_word_copies_match_the_packet(built: Path) -> None:
     man = json.loads((built / "manifest.json").read_text())
     reader = pypdf.PdfReader(packet_of(built))
     pieces = [d for s in man["sections"] for d in s["documents"]]
-    first_of_section = {s["letter"]: s["documents"][0]["first_page"] for s in man["sections"]}
     pattern = re.compile(r"\bpp?\. \d+(?:\u2013\d+)?")
 
     def refs_in_packet(kind: str) -> Counter[str]:

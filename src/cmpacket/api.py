@@ -89,7 +89,10 @@ def init(folder: Path, roster: str = "csv", program: str | None = None) -> list[
             f"--program {program}: not a program a packet can be routed to.",
             hint=f"Use one of: {', '.join(known)}.",
         )
-    return scaffold(folder, roster=roster, license_types=types, profile=program or "")
+    title = load_profile(program).program["title"] if program else ""
+    return scaffold(
+        folder, roster=roster, license_types=types, profile=program or "", program=title
+    )
 
 
 def programs() -> dict[str, str]:

@@ -17,7 +17,11 @@ ROSTERS = ("csv", "xlsx")  # what `init --roster` can write
 
 
 def scaffold(
-    folder: Path, roster: str = "csv", license_types: Sequence[str] = (), profile: str = ""
+    folder: Path,
+    roster: str = "csv",
+    license_types: Sequence[str] = (),
+    profile: str = "",
+    program: str = "",
 ) -> list[Path]:
     """Create the folder's files, the roster as staff.csv (a header row) or staff.xlsx (see
     _scaffold_xlsx), agency.yaml naming `profile` (the program applied to; default: the
@@ -36,7 +40,10 @@ def scaffold(
     (folder / "templates").mkdir(exist_ok=True)
     text = resources.files("cmpacket.templates").joinpath("scaffold", "agency.yaml").read_text()
     if profile:
-        text = text.replace("profile: il-guide ", f"profile: {profile} ", 1)
+        given = f"profile: {profile}".ljust(len("profile: il-guide             ") - 1)
+        text = text.replace("profile: il-guide             ", given + " ", 1)
+    if program:  # the program's title, as the cover and the letter name it
+        text = text.replace("  program: Case Management Services", f"  program: {program}", 1)
     targets[0].write_text(text, encoding="utf-8")
     if roster == "xlsx":
         write_roster_xlsx(targets[1], scaffold_positions(), license_types)
