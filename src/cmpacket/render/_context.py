@@ -14,14 +14,19 @@ from cmpacket.model.defaults import position_content, position_summary
 from cmpacket.plan import (
     Piece,
     Planned,
-    attachment_keys,
     index_entries,
     prefix,
-    section_title,
 )
 from cmpacket.profiles import Profile
 from cmpacket.render._jinja import chapter_blocks, render_template
-from cmpacket.render._readiness import crosswalk, evidence_rows, finding_groups, requirements
+from cmpacket.render._readiness import (
+    answered,
+    crosswalk,
+    evidence_refs,
+    evidence_rows,
+    finding_groups,
+    requirements,
+)
 from cmpacket.templates import TemplateRegistry, long_date
 
 BODIES = {
@@ -273,39 +278,12 @@ def with_plan(ctx: dict[str, Any], planned: Planned) -> dict[str, Any]:
     staff = [dict(s, ref=f"staff/{s['id']}" if s["id"] in proofs else "") for s in ctx["staff"]]
     return dict(
         ctx,
-        crosswalk=_answered(ctx.get("crosswalk", []), planned.pieces),
+        crosswalk=answered(ctx.get("crosswalk", []), planned.pieces),
         fingerprint=planned.fingerprint,
         toc=index_entries(planned.pieces, planned.part_of),
         parts=[dict(p) for p in planned.parts],
         staff=staff,
     )
-
-
-def _answered(rows: list[dict[str, Any]], pieces: list[Piece]) -> list[dict[str, Any]]:
-    """The crosswalk's answers named by the documents they point at (a section by its letter
-    and title); a reference to no planned page (an upload the plan left out) is dropped."""
-    titles = {f"doc/{p.key}": p.title for p in pieces}
-    for p in pieces:
-        name = p.section_title or f"{p.section}. {section_title(p.section)}"
-        titles.setdefault(f"section/{p.section}", f"Section {name}")
-    out = []
-    for row in rows:
-        answers = [
-            dict(a, label=a["label"] or titles[a["ref"]])
-            for a in row["answers"]
-            if a["ref"] in titles
-        ]
-        if not answers:  # nothing planned to point at: the section
-            ref = f"section/{row['section']}"
-            answers = [{"ref": ref, "label": titles.get(ref, ""), "proof": False}]
-        out.append(
-            dict(
-                row,
-                answers=[a for a in answers if not a["proof"]],
-                proofs=[a for a in answers if a["proof"]],
-            )
-        )
-    return out
 
 
 def build_context(
@@ -400,27 +378,3 @@ def signature_context(data: AgencyData) -> dict[str, Any]:
         "date": sig.date if signed and sig else None,
         "statement": statement,
     }
-
-
-EVIDENCE_WORDS = ("resolution", "minutes", "adopt", "approv")
-
-
-def evidence_refs(data: AgencyData) -> dict[str, str]:
-    """Requirement code -> the page reference that shows its evidence, where it is not simply the
-    start of the requirement's section (the board resolution, not the manual's first page)."""
-    refs = {}
-    for name, code in (
-        ("caseload_increase", "caseload-increase-unsupported"),
-        ("experience_proof", "experience-unproven"),
-    ):
-        i = next(
-            (i for i, s in enumerate(data.staff) if getattr(getattr(s, name), "file", None)), -1
-        )
-        if i >= 0:
-            refs[code] = f"doc/staff[{i}].{name}"
-    for i, a in enumerate(data.attachments):
-        title = (a.title or "").lower()
-        if a.file and a.section == "policies" and any(w in title for w in EVIDENCE_WORDS):
-            refs["policies-not-adopted"] = f"doc/{attachment_keys(data)[i]}"
-            break
-    return refs

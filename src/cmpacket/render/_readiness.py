@@ -9,6 +9,8 @@ from __future__ import annotations
 from typing import Any
 
 from cmpacket.findings import PROOF_FIELDS, field_label
+from cmpacket.model import AgencyData
+from cmpacket.plan import Piece, attachment_keys, section_title
 
 
 def requirements(
@@ -217,3 +219,54 @@ def crosswalk(
             }
         )
     return rows
+
+
+def answered(rows: list[dict[str, Any]], pieces: list[Piece]) -> list[dict[str, Any]]:
+    """The crosswalk's answers named by the documents they point at (a section by its letter
+    and title); a reference to no planned page (an upload the plan left out) is dropped."""
+    titles = {f"doc/{p.key}": p.title for p in pieces}
+    for p in pieces:
+        name = p.section_title or f"{p.section}. {section_title(p.section)}"
+        titles.setdefault(f"section/{p.section}", f"Section {name}")
+    out = []
+    for row in rows:
+        answers = [
+            dict(a, label=a["label"] or titles[a["ref"]])
+            for a in row["answers"]
+            if a["ref"] in titles
+        ]
+        if not answers:  # nothing planned to point at: the section
+            ref = f"section/{row['section']}"
+            answers = [{"ref": ref, "label": titles.get(ref, ""), "proof": False}]
+        out.append(
+            dict(
+                row,
+                answers=[a for a in answers if not a["proof"]],
+                proofs=[a for a in answers if a["proof"]],
+            )
+        )
+    return out
+
+
+EVIDENCE_WORDS = ("resolution", "minutes", "adopt", "approv")
+
+
+def evidence_refs(data: AgencyData) -> dict[str, str]:
+    """Requirement code -> the page reference that shows its evidence, where it is not simply the
+    start of the requirement's section (the board resolution, not the manual's first page)."""
+    refs = {}
+    for name, code in (
+        ("caseload_increase", "caseload-increase-unsupported"),
+        ("experience_proof", "experience-unproven"),
+    ):
+        i = next(
+            (i for i, s in enumerate(data.staff) if getattr(getattr(s, name), "file", None)), -1
+        )
+        if i >= 0:
+            refs[code] = f"doc/staff[{i}].{name}"
+    for i, a in enumerate(data.attachments):
+        title = (a.title or "").lower()
+        if a.file and a.section == "policies" and any(w in title for w in EVIDENCE_WORDS):
+            refs["policies-not-adopted"] = f"doc/{attachment_keys(data)[i]}"
+            break
+    return refs
