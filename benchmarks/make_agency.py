@@ -343,6 +343,7 @@ def make(
         ids = [m["id"] for m in members[:4]] or ["S-0001"]
         on_call.update(primary=ids[1:] or ids, backup=(ids[2:] + ids[1:2]) or ids)
         on_call["last_backup"] = ids[0]
+    data["records_system"]["security_officer"] = members[0]["id"]
     for k in range(photos):
         rel = f"uploads/IMG_{2231 + k}.jpg"
         phone_photo(out / rel, seed=k)

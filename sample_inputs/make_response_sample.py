@@ -20,12 +20,12 @@ from make_uploads import page, rows  # noqa: E402  (the sample's own page style)
 HERE = Path(__file__).parent / "prairie-care" / "responses" / "rfi-2027-01"
 
 LETTER = """
-<div class="bar">Illinois Department of Human Services</div>
+<div class="bar">Illinois Department of Human Services — Division of Rehabilitation Services</div>
 <p style="margin-top:18px">January 5, 2027</p>
 <p>Dana Whitfield, Executive Director<br>Prairie Care Coordination, Inc.<br>
 410 W Main St<br>Springfield, IL 62701</p>
-<p><b>Re: Case management agency certification — request for information
-(HSP-CM-2027-014)</b></p>
+<p><b>Re: Home Services Program case management agency certification (89 Ill. Adm. Code
+686 Subpart J) — request for information (HSP-CM-2027-014)</b></p>
 <p>Dear Ms. Whitfield:</p>
 <p>The Department has reviewed the certification packet Prairie Care Coordination, Inc.
 submitted on December 1, 2026. Before the review can be completed, please provide the following
@@ -36,15 +36,15 @@ Services from the person who supervised him there (the letter in the packet is s
 human resources director).</li>
 <li>The attendance record of the HIPAA privacy and security refresher of September 18, 2026 that
 the staff roster lists for every staff member.</li>
-<li>The name of the agency's HIPAA security official and how access to electronic participant
-records is granted, reviewed and removed.</li>
+<li>How access to electronic participant records is granted, reviewed and removed, and who is
+responsible for it.</li>
 <li>The procedure by which a case is closed or transferred, including when the customer is
 notified.</li>
 <li>The job description of the case manager, showing the minimum qualifications.</li>
 </ol>
 <p>Please cite this letter's reference on every page of your response.</p>
 <p>Sincerely,</p>
-<p>Certification Review Unit<br>Illinois Department of Human Services</p>
+<p>Home Services Program, Case Management Certification<br>Division of Rehabilitation Services<br>Illinois Department of Human Services</p>
 <p class="small">Fictional letter for the cmpacket sample agency.</p>
 """
 

@@ -173,11 +173,11 @@ def test_errors_stop_the_build_and_keep_the_previous_packet(tmp_path: Path, cli:
     assert cli("build", folder, "-o", out, "-q").code == 0
     before = packet_of(out).read_bytes()
     data = yaml.safe_load((folder / "agency.yaml").read_text())
-    data["staff"][3]["caseload"] = 45
+    data["staff"][3]["licenses"][0]["expires"] = "2026-01-31"  # Maria Lopez's LSW lapsed
     (folder / "agency.yaml").write_text(yaml.safe_dump(data, sort_keys=False))
     r = cli("build", folder, "-o", out, "-q")
     assert r.code == 1 and "error finding" in r.err and "Traceback" not in r.err
-    assert "staff[3].caseload" in r.err  # the findings themselves, not just a count
+    assert "staff[3].licenses[0].expires" in r.err  # the findings themselves, not just a count
     assert packet_of(out).read_bytes() == before
     fresh = tmp_path / "fresh"
     assert cli("build", folder, "-o", fresh, "-q").code == 1
@@ -186,7 +186,7 @@ def test_errors_stop_the_build_and_keep_the_previous_packet(tmp_path: Path, cli:
 
 def test_draft_builds_with_errors_and_stamps_every_page(tmp_path: Path) -> None:
     def edit(data: dict[str, Any]) -> None:
-        data["staff"][3]["caseload"] = 45
+        data["staff"][3]["licenses"][0]["expires"] = "2026-01-31"  # an error in any profile
         data["staff"][4]["licenses"][0]["file"] = "uploads/missing.pdf"
 
     folder = copy_sample(tmp_path, edit)

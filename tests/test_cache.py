@@ -110,7 +110,8 @@ def test_a_template_change_rerenders_only_its_document(warm: tuple[Path, Path]) 
 def test_a_profile_parameter_change_rerenders_what_reads_it(warm: tuple[Path, Path]) -> None:
     folder, cache = warm
     (folder / "p.yaml").write_text(
-        "extends: il-guide\nname: il-guide\nrules:\n  - code: training-hours-short\n    params: {hours: 11}\n"
+        "extends: il-hsp-aids-waiver\nname: il-hsp-aids-waiver\nrules:\n"
+        "  - code: training-hours-short\n    params: {hours: 11}\n"
     )
     edit_yaml(folder, lambda d: d.update(profile="p.yaml"))
     again = build(folder, cache, "out2")

@@ -17,10 +17,7 @@ from cmpacket.validators import load_profile
 from tests.conftest import copy_sample, packet_of
 
 PROGRAMS = {
-    "il-guide": (
-        "Case Management Services",
-        "IDHS certification guide for case management agencies",
-    ),
+    "il-guide": ("Case Management Services", ""),  # the guide's checklist names no program
     "il-fcm": ("Family Case Management", "77 Ill. Adm. Code 630"),
     "il-hsp-aids-waiver": (
         "Home Services Program case management for persons with HIV/AIDS",
@@ -104,7 +101,7 @@ def test_each_builtin_profile_names_its_program(name: str, cli: Any) -> None:
     shown = cli("profiles", "show", name, "--format", "json").json()
     assert shown["program"]["title"] == title and shown["program"]["citation"] == citation
     text = cli("profiles", "show", name).out
-    assert f"program: {title} ({citation})" in text
+    assert f"program: {title} ({citation})" in text if citation else "[not routable" in text
 
 
 def test_a_malformed_program_is_a_profile_error(cli: Any, sample: Path) -> None:
@@ -157,10 +154,12 @@ def test_citations_fixed_where_the_rule_text_says_otherwise() -> None:
         hsp.qualification_paths["provisional-case-manager"]
         == (hsp.qualification_paths["case-manager"])
     )
-    # the 30-customer cap is the guide's number, labeled so, never "verified"
+    # the 30-customer cap is the guide's number, never "verified", and stated as the agency's own
+    # adopted standard, never as the guide's (a private publication, not the Department's)
     for p in (guide, hsp):
         cap = p.rule("caseload-over-limit")
-        assert cap is not None and not cap.verified and "guide" in cap.citation
+        assert cap is not None and not cap.verified and "guide" not in cap.citation
+        assert "agency's own adopted standard" in cap.citation
         assert "probably" not in cap.citation
     assert fcm.rule("caseload-over-limit") is None
     # 686.920 is marked verified only where the paths are 686.920's own

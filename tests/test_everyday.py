@@ -45,6 +45,7 @@ def _one(report: Any, code: str, path: str) -> Any:
 
 def test_rule_and_upload_findings_carry_their_row_and_line(tmp_path: Path, cli: Any) -> None:
     def edit(data: dict[str, Any]) -> None:
+        data["profile"] = "il-guide"  # where a caseload over 30 is an error
         data["staff"][3]["caseload"] = 45  # Maria Lopez, written inline in agency.yaml
 
     folder = copy_sample(tmp_path, edit)
@@ -135,10 +136,13 @@ def test_a_build_ends_with_the_grouped_summary_validate_prints(
     folder = _warned(tmp_path)
     built = cli("build", folder, "-o", tmp_path / "out", "-q")
     assert built.code == 0 and built.out == ""
-    *head, summary = built.err.splitlines()
+    # a final build's last line names the proof that contradicts the data (Lopez's expiry)
+    *head, summary, contradicted = built.err.splitlines()
     assert summary == (
-        "agency: ready: 0 error(s), 11 warning(s), 0 note(s) (profile il-guide, as of 2026-12-01)"
+        "agency: ready: 0 error(s), 11 warning(s), 0 note(s) "
+        "(profile il-hsp-aids-waiver, as of 2026-12-01)"
     )
+    assert contradicted.startswith("proof-mismatch: Maria Lopez, license 1 (uploads/lopez-lsw.pdf")
     warned = [line for line in head if line.startswith("warning [")]
     codes = [line.split("]")[0].removeprefix("warning [") for line in warned]
     assert codes == ["unknown-field"] * 6 + [
@@ -165,7 +169,8 @@ def test_a_build_ends_with_the_grouped_summary_validate_prints(
 
 
 def test_a_roster_of_ten_thousand_prints_a_screenful(tmp_path: Path, cli: Any) -> None:
-    folder = copy_sample(tmp_path)
+    # il-guide: a caseload over 30 is an error there (one more: program-not-named)
+    folder = copy_sample(tmp_path, lambda data: data.update(profile="il-guide"))
     rows = ["id,name,position,hire_date,caseload,license1_type,license1_number,license1_expires"]
     rows += [
         f"R-{i:05d},Person {i},case-manager,01/15/2025,{20 + i % 20},LSW,150.{100000 + i},"
@@ -176,14 +181,14 @@ def test_a_roster_of_ten_thousand_prints_a_screenful(tmp_path: Path, cli: Any) -
     r = cli("validate", folder)
     assert r.code == 1
     lines = r.out.splitlines()
-    # six lines a code (five findings, one counting the rest) for its ten codes, and the summary
+    # six lines a code (five findings, one counting the rest) for its eleven codes, and the summary
     codes = {m for line in lines for m in re.findall(r"^\w+ \[([a-z-]+)\]", line)}
-    assert len(codes) == 10 and len(lines) <= 6 * len(codes) + 1, len(lines)
+    assert len(codes) == 11 and len(lines) <= 6 * len(codes) + 1, len(lines)
     assert "error [caseload-over-limit] ... and 4,495 more (cmpacket validate --all" in r.out
-    assert lines[-1].startswith("agency: not ready: 84500 error(s), 20000 warning(s)")
+    assert lines[-1].startswith("agency: not ready: 84501 error(s), 20000 warning(s)")
     every = cli("validate", folder, "--all")
-    assert len(every.out.splitlines()) == 104_501
-    assert len(cli("validate", folder, "--format", "json").json()["findings"]) == 104_500
+    assert len(every.out.splitlines()) == 104_502
+    assert len(cli("validate", folder, "--format", "json").json()["findings"]) == 104_501
 
 
 # -- 4. upload-active-content only where something active matters ----------------------------

@@ -378,12 +378,17 @@ def test_evidence_in_packet_readiness_json_and_inspect(built: Path, cli: Any) ->
     assert manifest["evidence"] == evidence
     reader = PdfReader(packet_of(built))
     lopez = evidence_of_dict(evidence, "staff[3].licenses[0]")
-    # the proof stands on its page, and the readiness report's table links to it
+    # the proof stands on its page, and the final packet's crosswalk links to it (the table of
+    # proofs read is the draft's readiness report's: test_a_proof_with_a_mismatch_shows_...)
     assert "150.123456" in reader.pages[lopez["page"] - 1].extract_text()
-    report_pages = [p.extract_text() for p in reader.pages[:8]]
-    joined = "\n".join(report_pages)  # the table may run on to the next page
-    table = joined[joined.index("Evidence: proofs read against the data") :]
-    assert "Maria Lopez" in table and "LSW 150.123456" in table
+    with pikepdf.open(packet_of(built)) as pdf:
+        targets = {
+            pdf.pages.index(pikepdf.Page(annot["/Dest"][0])) + 1
+            for page in pdf.pages[:8]
+            for annot in page.obj.get("/Annots") or []
+            if annot.get("/Dest") is not None
+        }
+    assert lopez["page"] in targets
     shown = inspect_lines(cli, packet_of(built))
     assert any(
         "Maria Lopez" in ln and f"p. {lopez['page']}" in ln and "lopez-lsw.pdf" in ln
@@ -487,7 +492,7 @@ def test_a_profile_without_the_evidence_rules_reads_no_proof(tmp_path: Path) -> 
         {"uploads/lopez-lsw.pdf": license_pdf("James Thornton", "150.999999", "2027-11-30")},
     )
     (folder / "off.yaml").write_text(
-        "extends: il-guide\nrules:\n"
+        "extends: il-hsp-aids-waiver\nrules:\n"
         + "".join(f"  - {{code: {c}, enabled: false}}\n" for c in EVIDENCE_RULES)
     )
     report = api.validate(folder, profile="off.yaml")

@@ -8,7 +8,8 @@ from datetime import date
 
 from docx import Document
 
-from cmpacket.render._html_docx import html_to_docx, placeholders
+from cmpacket.render._html_docx import html_to_docx
+from cmpacket.render._word import placeholders
 
 PAGE = """<!DOCTYPE html><html lang="en"><head><title>Test document — Example Agency</title>
 <link rel="stylesheet" href="packet.css"></head><body>

@@ -25,12 +25,18 @@ def broken_sample(tmp_path: Path) -> Path:
     """The sample with two error findings (one from a rule, one from an upload) and a warning."""
 
     def edit(data: dict[str, Any]) -> None:
+        data["profile"] = "strict-caseload.yaml"
         data["staff"][3]["caseload"] = 45
         data["staff"][0]["favourite_colour"] = "blue"
         data["attachments"].append({"title": "Bad", "file": "uploads/bad.pdf", "section": "agency"})
 
     folder = copy_sample(tmp_path, edit)
     (folder / "uploads" / "bad.pdf").write_bytes(b"not a pdf")
+    # the sample's program, with the agency's caseload standard an error (it warns by default)
+    (folder / "strict-caseload.yaml").write_text(
+        "extends: il-hsp-aids-waiver\nname: strict-caseload\n"
+        "rules:\n  - {code: caseload-over-limit, severity: error}\n"
+    )
     return folder
 
 

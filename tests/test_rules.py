@@ -27,6 +27,14 @@ def _set(path: list[Any], value: Any) -> Callable[[dict[str, Any]], None]:
     return edit
 
 
+def _both(*edits: Callable[[dict[str, Any]], None]) -> Callable[[dict[str, Any]], None]:
+    def edit(data: dict[str, Any]) -> None:
+        for one in edits:
+            one(data)
+
+    return edit
+
+
 def _write_pdf(folder: Path, name: str, body: bytes) -> str:
     (folder / "uploads" / name).write_bytes(body)
     return f"uploads/{name}"
@@ -34,10 +42,10 @@ def _write_pdf(folder: Path, name: str, body: bytes) -> str:
 
 # (code, severity, edit, expected path, text the message must quote)
 CASES: list[tuple[str, str, Callable[[dict[str, Any]], None], str, str]] = [
-    (
+    (  # il-guide's severity (the sample's il-hsp-aids-waiver warns)
         "caseload-over-limit",
         "error",
-        _set(["staff", "S-004", "caseload"], 31),
+        _both(_set(["profile"], "il-guide"), _set(["staff", "S-004", "caseload"], 31)),
         "staff[3].caseload",
         "31",
     ),
@@ -51,7 +59,10 @@ CASES: list[tuple[str, str, Callable[[dict[str, Any]], None], str, str]] = [
     (
         "training-hours-short",
         "error",
-        _set(["staff", "S-004", "training"], [{"date": "2026-06-01", "hours": 5}]),
+        _both(
+            _set(["profile"], "il-guide"),
+            _set(["staff", "S-004", "training"], [{"date": "2026-06-01", "hours": 5}]),
+        ),
         "staff[3].training",
         "5",
     ),
@@ -338,7 +349,11 @@ def test_unknown_rule_code_in_profile_is_a_usage_error(tmp_path: Path, cli: Any)
 
 
 def test_hsp_profile_flags_provisional_case_managers_and_contact_frequency(tmp_path: Path) -> None:
-    folder = copy_sample(tmp_path, _set(["policies", "contact_frequency"], "every quarter"))
+    def edit(data: dict[str, Any]) -> None:
+        data["policies"]["contact_frequency"] = "every quarter"
+        del data["staff"][3]["competency_score"]  # Maria Lopez without her review score
+
+    folder = copy_sample(tmp_path, edit)
     report = api.validate(folder, profile="il-hsp-aids-waiver")
     codes = {f.code: f for f in report.findings}
     assert codes["contact-frequency-missing"].severity == "error"
@@ -359,7 +374,13 @@ def test_hsp_profile_keeps_guide_numbers_as_warnings(tmp_path: Path) -> None:
 
 
 def test_fcm_profile_requires_rn_case_managers_and_has_no_caseload_cap(tmp_path: Path) -> None:
-    folder = copy_sample(tmp_path, _set(["staff", "S-004", "caseload"], 120))
+    folder = copy_sample(
+        tmp_path,
+        _both(
+            _set(["staff", "S-004", "caseload"], 120),
+            _set(["staff", "S-007", "position"], "case-manager"),  # a case manager under FCM
+        ),
+    )
     report = api.validate(folder, profile="il-fcm")
     assert not any(f.code == "caseload-over-limit" for f in report.findings)
     unqualified = {f.path for f in report.findings if f.code == "qualification-not-met"}
@@ -382,9 +403,16 @@ def test_validate_json_shape_and_exit_codes(cli: Any, sample: Path, tmp_path: Pa
     assert set(rep) == {"ready", "as_of", "profile", "counts", "findings", "evidence", "lapsing"}
     assert rep["lapsing"]["within_days"] == 90 and rep["lapsing"]["obligations"]  # the calendar's
     assert all(e["page"] is None and e["checked"] for e in rep["evidence"])  # no packet yet
-    assert rep["ready"] is True and rep["as_of"] == "2026-12-01" and rep["profile"] == "il-guide"
+    assert (
+        rep["ready"] is True
+        and rep["as_of"] == "2026-12-01"
+        and rep["profile"] == "il-hsp-aids-waiver"
+    )
     assert set(rep["counts"]) == {"error", "warning", "info"}
-    bad = copy_sample(tmp_path / "bad", _set(["staff", "S-004", "caseload"], 31))
+    bad = copy_sample(
+        tmp_path / "bad",
+        _both(_set(["profile"], "il-guide"), _set(["staff", "S-004", "caseload"], 31)),
+    )
     r = cli("validate", bad, "--format", "json")
     assert r.code == 1 and r.json()["ready"] is False
     assert r.json()["findings"][0].keys() >= {"code", "severity", "path", "message", "citation"}

@@ -116,7 +116,7 @@ def test_foreign_pdf_fails_verify_with_a_message(tmp_path: Path, cli: Any) -> No
 def test_inspect_text_and_json(built: Path, cli: Any) -> None:
     r = cli("inspect", packet_of(built), "--format", "json")
     info = r.json()
-    assert r.code == 0 and info["profile"] == "il-guide" and info["draft"] is False
+    assert r.code == 0 and info["profile"] == "il-hsp-aids-waiver" and info["draft"] is False
     assert [s["letter"] for s in info["sections"]][1:] == list("ABCDEFG")
     r = cli("inspect", packet_of(built))
     assert (

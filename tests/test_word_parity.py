@@ -139,7 +139,7 @@ def test_every_word_copy_holds_its_packet_documents_words(built: Path) -> None:
     builtin_kinds = {p.name.split(".")[0] for p in BUILTIN_ROOT.glob("*.html.j2")}
     partials = {"_base", "_placeholder", "_signature", "_empty-section", "_form"}
     assert builtin_kinds - partials <= kinds | WORDS_WITHOUT_COPY | RESPONSE_KINDS
-    assert sum(doc["kind"] == "job-description" for doc, _ in pairs) == 5
+    assert sum(doc["kind"] == "job-description" for doc, _ in pairs) == 6
     shortfalls = []
     for doc, copy in pairs:
         packet = words(packet_text(reader, doc, heading(copy)))
@@ -169,8 +169,8 @@ def test_page_references_in_word_copies_match_the_packet(built: Path) -> None:
     man = json.loads((built / "manifest.json").read_text())
     reader = pypdf.PdfReader(packet_of(built))
     pieces = [d for s in man["sections"] for d in s["documents"]]
-    first_of_section = {s["letter"]: s["documents"][0]["first_page"] for s in man["sections"]}
-    pattern = re.compile(r"\bpp?\. \d+(?:\u2013\d+)?")
+    # not \b: two boxes on one line read "p. 81p. 77" in the extracted text
+    pattern = re.compile(r"(?<![A-Za-z])pp?\. \d+(?:\u2013\d+)?")
 
     def refs_in_packet(kind: str) -> Counter[str]:
         doc = next(d for d in pieces if d["kind"] == kind)
@@ -179,18 +179,20 @@ def test_page_references_in_word_copies_match_the_packet(built: Path) -> None:
             pattern.findall("\n".join(reader.pages[n - 1].extract_text() for n in pages))
         )
 
-    # readiness report: the Evidence column (p. N), each the first page of the section or the
-    # document (a board resolution, an approval) that shows the evidence
+    # the final packet's crosswalk: the "Answered on" column, the pages of the section or the
+    # documents (a board resolution, an approval, each proof) that answer each requirement
     report = Document(str(built / "documents" / "readiness-report.docx"))
     table = report.tables[0]
     header = [c.text for c in table.rows[0].cells]
-    rows = {r.cells[0].text: r.cells[header.index("Evidence")].text for r in table.rows[1:]}
+    rows = {r.cells[0].text: r.cells[header.index("Answered on")].text for r in table.rows[1:]}
     agreement = rows["Assurances and intent to execute the Department's written agreement"]
-    assert agreement == f"p. {first_of_section['B']}"
-    evidence = [v for v in rows.values() if v != "\u2014"]
-    assert len(evidence) >= 10
-    assert {int(v[3:]) for v in evidence} <= {d["first_page"] for d in pieces}
-    # every page reference of the report (requirements and the evidence list) as in the packet
+    (b,) = [s for s in man["sections"] if s["letter"] == "B"]
+    span = f"{b['first_page']}\u2013{b['last_page']}"
+    assert agreement == f"Section B. Statement of assurances, pp. {span}"
+    starts = {d["first_page"] for d in pieces}
+    cited = [int(m) for v in rows.values() for m in re.findall(r"pp?\. (\d+)", v)]
+    assert len(rows) >= 20 and set(cited) <= starts | {s["first_page"] for s in man["sections"]}
+    # every page reference of the crosswalk as in the packet
     cells = "\n".join(c.text for t in report.tables for r in t.rows for c in r.cells)
     lines = "\n".join(p.text for p in report.paragraphs)
     shown = Counter(pattern.findall(cells)) + Counter(pattern.findall(lines))

@@ -87,12 +87,33 @@ __all__ = [
 ]
 
 
-def init(folder: Path, roster: str = "csv") -> list[Path]:
-    """Create a new agency folder (see `cmpacket init`); `roster` is "csv" or "xlsx"."""
+def init(folder: Path, roster: str = "csv", program: str | None = None) -> list[Path]:
+    """Create a new agency folder (see `cmpacket init`); `roster` is "csv" or "xlsx";
+    `program` the built-in profile of the program applied to (one of `programs()`)."""
     types: tuple[str, ...] = ()
     if roster == "xlsx":  # the drop-down list of license types: the built-in license table
         types = tuple(license_table("il-licenses", "il-licenses")["types"])
-    return scaffold(folder, roster=roster, license_types=types)
+    known = programs()
+    if program is not None and program not in known:
+        raise UsageError(
+            f"--program {program}: not a program a packet can be routed to.",
+            hint=f"Use one of: {', '.join(known)}.",
+        )
+    title = load_profile(program).program["title"] if program else ""
+    return scaffold(
+        folder, roster=roster, license_types=types, profile=program or "", program=title
+    )
+
+
+def programs() -> dict[str, str]:
+    """The built-in profiles that name a program the Department routes (`program.routable`):
+    profile name -> the program's title, citation and division, for `init --program`."""
+    out = {}
+    for profile in list_profiles():
+        p = profile.program
+        if p.get("routable"):
+            out[profile.name] = f"{p['title']} ({p['citation']}), {p['division']}"
+    return out
 
 
 def check_folder(

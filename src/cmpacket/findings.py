@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
@@ -49,6 +50,52 @@ EVIDENCE_FIELDS = {
     "role_dates": "role dates",
     "degree": "degree level",
 }
+
+
+ITEM_WORDS = {
+    "licenses": "license",
+    "degrees": "degree",
+    "documents": "document",
+    "training": "training entry",
+    "owners": "owner",
+    "board": "board member",
+    "positions": "position",
+    "attachments": "attachment",
+    "service_settings": "service setting",
+}
+
+
+def path_words(path: str, staff_names: Sequence[str] = ()) -> str:
+    """A data path in words, for pages a reviewer reads: `staff[3].licenses[0].number` with
+    Maria Lopez fourth in the roster reads `Maria Lopez, license 1, number`."""
+    words = []
+    for token in path.split("."):
+        name, _, index = token.partition("[")
+        i = int(index.rstrip("]")) if index.rstrip("]").isdigit() else None
+        if name == "staff" and i is not None:
+            words.append(staff_names[i] if i < len(staff_names) else f"staff member {i + 1}")
+        elif i is not None:
+            words.append(f"{ITEM_WORDS.get(name, name.replace('_', ' '))} {i + 1}")
+        elif name not in ("agency", "records_system", "policies", "submission"):
+            words.append(name.replace("_", " "))
+    return ", ".join(words) or path.replace("_", " ")
+
+
+def contradicted_proofs(evidence: Sequence[Evidence], staff_names: Sequence[str]) -> list[str]:
+    """One line per proof whose text contradicts the data (open `proof-mismatch`), for the last
+    lines a final build prints: which proof, where it is, what it does not show."""
+    lines = []
+    for e in evidence:
+        if not e.mismatched:
+            continue
+        fields = " and ".join(field_label(f) for f in e.mismatched)
+        page = f", packet p. {e.page}" if e.page else ""
+        lines.append(
+            f"proof-mismatch: {path_words(e.path, staff_names)} ({e.file}{page}) does not show "
+            f"the {fields} the data gives; the crosswalk does not cite it. Check the proof "
+            "against the data (OCR can misread a scan); --strict refuses such a build."
+        )
+    return lines
 
 
 def field_label(name: str) -> str:

@@ -20,7 +20,7 @@ from cmpacket.errors import CmpacketError
 from cmpacket.intake import take_in
 from cmpacket.intake._bounded import page_streams
 from cmpacket.model import load_folder
-from cmpacket.model._schema import SCHEMAS
+from cmpacket.model._field_paths import SCHEMAS
 from tests.conftest import corpus
 
 EXAMPLES = int(os.environ.get("CMPACKET_FUZZ_EXAMPLES", "40"))

@@ -31,23 +31,49 @@ from cmpacket.errors import ExitCode
     help="The roster file to write: staff.csv (a header row), or staff.xlsx (a note on each "
     "column, drop-down lists, date cells and an example row to delete).",
 )  # fmt: skip
-def init(folder: Path, roster: str) -> None:
+@click.option(
+    "--program", metavar="PROFILE",
+    help="The program the agency applies to: il-hsp-aids-waiver (HSP case management for persons "
+    "with HIV/AIDS) or il-fcm (Family Case Management). Asked on a terminal when not given.",
+)  # fmt: skip
+def init(folder: Path, roster: str, program: str | None) -> None:
     """Create a new agency folder with a commented agency.yaml and a roster.
 
     \b
     Example:
-      cmpacket init my-agency
-      cmpacket init my-agency --roster xlsx
+      cmpacket init my-agency --program il-hsp-aids-waiver
+      cmpacket init my-agency --program il-fcm --roster xlsx
     """
     from cmpacket import api
 
-    for path in api.init(folder, roster=roster):
+    if program is None and sys.stdin.isatty():
+        program = _ask_program(api.programs())
+    for path in api.init(folder, roster=roster, program=program):
         click.echo(f"created {path}", err=True)
+    if program is None:
+        click.echo(
+            "No program chosen: agency.yaml names il-guide, the guide's checklist, which builds "
+            "drafts only. Set `profile:` to il-hsp-aids-waiver or il-fcm (or run init with "
+            "--program) before a final build.",
+            err=True,
+        )
     click.echo(
         f"Next: edit {folder / 'agency.yaml'} and {folder / f'staff.{roster}'}, then run: "
         f"cmpacket validate {folder}",
         err=True,
     )
+
+
+def _ask_program(known: dict[str, str]) -> str:
+    """Ask which program the agency applies to (on a terminal)."""
+    for name, what in known.items():
+        click.echo(f"  {name}: {what}", err=True)
+    choice = click.prompt(
+        "Which program does the agency apply to?",
+        type=click.Choice(list(known)),
+        err=True,
+    )
+    return str(choice)
 
 
 @cli.command()
@@ -213,6 +239,9 @@ def build(
     if result.report is not None:  # what validate would say, grouped: readiness.json has all
         more = f"{result.readiness} lists every one"
         click.echo(report_text(result.report, folder.name, every=False, more=more), err=True)
+    if not result.draft:  # last: the proofs a reviewer would find contradicting the data
+        for line in result.contradicted:
+            click.echo(line, err=True)
 
 
 @cli.command()

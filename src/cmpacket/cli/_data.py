@@ -96,7 +96,8 @@ def profiles_list() -> None:
     from cmpacket import api
 
     for p in api.list_profiles():
-        click.echo(f"{p.name:<22} {p.title}")
+        routed = "" if p.program.get("routable") else "  [no program: drafts only]"
+        click.echo(f"{p.name:<22} {p.title}{routed}")
 
 
 @profiles.command("show")

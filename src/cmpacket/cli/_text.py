@@ -97,9 +97,11 @@ def responses_text(report: Report) -> str:
 def profile_text(profile: Any) -> str:
     program = profile.program or {}
     cite = f" ({program['citation']})" if program.get("citation") else ""
+    division = f", {program['division']}" if program.get("division") else ""
+    routable = "" if program.get("routable") else " [not routable: drafts only]"
     lines = [
         f"{profile.name}: {profile.title}",
-        f"program: {program.get('title', '')}{cite}",
+        f"program: {program.get('title', '')}{cite}{division}{routable}",
         f"source: {profile.source}",
         "",
     ]

@@ -2,6 +2,7 @@
 
 from cmpacket.model._csv import header as staff_csv_header
 from cmpacket.model._example import example_data
+from cmpacket.model._field_paths import is_field
 from cmpacket.model._load import Loaded, format_path, load_folder
 from cmpacket.model._org import BOARD, Reporting, is_board, reporting_lines
 from cmpacket.model._paths import UploadRef, resolve_upload
@@ -16,7 +17,6 @@ from cmpacket.model._response import (
     response_folders,
 )
 from cmpacket.model._scaffold import scaffold
-from cmpacket.model._schema import is_field
 from cmpacket.model._types import (
     AgencyData,
     Agreement,

@@ -18,8 +18,9 @@ from cmpacket.findings import Finding
 from cmpacket.model import _types as t
 from cmpacket.model._cells import cell_place, impossible, text_date
 from cmpacket.model._csv import read_staff_csv
+from cmpacket.model._field_paths import SCHEMAS
 from cmpacket.model._headers import column_kind
-from cmpacket.model._schema import SCHEMAS, AgencyFileSchema
+from cmpacket.model._schema import AgencyFileSchema
 from cmpacket.model._sheets import read_staff_sheet
 from cmpacket.model._text import decode_utf8
 from cmpacket.model._yaml import Path_, read_yaml

@@ -22,6 +22,7 @@ DEGREE_LEVELS = ["associate", "bachelor", "master", "doctorate"]
 CHECK_STATUSES = ["clear", "waiver-granted", "pending", "disqualified"]
 RECORD_FORMATS = ["electronic", "paper", "hybrid"]
 SECTIONS = ["agency", "agreement", "job-descriptions", "policies", "settings", "records", "staff"]
+_LISTS = {"positions", "staff", "service_settings", "attachments"}
 
 
 def _nested(schema: type[Schema], *, many: bool = False) -> fields.Field[Any]:
@@ -131,10 +132,13 @@ class PositionSchema(_Base):
     qualifications = TextList(load_default=(), allow_none=True)
     direct_care = Flag(load_default=False, allow_none=True)
     fte_count = Number(load_default=None, allow_none=True)
+    customer_contact = Flag(load_default=None, allow_none=True)
 
     @post_load
     def _make(self, data: dict[str, Any], **kwargs: Any) -> Any:
         data["direct_care"] = bool(data.get("direct_care"))
+        contact = data.get("customer_contact")
+        data["customer_contact"] = data["direct_care"] if contact is None else bool(contact)
         return super()._make(data, **kwargs)
 
 
@@ -282,6 +286,7 @@ class RecordsSystemSchema(_Base):
     backup = text()
     retention_years = Number(load_default=None, allow_none=True)
     destruction, release_of_information, privacy_officer = text(), text(), text()
+    security_officer = text()
 
 
 class AgreementSchema(_Base):
@@ -352,52 +357,3 @@ class AgencyFileSchema(Schema):
         out["profile"] = out.get("profile") or "il-guide"
         out["documents"] = out.get("documents") or {}
         return out
-
-
-_LISTS = {"positions", "staff", "service_settings", "attachments"}
-
-#: Field names per schema, for the unknown-field warning ("did you mean ...").
-SCHEMAS: dict[str, type[Schema]] = {
-    "": AgencyFileSchema,
-    "submission": SubmissionSchema,
-    "agency": AgencySchema,
-    "agency.medicaid": MedicaidSchema,
-    "agency.address": AddressSchema,
-    "agency.authorized_official": PersonSchema,
-    "agency.owners[]": OwnerSchema,
-    "agency.owners[].exclusion_check": ExclusionCheckSchema,
-    "agency.board[]": BoardMemberSchema,
-    "agency.board[].exclusion_check": ExclusionCheckSchema,
-    "positions[]": PositionSchema,
-    "staff[]": StaffSchema,
-    "staff[].degrees[]": DegreeSchema,
-    "staff[].licenses[]": LicenseSchema,
-    "staff[].licenses[].verified": DatedProofSchema,
-    "staff[].background_check": BackgroundCheckSchema,
-    "staff[].background_check.registry_recheck": DatedProofSchema,
-    "staff[].background_check.aps_registry": DatedProofSchema,
-    "staff[].training[]": TrainingSchema,
-    "staff[].caseload_increase": CaseloadIncreaseSchema,
-    "staff[].documents[]": StaffDocumentSchema,
-    "staff[].exclusion_check": ExclusionCheckSchema,
-    "staff[].experience_proof": ExperienceProofSchema,
-    "staff[].experience_proof.roles[]": ExperienceRoleSchema,
-    "policies": PoliciesSchema,
-    "policies.on_call": OnCallSchema,
-    "service_settings[]": ServiceSettingSchema,
-    "records_system": RecordsSystemSchema,
-    "agreement": AgreementSchema,
-    "agreement.signatory": PersonSchema,
-    "attachments[]": AttachmentSchema,
-    "signatures": SignaturesSchema,
-    "signatures.signer": PersonSchema,
-}
-
-
-def is_field(path: str) -> bool:
-    """True when `path`, written as profiles write data fields (`policies.adopted`,
-    `staff[].background_check.registry_check`, `staff[].training[].date`), names a field of the
-    agency data."""
-    parent, _, name = path.rpartition(".")
-    schema = SCHEMAS.get(parent)
-    return schema is not None and name.removesuffix("[]") in schema._declared_fields

@@ -101,8 +101,10 @@ class Position:
     summary: str | None = None
     duties: tuple[str, ...] = ()
     qualifications: tuple[str, ...] = ()
+    # covered position under the Health Care Worker Background Check Act (225 ILCS 46)
     direct_care: bool = False
     fte_count: float | None = None
+    customer_contact: bool = False  # meets customers (default: as direct_care)
 
 
 @dataclass(frozen=True)
@@ -257,6 +259,7 @@ class RecordsSystem:
     destruction: str | None = None
     release_of_information: str | None = None
     privacy_officer: str | None = None
+    security_officer: str | None = None  # the HIPAA security official (45 CFR 164.308(a)(2))
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Any
 
+from cmpacket.findings import contradicted_proofs
 from cmpacket.pipeline import _stages as stage
 from cmpacket.pipeline._fit import Fitted, assemble_to_fit
 from cmpacket.pipeline._fit import findings as fit_findings
@@ -15,7 +16,7 @@ from cmpacket.pipeline._workspace import Workspace
 from cmpacket.pipeline._write import BuildResult, Extra, write_outputs
 from cmpacket.plan import Planned
 from cmpacket.receivers import Receiver
-from cmpacket.render import with_plan
+from cmpacket.render import Rendered, with_plan
 from cmpacket.templates import TemplateRegistry
 from cmpacket.verify import Base
 
@@ -51,8 +52,16 @@ def make_packet(ws: Workspace, validated: Validated, receiver: Receiver, base: B
         fitted = replace(fitted, assembled=signed, findings=fit_findings(receiver, signed.files))
     validated = stage.with_findings(ws, validated, fitted.findings)
     if ws.options.keep_temp:
-        stage.keep_pieces(ws, fitted.rendered)
+        _keep_pieces(ws, fitted.rendered)
     return Made(validated, planned, registry, ctx, fitted)
+
+
+def _keep_pieces(ws: Workspace, rendered: Rendered) -> None:
+    """--keep-temp: every piece's PDF beside the blocks and the packet, for inspection."""
+    for i, (piece, content) in enumerate(rendered.made):
+        for k, part in enumerate(content.pdfs()):
+            name = "".join(c if c.isalnum() else "-" for c in piece.key)[:60]
+            (ws.work / f"{i:04d}-{name}-{k}.pdf").write_bytes(part)
 
 
 def write_packet(
@@ -76,4 +85,11 @@ def write_packet(
         cache_hits=ws.cache.hits,
         rebuilt=list(ws.cache.missed),
         report=report,
+        contradicted=_contradicted(made, report),
     )
+
+
+def _contradicted(made: Made, report: Any) -> list[str]:
+    data = made.validated.checked.data
+    names = [s.name or s.id for s in data.staff] if data is not None else []
+    return contradicted_proofs(report.evidence, names)

@@ -187,6 +187,7 @@ def plan(ws: Workspace, validated: Validated) -> Planned:
         ws.display,
         lambda path: shas.get(path) or file_sha256(path),
         profile.required_sections if ws.options.draft else (),
+        draft=ws.options.draft,
     )
 
 
@@ -390,11 +391,3 @@ def self_verify(ws: Workspace, done: Assembled) -> None:
     if not result.ok:
         problems = "; ".join(f"[{f.code}] {f.path}: {f.message}" for f in result.findings[:5])
         raise BuildError(f"the built packet failed its own verification: {problems}")
-
-
-def keep_pieces(ws: Workspace, rendered: Rendered) -> None:
-    """--keep-temp: every piece's PDF beside the blocks and the packet, for inspection."""
-    for i, (piece, content) in enumerate(rendered.made):
-        for k, part in enumerate(content.pdfs()):
-            name = "".join(c if c.isalnum() else "-" for c in piece.key)[:60]
-            (ws.work / f"{i:04d}-{name}-{k}.pdf").write_bytes(part)

@@ -29,6 +29,8 @@ class BuildResult:
     cache_hits: int = 0
     rebuilt: list[str] = field(default_factory=list)  # what was made afresh (cache misses)
     report: Report | None = None  # the findings (readiness.json), for the summary a build ends with
+    # a line per proof whose text contradicts the data: a final build's last lines on stderr
+    contradicted: list[str] = field(default_factory=list)
 
 
 Extra = dict[str, Path | bytes]  # more files for OUT: name -> a file to copy, or its bytes

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -39,6 +39,8 @@ FORMS = (
     ("service-plan-template", "Service plan form"),
 )
 STATEMENT_TITLE = "Statement of assurances and intent to execute the Department's written agreement"
+STATEMENT_SECTION = "B. Statement of assurances"  # section B's title when it holds the statement
+REPORT_TITLES = {True: "Readiness report", False: "Crosswalk of program requirements"}
 
 
 @dataclass(frozen=True)
@@ -158,10 +160,13 @@ def _upload(
     return Piece(key, section, title, "upload", source=given, upload=ref.path, **kw)
 
 
-def plan(data: AgencyData, resolved: dict[str, Any] | None = None) -> list[Piece]:
+def plan(
+    data: AgencyData, resolved: dict[str, Any] | None = None, *, draft: bool = True
+) -> list[Piece]:
     """Every piece in packet order; uploads carry their resolved path (None if unusable).
 
-    `resolved` reuses the path checks validation already made (given path -> UploadRef).
+    `resolved` reuses the path checks validation already made (given path -> UploadRef). The
+    front matter's report is the readiness report in a draft, the crosswalk in a final packet.
     """
     resolved = resolved or {}
     signed = wet_ink_copies(data)
@@ -184,7 +189,7 @@ def plan(data: AgencyData, resolved: dict[str, Any] | None = None) -> list[Piece
     pieces = [
         _doc("cover", "front", "Cover sheet", "cover", word=None),
         _doc("index", "front", "Index", "index", word=None),
-        _doc("readiness-report", "front", "Readiness report", "readiness-report"),
+        _doc("readiness-report", "front", REPORT_TITLES[draft], "readiness-report"),
         signable("application-summary", "A", "Application summary and Medicaid enrollment"),
     ]
     attachments = [(i, a, a.file) for i, a in enumerate(data.attachments) if a.file]
@@ -198,10 +203,10 @@ def plan(data: AgencyData, resolved: dict[str, Any] | None = None) -> list[Piece
         ]
 
     pieces += attached("A")
-    pieces += _owner_checks(data, resolved)
+    pieces += _screenings(data, resolved, "owners")
     if data.agency.board:
         pieces.append(_doc("board-roster", "A", "Board of directors and officers", "board-roster"))
-        pieces += _board_checks(data, resolved)
+        pieces += _screenings(data, resolved, "board")
     if data.agreement.file:
         title = "Written agreement with the Department (the Department's form)"
         pieces.append(_upload(data, resolved, "agreement", "B", title, data.agreement.file))
@@ -237,6 +242,10 @@ def plan(data: AgencyData, resolved: dict[str, Any] | None = None) -> list[Piece
     pieces += attached("G")
     for i, s in enumerate(data.staff):
         pieces += _staff_proofs(data, resolved, i, s)
+    if not data.agreement.file:  # section B is titled by what it holds
+        pieces = [
+            replace(p, section_title=STATEMENT_SECTION) if p.section == "B" else p for p in pieces
+        ]
     return pieces
 
 
@@ -369,27 +378,20 @@ def _exclusion_title(check: Any) -> str:
     return f"Exclusion screening ({lists})"
 
 
-def _owner_checks(data: AgencyData, resolved: dict[str, Any]) -> list[Piece]:
+def _screenings(data: AgencyData, resolved: dict[str, Any], field: str) -> list[Piece]:
+    """Each owner's (`owners`) or director's and officer's (`board`, after the board roster)
+    exclusion screening printout, in section A."""
     out = []
-    for i, o in enumerate(data.agency.owners):
-        check = o.exclusion_check
-        if check is not None and check.file:
-            title = f"Owner {o.name or i + 1}: {_exclusion_title(check)}"
-            key = f"agency.owners[{i}].exclusion_check"
-            lineage = f"owner:{slug(o.name or '') or i}:exclusion-check"
-            out.append(_upload(data, resolved, key, "A", title, check.file, lineage=lineage))
-    return out
-
-
-def _board_checks(data: AgencyData, resolved: dict[str, Any]) -> list[Piece]:
-    """Each director's and officer's exclusion screening printout, after the board roster."""
-    out = []
-    for i, m in enumerate(data.agency.board):
-        check = m.exclusion_check
-        if check is not None and check.file:
-            who = ", ".join(x for x in (m.name, m.title) if x) or f"Board member {i + 1}"
-            title = f"{who}: {_exclusion_title(check)}"
-            key = f"agency.board[{i}].exclusion_check"
-            lineage = f"board:{slug(m.name or '') or i}:exclusion-check"
-            out.append(_upload(data, resolved, key, "A", title, check.file, lineage=lineage))
+    for i, p in enumerate(getattr(data.agency, field)):
+        check = p.exclusion_check
+        if check is None or not check.file:
+            continue
+        if field == "owners":
+            who = f"Owner {p.name or i + 1}"
+        else:
+            who = ", ".join(x for x in (p.name, p.title) if x) or f"Board member {i + 1}"
+        key, kind = f"agency.{field}[{i}].exclusion_check", field.removesuffix("s")
+        lineage = f"{kind}:{slug(p.name or '') or i}:exclusion-check"
+        title = f"{who}: {_exclusion_title(check)}"
+        out.append(_upload(data, resolved, key, "A", title, check.file, lineage=lineage))
     return out

@@ -43,10 +43,12 @@ def plan_packet(
     display: Callable[[Path], str],
     sha256: Callable[[Path], str],
     required: Sequence[str] = (),
+    *,
+    draft: bool = True,
 ) -> Planned:
     """The packet as one file: its pieces (`resolved`: the upload paths validation checked, given
     path -> UploadRef) and inputs (`sha256` of each input file; intake's where it has one)."""
-    pieces = with_empty_sections(plan(data, resolved), required)
+    pieces = with_empty_sections(plan(data, resolved, draft=draft), required)
     inputs = packet_inputs(data, pieces, profile_source, display, sha256)
     name = f"{slug(data.agency.legal_name or data.agency.display_name)}-packet.pdf"
     return Planned(pieces, inputs, fingerprint(inputs), name, whole=tuple(pieces))

@@ -59,6 +59,9 @@ class Profile:
     schedule: tuple[dict[str, Any], ...] = ()
     # each check or training the policy manual promises, and the field evidencing it (_promises.py)
     promises: tuple[dict[str, Any], ...] = ()
+    # codes that check the packet's own preparation, not a program requirement: a draft's
+    # readiness report lists them, a final packet's crosswalk leaves them out
+    preparation_checks: tuple[str, ...] = ()
 
     def rule(self, code: str) -> RuleSpec | None:
         return next((r for r in self.rules if r.code == code), None)
@@ -78,6 +81,7 @@ class Profile:
             "responses": self.responses,
             "schedule": [dict(entry) for entry in self.schedule],
             "promises": [dict(entry) for entry in self.promises],
+            "preparation_checks": list(self.preparation_checks),
         }
 
     def promised(self, check: str) -> tuple[dict[str, Any], ...]:
@@ -174,31 +178,72 @@ def _build(data: dict[str, Any], source: str, codes: Collection[str]) -> Profile
         promises=promise_entries(
             data.get("promises"), source, tuple(data.get("policy_topics") or ())
         ),
+        preparation_checks=_codes(data.get("preparation_checks"), source),
     )
+
+
+def _codes(value: Any, source: str) -> tuple[str, ...]:
+    """`preparation_checks: [code, ...]`: a list of finding codes."""
+    if value is None:
+        return ()
+    if not isinstance(value, list) or not all(isinstance(c, str) for c in value):
+        raise ProfileError(
+            f"{source}: preparation_checks: {value!r} is not a list of finding codes.",
+            hint="Write e.g. preparation_checks: [schema-invalid, upload-missing].",
+        )
+    return tuple(value)
 
 
 DEFAULT_PROGRAM: dict[str, Any] = {
     "title": "Case Management Services",
     "citation": "",
+    "division": "",
+    "routable": False,
     "waiver": False,
 }
 
 
 def _program(value: Any, source: str) -> dict[str, Any]:
-    """`program: {title, citation}`: the program the profile certifies for, named on the cover,
-    the letter and the readiness report; `waiver: true` when it is a Medicaid HCBS waiver
-    program (the conflict-free chapter then cites 42 CFR 441.301(c)(1)(vi) as binding)."""
+    """`program: {title, citation, division, routable}`: the program the profile certifies for,
+    named on the cover, the letter and the crosswalk. `routable: true` says the Department has a
+    program of that name, rule and division to route the packet to; without it a final packet is
+    `program-not-named`. `waiver: true` when it is a Medicaid HCBS waiver program (the
+    conflict-free chapter then cites 42 CFR 441.301(c)(1)(vi) as binding)."""
     if value is None:
         return dict(DEFAULT_PROGRAM)
     if not isinstance(value, dict) or not isinstance(value.get("title"), str):
         raise ProfileError(
             f"{source}: program: {value!r} is not a mapping with a `title`.",
-            hint="Write e.g. program: {title: Family Case Management, "
-            "citation: 77 Ill. Adm. Code 630}.",
+            hint="Write e.g. program: {title: Family Case Management, citation: 77 Ill. Adm. "
+            "Code 630, division: IDHS Bureau of Maternal and Child Health, routable: true}.",
+        )
+    for key in ("citation", "division"):
+        if value.get(key) is not None and not isinstance(value[key], str):
+            raise ProfileError(f"{source}: program.{key}: {value[key]!r} is not text.")
+    for key in ("routable", "waiver"):
+        if value.get(key) is not None and not isinstance(value[key], bool):
+            raise ProfileError(
+                f"{source}: program.{key}: {value[key]!r} is not true or false.",
+                hint=f"Write program.{key}: true or program.{key}: false.",
+            )
+    unknown = sorted(set(value) - {"title", "citation", "division", "routable", "waiver"})
+    if unknown:
+        raise ProfileError(
+            f"{source}: program: unknown key(s) {', '.join(unknown)}.",
+            hint="A program has title, citation, division, routable and waiver.",
+        )
+    routable = bool(value.get("routable", False))
+    if routable and not (value.get("citation") and value.get("division")):
+        raise ProfileError(
+            f"{source}: program: routable: true needs the program's citation and division.",
+            hint="Name the rule (e.g. 77 Ill. Adm. Code 630) and the Department's division "
+            "that routes it (e.g. IDHS Bureau of Maternal and Child Health).",
         )
     return {
         "title": value["title"].strip(),
         "citation": str(value.get("citation") or "").strip(),
+        "division": str(value.get("division") or "").strip(),
+        "routable": routable,
         "waiver": bool(value.get("waiver", False)),
     }
 

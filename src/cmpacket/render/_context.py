@@ -11,12 +11,24 @@ from cmpacket import lifecycle
 from cmpacket.findings import Report, StaffFacts
 from cmpacket.model import AgencyData, Reporting, Staff, reporting_lines
 from cmpacket.model.defaults import position_content, position_summary
-from cmpacket.plan import Piece, Planned, attachment_keys, index_entries, prefix
+from cmpacket.plan import (
+    Piece,
+    Planned,
+    index_entries,
+    prefix,
+)
 from cmpacket.profiles import Profile
 from cmpacket.render._jinja import chapter_blocks, render_template
 from cmpacket.render._oncall import on_call_context
 from cmpacket.render._orgchart import org_chart, reports_to_title
-from cmpacket.render._readiness import evidence_rows, finding_groups, requirements
+from cmpacket.render._readiness import (
+    answered,
+    crosswalk,
+    evidence_refs,
+    evidence_rows,
+    finding_groups,
+    requirements,
+)
 from cmpacket.render._signature import signature_context
 from cmpacket.templates import TemplateRegistry
 
@@ -125,6 +137,7 @@ def base_context(data: AgencyData, profile: Profile, report: Report, draft: bool
     as_of = report.as_of
     facts = report.staff or tuple(StaffFacts(s.id) for s in data.staff)
     officer = data.staff_member(data.records_system.privacy_officer)
+    security = data.staff_member(data.records_system.security_officer)
     admin_pos = data.position("program-administrator")
     supervisor = _staff_by_position(data, "case-management-supervisor")
     signatory = data.agreement.signatory
@@ -165,6 +178,7 @@ def base_context(data: AgencyData, profile: Profile, report: Report, draft: bool
         "signature": signature_context(data, as_of),
         "evidence_refs": evidence_refs(data),
         "privacy_officer": _person(data, officer),
+        "security_officer": _person(data, security),
         "supervisor": _person(data, supervisor),
         "administrator_title": (
             admin_pos.title if admin_pos and admin_pos.title else "Program Administrator"
@@ -201,6 +215,7 @@ def position_context(
         "qualifications": list(quals),
         "paths": [x.get("name", "") for x in profile.qualification_paths.get(p.key, [])],
         "direct_care": p.direct_care,
+        "customer_contact": p.customer_contact,
         "background_check": covered,
         "case_manager": p.key in _param(profile, "caseload-over-limit", "positions", []),
         "training": p.key in _param(profile, "training-hours-short", "positions", []),
@@ -226,6 +241,9 @@ def packet_context(
     ctx["receiver"] = receiver or {"name": "default", "title": "No limits (one PDF)"}
     ctx["requirements"] = requirements(profile, ctx["readiness"], ctx["evidence_refs"])
     ctx["finding_groups"] = finding_groups(ctx["readiness"]["findings"])
+    ctx["crosswalk"] = crosswalk(profile, data, report, ctx["evidence_refs"])
+    if not draft:  # the crosswalk points at pages; the proofs' self-check is the draft's
+        ctx["evidence"] = []
     ctx["lifecycle"] = {"sequence": 0, "base": None, "deleted": [], "counts": {}}
     return ctx
 
@@ -273,6 +291,7 @@ def with_plan(ctx: dict[str, Any], planned: Planned) -> dict[str, Any]:
     staff = [dict(s, ref=f"staff/{s['id']}" if s["id"] in proofs else "") for s in ctx["staff"]]
     return dict(
         ctx,
+        crosswalk=answered(ctx.get("crosswalk", []), planned.pieces),
         fingerprint=planned.fingerprint,
         toc=index_entries(planned.pieces, planned.part_of),
         parts=[dict(p) for p in planned.parts],
@@ -346,27 +365,3 @@ def policy_chapters(registry: TemplateRegistry, context: dict[str, Any]) -> list
             }
         )
     return chapters
-
-
-EVIDENCE_WORDS = ("resolution", "minutes", "adopt", "approv")
-
-
-def evidence_refs(data: AgencyData) -> dict[str, str]:
-    """Requirement code -> the page reference that shows its evidence, where it is not simply the
-    start of the requirement's section (the board resolution, not the manual's first page)."""
-    refs = {}
-    for name, code in (
-        ("caseload_increase", "caseload-increase-unsupported"),
-        ("experience_proof", "experience-unproven"),
-    ):
-        i = next(
-            (i for i, s in enumerate(data.staff) if getattr(getattr(s, name), "file", None)), -1
-        )
-        if i >= 0:
-            refs[code] = f"doc/staff[{i}].{name}"
-    for i, a in enumerate(data.attachments):
-        title = (a.title or "").lower()
-        if a.file and a.section == "policies" and any(w in title for w in EVIDENCE_WORDS):
-            refs["policies-not-adopted"] = f"doc/{attachment_keys(data)[i]}"
-            break
-    return refs

@@ -45,11 +45,10 @@ from cmpacket.render._docx_tables import (
 from cmpacket.render._svg_png import add_svg_picture
 from cmpacket.templates import ref_text
 
-__all__ = ["html_to_docx", "placeholders"]
+__all__ = ["html_to_docx"]
 
 REF = "cmpacket:ref/"
 FILL = "cmpacket:fill/"
-_PLACEHOLDER = re.compile(r'href="cmpacket:(ref|fill)/([^"]*)"')
 _SPACE = re.compile(r"[ \t\n\r\f]+")
 SKIP = {"head", "script", "style", "template", "noscript", "title", "meta", "link"}
 HIDDEN = {"doctitle-only", "agency-name"}  # running-header strings, not page content
@@ -64,17 +63,6 @@ INLINE = {
     "s": Fmt(strike=True), "del": Fmt(strike=True), "code": Fmt(mono=True), "kbd": Fmt(mono=True),
     "small": Fmt(size=8.5), "sup": Fmt(sup=True), "sub": Fmt(sub=True),
 }  # fmt: skip
-
-
-def placeholders(html: str) -> tuple[list[str], list[str]]:
-    """The page-reference keys and fill names an HTML document uses (sorted, for cache keys)."""
-    refs, fills = set(), set()
-    for kind, rest in _PLACEHOLDER.findall(html):
-        if kind == "ref":
-            refs.add(rest.partition("/")[2])
-        else:
-            fills.add(rest)
-    return sorted(refs), sorted(fills)
 
 
 def html_to_docx(
@@ -241,11 +229,15 @@ class _Writer:
         elif "toc" in classes:
             self.flush()
             self.toc(target, el, blk)
-        elif "line" in classes:  # a signature line
+        elif "line" in classes:  # a signature line: what is written on it (`/s/ NAME`) kept
             self.start(blk)
             para = self.paragraph(blk)
             para.paragraph_format.space_before = para.paragraph_format.space_after = 0
             bottom_border(para, space_before=26)
+            signed = " ".join(el.text_content().split())
+            if signed:
+                italic = fmt.merge(Fmt(italic=True)) if "esig" in classes else fmt
+                add_run(para._p, italic, text=signed)
         elif tag == "hr":
             self.start(blk)
             bottom_border(self.paragraph(blk))

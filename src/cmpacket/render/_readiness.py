@@ -9,6 +9,8 @@ from __future__ import annotations
 from typing import Any
 
 from cmpacket.findings import PROOF_FIELDS, field_label
+from cmpacket.model import AgencyData
+from cmpacket.plan import Piece, attachment_keys, section_title
 
 
 def requirements(
@@ -121,3 +123,159 @@ def evidence_rows(data: Any, report: Any) -> list[dict[str, Any]]:
             }
         )
     return list(rows.values())
+
+
+# Requirement code -> the proofs (upload pieces of each staff member, and the owners' screening)
+# whose pages answer it in the crosswalk, besides the staff roster.
+ANSWERING_PROOFS: dict[str, tuple[str, ...]] = {
+    "license-expired": ("licenses",),
+    "license-proof-missing": ("licenses",),
+    "qualification-not-met": ("documents", "licenses", "experience_proof"),
+    "experience-unproven": ("experience_proof",),
+    "background-check-missing": ("background_check",),
+    "background-check-late": ("background_check",),
+    "background-check-disqualified": ("background_check",),
+    "caseload-increase-unsupported": ("caseload_increase",),
+    "caseload-over-limit": ("caseload_increase",),
+    "exclusion-check-missing": ("owners", "exclusion_check"),
+}
+# Requirement code -> the generated documents that answer it (where not the whole section).
+ANSWERING_DOCS: dict[str, tuple[str, ...]] = {
+    "agency-info-missing": ("application-summary",),
+    "medicaid-enrollment-incomplete": ("application-summary",),
+    "npi-invalid": ("application-summary",),
+    "signature-missing": ("application-summary", "agreement", "records-attestation"),
+    "policy-topic-missing": ("policy-manual",),
+    "contact-frequency-missing": ("policy-manual",),
+    "records-system-incomplete": ("records-attestation",),
+    "records-retention-short": ("records-attestation",),
+    "service-settings-missing": ("service-settings",),
+    "training-hours-short": ("staff-roster",),
+    "mandated-reporter-training-missing": ("staff-roster",),
+    "provisional-case-manager": ("staff-roster",),
+}
+MAX_PROOF_REFS = 12  # more than this and the row cites the section's pages instead
+
+
+def contradicted_refs(report: Any) -> set[str]:
+    """The page references of proofs whose text contradicts the data (open `proof-mismatch`):
+    the crosswalk never cites them as the answer to a requirement."""
+    return {f"doc/{e.path}" for e in report.evidence if e.mismatched}
+
+
+def _proof_refs(data: Any, kind: str) -> list[tuple[str, str]]:
+    """(page reference, label) of each proof of one kind, in roster order."""
+    if kind == "owners":
+        return [
+            (f"doc/agency.owners[{i}].exclusion_check", o.name or f"owner {i + 1}")
+            for i, o in enumerate(data.agency.owners)
+            if o.exclusion_check is not None and o.exclusion_check.file
+        ]
+    out = []
+    for i, s in enumerate(data.staff):
+        value = getattr(s, kind, None)
+        if isinstance(value, (list, tuple)):
+            keys = [f"staff[{i}].{kind}[{j}]" for j, item in enumerate(value) if item.file]
+        else:
+            keys = [f"staff[{i}].{kind}"] if value is not None and value.file else []
+        out += [(f"doc/{k}", s.name or s.id) for k in keys]
+    return out
+
+
+def crosswalk(
+    profile: Any, data: Any, report: Any, evidence: dict[str, str] | None = None
+) -> list[dict[str, Any]]:
+    """The final packet's front matter: one row per requirement of the program (the profile's
+    rules but its `preparation_checks`), in the profile's words, with its citation and the pages
+    that answer it (`answers`: page references with a label; `with_plan` names the documents).
+    No status: the reviewer grades, the packet only points. A proof whose text contradicts the
+    data is never an answer."""
+    evidence = evidence or {}
+    skip = set(profile.preparation_checks)
+    bad = contradicted_refs(report)
+    rows = []
+    for spec in profile.rules:
+        if spec.code in skip:
+            continue
+        section = spec.section or "A"
+        primary = evidence.get(spec.code, "")
+        if spec.code in ANSWERING_PROOFS:
+            primary = primary or "doc/staff-roster"
+        if not primary or primary in bad:
+            primary = f"section/{section}"
+        docs = [f"doc/{key}" for key in ANSWERING_DOCS.get(spec.code, ())]
+        if docs and spec.code not in evidence:
+            primary = docs[0]
+        answers = [{"ref": primary, "label": "", "proof": False}]
+        answers += [{"ref": ref, "label": "", "proof": False} for ref in docs[1:]]
+        proofs = [
+            (ref, label)
+            for kind in ANSWERING_PROOFS.get(spec.code, ())
+            for ref, label in _proof_refs(data, kind)
+            if ref not in bad and ref != primary
+        ]
+        if len(proofs) > MAX_PROOF_REFS:
+            answers.append({"ref": f"section/{section}", "label": "", "proof": False})
+        else:
+            answers += [{"ref": ref, "label": label, "proof": True} for ref, label in proofs]
+        rows.append(
+            {
+                "code": spec.code,
+                "title": spec.title or spec.code,
+                "citation": spec.citation,
+                "section": section,
+                "answers": answers,
+            }
+        )
+    return rows
+
+
+def answered(rows: list[dict[str, Any]], pieces: list[Piece]) -> list[dict[str, Any]]:
+    """The crosswalk's answers named by the documents they point at (a section by its letter
+    and title); a reference to no planned page (an upload the plan left out) is dropped."""
+    titles = {f"doc/{p.key}": p.title for p in pieces}
+    for p in pieces:
+        name = p.section_title or f"{p.section}. {section_title(p.section)}"
+        titles.setdefault(f"section/{p.section}", f"Section {name}")
+    out = []
+    for row in rows:
+        answers = [
+            dict(a, label=a["label"] or titles[a["ref"]])
+            for a in row["answers"]
+            if a["ref"] in titles
+        ]
+        if not answers:  # nothing planned to point at: the section
+            ref = f"section/{row['section']}"
+            answers = [{"ref": ref, "label": titles.get(ref, ""), "proof": False}]
+        out.append(
+            dict(
+                row,
+                answers=[a for a in answers if not a["proof"]],
+                proofs=[a for a in answers if a["proof"]],
+            )
+        )
+    return out
+
+
+EVIDENCE_WORDS = ("resolution", "minutes", "adopt", "approv")
+
+
+def evidence_refs(data: AgencyData) -> dict[str, str]:
+    """Requirement code -> the page reference that shows its evidence, where it is not simply the
+    start of the requirement's section (the board resolution, not the manual's first page)."""
+    refs = {}
+    for name, code in (
+        ("caseload_increase", "caseload-increase-unsupported"),
+        ("experience_proof", "experience-unproven"),
+    ):
+        i = next(
+            (i for i, s in enumerate(data.staff) if getattr(getattr(s, name), "file", None)), -1
+        )
+        if i >= 0:
+            refs[code] = f"doc/staff[{i}].{name}"
+    for i, a in enumerate(data.attachments):
+        title = (a.title or "").lower()
+        if a.file and a.section == "policies" and any(w in title for w in EVIDENCE_WORDS):
+            refs["policies-not-adopted"] = f"doc/{attachment_keys(data)[i]}"
+            break
+    return refs

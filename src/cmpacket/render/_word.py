@@ -5,13 +5,28 @@ HTML and the page numbers it shows."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
 from cmpacket.errors import TemplateError
-from cmpacket.render._html_docx import html_to_docx, placeholders
+from cmpacket.render._html_docx import html_to_docx
 from cmpacket.templates import BUILTIN_ROOT, TemplateRegistry
+
+# a page reference or fill-in the assembler resolves (render/_html_docx.py: REF, FILL)
+_PLACEHOLDER = re.compile(r'href="cmpacket:(ref|fill)/([^"]*)"')
+
+
+def placeholders(html: str) -> tuple[list[str], list[str]]:
+    """The page-reference keys and fill names an HTML document uses (sorted, for cache keys)."""
+    refs, fills = set(), set()
+    for kind, rest in _PLACEHOLDER.findall(html):
+        if kind == "ref":
+            refs.add(rest.partition("/")[2])
+        else:
+            fills.add(rest)
+    return sorted(refs), sorted(fills)
 
 
 def user_word_template(registry: TemplateRegistry, name: str | None) -> bool:

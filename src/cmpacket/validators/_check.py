@@ -22,6 +22,7 @@ from cmpacket.validators._evidence import proof_evidence, remember_payloads
 from cmpacket.validators._fit import fit_findings
 from cmpacket.validators._obligations import obligations
 from cmpacket.validators._registry import RULES, Context
+from cmpacket.validators._rules_agency import PROGRAM_NOT_NAMED
 from cmpacket.validators._rules_staff import staff_facts
 from cmpacket.validators._rules_uploads import UploadUse
 
@@ -183,6 +184,8 @@ def run_rules(
         ocr=ocr,
     )
     findings = list(extra)
+    if profile.rule("program-not-named") is None:  # every profile, listed in its rules or not
+        findings.extend(RULES["program-not-named"](ctx, PROGRAM_NOT_NAMED))
     for spec in profile.rules:
         findings.extend(RULES[spec.code](ctx, spec))
     return Report(

@@ -87,6 +87,32 @@ def agreement_incomplete(ctx: Context, spec: RuleSpec) -> Iterator[Finding]:
             yield spec.finding(path, f"the written agreement lacks {what}. Add it.")
 
 
+PROGRAM_NOT_NAMED = RuleSpec(
+    code="program-not-named",
+    severity="error",
+    citation="The Department routes a certification packet to the program whose rule it "
+    "certifies under (e.g. 77 Ill. Adm. Code 630, 89 Ill. Adm. Code 686 Subpart J)",
+    verified=False,
+    title="The packet names the program it applies to",
+    section="A",
+)
+
+
+@rule("program-not-named")
+def program_not_named(ctx: Context, spec: RuleSpec) -> Iterator[Finding]:
+    """Runs for every profile (`run_rules`), named in its rules or not: a packet without a
+    program the Department can route it to is a draft at most."""
+    program = ctx.profile.program
+    if not program.get("routable"):
+        yield spec.finding(
+            "profile",
+            "the profile names no program the Department can route the packet to (its "
+            "program has no `routable: true`); a final packet needs one. Name the program the "
+            "agency applies to in `profile:` (`cmpacket profiles list` shows which do); "
+            "--draft still builds.",
+        )
+
+
 @rule("agency-info-missing")
 def agency_info_missing(ctx: Context, spec: RuleSpec) -> Iterator[Finding]:
     a = ctx.data.agency
@@ -189,12 +215,13 @@ def records_incomplete(ctx: Context, spec: RuleSpec) -> Iterator[Finding]:
                 f"records_system.{name}",
                 f"the records system description lacks {name.replace('_', ' ')}. Describe it.",
             )
-    officer = rs.privacy_officer
-    if officer and ctx.data.staff and ctx.data.staff_member(officer) is None:
-        yield spec.finding(
-            "records_system.privacy_officer",
-            f"privacy officer {officer!r} is not a staff id. Use one of the staff ids.",
-        )
+    for name in ("privacy_officer", "security_officer"):
+        officer = getattr(rs, name)
+        if officer and ctx.data.staff and ctx.data.staff_member(officer) is None:
+            yield spec.finding(
+                f"records_system.{name}",
+                f"{name.replace('_', ' ')} {officer!r} is not a staff id. Use one of the staff ids.",
+            )
 
 
 @rule("records-retention-short")
