@@ -68,3 +68,28 @@ def test_the_corpus_is_seeded(tmp_path: Path) -> None:
                      {k[cut:]: v for k, v in digests.items() if not v.startswith("link:")}))  # fmt: skip
     assert made[0] == made[1]
     assert len({str(notes) for notes in made[0][0]}) == 6  # six different cases
+
+
+@pytest.mark.parametrize("shape", ["rows", "columns"])
+def test_a_staff_csv_past_the_roster_caps_is_refused_in_bounded_memory(
+    tmp_path: Path, shape: str
+) -> None:
+    """The fuzz found it: a 25,000-row staff.csv was read whole and validated (296 MB, 26 s),
+    where a roster workbook is refused at row 20,001; a CSV may hold 20 MB of rows (about
+    300,000). Now the same caps as a workbook: 20,000 rows, 1,000 columns (exit 2)."""
+    from tests.conftest import copy_sample
+    from tests.hostile.test_bombs import run_measured
+
+    folder = copy_sample(tmp_path)
+    if shape == "rows":
+        rows = "".join(f"S-{n:06},Person {n},case-manager\n" for n in range(60_000))
+        (folder / "staff.csv").write_text("id,name,position\n" + rows)
+        expected = "staff.csv:20002: more than 20,000 staff rows"
+    else:
+        header = "id" + "".join(f",training{n}_date" for n in range(1, 1001))
+        (folder / "staff.csv").write_text(header + "\nS-100" + ",2026-01-01" * 1000 + "\n")
+        expected = "staff.csv:1: the header has 1,001 columns; a roster may have at most 1,000"
+    code, output, peak = run_measured("validate", folder)
+    assert code == 2 and expected in output, (code, output[-500:])
+    assert "internal error" not in output and "Traceback" not in output
+    assert peak < 150, peak
