@@ -115,7 +115,8 @@ def read_staff_csv(raw: bytes, filename: str) -> tuple[list[dict[str, Any]], lis
     unknown = [f for f in fields if f and not _known(f)]
     if unknown:
         raise InputError(f"{filename}:1: unknown column(s) {', '.join(unknown)}.", hint=_HINT)
-    rows, where = [], []
+    rows: list[dict[str, Any]] = []
+    where: list[dict[str, Any]] = []
     for row in reader:
         line = reader.line_num
         if len(rows) >= MAX_ROWS:  # a roster workbook has the same cap (docs/data-format.md)
