@@ -7,6 +7,7 @@ its inputs. The full run and its figures: benchmarks/README.md, "Fuzz corpus".""
 from __future__ import annotations
 
 import json
+import subprocess
 import sys
 from pathlib import Path
 from typing import Any
@@ -93,3 +94,24 @@ def test_a_staff_csv_past_the_roster_caps_is_refused_in_bounded_memory(
     assert code == 2 and expected in output, (code, output[-500:])
     assert "internal error" not in output and "Traceback" not in output
     assert peak < 150, peak
+
+
+def test_a_draft_with_two_staff_sharing_an_id_shows_each_ones_proofs(
+    tmp_path: Path, cli: Any
+) -> None:
+    """The fuzz found it: a staff.csv row reusing an agency.yaml staff id (S-004, who holds a
+    license) ended `build --draft` with "internal error: IndexError" (the evidence table looked
+    the license up on the other S-004, who has none)."""
+    from tests.conftest import copy_sample
+
+    folder = copy_sample(tmp_path)
+    (folder / "staff.csv").write_text("id,name,position\nS-004,Ann Lee,intake-coordinator\n")
+    validate = cli("validate", folder, "--ocr", "never")
+    assert validate.code == 1 and "S-004" in validate.out, validate.out
+    r = cli("build", folder, "-o", tmp_path / "out", "--draft", "--ocr", "never")
+    assert r.code == 0, r.err[-1000:]
+    assert "internal error" not in r.err
+    text = subprocess.run(
+        ["pdftotext", str(packet_of(tmp_path / "out")), "-"], capture_output=True, text=True
+    ).stdout
+    assert "LSW 150.123456" in text  # Maria Lopez's license, in the evidence list
