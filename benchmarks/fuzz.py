@@ -631,8 +631,8 @@ def mutate_packet(
         with pikepdf.open(io.BytesIO(data)) as pdf:
             page = pdf.pages[rng.randrange(len(pdf.pages))].obj
             contents = page.Contents
-            target = contents[0] if isinstance(contents, Array) else contents
-            num = target.objgen[0]
+            first = contents[0] if isinstance(contents, Array) else contents
+            num = first.objgen[0]
             how = rng.choice(["new text", "empty", "not a stream", "huge length"])
         if how == "new text":
             text = b"BT /F1 12 Tf 72 72 Td (PAID) Tj ET"
@@ -875,7 +875,9 @@ def run_one(case: Case, label: str, args: list[str], root: Path, timeout: float)
             os.killpg(proc.pid, signal.SIGKILL)
     seconds = time.monotonic() - start
     stderr = err_path.read_text("utf-8", "replace")
-    measured = json.loads(meter.read_text()) if meter.exists() else {"code": None, "maxrss_kb": 0}
+    measured: dict[str, Any] = {"code": None, "maxrss_kb": 0}
+    if meter.exists():
+        measured = json.loads(meter.read_text())
     meter.unlink(missing_ok=True)
     code = None if timed_out else measured["code"]
     after = hashes(case.inputs)
