@@ -109,6 +109,15 @@ def jpeg_bytes(rng: random.Random) -> bytes:
 RAW = "\x00fuzz-raw-{}\x00"
 
 
+def laughs(levels: int = 9) -> str:
+    """A flow sequence of nine anchored lists, each nine aliases of the one before: 9**9 values
+    once expanded (the billion laughs), a few hundred bytes as written."""
+    items = ["&l0 [" + ", ".join(["lol"] * 9) + "]"]
+    for n in range(1, levels):
+        items.append(f"&l{n} [" + ", ".join([f"*l{n - 1}"] * 9) + "]")
+    return "[" + ", ".join(items) + "]"
+
+
 def hostile_value(rng: random.Random, raws: list[str]) -> tuple[str, Any]:
     """(what it is, the value); raw YAML text is returned as a marker and listed in `raws`."""
 
@@ -140,7 +149,7 @@ def hostile_value(rng: random.Random, raws: list[str]) -> tuple[str, Any]:
         ("deep mapping", lambda: raw("{a: " * depth + "1" + "}" * depth)),
         ("python tag", lambda: raw("!!python/object/apply:os.system ['true']")),
         ("binary tag", lambda: raw("!!binary aGVsbG8=")),
-        ("alias bomb", lambda: raw("&x [" + ",".join(["x"] * 9) + "]")),
+        ("alias bomb", lambda: raw(laughs())),
         ("unicode", lambda: rng.choice(["名前", "ⅣⅤ", "\u0301" * 50, "𝔘𝔫𝔦𝔠𝔬𝔡𝔢", "e\u0301" * 10])),
         ("path escape", lambda: rng.choice(["../../etc/passwd", "/etc/shadow", "~/x.pdf",
                                             "uploads/../../outside.pdf", "C:\\x.pdf", ""])),
@@ -149,14 +158,23 @@ def hostile_value(rng: random.Random, raws: list[str]) -> tuple[str, Any]:
     return name, make()
 
 
-def walk(value: Any, path: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+def walk(
+    value: Any, path: tuple[Any, ...] = (), seen: set[int] | None = None
+) -> list[tuple[Any, ...]]:
+    """Every path into `value`; a list or mapping reached again (a YAML alias) is not entered
+    again, so an alias bomb read back is walked in its written size."""
+    seen = set() if seen is None else seen
     out = [path]
+    if isinstance(value, dict | list):
+        if id(value) in seen:
+            return out
+        seen.add(id(value))
     if isinstance(value, dict):
         for key, item in value.items():
-            out += walk(item, (*path, key))
+            out += walk(item, (*path, key), seen)
     elif isinstance(value, list):
         for i, item in enumerate(value):
-            out += walk(item, (*path, i))
+            out += walk(item, (*path, i), seen)
     return out
 
 
@@ -223,7 +241,10 @@ def mutate_yaml(path: Path, rng: random.Random, notes: list[str], *, key: str = 
         data = yaml.safe_load(raw_bytes)
     except (yaml.YAMLError, UnicodeDecodeError, RecursionError):
         data = None  # an earlier mutation made it unreadable: mutate its bytes again
-    paths = [p for p in walk(data) if p]
+    try:
+        paths = [p for p in walk(data) if p]
+    except RecursionError:  # an earlier mutation nested it deeper than Python recurses
+        paths = []
     if not paths:
         path.write_bytes(raw_bytes + b"\n\x00" + bytes(rng.randbytes(8)))
         notes.append(f"{key}{path.name} bytes: appended garbage")
