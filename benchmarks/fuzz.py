@@ -14,8 +14,10 @@ the tree, from wait4's rusage, and the sum over the tree, sampled from /proc eve
 sha256 of every input file before and after (the tool must never alter its inputs) and whether
 a work folder was left in TMPDIR.
 
-    python benchmarks/fuzz.py --seed 1 --cases 200 --out /tmp/fuzz          # the full run
-    python benchmarks/fuzz.py --seed 1 --cases 8 --build-every 4 --hostile 4 --out /tmp/fuzz-ci
+    python benchmarks/fuzz.py --seed 2026 --cases 200 --packet-cases 120 --jobs 2 --out /tmp/fuzz
+    python benchmarks/fuzz.py --summarize --out /tmp/fuzz      # the report again
+    # what CI runs (tests/hostile/test_fuzz_corpus.py):
+    python benchmarks/fuzz.py --seed 27 --cases 8 --packet-cases 6 --hostile 2 --out /tmp/fuzz-ci
 
 Prints an exit-code histogram per command and the failures; exits 1 if any run had an internal
 error, an exit code outside 0/1/2, a timeout, or altered an input. Results are also written to
