@@ -33,6 +33,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from cmpacket.errors import InputError
+from cmpacket.model._cells import MAX_COLUMNS, MAX_ROWS
 from cmpacket.model._text import decode_utf8
 
 SCALARS = [
@@ -168,14 +169,27 @@ def read_staff_csv(raw: bytes, filename: str) -> tuple[list[dict[str, Any]], lis
     csv.field_size_limit(max(csv.field_size_limit(), len(text) + 1))
     reader = csv.DictReader(io.StringIO(text, newline=""))
     fields = [f.strip() for f in (reader.fieldnames or [])]
+    if len(fields) > MAX_COLUMNS:
+        raise InputError(
+            f"{filename}:1: the header has {len(fields):,} columns; a roster may have at most "
+            f"{MAX_COLUMNS:,}.",
+            hint=_HINT,
+        )
     if "id" not in fields:
         raise InputError(f"{filename}:1: the header has no 'id' column.", hint=_HINT)
     unknown = [f for f in fields if f and not _known(f)]
     if unknown:
         raise InputError(f"{filename}:1: unknown column(s) {', '.join(unknown)}.", hint=_HINT)
-    rows, where = [], []
+    rows: list[dict[str, Any]] = []
+    where: list[dict[str, Any]] = []
     for row in reader:
         line = reader.line_num
+        if len(rows) >= MAX_ROWS:  # a roster workbook has the same cap (docs/data-format.md)
+            raise InputError(
+                f"{filename}:{line}: more than {MAX_ROWS:,} staff rows; a roster may have at "
+                f"most {MAX_ROWS:,}.",
+                hint="Check that the file is the staff roster, one row per staff member.",
+            )
         cells = {(k or "").strip(): (v or "").strip() for k, v in row.items() if k}
         _check_cells(cells, filename, line)
         if not any(cells.values()):

@@ -6,6 +6,7 @@ other built-in profiles extend)."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from cmpacket.findings import PROOF_FIELDS, field_label
@@ -75,6 +76,9 @@ def finding_groups(
     ]
 
 
+_STAFF_INDEX = re.compile(r"^staff\[(\d+)\]")
+
+
 def evidence_rows(data: Any, report: Any) -> list[dict[str, Any]]:
     """The evidence table: one row per staff member with proofs, listing each proof read with the
     fields matched and mismatched in words, `complete` (every field its kind is checked for was
@@ -92,14 +96,17 @@ def evidence_rows(data: Any, report: Any) -> list[dict[str, Any]]:
     staff = {s.id: s for s in data.staff}
     rows: dict[str, dict[str, Any]] = {}
     for e in report.evidence:
-        s = staff.get(e.staff_id)
+        # the person the proof's path names: two staff may share an id (an error a draft shows)
+        at = _STAFF_INDEX.match(e.path)
+        s = data.staff[int(at[1])] if at and int(at[1]) < len(data.staff) else staff.get(e.staff_id)
         proof = kinds.get(e.kind, e.kind)
         if e.path.endswith(".registry_recheck"):
             proof = "Registry re-check"
         if e.kind == "license" and s is not None:
             j = int(e.path.rsplit("[", 1)[1].rstrip("]"))
-            lic = s.licenses[j]
-            proof = f"{lic.type or 'License'} {lic.number or ''}".strip()
+            if j < len(s.licenses):
+                lic = s.licenses[j]
+                proof = f"{lic.type or 'License'} {lic.number or ''}".strip()
         row = rows.setdefault(
             e.staff_id,
             {
