@@ -164,9 +164,10 @@ def test_case_aide_months_do_not_count(sample: AgencyData) -> None:
     proof = sample.staff[HERRERA].experience_proof
     assert proof is not None
     aide = (ExperienceRole("Case Aide", date(2025, 1, 6), date(2026, 3, 20), False),)
-    data = _with(
+    data = _with(  # as a case manager (the sample's Herrera is provisional: no months needed)
         sample,
         HERRERA,
+        position="case-manager",
         case_management_experience_months=14,
         experience_proof=dataclasses.replace(proof, roles=aide),
     )
@@ -194,7 +195,12 @@ def test_months_claimed_beyond_the_case_management_roles_are_unproven(
 def test_a_letter_without_roles_proves_nothing(sample: AgencyData) -> None:
     proof = sample.staff[HERRERA].experience_proof
     assert proof is not None
-    data = _with(sample, HERRERA, experience_proof=dataclasses.replace(proof, roles=()))
+    data = _with(  # as a case manager (the sample's Herrera is provisional: no months needed)
+        sample,
+        HERRERA,
+        position="case-manager",
+        experience_proof=dataclasses.replace(proof, roles=()),
+    )
     (hit,) = _found(data, "experience-unproven")
     assert "missing roles" in hit.message and hit.severity == "error"
 

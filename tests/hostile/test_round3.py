@@ -270,6 +270,20 @@ def test_a_control_character_in_an_upload_path_is_a_finding(tmp_path: Path, cli:
     assert cli("build", folder, "-o", tmp_path / "draft", "--draft").code == 0
 
 
+def test_an_upload_path_too_long_for_the_file_system_is_missing(tmp_path: Path, cli: Any) -> None:
+    """A 100,000-character path (found by the fuzz corpus) ended in "internal error: OSError:
+    File name too long"; it is a file that is not there."""
+    from tests.conftest import copy_sample
+
+    def long(data: dict[str, Any]) -> None:
+        data["staff"][6]["documents"][0]["file"] = "A" * 100_000
+
+    folder = copy_sample(tmp_path, long)
+    r = cli("validate", folder)
+    assert r.code == 1 and "internal error" not in r.err, r.err
+    assert "[upload-missing]" in r.out and "staff[6].documents[0].file" in r.out
+
+
 def _with_manifest(built: Path, target: Path, change: Any) -> Path:
     with pikepdf.open(packet_of(built)) as pdf:
         manifest = json.loads(pdf.attachments["manifest.json"].get_file().read_bytes())

@@ -33,6 +33,10 @@ def resolve_upload(folder: Path, given: str) -> UploadRef:
         return UploadRef(given, None, "outside")
     if not real.is_relative_to(root):
         return UploadRef(given, None, "outside")
-    if not real.is_file():
+    try:
+        found = real.is_file()
+    except OSError:  # a name too long for the file system (ENAMETOOLONG), a loop, no access
+        found = False
+    if not found:
         return UploadRef(given, None, "missing")
     return UploadRef(given, real)
