@@ -186,3 +186,28 @@ def test_links_cmpacket_writes_pass_and_foreign_ones_do_not(
         "page 5: page 5 has a Link annotation whose action (/A) opens another file "
         "'\\\\host\\share\\x.pdf'."
     )
+
+
+def test_loops_and_long_chains_end_with_a_finding(built: Path, tmp_path: Path, cli: Any) -> None:
+    """A name tree whose kids loop back to it and a trigger chaining 100 harmless actions: the
+    walk ends, the attached file in the loop is named once, the chain past 64 steps is a finding."""
+
+    def change(pdf: pikepdf.Pdf) -> None:
+        spec = pikepdf.AttachedFileSpec(pdf, b"#!/bin/sh\n", filename="run.sh")
+        node = pdf.make_indirect(Dictionary(Names=Array([String("run.sh"), spec.obj])))
+        node.Kids = Array([node])
+        pdf.Root.Names.EmbeddedFiles.Kids = Array([node])
+        chain = pdf.make_indirect(Dictionary(S=Name.Named, N=Name.NextPage))
+        for _ in range(99):
+            chain = pdf.make_indirect(Dictionary(S=Name.Named, N=Name.NextPage, Next=chain))
+        pdf.Root.AA = Dictionary(WP=chain)
+
+    said = _said(_active(cli, _tampered(built, tmp_path, change)))
+    assert sum("an attached file 'run.sh'" in s for s in said) == 1
+    assert any(
+        s.startswith(
+            "catalog: the catalog's action before it is printed (/AA /WP) chains more than 64 "
+            "actions (/Next); the rest were not checked."
+        )
+        for s in said
+    )

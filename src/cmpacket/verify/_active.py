@@ -237,7 +237,7 @@ def _fields(pdf: pikepdf.Pdf, seen: set[tuple[int, int]], result: VerifyResult) 
             visited.add(field.objgen)
         kids = field.get("/Kids")
         if isinstance(kids, Array):
-            stack.extend(kids)
+            stack.extend(_head(kids, MAX_FIELDS))
         if field.objgen in seen:
             continue  # a widget on a page: checked there
         name = field.get("/T")
@@ -306,7 +306,7 @@ def _chain(action: Any) -> Iterator[Any]:
             yield None
             return
         if isinstance(item, Array):
-            stack.extend(reversed(list(item)[:MAX_CHAIN]))
+            stack.extend(reversed(_head(item, MAX_CHAIN)))
         elif isinstance(item, DICTS):
             yield item
             following = item.get("/Next")
@@ -357,16 +357,21 @@ def _name_tree(tree: Any) -> tuple[list[tuple[str, Any]], bool]:
             seen.add(node.objgen)
         kids = node.get("/Kids")
         if isinstance(kids, Array):
-            stack.extend(reversed(list(kids)[:MAX_NAMES]))
+            stack.extend(reversed(_head(kids, MAX_NAMES)))
         pairs = node.get("/Names")
         if isinstance(pairs, Array):
-            items = list(pairs)[: 2 * MAX_NAMES]
+            items = _head(pairs, 2 * MAX_NAMES)
             for key, value in zip(items[::2], items[1::2], strict=False):
                 budget -= 1
                 if budget < 0:
                     return entries, True
                 entries.append((_text(key), value))
     return entries, False
+
+
+def _head(array: Array, count: int) -> list[Any]:
+    """The first `count` items of an array, without wrapping the rest (a hostile one is huge)."""
+    return [array[k] for k in range(min(len(array), count))]
 
 
 def _name(value: Any) -> str:
