@@ -461,6 +461,7 @@ def test_each_part_is_signed_and_the_set_verifies(
     checked_trusted = cli("verify", *parts, "--trust", pki["root"])
     assert checked.code == 0 and checked_trusted.code == 0, checked.out
     assert "signature-untrusted" not in checked_trusted.out
+    assert "packet-active-content" not in checked.out + checked_trusted.out
 
 
 def test_the_response_packet_is_signed_on_its_cover_letter(

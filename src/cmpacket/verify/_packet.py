@@ -19,6 +19,7 @@ from pikepdf import Dictionary
 from cmpacket.assemble import StreamTooLarge, StreamUnreadable, read_bounded
 from cmpacket.cache import file_sha256
 from cmpacket.errors import PacketError
+from cmpacket.verify._active import check_active_content
 from cmpacket.verify._checks import check_structure
 from cmpacket.verify._limits import DEFAULT_LIMITS, VerifyLimits
 from cmpacket.verify._manifest import ManifestInvalid, parse_manifest
@@ -228,6 +229,29 @@ def _verify_pdf(
         )
         return None
     n = _page_count(pdf, tree_problem, result, limits)
+    manifest = _checked_manifest(pdf, result, limits)
+    view, offset, total = manifest, 0, None
+    if manifest is not None and n is not None and manifest.get("parts"):
+        # one part of a packet written as parts: check its pages
+        part = part_of_file(pdf, name, manifest, result)
+        if part is not None:
+            result.part = part
+            offset, total = part["first_page"] - 1, manifest["packet"]["pages"]
+            view = part_view(manifest, part["first_page"], part["last_page"])
+            known = {p - offset: d for p, d in known.items()}
+        else:
+            view = None
+    # whatever else is wrong with it, a reviewer should know what a viewer would run
+    check_active_content(pdf, n, manifest, result, offset)
+    if view is not None and n is not None:
+        check_structure(pdf, view, n, result, known, limits, offset, total)
+    return manifest
+
+
+def _checked_manifest(
+    pdf: pikepdf.Pdf, result: VerifyResult, limits: VerifyLimits
+) -> dict[str, Any] | None:
+    """The embedded manifest, or None with a finding (`manifest-invalid`, `manifest-missing`)."""
     try:
         manifest = read_manifest(pdf, limits)
     except ManifestInvalid as exc:
@@ -241,18 +265,6 @@ def _verify_pdf(
         )
         return None
     result.manifest = manifest
-    if n is None:
-        return manifest
-    view, offset, total = manifest, 0, None
-    if manifest.get("parts"):  # one part of a packet written as parts: check its pages
-        part = part_of_file(pdf, name, manifest, result)
-        if part is None:
-            return manifest
-        result.part = part
-        offset, total = part["first_page"] - 1, manifest["packet"]["pages"]
-        view = part_view(manifest, part["first_page"], part["last_page"])
-        known = {p - offset: d for p, d in known.items()}
-    check_structure(pdf, view, n, result, known, limits, offset, total)
     return manifest
 
 
