@@ -390,3 +390,44 @@ def test_the_sample_s_rfi_answers_right_after_the_quick_start(
     )
     sent = " ".join(text_of(next((folder / "out").glob("*-packet.pdf"))).split())
     assert "0x" not in sent and "built-in method" not in sent
+
+
+def test_a_base_whose_bytes_the_build_verified_is_not_verified_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`respond` reads its base as untrusted input, but the page-by-page check is skipped when
+    the cache says the build that wrote these very bytes verified them; a changed copy is
+    checked (and fails) as before."""
+    from cmpacket.cache import Cache
+    from cmpacket.model import load_folder, load_response
+    from cmpacket.pipeline import _responses
+    from cmpacket.verify import _lifecycle
+
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", EPOCH)
+    folder = copy_sample(tmp_path, responses=True)
+    cache_dir = tmp_path / "cache"
+    api.build(folder, api.Options(quiet=True, cache_dir=cache_dir), out=folder / "out")
+    data = load_folder(folder).data
+    assert data is not None
+    response, _ = load_response(folder, folder / "responses" / "rfi-2027-01")
+    assert response is not None
+    calls: list[Path] = []
+    real = _lifecycle.verify_packet
+
+    def counted(path: Path, **kw: Any) -> Any:
+        calls.append(path)
+        return real(path, **kw)
+
+    monkeypatch.setattr(_lifecycle, "verify_packet", counted)
+    state, _ = _responses.base_of(response, data, Cache(cache_dir))
+    assert not state.problems and calls == []  # verified when built
+    state, _ = _responses.base_of(response, data, Cache(tmp_path / "empty"))
+    assert not state.problems and len(calls) == 1  # another cache: checked
+    sent = folder / response.base
+    raw = bytearray(sent.read_bytes())
+    at = raw.index(b"stream\n") + 200  # a byte inside the first page's content
+    raw[at] ^= 0x01
+    sent.write_bytes(bytes(raw))
+    state, _ = _responses.base_of(response, data, Cache(cache_dir))
+    # other bytes: never taken as verified (unreadable, or checked and failing)
+    assert state.unreadable or (len(calls) == 2 and state.problems)

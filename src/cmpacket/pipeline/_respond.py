@@ -80,7 +80,7 @@ def respond_in(ws: Workspace, given: Path) -> RespondResult:
     validated = prepare_signature(ws, validated)  # the signer's certificate, checked
     data, profile = validated.checked.data, validated.checked.profile
     assert data is not None and profile is not None
-    state, base = base_of(response, data)
+    state, base = base_of(response, data, ws.cache)
     if state.unreadable:  # nothing to answer after: not a finding to fix in the data
         raise InputError(
             f"response-base-missing: {response.file}: the base packet cannot be read: "

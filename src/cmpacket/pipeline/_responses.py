@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
+from cmpacket.cache import Cache
 from cmpacket.errors import PacketError
 from cmpacket.findings import Finding, ResponseFacts
 from cmpacket.model import AgencyData, Response, load_response, response_folders
@@ -15,9 +16,18 @@ from cmpacket.validators import BaseState, check_response
 from cmpacket.verify import Base, read_base
 
 
-def base_of(response: Response, data: AgencyData) -> tuple[BaseState, Base | None]:
-    """The response's base packet read (and verified), as the checks see it and as a build
-    uses it; an unreadable one is named in `BaseState.unreadable`."""
+def verified_key(sha256: str) -> str:
+    """The cache entry that says the packet of these bytes passed verify when its build wrote
+    it (the key holds the tool's version: another version checks again)."""
+    return Cache.key("verified-packet", sha256)
+
+
+def base_of(
+    response: Response, data: AgencyData, cache: Cache | None = None
+) -> tuple[BaseState, Base | None]:
+    """The response's base packet read (and verified, unless `cache` says the build that wrote
+    these very bytes verified them), as the checks see it and as a build uses it; an unreadable
+    one is named in `BaseState.unreadable`."""
     if not response.base:
         return BaseState(
             unreadable="response.yaml names no base (base: out/<agency>-packet.pdf)"
@@ -26,7 +36,10 @@ def base_of(response: Response, data: AgencyData) -> tuple[BaseState, Base | Non
     if not path.exists() and not path.is_symlink():
         return BaseState(unreadable=f"{response.base} does not exist", absent=True), None
     try:
-        base = read_base(path)
+        verified = (
+            (lambda sha: cache.get(verified_key(sha), "verified") is not None) if cache else None
+        )
+        base = read_base(path, verified=verified)
     except PacketError as exc:
         return BaseState(unreadable=str(exc)), None
     return BaseState(fein=base.fein, problems=base.problems), base

@@ -21,7 +21,7 @@ from cmpacket.assemble import (
 from cmpacket.cache import file_sha256
 from cmpacket.errors import BuildError, InputError, NotReadyError, PacketError
 from cmpacket.findings import Finding, Report
-from cmpacket.pipeline._responses import check_responses
+from cmpacket.pipeline._responses import check_responses, verified_key
 from cmpacket.pipeline._workspace import Workspace
 from cmpacket.plan import Content, Piece, Planned, plan_packet
 from cmpacket.receivers import Receiver
@@ -381,8 +381,9 @@ def self_verify(ws: Workspace, done: Assembled) -> None:
     """The reviewer's checks on the packet just built (a cached packet was checked when built),
     before it is signed: a digital signature is added, then checked, after this."""
     ws.progress.step("Verifying the packet")
-    if done.cached:
+    if done.cached:  # and recorded as verified then
         return
+    sha = done.manifest["packet"].get("sha256") if len(done.files) == 1 else None
     name, known = done.manifest["packet"]["file"], done.known_digests
     if len(done.files) > 1:
         result = verify_parts(done.files, done.manifest, known, signatures=False)
@@ -391,3 +392,5 @@ def self_verify(ws: Workspace, done: Assembled) -> None:
     if not result.ok:
         problems = "; ".join(f"[{f.code}] {f.path}: {f.message}" for f in result.findings[:5])
         raise BuildError(f"the built packet failed its own verification: {problems}")
+    if sha:  # a later `respond` naming these bytes as its base need not check them again
+        ws.cache.put(verified_key(sha), b"verified")

@@ -3,6 +3,7 @@ of `verify NEW --base OLD`: the chain of sequences and the lifecycle's operation
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -49,10 +50,17 @@ class Base:
         return lifecycle.documents(self.manifest)
 
 
-def read_base(path: Path, limits: VerifyLimits = DEFAULT_LIMITS, check: bool = True) -> Base:
+def read_base(
+    path: Path,
+    limits: VerifyLimits = DEFAULT_LIMITS,
+    check: bool = True,
+    verified: Callable[[str], bool] | None = None,
+) -> Base:
     """The packet (PDF) or manifest (JSON) at `path` as a base. Raises PacketError when it cannot
     be read at all or holds no manifest. With `check`, a PDF is verified, and compared with the
-    sidecar manifest.json beside it when there is one; what fails is kept in `problems`."""
+    sidecar manifest.json beside it when there is one; what fails is kept in `problems`.
+    `verified(sha256)` says whether these very bytes were verified clean before (a build's own
+    check of the packet it wrote): the page-by-page check is then not repeated."""
     if not path.is_file():
         raise PacketError(f"{path}: no such file.")
     if path.suffix.lower() == ".json":
@@ -73,9 +81,10 @@ def read_base(path: Path, limits: VerifyLimits = DEFAULT_LIMITS, check: bool = T
     sha = file_sha256(path)
     problems: list[str] = []
     if check:
-        result = verify_packet(path, limits=limits)
-        errors = [f for f in result.findings if f.severity == "error"]  # not a mere warning
-        problems += [f"it fails verify: [{f.code}] {f.message}" for f in errors[:3]]
+        if verified is None or not verified(sha):
+            result = verify_packet(path, limits=limits)
+            errors = [f for f in result.findings if f.severity == "error"]  # not a mere warning
+            problems += [f"it fails verify: [{f.code}] {f.message}" for f in errors[:3]]
         beside = path.parent / "manifest.json"
         if beside.is_file():
             try:
