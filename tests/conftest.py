@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 import yaml
+from pikepdf.settings import qpdf_limit_errors
 
 from cmpacket.cli import main
 
@@ -66,11 +67,27 @@ def _no_unexpected_log(request: pytest.FixtureRequest) -> Any:
     handler = _Logged()
     root = logging.getLogger()
     root.addHandler(handler)
+    inherited = qpdf_limit_errors() > 0
     yield handler
     root.removeHandler(handler)
     if request.node.get_closest_marker("expected_log") is None:
-        logged = [f"{r.name}: {r.levelname}: {r.getMessage()}" for r in handler.records]
+        logged = [
+            f"{r.name}: {r.levelname}: {r.getMessage()}"
+            for r in handler.records
+            if not (inherited and _qpdf_limits_note(r))
+        ]
         assert logged == [], "unexpected log records"
+
+
+def _qpdf_limits_note(record: logging.LogRecord) -> bool:
+    """qpdf's "some configurable limits were exceeded" (logged by pikepdf in two records). The
+    count behind it is process-wide and never falls: once an earlier test's hostile PDF (a
+    Hypothesis example, say) went over a limit, every later qpdf operation of the test process
+    says so. A test is not blamed for a limit another test exceeded."""
+    text = record.getMessage().strip()
+    return record.name.startswith("pikepdf") and (
+        text in ("pikepdf", "") or "some configurable limits were exceeded" in text
+    )
 
 
 @pytest.fixture
