@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from cmpacket.errors import ProfileError
-from cmpacket.profiles._schedule import FIELD
+from cmpacket.profiles._schedule import check_coverage, check_entry_basics
 
 EXAMPLE = (
     "e.g. {key: registry-recheck, title: Health Care Worker Registry re-checked every year, "
@@ -36,24 +36,19 @@ def promise_entries(
     keys: set[str] = set()
     for i, entry in enumerate(value):
         where = f"{source}: promises[{i}]"
-        if not isinstance(entry, dict):
-            raise ProfileError(f"{where}: {entry!r} is not a mapping ({EXAMPLE}).")
-        for name in ("key", "title", "topic", "field", "citation"):
-            if not isinstance(entry.get(name), str) or not entry[name].strip():
-                raise ProfileError(f"{where}.{name}: missing or not text ({EXAMPLE}).")
+        check_entry_basics(
+            entry,
+            where,
+            keys,
+            ("key", "title", "topic", "field", "citation"),
+            EXAMPLE,
+            "staff[].background_check.aps_registry",
+        )
         key = entry["key"].strip()
-        if key in keys:
-            raise ProfileError(f"{where}.key: {key!r} is used twice; keys are unique.")
-        keys.add(key)
         if known and entry["topic"] not in known:
             raise ProfileError(
                 f"{where}.topic: {entry['topic']!r} is not one of the profile's policy topics "
                 f"({', '.join(sorted(known))})."
-            )
-        if not FIELD.match(entry["field"]):
-            raise ProfileError(
-                f"{where}.field: {entry['field']!r} is not a data field path. Write it as in "
-                f"agency.yaml, with [] for a list: staff[].background_check.aps_registry."
             )
         if not isinstance(entry.get("verified"), bool):
             raise ProfileError(
@@ -68,20 +63,7 @@ def promise_entries(
                 f"{where}.interval_months: {months!r} is not a whole number of months (12 for a "
                 f"year); leave it out for a promise kept once, at hire."
             )
-        grace = entry.get("new_hire_months", 0)
-        if isinstance(grace, bool) or not isinstance(grace, int) or grace < 0:
-            raise ProfileError(
-                f"{where}.new_hire_months: {grace!r} is not a whole number of months (how long "
-                f"after hire it is first due; 0, the default, is before or at hire)."
-            )
-        positions = entry.get("positions", "all")
-        if positions not in ("all", "direct-care") and not (
-            isinstance(positions, list) and all(isinstance(x, str) for x in positions)
-        ):
-            raise ProfileError(
-                f"{where}.positions: {positions!r} is not all, direct-care or a list of position "
-                f"keys (e.g. [case-manager, case-management-supervisor])."
-            )
+        grace = check_coverage(entry, where, "before or at hire")
         words = entry.get("topics")
         if entry["field"] == TRAINING_LOG:
             if not (
@@ -108,7 +90,7 @@ def promise_entries(
                 "field": entry["field"],
                 **({"interval_months": months} if months is not None else {}),
                 **({"new_hire_months": grace} if grace else {}),
-                "positions": positions,
+                "positions": entry.get("positions", "all"),
                 **({"topics": [w.strip() for w in words]} if words else {}),
                 **({"check": check.strip()} if check else {}),
                 "citation": entry["citation"].strip(),

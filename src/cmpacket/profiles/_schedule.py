@@ -20,6 +20,47 @@ EXAMPLE = (
 )
 
 
+def check_entry_basics(
+    entry: Any, where: str, keys: set[str], names: tuple[str, ...], example: str, fields: str
+) -> None:
+    """What a schedule entry and a promise share: a mapping with the text `names`, a key used
+    once (added to `keys`), and a data field path (`fields`: examples for the message)."""
+    if not isinstance(entry, dict):
+        raise ProfileError(f"{where}: {entry!r} is not a mapping ({example}).")
+    for name in names:
+        if not isinstance(entry.get(name), str) or not entry[name].strip():
+            raise ProfileError(f"{where}.{name}: missing or not text ({example}).")
+    key = entry["key"].strip() if "key" in names else entry["key"]
+    if key in keys:
+        raise ProfileError(f"{where}.key: {key!r} is used twice; keys are unique.")
+    keys.add(key)
+    if not FIELD.match(entry["field"]):
+        raise ProfileError(
+            f"{where}.field: {entry['field']!r} is not a data field path. Write it as in "
+            f"agency.yaml, with [] for a list: {fields}."
+        )
+
+
+def check_coverage(entry: dict[str, Any], where: str, at_hire: str) -> int:
+    """An entry's `positions` (all, direct-care or position keys) and `new_hire_months`, which
+    it returns (0 when not given; `at_hire` says in the message what 0 means)."""
+    positions = entry.get("positions", "all")
+    if positions not in ("all", "direct-care") and not (
+        isinstance(positions, list) and all(isinstance(x, str) for x in positions)
+    ):
+        raise ProfileError(
+            f"{where}.positions: {positions!r} is not all, direct-care or a list of position "
+            f"keys (e.g. [case-manager, case-management-supervisor])."
+        )
+    grace = entry.get("new_hire_months", 0)
+    if isinstance(grace, bool) or not isinstance(grace, int) or grace < 0:
+        raise ProfileError(
+            f"{where}.new_hire_months: {grace!r} is not a whole number of months (how long "
+            f"after hire it is first due; 0, the default, is {at_hire})."
+        )
+    return int(grace)
+
+
 def schedule_entries(value: Any, source: str) -> tuple[dict[str, Any], ...]:
     """The entries of `schedule:` checked, or () when the profile has none. Raises ProfileError
     naming the entry and what to write."""
@@ -31,40 +72,21 @@ def schedule_entries(value: Any, source: str) -> tuple[dict[str, Any], ...]:
     keys: set[str] = set()
     for i, entry in enumerate(value):
         where = f"{source}: schedule[{i}]"
-        if not isinstance(entry, dict):
-            raise ProfileError(f"{where}: {entry!r} is not a mapping ({EXAMPLE}).")
-        for name in ("key", "title", "field"):
-            if not isinstance(entry.get(name), str) or not entry[name].strip():
-                raise ProfileError(f"{where}.{name}: missing or not text ({EXAMPLE}).")
-        if entry["key"] in keys:
-            raise ProfileError(f"{where}.key: {entry['key']!r} is used twice; keys are unique.")
-        keys.add(entry["key"])
-        if not FIELD.match(entry["field"]):
-            raise ProfileError(
-                f"{where}.field: {entry['field']!r} is not a data field path. Write it as in "
-                f"agency.yaml, with [] for a list: policies.adopted, "
-                f"staff[].background_check.registry_check."
-            )
+        check_entry_basics(
+            entry,
+            where,
+            keys,
+            ("key", "title", "field"),
+            EXAMPLE,
+            "policies.adopted, staff[].background_check.registry_check",
+        )
         months = entry.get("interval_months")
         if isinstance(months, bool) or not isinstance(months, int) or months < 1:
             raise ProfileError(
                 f"{where}.interval_months: {months!r} is not a whole number of months (12 for "
                 f"a year, 60 for five years)."
             )
-        positions = entry.get("positions", "all")
-        if positions not in ("all", "direct-care") and not (
-            isinstance(positions, list) and all(isinstance(x, str) for x in positions)
-        ):
-            raise ProfileError(
-                f"{where}.positions: {positions!r} is not all, direct-care or a list of position "
-                f"keys (e.g. [case-manager, case-management-supervisor])."
-            )
-        grace = entry.get("new_hire_months", 0)
-        if isinstance(grace, bool) or not isinstance(grace, int) or grace < 0:
-            raise ProfileError(
-                f"{where}.new_hire_months: {grace!r} is not a whole number of months (how long "
-                f"after hire it is first due; 0, the default, is at hire)."
-            )
+        grace = check_coverage(entry, where, "at hire")
         out.append(
             {
                 "key": entry["key"].strip(),
