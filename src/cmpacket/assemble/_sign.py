@@ -172,9 +172,10 @@ def sign_pdf(
     target: Path,
     signature: Signature,
     place: tuple[int, tuple[float, float, float, float]] | None,
-) -> None:
+) -> str:
     """Sign `source` into `target` (an incremental update: the unsigned bytes stay the file's
-    first bytes). `place`: (0-based page, box) of the visible signature; None signs invisibly."""
+    first bytes). `place`: (0-based page, box) of the visible signature; None signs invisibly.
+    Returns the unsigned bytes' sha256."""
     from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
     from pyhanko.sign import fields, signers
     from pyhanko.sign.fields import MDPPerm, SigSeedSubFilter
@@ -219,23 +220,27 @@ def sign_pdf(
 
     with source.open("rb") as fh, target.open("wb") as out:
         writer = Writer(fh, strict=False)
-        _stable_id(writer, source, at)
+        unsigned = _stable_id(writer, source, at)
         pdf_signer.sign_pdf(writer, appearance_text_params=params, output=out)
+    return unsigned
 
 
-def _stable_id(writer: Any, source: Path, at: datetime) -> None:
+def _stable_id(writer: Any, source: Path, at: datetime) -> str:
     """The trailer's second file ID from the unsigned bytes and the signing time, not from
     os.urandom as pyHanko draws it: the same inputs sign to the same bytes (the first ID, the
-    unsigned file's, stays as ISO 32000 14.4 requires)."""
+    unsigned file's, stays as ISO 32000 14.4 requires). Returns the unsigned bytes' sha256,
+    read on the way."""
     from pyhanko.pdf_utils import generic
 
     h = hashlib.sha256()
     with source.open("rb") as fh:
         for chunk in iter(lambda: fh.read(1 << 20), b""):
             h.update(chunk)
+    unsigned = h.hexdigest()
     h.update(at.isoformat().encode())
     first = writer._document_id[0]  # pyHanko keeps the unsigned file's first ID here
     writer._document_id = generic.ArrayObject([first, generic.ByteStringObject(h.digest()[:16])])
+    return unsigned
 
 
 def _ints(box: tuple[float, float, float, float]) -> tuple[int, int, int, int]:

@@ -122,8 +122,7 @@ def sign_assembled(
             local = range(max(pages[0], first) - first, min(pages[1], last) - first + 1)
             place = signature_place(source, local, signature.name, signature.title, agency)
         target = work / source.name
-        sign_pdf(source, target, signature, place)
-        entry["unsigned_sha256"] = file_sha256(source)
+        entry["unsigned_sha256"] = sign_pdf(source, target, signature, place)
         entry["sha256"] = file_sha256(target)
         if parts:
             entry["bytes"] = target.stat().st_size
