@@ -27,6 +27,7 @@ for OCR.
 from __future__ import annotations
 
 import argparse
+import csv
 import random
 import shutil
 import zlib
@@ -35,6 +36,8 @@ from typing import Any
 
 import pikepdf
 import yaml
+
+from cmpacket.model import staff_rows
 
 FIRST = [
     "Maria",
@@ -215,7 +218,11 @@ def make(
     photos: int = 0,
     scans: int = 0,
     realistic: bool = True,
+    roster: str = "yaml",
 ) -> Path:
+    """Write the agency to `out`; `roster="csv"` keeps the staff in `staff.csv` beside
+    agency.yaml, as agencies of thousands do (agency.yaml refuses more than 200,000 values, its
+    guard against alias bombs: about 1,800 generated staff members)."""
     sample = Path(__file__).resolve().parent.parent / "sample_inputs" / "prairie-care"
     if out.exists():
         shutil.rmtree(out)
@@ -352,8 +359,22 @@ def make(
         rel = f"uploads/scan-{k + 1:03d}.png"
         scan_image(out / rel, seed=1000 + k)
         data["attachments"].append({"title": f"Scan {k + 1}", "file": rel, "section": "agency"})
+    if roster == "csv":
+        write_staff_csv(members, out / "staff.csv")
+        data["staff"] = []
     (out / "agency.yaml").write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True))
     return out
+
+
+def write_staff_csv(members: list[dict[str, Any]], path: Path) -> None:
+    """The staff as a roster export with the columns cmpacket reads (an unknown column is an
+    error in a roster, so the payroll export's `badge_number` is not written: the CSV agency
+    has one warning a staff member fewer than the YAML one)."""
+    cols, rows = staff_rows(members)
+    with path.open("w", newline="", encoding="utf-8") as f:
+        writer = csv.DictWriter(f, fieldnames=cols)
+        writer.writeheader()
+        writer.writerows(rows)
 
 
 def _as_agencies_are(member: dict[str, Any], i: int, rng: random.Random, out: Path) -> None:
@@ -425,8 +446,15 @@ def main() -> None:
         action="store_true",
         help="submission-ready: no findings (the default has a first build's findings)",
     )
+    parser.add_argument(
+        "--roster",
+        choices=["yaml", "csv"],
+        default="yaml",
+        help="where the staff are: inline in agency.yaml, or staff.csv (agencies of thousands)",
+    )
     a = parser.parse_args()
-    make(a.staff, a.uploads_per_staff, a.pages, a.out, a.noise, a.photos, a.scans, not a.clean)
+    realistic = not a.clean
+    make(a.staff, a.uploads_per_staff, a.pages, a.out, a.noise, a.photos, a.scans, realistic, a.roster)
     print(
         f"wrote {a.out} ({a.staff} staff, {a.staff * a.uploads_per_staff} uploads of {a.pages} pages)"
     )

@@ -21,7 +21,7 @@ import yaml
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
-from cmpacket.model._csv import flatten
+from cmpacket.model import staff_rows as flatten
 from cmpacket.model._headers import column_kind
 from cmpacket.model._scaffold_xlsx import stamp
 

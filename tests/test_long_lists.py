@@ -216,3 +216,14 @@ def test_a_first_builds_findings_are_grouped_by_code_in_the_draft(tmp_path: Path
     messages = [f["message"] for f in findings if f["code"] == code]
     shown = [m for m in messages if re.sub(r"\s+", " ", m)[:60] in text]
     assert len(shown) <= 5 < len(messages)
+    # what lapses within 90 days, likewise: by kind, ten of each shown and the rest counted
+    lapsing = json.loads((tmp_path / "out" / "readiness.json").read_text())["lapsing"]
+    kinds = Counter(o["kind"] for o in lapsing["obligations"])
+    crowded = [kind for kind, n in kinds.items() if n > 10]
+    assert crowded, kinds
+    for kind in crowded:
+        listed = [o for o in lapsing["obligations"] if o["kind"] == kind]
+        overdue = sum(1 for o in listed if o["overdue"])
+        assert f" · {len(listed)}" + (f", {overdue} overdue" if overdue else "") in text, kind
+        assert f"… and {len(listed) - 10} more of this kind" in text, kind
+        assert sum(1 for o in listed if o["summary"] in text) <= 10

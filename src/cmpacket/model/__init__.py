@@ -1,5 +1,6 @@
 """The agency data model: frozen dataclasses and loading from YAML/JSON/CSV with line numbers."""
 
+from cmpacket.model._csv import flatten as staff_rows
 from cmpacket.model._csv import header as staff_csv_header
 from cmpacket.model._example import example_data
 from cmpacket.model._field_paths import is_field
@@ -58,4 +59,5 @@ __all__ = [
     "resolve_upload",
     "scaffold",
     "staff_csv_header",
+    "staff_rows",
 ]

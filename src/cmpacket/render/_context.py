@@ -27,6 +27,7 @@ from cmpacket.render._readiness import (
     evidence_refs,
     evidence_rows,
     finding_groups,
+    lapsing_groups,
     requirements,
 )
 from cmpacket.render._signature import signature_context
@@ -241,6 +242,7 @@ def packet_context(
     ctx["receiver"] = receiver or {"name": "default", "title": "No limits (one PDF)"}
     ctx["requirements"] = requirements(profile, ctx["readiness"], ctx["evidence_refs"])
     ctx["finding_groups"] = finding_groups(ctx["readiness"]["findings"])
+    ctx["lapsing_groups"] = lapsing_groups(ctx["readiness"]["lapsing"]["obligations"])
     ctx["crosswalk"] = crosswalk(profile, data, report, ctx["evidence_refs"])
     if not draft:  # the crosswalk points at pages; the proofs' self-check is the draft's
         ctx["evidence"] = []

@@ -21,8 +21,9 @@ def cell_shading(cell: Any, fill: str) -> None:
     insert(cell._tc.get_or_add_tcPr(), shd, TCPR_ORDER)
 
 
-def repeat_header(row: Any) -> None:
-    trpr = row._tr.get_or_add_trPr()
+def repeat_header(tr: Any) -> None:
+    """Repeat this row (a `w:tr` element) at the top of every page the table runs onto."""
+    trpr = tr.get_or_add_trPr()
     trpr.append(OxmlElement("w:tblHeader"))
 
 
@@ -35,12 +36,13 @@ def no_borders(table: Any) -> None:
     insert(table._tbl.tblPr, borders, TBLPR_ORDER)
 
 
-def row_of(table: Any, index: int) -> list[Any]:
-    """The cells of row `index` of a table made here (python-docx's own lookup walks the whole
-    grid on every call, quadratic in the rows)."""
+def rows_of(table: Any) -> list[tuple[Any, list[Any]]]:
+    """Each row of a table made here as (its `w:tr` element, its cells), listed in one pass
+    (python-docx's own `table.rows[i]` and `table.cell(r, c)` walk the whole grid on every call,
+    quadratic in the rows: a 2,000-row roster took minutes)."""
     from docx.table import _Cell
 
-    return [_Cell(tc, table) for tc in table._tbl.tr_lst[index].tc_lst]
+    return [(tr, [_Cell(tc, table) for tc in tr.tc_lst]) for tr in table._tbl.tr_lst]
 
 
 def set_widths(table: Any, shares: list[float], usable: int) -> None:

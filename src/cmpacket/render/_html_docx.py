@@ -37,7 +37,7 @@ from cmpacket.render._docx_tables import (
     column_widths,
     no_borders,
     repeat_header,
-    row_of,
+    rows_of,
     set_widths,
     span,
     usable_width,
@@ -322,11 +322,10 @@ class _Writer:
         usable = usable_width(target)
         set_widths(table, column_widths(rows, ncols, kv, size, usable), usable)
         leading_head = True
-        for r, (tr, head) in enumerate(rows):
-            row_cells = row_of(table, r)
+        for (tr, head), (w_tr, row_cells) in zip(rows, rows_of(table), strict=True):
             leading_head = leading_head and head
             if leading_head:
-                repeat_header(table.rows[r])
+                repeat_header(w_tr)
             col = 0
             for cell_el in cells(tr):
                 width = min(span(cell_el), ncols - col)
@@ -356,7 +355,7 @@ class _Writer:
         table = target.add_table(rows=1, cols=len(signers))
         no_borders(table)
         set_widths(table, [1.0 / len(signers)] * len(signers), usable_width(target))
-        for cell, signer in zip(row_of(table, 0), signers, strict=True):
+        for cell, signer in zip(rows_of(table)[0][1], signers, strict=True):
             self.fresh_cells.add(id(cell))
             self.block(cell, signer, Block(fmt=blk.fmt, cell=True))
             self.fresh_cells.discard(id(cell))
@@ -385,7 +384,7 @@ class _Writer:
     def boxed(self, target: Any, el: Any, blk: Block) -> None:
         table = target.add_table(rows=1, cols=1)
         table.style = self.doc.styles["Packet Box"]
-        cell = row_of(table, 0)[0]
+        cell = rows_of(table)[0][1][0]
         cell_shading(cell, "F4F7FA")
         self.fresh_cells.add(id(cell))
         self.block(cell, el, replace(blk, cell=True))

@@ -76,6 +76,43 @@ def finding_groups(
     ]
 
 
+PER_KIND = 10  # lapsing obligations of one kind shown in the packet; the calendar lists every one
+KIND_TITLES = {
+    "license-expiry": "License expiries",
+    "license-renewal": "License renewals",
+    "training-year": "Training years",
+    "mandated-reporter-training": "Mandated-reporter training",
+    "exclusion-screening": "Exclusion screenings",
+    "agreement-term-end": "The agreement's term",
+    "response-due": "Responses due",
+}
+
+
+def lapsing_groups(
+    obligations: list[dict[str, Any]], per_kind: int = PER_KIND
+) -> list[dict[str, Any]]:
+    """The lapsing obligations (readiness.json's `lapsing.obligations`, by date) grouped by kind,
+    the group due first first; the first `per_kind` of each shown and the rest counted (`more`),
+    with how many are overdue. A first build of 2,000 staff has thousands: listed one a row, they
+    were one table WeasyPrint took minutes and 600 MB to lay out, while `cmpacket calendar`
+    lists every one. `title`: the kind in words (a profile's schedule entry by its own title)."""
+    groups: dict[str, list[dict[str, Any]]] = {}
+    for o in obligations:
+        groups.setdefault(o["kind"], []).append(o)
+    return [
+        {
+            "kind": kind,
+            "title": KIND_TITLES.get(kind) or found[0]["what"],
+            "count": len(found),
+            "overdue": sum(1 for o in found if o["overdue"]),
+            "shown": found[:per_kind],
+            "more": max(0, len(found) - per_kind),
+            "limit": per_kind,
+        }
+        for kind, found in groups.items()
+    ]
+
+
 _STAFF_INDEX = re.compile(r"^staff\[(\d+)\]")
 
 
