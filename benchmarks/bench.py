@@ -124,7 +124,11 @@ FULL_UP_TO = 500  # sizes above: the cold build, memory and verify only (rebuild
 def one_size(staff: int, kind: str, work: Path) -> dict[str, Any]:
     """One agency (`realistic`: a first build's findings, built `--draft`; `clean`: ready):
     cold build, no-change and one-change rebuilds, verify, floor, peak RSS."""
-    agency = make(staff, 3, 2, work / f"agency-{kind}-{staff}", realistic=kind == "realistic")
+    # above FULL_UP_TO the roster is a staff.csv, as agencies of thousands keep it (agency.yaml
+    # refuses more than 200,000 values, about 1,800 generated staff members)
+    roster = "csv" if staff > FULL_UP_TO else "yaml"
+    folder = work / f"agency-{kind}-{staff}"
+    agency = make(staff, 3, 2, folder, realistic=kind == "realistic", roster=roster)
     cache, out = work / f"cache-{kind}-{staff}", work / f"out-{kind}-{staff}"
     # --ocr never: these synthetic scans hold no words, and the figures stay comparable with the
     # earlier runs (OCR is measured on its own in uploads_run)

@@ -151,3 +151,22 @@ def test_diff_names_the_replaced_license_and_nothing_else(
     )
     r = cli("diff", packet_of(built), new.packet)
     assert r.code == 0 and "Maria Lopez: LSW license" in r.out
+
+
+def test_the_manifest_caps_grow_with_the_packets_pages(built: Path, tmp_path: Path) -> None:
+    """A manifest lists every page: an honest one of a 16,700-page packet (2,000 staff) is
+    15 MB, near the 16 MiB cap. The caps grow with the pages (2 KiB and 60 values a page), so a
+    17 MB manifest is read for a 10,000-page packet and refused for a small one."""
+    from cmpacket.verify import DEFAULT_LIMITS, ManifestInvalid, read_sidecar
+
+    grown = DEFAULT_LIMITS.for_pages(10_000)
+    assert grown.manifest_bytes == 10_000 * 2048 and grown.manifest_values == 1_000_000
+    assert DEFAULT_LIMITS.for_pages(80) == DEFAULT_LIMITS  # never below the caps set
+    assert DEFAULT_LIMITS.for_pages(10**9).manifest_bytes == DEFAULT_LIMITS.pages * 2048
+    manifest = json.loads((built / "manifest.json").read_text())
+    manifest["padding"] = "x" * (17 << 20)  # an unknown field: kept, not checked
+    sidecar = tmp_path / "manifest.json"
+    sidecar.write_text(json.dumps(manifest))
+    assert read_sidecar(sidecar, DEFAULT_LIMITS, pages=10_000)["packet"] == manifest["packet"]
+    with pytest.raises(ManifestInvalid, match="the limit is 16,777,216"):
+        read_sidecar(sidecar, DEFAULT_LIMITS, pages=80)

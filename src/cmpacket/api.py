@@ -51,6 +51,7 @@ from cmpacket.verify import (
     limits_from_options,
     load_trust,
     open_packet,
+    pages_or_zero,
     read_base,
     read_manifest,
     read_sidecar,
@@ -265,7 +266,8 @@ def _verify_files(
     sidecar = None
     if manifest is not None:
         try:
-            sidecar = read_sidecar(manifest, limits or DEFAULT_LIMITS)
+            pages = sum(map(pages_or_zero, files))  # the manifest lists every part's pages
+            sidecar = read_sidecar(manifest, limits or DEFAULT_LIMITS, pages)
         except ManifestInvalid as exc:
             raise PacketError(f"{manifest}: manifest-invalid: {exc}") from None
     return verify_parts(files, sidecar, limits=limits, trust=trust)

@@ -477,3 +477,46 @@ def test_chunked_page_digest_is_the_released_digest(packet: Path) -> None:
                 assert got == want, (path.name, page.index)
                 checked += 1
     assert checked > 65
+
+
+def test_the_manifest_fast_check_accepts_nothing_the_schema_refuses(built: Path) -> None:
+    """`check_manifest` answers a valid manifest without marshmallow's per-field work; every
+    field of a real manifest replaced by each wrong kind of value, or deleted, must still be
+    refused exactly when the schema (marshmallow) refuses it, with the schema's words."""
+    from cmpacket.verify._manifest import _SCHEMA, check_manifest
+
+    original = json.loads((built / "manifest.json").read_text())
+    assert check_manifest(json.loads(json.dumps(original))) == original
+
+    def paths(value: Any, at: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+        found = [at] if at else []
+        if isinstance(value, dict):
+            for key, inner in value.items():
+                found += paths(inner, (*at, key))
+        elif isinstance(value, list):
+            for i, inner in enumerate(value[:1]):  # the first of each list: every field kind
+                found += paths(inner, (*at, i))
+        return found
+
+    replacements: list[Any] = [None, True, -1, "x", "0" * 16, [], {}]
+    tried = refused = 0
+    for path in paths(original):
+        for new in [*replacements, KeyError]:
+            m = json.loads(json.dumps(original))
+            parent = m
+            for key in path[:-1]:
+                parent = parent[key]
+            if new is KeyError:
+                del parent[path[-1]]
+            else:
+                parent[path[-1]] = new
+            errors = _SCHEMA.validate(m)
+            tried += 1
+            try:
+                check_manifest(m)
+            except ManifestInvalid as exc:
+                refused += 1
+                assert errors, (path, new, exc.problems)
+            else:
+                assert not errors, (path, new, errors)
+    assert tried > 700 and 0 < refused < tried

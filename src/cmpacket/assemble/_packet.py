@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ctypes
 import hashlib
 import json
 from dataclasses import dataclass
@@ -162,6 +163,7 @@ def merge(
     merged = work / "merged.pdf"
     job_args = ["qpdf", "--deterministic-id", "--empty", "--pages", *map(str, files), "--"]
     pikepdf.Job([*job_args, str(merged)]).run()
+    release_freed_memory()  # the join's copies of every object (GBs at 40,000 pages) are freed
     pdf = pikepdf.open(merged)
     font = stamp_font(pdf, stamp_charset(info))
     resolve_links(pdf, refs, font, {"fingerprint": info.fingerprint, "page_id_prefix": info.prefix})
@@ -185,6 +187,18 @@ def merge(
     pdf.docinfo["/ModDate"] = info.pdf_date
     pdf.Root.Lang = pikepdf.String("en-US")
     return pdf, digests
+
+
+def release_freed_memory() -> None:
+    """Hand memory the C++ side has freed back to the system (glibc keeps freed heap for reuse
+    and the process's resident size stays at its peak): qpdf's page concatenation copies every
+    object of the packet and frees the copies when it ends, about 345 MB at 16,000 pages, which
+    stayed resident through the rest of assembly. Nothing happens where there is no glibc."""
+    try:
+        libc = ctypes.CDLL("libc.so.6")
+        libc.malloc_trim(0)
+    except (OSError, AttributeError):
+        pass
 
 
 @dataclass(frozen=True)

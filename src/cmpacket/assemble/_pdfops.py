@@ -6,6 +6,7 @@ import contextlib
 import hashlib
 import math
 import re
+import struct
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,7 +22,8 @@ from cmpacket.templates import ref_text  # the one definition of the text drawn
 STAMP_MARK = b"%cmpacket-stamp"
 LINK_PREFIX = "cmpacket:page/"
 _OLD_STAMP_RE = re.compile(rb"%cmpacket-stamp.*?\((.*?)\) Tj", re.S)  # release 1 (Helvetica)
-_TOKEN_RE = re.compile(rb"/(CmpStampF\d*)\s+[-\d.]+\s+Tf|<([0-9A-Fa-f]*)>")
+_FONT_RE = re.compile(rb"/(CmpStampF\d*)\s+[-\d.]+\s+Tf")
+_HEX_RE = re.compile(rb"<([0-9A-Fa-f]*)>")
 
 
 @dataclass
@@ -151,15 +153,25 @@ def read_stamp(
     fonts = resources.get("/Font") if isinstance(resources, Dictionary) else None
     out: list[str] = []
     mapping: dict[int, str] = {}
-    for match in _TOKEN_RE.finditer(data, begin, end):
-        if match.group(1):
-            found = fonts.get("/" + match.group(1).decode()) if fonts is not None else None
+    # font switches and the glyph codes shown in each font: `/CmpStampF1 7.50 Tf [<0042> ...] TJ`
+    parts = _FONT_RE.split(data[begin:end])
+    for i, part in enumerate(parts):
+        if i % 2:  # a font's resource name
+            found = fonts.get("/" + part.decode()) if fonts is not None else None
             mapping = _font_map(found, maps)
-            continue
-        codes = match.group(2)
-        for k in range(0, len(codes) - 3, 4):
-            out.append(mapping.get(int(codes[k : k + 4], 16), "\ufffd"))
+        else:
+            out += _glyph_texts(_HEX_RE.findall(part), mapping)
     return logical_order(out)
+
+
+def _glyph_texts(tokens: list[bytes], mapping: dict[int, str]) -> list[str]:
+    """Each two-byte glyph code of the hex strings `tokens` (`0042`), as its text through
+    `mapping`; a partial code at the end of a string is ignored."""
+    joined = b"".join(tokens)
+    if len(joined) != 4 * len(tokens):  # not what cmpacket writes: string by string
+        joined = b"".join(t[: len(t) // 4 * 4] for t in tokens)
+    codes = struct.unpack(f">{len(joined) // 4}H", bytes.fromhex(joined.decode("ascii")))
+    return [mapping.get(code, "\ufffd") for code in codes]
 
 
 def _font_map(font: Any, maps: dict[Any, dict[int, str]]) -> dict[int, str]:

@@ -24,31 +24,31 @@ def kind_of(value: Any) -> str:
     return names.get(type(value), "a number" if isinstance(value, float) else type(value).__name__)
 
 
-class _Typed(fields.Field[Any]):
+class Typed(fields.Field[Any]):
     """A JSON value of exactly one type (no coercion: "12" is not a number, true is not 1)."""
 
     expected = ""
     default_error_messages = {"invalid": "{input} is {kind}; expected {expected}."}
 
-    def _ok(self, value: Any) -> bool:
+    def accepts(self, value: Any) -> bool:
         raise NotImplementedError
 
     def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> Any:
-        if not self._ok(value):
+        if not self.accepts(value):
             raise self.make_error(
                 "invalid", input=_show(value), kind=kind_of(value), expected=self.expected
             )
         return value
 
 
-class Text(_Typed):
+class Text(Typed):
     expected = "text"
 
-    def _ok(self, value: Any) -> bool:
+    def accepts(self, value: Any) -> bool:
         return isinstance(value, str)
 
 
-class Hex(_Typed):
+class Hex(Typed):
     """A lower-case hex digest of a given length (sha256: 64, a page's short hash: 16)."""
 
     def __init__(self, length: int, **kwargs: Any) -> None:
@@ -56,7 +56,7 @@ class Hex(_Typed):
         self.length = length
         self.expected = f"a {length}-character hex digest"
 
-    def _ok(self, value: Any) -> bool:
+    def accepts(self, value: Any) -> bool:
         return isinstance(value, str) and len(value) == self.length and _is_hex(value)
 
 
@@ -64,7 +64,7 @@ def _is_hex(value: str) -> bool:
     return _HEX.fullmatch(value) is not None
 
 
-class HexList(_Typed):
+class HexList(Typed):
     """A list of hex digests of one length, checked in one pass (a document's page hashes)."""
 
     def __init__(self, length: int, **kwargs: Any) -> None:
@@ -72,19 +72,19 @@ class HexList(_Typed):
         self.length = length
         self.expected = f"a list of {length}-character hex digests"
 
-    def _ok(self, value: Any) -> bool:
+    def accepts(self, value: Any) -> bool:
         return isinstance(value, list) and all(
             isinstance(v, str) and len(v) == self.length and _is_hex(v) for v in value
         )
 
 
-class Whole(_Typed):
+class Whole(Typed):
     def __init__(self, low: int = 0, high: int = MAX_PAGE, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.low, self.high = low, high
         self.expected = f"a whole number from {low:,} to {high:,}"
 
-    def _ok(self, value: Any) -> bool:
+    def accepts(self, value: Any) -> bool:
         return (
             isinstance(value, int)
             and not isinstance(value, bool)
@@ -92,35 +92,35 @@ class Whole(_Typed):
         )
 
 
-class Flag(_Typed):
+class Flag(Typed):
     expected = "true or false"
 
-    def _ok(self, value: Any) -> bool:
+    def accepts(self, value: Any) -> bool:
         return isinstance(value, bool)
 
 
-class Scalar(_Typed):
+class Scalar(Typed):
     expected = "text, a number, true/false or null"
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(allow_none=True, **kwargs)
 
-    def _ok(self, value: Any) -> bool:
+    def accepts(self, value: Any) -> bool:
         return value is None or isinstance(value, str | int | float)
 
 
-class TextMap(_Typed):
+class TextMap(Typed):
     """An object whose values are text or null (converter names)."""
 
     expected = "an object of text values"
 
-    def _ok(self, value: Any) -> bool:
+    def accepts(self, value: Any) -> bool:
         return isinstance(value, dict) and all(
             v is None or isinstance(v, str) for v in value.values()
         )
 
 
-class Choice(_Typed):
+class Choice(Typed):
     """Text that is one of a few words."""
 
     def __init__(self, choices: tuple[str, ...], **kwargs: Any) -> None:
@@ -128,11 +128,11 @@ class Choice(_Typed):
         self.choices = choices
         self.expected = "one of " + ", ".join(choices)
 
-    def _ok(self, value: Any) -> bool:
+    def accepts(self, value: Any) -> bool:
         return isinstance(value, str) and value in self.choices
 
 
-class PageRange(_Typed):
+class PageRange(Typed):
     """[first, last] pages of a packet, or null."""
 
     expected = "[first page, last page] or null"
@@ -140,7 +140,7 @@ class PageRange(_Typed):
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(allow_none=True, **kwargs)
 
-    def _ok(self, value: Any) -> bool:
+    def accepts(self, value: Any) -> bool:
         return value is None or (
             isinstance(value, list)
             and len(value) == 2
@@ -149,12 +149,12 @@ class PageRange(_Typed):
         )
 
 
-class CountMap(_Typed):
+class CountMap(Typed):
     """An object whose values are counts (findings by severity)."""
 
     expected = "an object of whole numbers"
 
-    def _ok(self, value: Any) -> bool:
+    def accepts(self, value: Any) -> bool:
         return isinstance(value, dict) and all(
             isinstance(v, int) and not isinstance(v, bool) for v in value.values()
         )

@@ -13,7 +13,13 @@ from cmpacket.cache import file_sha256
 from cmpacket.errors import PacketError
 from cmpacket.verify._limits import DEFAULT_LIMITS, VerifyLimits
 from cmpacket.verify._manifest import ManifestInvalid
-from cmpacket.verify._packet import open_packet, read_manifest, read_sidecar, verify_packet
+from cmpacket.verify._packet import (
+    open_packet,
+    pages_or_zero,
+    read_manifest,
+    read_sidecar,
+    verify_packet,
+)
 from cmpacket.verify._result import VerifyResult
 
 
@@ -88,7 +94,9 @@ def read_base(
         beside = path.parent / "manifest.json"
         if beside.is_file():
             try:
-                named = (read_sidecar(beside, limits).get("packet") or {}).get("sha256")
+                named = (read_sidecar(beside, limits, pages_or_zero(path)).get("packet") or {}).get(
+                    "sha256"
+                )
             except (ManifestInvalid, PacketError):
                 named = None
             if named and named != sha:

@@ -99,6 +99,10 @@ def read_manifest(pdf: pikepdf.Pdf, limits: VerifyLimits = DEFAULT_LIMITS) -> di
         return None
     if stream is None:
         return None
+    try:  # an honest manifest grows with the packet: its caps too (VerifyLimits.for_pages)
+        limits = limits.for_pages(len(pdf.pages))
+    except (*PDF_ERRORS, RecursionError):
+        pass
     try:
         data = read_bounded(stream, limits.manifest_bytes)
     except StreamTooLarge as exc:
@@ -108,8 +112,12 @@ def read_manifest(pdf: pikepdf.Pdf, limits: VerifyLimits = DEFAULT_LIMITS) -> di
     return parse_manifest(data, limits)
 
 
-def read_sidecar(path: Path, limits: VerifyLimits = DEFAULT_LIMITS) -> dict[str, Any]:
-    """A sidecar manifest.json from disk, bounded and checked; raises PacketError or ManifestInvalid."""
+def read_sidecar(
+    path: Path, limits: VerifyLimits = DEFAULT_LIMITS, pages: int = 0
+) -> dict[str, Any]:
+    """A sidecar manifest.json from disk, bounded (for a packet of `pages` pages, when known)
+    and checked; raises PacketError or ManifestInvalid."""
+    limits = limits.for_pages(pages)
     try:
         size = path.stat().st_size
         if size > limits.manifest_bytes:
@@ -136,7 +144,7 @@ def verify_packet(
     bad_sidecar: ManifestInvalid | None = None
     if manifest_file is not None:
         try:
-            sidecar = read_sidecar(manifest_file, limits)
+            sidecar = read_sidecar(manifest_file, limits, pages_or_zero(path))
         except ManifestInvalid as exc:
             bad_sidecar = exc
     result = verify_source(path, path.name, sidecar, limits=limits, trust=trust)
@@ -144,6 +152,16 @@ def verify_packet(
         _manifest_findings(result, bad_sidecar, f"sidecar {manifest_file.name}")
         result.close()
     return result
+
+
+def pages_or_zero(path: Path) -> int:
+    """The packet's page count for the sidecar manifest's caps (0 when it cannot be read: the
+    caps stay as set, and the packet's own checks say what is wrong with it)."""
+    try:
+        with pikepdf.open(path) as pdf:
+            return len(pdf.pages)
+    except (*PDF_ERRORS, OSError, RecursionError, ValueError):
+        return 0
 
 
 def verify_source(
