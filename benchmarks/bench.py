@@ -135,6 +135,8 @@ def one_size(staff: int, kind: str, work: Path) -> dict[str, Any]:
     base = ["build", str(agency), "-o", str(out), "-q", "--cache-dir", str(cache), "--ocr", "never"]
     if kind == "realistic":
         base.append("--draft")
+    if staff > FULL_UP_TO:  # the profile's 6,000 pages of uploads: an agency of thousands raises it
+        base += ["--max-total-pages", "100000"]
     cold, rss = cmpacket(base, work)
     r: dict[str, Any] = {"staff": staff, "kind": kind, "cold": cold, "rss": rss}
     if staff <= FULL_UP_TO:

@@ -58,7 +58,9 @@ def parse_to_unicode(data: bytes) -> dict[int, str]:
 def logical_order(pieces: list[str]) -> str:
     """The text of glyphs read left to right (each glyph's text), right-to-left runs reversed."""
     joined = "".join(pieces)
-    if joined.isascii() or not any(_direction(ch) == "rtl" for ch in set(joined)):
+    if joined.isascii() or not any(
+        _direction(ch) == "rtl" for ch in set(joined) if not ch.isascii()
+    ):
         return joined  # nothing right to left: the glyphs are in logical order
     dirs = [next((d for d in map(_direction, piece) if d), "") for piece in pieces]
     out: list[str] = []
