@@ -379,3 +379,45 @@ def test_the_readiness_report_lists_what_lapses_within_90_days(
     last = (date.fromisoformat(cal["as_of"]) + timedelta(days=90)).isoformat()
     soon = [(e["date"], e["summary"]) for e in cal["events"] if e["date"] <= last]
     assert sorted(soon) == sorted((o["date"], o["summary"]) for o in lapsing["obligations"])
+
+
+def test_the_shared_alarms_are_what_icalendar_writes_for_the_whole_calendar(agency: Path) -> None:
+    """The ICS writer serializes the three alarms once and places their bytes in every event:
+    the file must be byte for byte what icalendar gives when it writes every event whole."""
+    from icalendar.prop import vDDDTypes, vDuration, vText
+
+    from cmpacket import api
+    from cmpacket._dates import stamp_time
+    from cmpacket.calendar._events import ALARM_DAYS
+    from cmpacket.calendar._write import OVERDUE, PRODID, _about, _description
+
+    made = api.calendar(agency, as_of=AS_OF)
+    assert len(made.events) > 5
+    calname = str(icalendar.Calendar.from_ical(made.data)["X-WR-CALNAME"])
+    name = calname.removesuffix(": compliance calendar")
+    whole = icalendar.Calendar()
+    for key, value in (
+        ("prodid", PRODID), ("version", "2.0"), ("calscale", "GREGORIAN"),
+        ("method", "PUBLISH"), ("x-wr-calname", f"{name}: compliance calendar"),
+        ("x-wr-caldesc", _about(name, made.as_of)),
+    ):  # fmt: skip
+        whole.add(key, value)
+    for e in made.events:
+        event = icalendar.Event()
+        event.add("uid", vText(e.uid), encode=False)
+        event.add("dtstamp", vDDDTypes(stamp_time(made.as_of)), encode=False)
+        event.add("dtstart", vDDDTypes(e.date), encode=False)
+        event.add("dtend", vDDDTypes(e.date + timedelta(days=1)), encode=False)
+        summary = (OVERDUE if e.overdue else "") + e.summary
+        event.add("summary", vText(summary), encode=False)
+        event.add("description", vText(_description(e)), encode=False)
+        event.add("x-cmpacket-kind", vText(e.kind), encode=False)
+        event.add("transp", vText("TRANSPARENT"), encode=False)
+        for d in ALARM_DAYS:
+            alarm = icalendar.Alarm()
+            alarm.add("action", vText("DISPLAY"), encode=False)
+            alarm.add("description", vText(f"Due in {d} days"), encode=False)
+            alarm.add("trigger", vDuration(timedelta(days=-d)), encode=False)
+            event.add_component(alarm)
+        whole.add_component(event)
+    assert made.data == whole.to_ical()

@@ -69,9 +69,13 @@ def _about(name: str, as_of: date) -> str:
 
 def to_ics(events: tuple[Event, ...], name: str, as_of: date) -> bytes:
     """RFC 5545: one all-day VEVENT per event (DTSTART a DATE, DTEND the next day), display
-    alarms ALARM_DAYS before, DTSTAMP from the as-of date or SOURCE_DATE_EPOCH. Values are given
-    as icalendar's own property types (`encode=False`): the same output as letting it infer
-    them, at about half the cost at 500 staff; the values every event shares are made once."""
+    alarms ALARM_DAYS before, DTSTAMP from the as-of date or SOURCE_DATE_EPOCH.
+
+    Every line is written by icalendar (escaping, folding). What every event shares is written
+    once: the three alarms, identical in every event, are serialized once and their bytes placed
+    in each event, where icalendar would write them again (two thirds of the calendar's lines:
+    3,737 events at 500 staff took 2 s); the output is byte for byte what icalendar gives for
+    the whole calendar. Values are given as icalendar's own property types (`encode=False`)."""
     import icalendar  # 0.3 s to import: only when a calendar is written
     from icalendar.prop import vDDDTypes, vDuration, vText
 
@@ -87,8 +91,16 @@ def to_ics(events: tuple[Event, ...], name: str, as_of: date) -> bytes:
         vText("TRANSPARENT"),
         vText("DISPLAY"),
     )
-    # calendars show the event's summary with the alarm's own text
-    alarms = [(vText(f"Due in {d} days"), vDuration(timedelta(days=-d))) for d in ALARM_DAYS]
+    alarms = b""  # calendars show the event's summary with the alarm's own text
+    for d in ALARM_DAYS:
+        alarm = icalendar.Alarm()
+        alarm.add("action", display, encode=False)
+        alarm.add("description", vText(f"Due in {d} days"), encode=False)
+        alarm.add("trigger", vDuration(timedelta(days=-d)), encode=False)
+        alarms += alarm.to_ical()
+    end_event, end_cal = b"END:VEVENT\r\n", b"END:VCALENDAR\r\n"
+    head = cal.to_ical()
+    parts = [_strip_end(head, end_cal)]
     for e in events:
         event = icalendar.Event()
         for key, value in (
@@ -104,15 +116,16 @@ def to_ics(events: tuple[Event, ...], name: str, as_of: date) -> bytes:
             ("transp", transparent),
         ):
             event.add(key, value, encode=False)
-        for text, trigger in alarms:
-            alarm = icalendar.Alarm()
-            alarm.add("action", display, encode=False)
-            alarm.add("description", text, encode=False)
-            alarm.add("trigger", trigger, encode=False)
-            event.add_component(alarm)
-        cal.add_component(event)
-    data: bytes = cal.to_ical()
-    return data
+        parts += [_strip_end(event.to_ical(), end_event), alarms, end_event]
+    parts.append(end_cal)
+    return b"".join(parts)
+
+
+def _strip_end(component: bytes, end: bytes) -> bytes:
+    """A serialized component without its END line, to append what it holds."""
+    if not component.endswith(end):  # icalendar always ends a component with its END line
+        raise AssertionError(f"unexpected iCalendar serialization: {component[-40:]!r}")
+    return component[: -len(end)]
 
 
 def to_csv(events: tuple[Event, ...]) -> bytes:
