@@ -200,8 +200,9 @@ def resolve_links(
 
     `cmpacket:fill/NAME` boxes get the value of NAME drawn inside them and stop being links.
 
-    `cmpacket:ref/STYLE/KEY` boxes get the page number(s) of KEY drawn right-aligned inside them
-    (in the stamp font) and link to its first page; `cmpacket:page/N` links to page N.
+    `cmpacket:ref/STYLE/KEY` boxes get the page number(s) of KEY drawn inside them (in the stamp
+    font; right-aligned for `range`, the index's column, else left-aligned, so running text has
+    no gap before the number) and link to its first page; `cmpacket:page/N` links to page N.
     """
 
     count = 0
@@ -228,7 +229,9 @@ def resolve_links(
                     target = first
                     prefix = (fills or {}).get("page_id_prefix", "")
                     text = ref_text(style, first, last, prefix)
-                    align = "left" if style == "ids" else "right"
+                    # the index's page column is right-aligned; in running text the number
+                    # follows the words before it, and what the box has to spare is after it
+                    align = "right" if style == "range" else "left"
                     drawn.append(_ref_ops(font, annot.Rect, text, align=align))
             if 1 <= target <= len(pages):
                 del annot["/A"]
