@@ -166,6 +166,39 @@ def test_final_packet_front_matter_is_a_crosswalk_with_a_link_per_requirement(
     assert "Input fingerprint" not in cover
 
 
+def _words(packet: Path, first: int, last: int) -> list[tuple[str, float, float, float]]:
+    """(word, xMin, xMax, yMin) of every word on the pages, in reading order (pdftotext -bbox)."""
+    html = subprocess.run(
+        ["pdftotext", "-f", str(first), "-l", str(last), "-bbox", str(packet), "-"],
+        capture_output=True, text=True, check=True,
+    ).stdout  # fmt: skip
+    found = re.findall(r'xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" [^>]*>([^<]*)<', html)
+    return [(w, float(x0), float(x1), float(y0)) for x0, y0, x1, w in found]
+
+
+@pytest.mark.e2e
+def test_page_numbers_in_running_text_follow_their_words(built: Path) -> None:
+    """The crosswalk's `statement, p. 79`: the number is drawn where its reserved box starts, a
+    space after the comma, not at the far end of the box; the index's page column stays
+    right-aligned (its numbers end at the same x)."""
+    man = json.loads((built / "manifest.json").read_text())
+    cross = _doc(man, "readiness-report")
+    words = _words(packet_of(built), cross["first_page"], cross["last_page"])
+    gaps = [
+        nxt[1] - word[2]
+        for word, nxt in zip(words, words[1:], strict=False)
+        if word[0].endswith(",") and nxt[0] in ("p.", "pp.") and abs(word[3] - nxt[3]) < 3
+    ]
+    assert len(gaps) >= 5 and max(gaps) < 5, gaps  # a space is about 2.7 pt at 9 pt
+    index = _doc(man, "index")
+    numbers = [
+        w for w in _words(packet_of(built), index["first_page"], index["last_page"])
+        if re.fullmatch(r"\d+(\u2013\d+)?", w[0]) and w[1] > 400
+    ]  # fmt: skip
+    ends = sorted({round(w[2]) for w in numbers})
+    assert len(numbers) > 20 and ends[-1] - ends[0] <= 2, ends
+
+
 @pytest.mark.e2e
 def test_section_b_is_titled_by_what_it_holds(built: Path) -> None:
     man = json.loads((built / "manifest.json").read_text())
