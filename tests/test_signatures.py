@@ -11,6 +11,7 @@ import datetime as dt
 import hashlib
 import io
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -20,7 +21,7 @@ import pikepdf
 import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.hazmat.primitives.serialization import pkcs12
 from cryptography.x509.oid import NameOID
 
@@ -86,10 +87,12 @@ def make_p12(
     end: dt.datetime | None = None,
     usage: dict[str, bool] | None = None,
     with_key: bool = True,
+    key: Any = None,
 ) -> Path:
-    """The official's PKCS#12 file, issued by `ca`, protected by PASSWORD."""
+    """The official's PKCS#12 file, issued by `ca`, protected by PASSWORD (an RSA key unless
+    `key` is given)."""
     ca_key, ca_cert = ca
-    key = _key()
+    key = key or _key()
     cert = (
         x509.CertificateBuilder()
         .subject_name(_name("Dana Whitfield"))
@@ -257,6 +260,29 @@ def test_the_manifest_records_the_unsigned_bytes_which_rebuild_identically(
     # and the signed bytes too: no random file ID (an RSA signature is deterministic)
     assert second["sha256"] == packet["sha256"]
     assert again.packet.read_bytes() == signed_bytes
+
+
+def test_an_ecdsa_key_signs_the_same_packet_to_the_same_bytes(
+    pki: dict[str, Any], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """ECDSA draws a nonce per signature; cmpacket uses RFC 6979's, derived from the key and the
+    data, so the packet signed again with an EC key is byte for byte the same, and valid."""
+    folder = copy_sample(tmp_path, digital)
+    (folder / "keys").mkdir()
+    ec_key = ec.generate_private_key(ec.SECP256R1())
+    make_p12(folder / "keys" / "official.p12", pki["ca"], key=ec_key)
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", EPOCH)
+    monkeypatch.setenv("CMPACKET_SIGN_PASSWORD", PASSWORD)
+    first = api.build(folder, api.Options(quiet=True), out=tmp_path / "one")
+    second = api.build(folder, api.Options(quiet=True), out=tmp_path / "two")
+    data = first.packet.read_bytes()
+    assert data == second.packet.read_bytes()
+    # the update's modification times are the signing time, never the clock's
+    assert re.findall(rb'xmp:ModifyDate="([^"]*)"', data) in ([], [b"2026-12-01T12:00:00-06:00"])
+    assert b"/ModDate (D\\07220261201120000" in data
+    _, status = _status(data, pki["root"])
+    assert status.intact and status.valid and status.trusted
+    assert status.pkcs7_signature_mechanism == "sha256_ecdsa"
 
 
 def test_verify_passes_and_says_who_signed(

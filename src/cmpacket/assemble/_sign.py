@@ -150,6 +150,8 @@ def _cert_sha256(cert: Any) -> str:
 def _signer(key: Any, cert: Any, extra: list[Any]) -> Any:
     from asn1crypto import keys as asn1_keys
     from asn1crypto import x509 as asn1_x509
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric import ec
     from cryptography.hazmat.primitives.serialization import (
         Encoding,
         NoEncryption,
@@ -160,7 +162,29 @@ def _signer(key: Any, cert: Any, extra: list[Any]) -> Any:
 
     der = key.private_bytes(Encoding.DER, PrivateFormat.PKCS8, NoEncryption())
     certs = [asn1_x509.Certificate.load(c.public_bytes(Encoding.DER)) for c in [cert, *extra]]
-    return signers.SimpleSigner(
+
+    class Deterministic(signers.SimpleSigner):
+        """ECDSA with RFC 6979 nonces: the same packet signed again is the same bytes, as with
+        an RSA key (pyHanko's own ECDSA draws a random nonce each time). It verifies as any
+        ECDSA signature does."""
+
+        def sign_raw(self, data: bytes, digest_algorithm: str) -> bytes:
+            mechanism = self.get_signature_mechanism_for_digest(digest_algorithm)
+            digests: dict[str, hashes.HashAlgorithm] = {
+                "sha256": hashes.SHA256(),
+                "sha384": hashes.SHA384(),
+                "sha512": hashes.SHA512(),
+            }
+            digest = digests.get(digest_algorithm)
+            if (
+                mechanism.signature_algo != "ecdsa"
+                or digest is None
+                or not isinstance(key, ec.EllipticCurvePrivateKey)
+            ):
+                return bytes(super().sign_raw(data, digest_algorithm))
+            return bytes(key.sign(data, ec.ECDSA(digest, deterministic_signing=True)))
+
+    return Deterministic(
         signing_cert=certs[0],
         signing_key=asn1_keys.PrivateKeyInfo.load(der),
         cert_registry=SimpleCertificateStore.from_certs(certs),  # type: ignore[no-untyped-call]
@@ -205,11 +229,25 @@ def sign_pdf(
         meta, signature.key.signer, stamp_style=style, new_field_spec=spec, at=signature.at
     )
     from pyhanko.pdf_utils import generic
+    from pyhanko.pdf_utils.metadata.model import DocumentMetadata
 
     at = signature.at
 
+    class AtSigningTime(DocumentMetadata):
+        """pyHanko sets the update's modification time to "now" (read from the clock when the
+        Info dictionary and the XMP `ModifyDate` are written): the signing time instead."""
+
+        def __setattr__(self, name: str, value: Any) -> None:
+            if name == "last_modified" and value == "now":
+                value = at
+            super().__setattr__(name, value)
+
     class Writer(IncrementalPdfFileWriter):
-        """pyHanko sets the update's ModDate from the clock: the signing time instead."""
+        """The update's ModDate and XMP ModifyDate are the signing time, never the clock's."""
+
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            self._meta = AtSigningTime(**vars(self._meta))
 
         def _update_meta(self) -> None:
             super()._update_meta()  # type: ignore[no-untyped-call]
