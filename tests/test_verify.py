@@ -155,14 +155,18 @@ def test_diff_names_the_replaced_license_and_nothing_else(
 
 def test_the_manifest_caps_grow_with_the_packets_pages(built: Path, tmp_path: Path) -> None:
     """A manifest lists every page: an honest one of a 16,700-page packet (2,000 staff) is
-    15 MB, near the 16 MiB cap. The caps grow with the pages (2 KiB and 60 values a page), so a
-    17 MB manifest is read for a 10,000-page packet and refused for a small one."""
+    15 MB, near the 16 MiB cap. The default caps grow with the pages (2 KiB and 60 values a
+    page, to 64 MiB and 2.5 million values), so a 17 MB manifest is read for a 10,000-page
+    packet and refused for a small one; a cap the reviewer set stays as set."""
     from cmpacket.verify import DEFAULT_LIMITS, ManifestInvalid, read_sidecar
 
     grown = DEFAULT_LIMITS.for_pages(10_000)
     assert grown.manifest_bytes == 10_000 * 2048 and grown.manifest_values == 1_000_000
     assert DEFAULT_LIMITS.for_pages(80) == DEFAULT_LIMITS  # never below the caps set
-    assert DEFAULT_LIMITS.for_pages(10**9).manifest_bytes == DEFAULT_LIMITS.pages * 2048
+    most = DEFAULT_LIMITS.for_pages(10**9)
+    assert (most.manifest_bytes, most.manifest_values) == (64 << 20, 2_500_000)
+    mine = DEFAULT_LIMITS.replace(manifest_bytes=1_000_000).for_pages(10_000)
+    assert mine.manifest_bytes == 1_000_000  # --limit manifest_bytes=... is kept
     manifest = json.loads((built / "manifest.json").read_text())
     manifest["padding"] = "x" * (17 << 20)  # an unknown field: kept, not checked
     sidecar = tmp_path / "manifest.json"
@@ -170,3 +174,32 @@ def test_the_manifest_caps_grow_with_the_packets_pages(built: Path, tmp_path: Pa
     assert read_sidecar(sidecar, DEFAULT_LIMITS, pages=10_000)["packet"] == manifest["packet"]
     with pytest.raises(ManifestInvalid, match="the limit is 16,777,216"):
         read_sidecar(sidecar, DEFAULT_LIMITS, pages=80)
+
+
+def test_a_page_listed_many_times_does_not_raise_the_manifest_caps(tmp_path: Path) -> None:
+    """A small file whose page tree lists one page 100,000 times (qpdf copies each repeat) counts
+    no more pages for the manifest's caps than its size allows: it cannot buy a 200 MB
+    manifest."""
+    from cmpacket.verify import pages_or_zero
+
+    pdf = pikepdf.new()
+    pdf.add_blank_page(page_size=(10, 10))
+    pdf.Root.Pages.Kids = pikepdf.Array([pdf.pages[0].obj] * 100_000)  # one page, repeated
+    hostile = tmp_path / "hostile.pdf"
+    pdf.save(hostile, object_stream_mode=pikepdf.ObjectStreamMode.generate)
+    assert hostile.stat().st_size < 50_000
+    with pikepdf.open(hostile) as opened:
+        assert len(opened.pages) == 100_000  # qpdf's page list: a copy per repeat
+    assert pages_or_zero(hostile) == hostile.stat().st_size // 512 < 100
+
+
+def test_stamp_glyph_codes_are_read_string_by_string() -> None:
+    """Each hex string of a stamp holds whole two-byte codes; a partial code ends only its own
+    string (a hostile stamp), never borrows digits from the next."""
+    from cmpacket.assemble._pdfops import _glyph_texts
+
+    mapping = {0x2004: "A", 0x0042: "B", 0x0043: "C", 0x0041: "a"}
+    assert _glyph_texts([b"0041", b"0042", b"0043"], mapping) == ["a", "B", "C"]
+    assert _glyph_texts([b"004", b"20043"], mapping) == ["A"]
+    assert _glyph_texts([b"", b"00410042"], mapping) == ["a", "B"]
+    assert _glyph_texts([b"FFFF"], mapping) == ["\ufffd"]

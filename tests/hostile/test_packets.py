@@ -520,3 +520,18 @@ def test_the_manifest_fast_check_accepts_nothing_the_schema_refuses(built: Path)
             else:
                 assert not errors, (path, new, errors)
     assert tried > 600 and 0 < refused < tried
+
+
+def test_an_unterminated_string_of_escaped_quotes_is_refused_at_once() -> None:
+    """`"\\"\\"\\"...`: the prescan's string pattern started again at every quote inside it, in
+    time quadratic in the length (60 KB: 13 s; 1 MB: about 40 minutes) before JSON could refuse
+    it. It is refused as not JSON; the child is given a minute, a thousand times what it needs."""
+    code = (
+        "from cmpacket.verify._manifest import parse_manifest, ManifestInvalid\n"
+        "try:\n    parse_manifest(b'\"' + b'\\\\\"' * 200_000)\n"
+        "except ManifestInvalid as exc:\n    print(exc)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True
+    )
+    assert "not valid JSON" in done.stdout and "Unterminated string" in done.stdout

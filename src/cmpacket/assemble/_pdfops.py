@@ -167,8 +167,9 @@ def read_stamp(
 def _glyph_texts(tokens: list[bytes], mapping: dict[int, str]) -> list[str]:
     """Each two-byte glyph code of the hex strings `tokens` (`0042`), as its text through
     `mapping`; a partial code at the end of a string is ignored."""
-    joined = b"".join(tokens)
-    if len(joined) != 4 * len(tokens):  # not what cmpacket writes: string by string
+    if all(len(t) == 4 for t in tokens):  # what cmpacket writes: one code a string
+        joined = b"".join(tokens)
+    else:  # string by string, a partial code at the end of each ignored
         joined = b"".join(t[: len(t) // 4 * 4] for t in tokens)
     codes = struct.unpack(f">{len(joined) // 4}H", bytes.fromhex(joined.decode("ascii")))
     return [mapping.get(code, "\ufffd") for code in codes]

@@ -71,7 +71,9 @@ def read_base(
         raise PacketError(f"{path}: no such file.")
     if path.suffix.lower() == ".json":
         try:
-            sidecar = read_sidecar(path, limits)
+            # a base given as its manifest alone: no packet to count the pages of, so the
+            # caps of the largest packet the page cap allows (VerifyLimits.for_pages)
+            sidecar = read_sidecar(path, limits, limits.pages)
         except ManifestInvalid as exc:
             raise PacketError(f"{path}: not a cmpacket manifest ({_first(exc)}).") from None
         return Base(path.name, None, sidecar)

@@ -7,8 +7,12 @@ from dataclasses import dataclass, fields
 from cmpacket.errors import UsageError
 
 MiB = 1 << 20
+DEFAULT_MANIFEST_BYTES = 16 * MiB
+DEFAULT_MANIFEST_VALUES = 1_000_000
 MANIFEST_BYTES_PER_PAGE = 2048  # twice what an honest manifest holds a page
 MANIFEST_VALUES_PER_PAGE = 60
+MANIFEST_BYTES_CEILING = 64 * MiB
+MANIFEST_VALUES_CEILING = 2_500_000
 
 
 @dataclass(frozen=True)
@@ -28,21 +32,30 @@ class VerifyLimits:
     objects: int = 5_000_000  # objects the cross-reference table declares
     outline_items: int = 100_000
     outline_depth: int = 16
-    manifest_bytes: int = 16 * MiB  # the embedded (or sidecar) manifest.json, decoded
+    manifest_bytes: int = DEFAULT_MANIFEST_BYTES  # the embedded or sidecar manifest, decoded
     manifest_depth: int = 32  # nesting of arrays and objects
-    manifest_values: int = 1_000_000  # arrays, objects and the values in them
+    manifest_values: int = DEFAULT_MANIFEST_VALUES  # arrays, objects and the values in them
 
     def for_pages(self, pages: int) -> VerifyLimits:
-        """The caps for a packet of `pages` pages. The manifest lists every page and document,
-        so an honest one grows with the packet (about 920 bytes and 24 values a page: 15 MB at
-        16,700 pages, which a 2,200-staff agency's packet passes): its caps are at least
-        MANIFEST_BYTES_PER_PAGE and MANIFEST_VALUES_PER_PAGE times the pages (pages within the
-        `pages` cap), never below the caps set."""
+        """The caps for a packet of `pages` distinct pages. The manifest lists every page and
+        document, so an honest one grows with the packet (about 920 bytes and 24 values a page:
+        15 MB at 16,700 pages, which a 2,200-staff agency's packet passes). The two manifest
+        caps, where they are the defaults, grow to MANIFEST_BYTES_PER_PAGE and
+        MANIFEST_VALUES_PER_PAGE a page, up to MANIFEST_BYTES_CEILING and
+        MANIFEST_VALUES_CEILING (a 5,000-staff packet's manifest is about 38 MB and a million
+        values); a cap the reviewer set (`--limit`) stays as set."""
         pages = max(0, min(pages, self.pages))
-        return self.replace(
-            manifest_bytes=max(self.manifest_bytes, pages * MANIFEST_BYTES_PER_PAGE),
-            manifest_values=max(self.manifest_values, pages * MANIFEST_VALUES_PER_PAGE),
-        )
+        grown: dict[str, int | None] = {}
+        if self.manifest_bytes == DEFAULT_MANIFEST_BYTES:
+            grown["manifest_bytes"] = min(
+                MANIFEST_BYTES_CEILING, max(self.manifest_bytes, pages * MANIFEST_BYTES_PER_PAGE)
+            )
+        if self.manifest_values == DEFAULT_MANIFEST_VALUES:
+            grown["manifest_values"] = min(
+                MANIFEST_VALUES_CEILING,
+                max(self.manifest_values, pages * MANIFEST_VALUES_PER_PAGE),
+            )
+        return self.replace(**grown)
 
     def replace(self, **changes: int | None) -> VerifyLimits:
         """A copy with the given caps changed (None leaves a cap as it is)."""

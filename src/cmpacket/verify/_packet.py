@@ -10,6 +10,7 @@ findings (exit 1) or a PacketError (exit 2) -- never an exception of another kin
 from __future__ import annotations
 
 import io
+import os
 from pathlib import Path
 from typing import Any
 
@@ -99,10 +100,8 @@ def read_manifest(pdf: pikepdf.Pdf, limits: VerifyLimits = DEFAULT_LIMITS) -> di
         return None
     if stream is None:
         return None
-    try:  # an honest manifest grows with the packet: its caps too (VerifyLimits.for_pages)
-        limits = limits.for_pages(len(pdf.pages))
-    except (*PDF_ERRORS, RecursionError):
-        pass
+    # an honest manifest grows with the packet: its caps too (VerifyLimits.for_pages)
+    limits = limits.for_pages(honest_pages(pdf))
     try:
         data = read_bounded(stream, limits.manifest_bytes)
     except StreamTooLarge as exc:
@@ -155,12 +154,28 @@ def verify_packet(
 
 
 def pages_or_zero(path: Path) -> int:
-    """The packet's page count for the sidecar manifest's caps (0 when it cannot be read: the
-    caps stay as set, and the packet's own checks say what is wrong with it)."""
+    """The packet's pages for the sidecar manifest's caps (`honest_pages`; 0 when it cannot be
+    read: the caps stay as set, and the packet's own checks say what is wrong with it)."""
     try:
         with pikepdf.open(path) as pdf:
-            return len(pdf.pages)
-    except (*PDF_ERRORS, OSError, RecursionError, ValueError):
+            return honest_pages(pdf)
+    except (*PDF_ERRORS, OSError, RecursionError, RuntimeError):
+        return 0
+
+
+BYTES_A_PAGE = 512  # no page of a cmpacket packet takes less (a packet averages 4-5 KB a page)
+
+
+def honest_pages(pdf: pikepdf.Pdf) -> int:
+    """The pages the manifest's caps may grow with (VerifyLimits.for_pages): the page count, but
+    no more than the file's size allows at BYTES_A_PAGE a page. A 1 KB file whose page tree
+    lists one page 100,000 times has 100,000 pages to qpdf (it copies each repeat), and two by
+    its size: it cannot buy a 200 MB manifest. 0 if the tree cannot be walked or the file's size
+    is not known."""
+    try:
+        size = os.path.getsize(pdf.filename)
+        return min(len(pdf.pages), size // BYTES_A_PAGE)
+    except (*PDF_ERRORS, OSError, RecursionError, RuntimeError):
         return 0
 
 
