@@ -454,7 +454,17 @@ def main() -> None:
     )
     a = parser.parse_args()
     realistic = not a.clean
-    make(a.staff, a.uploads_per_staff, a.pages, a.out, a.noise, a.photos, a.scans, realistic, a.roster)
+    make(
+        a.staff,
+        a.uploads_per_staff,
+        a.pages,
+        a.out,
+        a.noise,
+        a.photos,
+        a.scans,
+        realistic,
+        a.roster,
+    )
     print(
         f"wrote {a.out} ({a.staff} staff, {a.staff * a.uploads_per_staff} uploads of {a.pages} pages)"
     )
