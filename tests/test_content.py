@@ -309,16 +309,25 @@ def test_sample_section_b_is_a_statement_of_assurances_that_binds_only_the_agenc
     )
 
 
+@pytest.fixture(scope="module")
+def programs_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One cache for the builds of the sample under each program: what no profile changes (the
+    uploads taken in, documents that do not name the program) is made once."""
+    return tmp_path_factory.mktemp("programs") / "cache"
+
+
 @pytest.mark.e2e
 @pytest.mark.parametrize("name", sorted(PROGRAMS))
-def test_cover_letter_and_readiness_name_the_program(name: str, tmp_path: Path) -> None:
+def test_cover_letter_and_readiness_name_the_program(
+    name: str, tmp_path: Path, programs_cache: Path
+) -> None:
     from cmpacket import api
 
     title, citation = PROGRAMS[name]
     folder = copy_sample(tmp_path)
     api.build(
         folder,
-        api.Options(quiet=True, no_cache=True, profile=name, draft=True),
+        api.Options(quiet=True, cache_dir=programs_cache, profile=name, draft=True),
         out=tmp_path / "out",
     )
     pages = _pages(packet_of(tmp_path / "out"))

@@ -426,15 +426,18 @@ def test_pages_over_the_receivers_page_size_are_fitted_to_it(tmp_path: Path) -> 
     folder = copy_sample(tmp_path, edit)
     _scan(folder / "uploads" / "legal.pdf", size=(8.5, 14), dpi=40)
     receiver = _receiver(tmp_path, page_size="letter")
+    cache = tmp_path / "cache"  # empty: the first build lays out everything, the second reuses it
     result = api.build(
-        folder, api.Options(quiet=True, no_cache=True, receiver=str(receiver)), out=tmp_path / "out"
+        folder,
+        api.Options(quiet=True, cache_dir=cache, receiver=str(receiver)),
+        out=tmp_path / "out",
     )
     manifest = json.loads(result.manifest.read_text())
     doc = next(d for s in manifest["sections"] for d in s["documents"] if d["title"] == "Legal")
     with pikepdf.open(result.packet) as pdf:
         box = [float(v) for v in pdf.pages[doc["first_page"] - 1].mediabox]
     assert (box[2] - box[0], box[3] - box[1]) == (612.0, 792.0)
-    plain = api.build(folder, api.Options(quiet=True, no_cache=True), out=tmp_path / "plain")
+    plain = api.build(folder, api.Options(quiet=True, cache_dir=cache), out=tmp_path / "plain")
     with pikepdf.open(plain.packet) as pdf:
         box = [float(v) for v in pdf.pages[doc["first_page"] - 1].mediabox]
     assert (box[2] - box[0], box[3] - box[1]) == (612.0, 1008.0)  # no receiver: left as it is

@@ -175,6 +175,9 @@ def test_sigterm_to_the_process_group_ends_the_build_promptly(tmp_path: Path, du
         if proc.poll() is not None:
             pytest.fail(f"the build ended before it could be signalled: {seen}")
         time.sleep(0.05)
+    # the group signalled is the build's own, never the test process's: under pytest-xdist that
+    # group holds the worker running this test (and possibly the other workers and pytest itself)
+    assert os.getpgid(proc.pid) == proc.pid != os.getpgrp()
     os.killpg(proc.pid, signal.SIGTERM)
     start = time.monotonic()
     try:
