@@ -64,16 +64,20 @@ def finding_groups(
     for f in sorted(findings, key=lambda f: order.get(f["severity"], len(order))):
         groups.setdefault((f["severity"], f["code"]), []).append(f)
     return [
-        {
-            "severity": severity,
-            "code": code,
-            "count": len(found),
-            "shown": found[:per_code],
-            "more": max(0, len(found) - per_code),
-            "limit": per_code,
-        }
+        {"severity": severity, "code": code, **_shown(found, per_code)}
         for (severity, code), found in groups.items()
     ]
+
+
+def _shown(found: list[dict[str, Any]], limit: int) -> dict[str, Any]:
+    """A group's `count`, the first `limit` items (`shown`), how many more there are (`more`)
+    and the `limit`: what the packet prints of a long list whose file lists every one."""
+    return {
+        "count": len(found),
+        "shown": found[:limit],
+        "more": max(0, len(found) - limit),
+        "limit": limit,
+    }
 
 
 PER_KIND = 10  # lapsing obligations of one kind shown in the packet; the calendar lists every one
@@ -103,11 +107,8 @@ def lapsing_groups(
         {
             "kind": kind,
             "title": KIND_TITLES.get(kind) or found[0]["what"],
-            "count": len(found),
             "overdue": sum(1 for o in found if o["overdue"]),
-            "shown": found[:per_kind],
-            "more": max(0, len(found) - per_kind),
-            "limit": per_kind,
+            **_shown(found, per_kind),
         }
         for kind, found in groups.items()
     ]
