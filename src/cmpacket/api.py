@@ -51,7 +51,7 @@ from cmpacket.verify import (
     limits_from_options,
     load_trust,
     open_packet,
-    pages_or_zero,
+    page_allowance,
     read_base,
     read_manifest,
     read_sidecar,
@@ -266,7 +266,7 @@ def _verify_files(
     sidecar = None
     if manifest is not None:
         try:
-            pages = sum(map(pages_or_zero, files))  # the manifest lists every part's pages
+            pages = sum(map(page_allowance, files))  # the manifest lists every part's pages
             sidecar = read_sidecar(manifest, limits or DEFAULT_LIMITS, pages)
         except ManifestInvalid as exc:
             raise PacketError(f"{manifest}: manifest-invalid: {exc}") from None

@@ -18,7 +18,7 @@ from cmpacket.verify._limits import DEFAULT_LIMITS, VerifyLimits, limits_from_op
 from cmpacket.verify._manifest import ManifestInvalid
 from cmpacket.verify._packet import (
     open_packet,
-    pages_or_zero,
+    page_allowance,
     read_manifest,
     read_sidecar,
     verify_packet,
@@ -42,7 +42,7 @@ __all__ = [
     "evidence_rows",
     "limits_from_options",
     "open_packet",
-    "pages_or_zero",
+    "page_allowance",
     "read_manifest",
     "read_sidecar",
     "verify_packet",

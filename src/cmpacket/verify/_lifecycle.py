@@ -15,7 +15,7 @@ from cmpacket.verify._limits import DEFAULT_LIMITS, VerifyLimits
 from cmpacket.verify._manifest import ManifestInvalid
 from cmpacket.verify._packet import (
     open_packet,
-    pages_or_zero,
+    page_allowance,
     read_manifest,
     read_sidecar,
     verify_packet,
@@ -96,9 +96,9 @@ def read_base(
         beside = path.parent / "manifest.json"
         if beside.is_file():
             try:
-                named = (read_sidecar(beside, limits, pages_or_zero(path)).get("packet") or {}).get(
-                    "sha256"
-                )
+                named = (
+                    read_sidecar(beside, limits, page_allowance(path)).get("packet") or {}
+                ).get("sha256")
             except (ManifestInvalid, PacketError):
                 named = None
             if named and named != sha:

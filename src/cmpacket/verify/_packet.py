@@ -143,7 +143,7 @@ def verify_packet(
     bad_sidecar: ManifestInvalid | None = None
     if manifest_file is not None:
         try:
-            sidecar = read_sidecar(manifest_file, limits, pages_or_zero(path))
+            sidecar = read_sidecar(manifest_file, limits, page_allowance(path))
         except ManifestInvalid as exc:
             bad_sidecar = exc
     result = verify_source(path, path.name, sidecar, limits=limits, trust=trust)
@@ -153,13 +153,13 @@ def verify_packet(
     return result
 
 
-def pages_or_zero(path: Path) -> int:
-    """The packet's pages for the sidecar manifest's caps (`honest_pages`; 0 when it cannot be
-    read: the caps stay as set, and the packet's own checks say what is wrong with it)."""
+def page_allowance(path: Path) -> int:
+    """The pages a sidecar manifest's caps may grow with, from the packet file's size alone
+    (BYTES_A_PAGE a page), without opening the packet a second time; 0 when it cannot be read:
+    the caps stay as set, and the packet's own checks say what is wrong with it."""
     try:
-        with pikepdf.open(path) as pdf:
-            return honest_pages(pdf)
-    except (*PDF_ERRORS, OSError, RecursionError, RuntimeError):
+        return path.stat().st_size // BYTES_A_PAGE
+    except OSError:
         return 0
 
 
