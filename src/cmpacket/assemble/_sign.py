@@ -228,7 +228,6 @@ def sign_pdf(
     pdf_signer = _at_time(
         meta, signature.key.signer, stamp_style=style, new_field_spec=spec, at=signature.at
     )
-    from pyhanko.pdf_utils import generic
     from pyhanko.pdf_utils.metadata.model import DocumentMetadata
 
     at = signature.at
@@ -248,13 +247,6 @@ def sign_pdf(
         def __init__(self, *args: Any, **kwargs: Any) -> None:
             super().__init__(*args, **kwargs)
             self._meta = AtSigningTime(**vars(self._meta))
-
-        def _update_meta(self) -> None:
-            super()._update_meta()  # type: ignore[no-untyped-call]
-            if self._info is not None:
-                info = self._info.get_object()  # type: ignore[no-untyped-call]
-                info["/ModDate"] = generic.pdf_date(at)
-                self.mark_update(self._info)
 
     with source.open("rb") as fh, target.open("wb") as out:
         writer = Writer(fh, strict=False)
