@@ -232,3 +232,27 @@ def test_a_first_builds_findings_are_grouped_by_code_in_the_draft(tmp_path: Path
         assert f" · {len(listed)}" + (f", {overdue} overdue" if overdue else "") in text, kind
         assert f"… and {len(listed) - 10} more of this kind" in text, kind
         assert sum(1 for o in listed if o["summary"] in text) <= 10
+
+
+def test_the_benchmark_agency_with_its_roster_in_staff_csv_is_the_same_agency(
+    tmp_path: Path,
+) -> None:
+    """`make_agency.py --roster csv` (agencies of thousands: agency.yaml refuses more than
+    200,000 values) writes the same staff into staff.csv: validate reads them there, with the
+    same findings but the payroll field a roster cannot carry."""
+    sys.path.insert(0, str(BENCHMARKS))
+    try:
+        from make_agency import make
+    finally:
+        sys.path.remove(str(BENCHMARKS))
+    from cmpacket import api
+
+    inline = make(6, 2, 1, tmp_path / "inline")
+    roster = make(6, 2, 1, tmp_path / "roster", roster="csv")
+    assert (roster / "staff.csv").is_file() and not (inline / "staff.csv").exists()
+    found = {}
+    for name, folder in (("inline", inline), ("roster", roster)):
+        checked = api.check_folder(folder, ocr="never")
+        assert checked.data is not None and len(checked.data.staff) == 6
+        found[name] = Counter(f.code for f in checked.report.findings if f.code != "unknown-field")
+    assert found["inline"] == found["roster"] and sum(found["roster"].values()) > 6
