@@ -49,6 +49,21 @@ def test_truncated_pdf(tmp_path: Path) -> None:
     assert f.code in ("upload-unreadable", "upload-repaired")
 
 
+def test_page_tree_without_its_count_is_unreadable_not_a_crash(tmp_path: Path) -> None:
+    # qpdf raises its own runtime error (not a PdfError) when a /Pages node has lost its /Count
+    # and a page its /Parent: found by the fuzz test on this real PDF with these two bytes changed
+    body = corpus("014-").read_bytes()
+    for was, now in [
+        (b"/Type /Pages\n/Count 4", b"/Type /Pages\n\x00Count 4"),
+        (b" 25 0 R 26 0 R 27 0 R]\n/Parent 6", b" 2% 0 R 26 0 R 27 0 R]\n/Parent 6"),
+    ]:
+        assert body.count(was) == 1
+        body = body.replace(was, now)
+    folder = with_upload(tmp_path, body)
+    (f,) = finding(folder)
+    assert f.code == "upload-unreadable" and "/Count is wrong" in f.message
+
+
 def test_broken_cross_reference_table_is_repaired_with_a_warning(tmp_path: Path) -> None:
     body = bytearray(corpus("001-").read_bytes())
     at = body.rfind(b"startxref")

@@ -116,7 +116,7 @@ def image_size(stream: pikepdf.Stream, caps: Caps) -> int:
     comps = 1 if mask else _components(stream.get("/ColorSpace"))
     names, _ = filter_chain(stream)
     if names[-1:] == ["/DCTDecode"] and len(names) == 1:
-        with contextlib.suppress(pikepdf.PdfError, IndexError):
+        with contextlib.suppress(pikepdf.PikepdfError, IndexError):
             found = _jpeg_size(stream.read_raw_bytes())
             if found and found[0] * found[1] > width * height:
                 width, height, comps = found[0], found[1], max(found[2], 1)
@@ -215,7 +215,7 @@ def check_pages(pdf: pikepdf.Pdf, limits: dict[str, Any] | None) -> list[tuple[s
             return [("too-large", _too_large(number, exc, caps))]
         except StreamDamaged as exc:
             return [("unreadable", f"page {number}: {what} is damaged ({exc}). {_AGAIN}")]
-        except (pikepdf.PdfError, RecursionError, ValueError, TypeError) as exc:
+        except (pikepdf.PikepdfError, RecursionError, ValueError, TypeError) as exc:
             why = reason(exc)
             return [("unreadable", f"page {number}: {what} is damaged ({why}). {_AGAIN}")]
     return []

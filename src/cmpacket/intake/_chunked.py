@@ -168,7 +168,7 @@ def decoded_length(stream: pikepdf.Stream, cap: int) -> tuple[int, str | None]:
     """
     try:
         raw = stream.read_raw_bytes()
-    except pikepdf.PdfError as exc:
+    except pikepdf.PikepdfError as exc:
         raise StreamDamaged(f"its data cannot be read ({reason(exc)})") from None
     names, parms = filter_chain(stream)
     chunks: Iterator[bytes] = (raw[i : i + CHUNK] for i in range(0, len(raw), CHUNK))

@@ -64,7 +64,7 @@ def _recode(image: Any, page: tuple[float, float]) -> bool:
         if is_jpeg and dpi <= DPI * 1.05:
             return False
         picture = pim.as_pil_image()
-    except (pikepdf.PdfError, NotImplementedError, ValueError, OSError):
+    except (pikepdf.PikepdfError, NotImplementedError, ValueError, OSError):
         return False  # a kind of image we do not decode: leave it as it is
     scale = min(1.0, DPI / dpi)
     if scale < 1.0:

@@ -145,7 +145,7 @@ def _take(
                 "the PDF needs a password to open. Upload a copy without a password.",
             )
         )
-    except (pikepdf.PdfError, RecursionError, ValueError, OverflowError) as exc:
+    except (pikepdf.PikepdfError, RecursionError, ValueError, OverflowError) as exc:
         reason = str(exc).splitlines()[0][:160] if str(exc) else type(exc).__name__
         facts.problems.append(
             ("unreadable", f"the PDF is damaged beyond repair ({reason}). Export or scan it again.")
@@ -281,11 +281,11 @@ def sanitize_into(src: pikepdf.Pdf, dest: pikepdf.Pdf) -> int:
     into the page content first so visible form values stay.
     """
     if isinstance(src.Root.get("/AcroForm"), pikepdf.Dictionary):
-        with contextlib.suppress(pikepdf.PdfError):
+        with contextlib.suppress(pikepdf.PikepdfError):
             # qpdf only (re)generates field appearances when NeedAppearances asks for it.
             src.Root.AcroForm.NeedAppearances = True
             src.generate_appearance_streams()
-    with contextlib.suppress(pikepdf.PdfError):
+    with contextlib.suppress(pikepdf.PikepdfError):
         src.flatten_annotations(mode="all")
     count = 0
     for page in src.pages:
