@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from cmpacket.cache import Cache, digest
-from cmpacket.convert import count_pages, docx_to_pdf, html_to_pdf
+from cmpacket.convert import count_pages, docx_to_pdf
 from cmpacket.plan import Content, Piece, chunk, evidence_parts, manual_chunk, roster_parts
 from cmpacket.render._context import piece_context
 from cmpacket.render._copies import render_word
@@ -46,9 +46,14 @@ class Renderer:
     html: dict[str, str] = field(default_factory=dict)  # piece key -> its HTML, for its Word copy
 
     def render(
-        self, pieces: list[Piece], meanwhile: Callable[[], None] = lambda: None
+        self,
+        pieces: list[Piece],
+        singles: dict[str, tuple[str, dict[str, Any]]] | None = None,
+        meanwhile: Callable[[], None] = lambda: None,
     ) -> dict[str, Content]:
-        """Content for every document piece; `meanwhile` runs while the workers lay out."""
+        """Content for every document piece, and for each of `singles` (key -> template and its
+        whole context, e.g. a draft's placeholder page), laid out together on the workers;
+        `meanwhile` runs while the workers lay out."""
         pending: dict[str, list[Part]] = {}
         made: dict[str, Content] = {}
         for piece in pieces:
@@ -56,6 +61,9 @@ class Renderer:
                 made[piece.key] = self._word_source(piece)
             else:
                 pending[piece.key] = self._prepare_piece(piece)
+        sources = {piece.key: piece.source for piece in pieces}
+        for key, (name, ctx) in (singles or {}).items():
+            pending[key], sources[key] = [self._prepare(name, ctx)], name
         todo = [part for parts in pending.values() for part in parts if part.pdf is None]
         rendered = lay_out(
             [(p.name, p.html) for p in todo],
@@ -67,19 +75,10 @@ class Renderer:
         for part, pdf in zip(todo, rendered, strict=True):
             part.pdf = pdf
             self.cache.put(part.key, pdf)
-        for piece in pieces:
-            if piece.key in pending:
-                sha = self.registry.find(piece.source).sha256
-                made[piece.key] = self._content(piece.source, sha, pending[piece.key])
+        for key, parts in pending.items():
+            source = sources[key]
+            made[key] = self._content(source, self.registry.find(source).sha256, parts)
         return made
-
-    def one(self, name: str, ctx: dict[str, Any]) -> Content:
-        """Render one HTML document now (cache first), e.g. a draft's placeholder page."""
-        part = self._prepare(name, ctx)
-        if part.pdf is None:
-            part.pdf = html_to_pdf(part.html, self.registry, name)
-            self.cache.put(part.key, part.pdf)
-        return self._content(name, self.registry.find(name).sha256, [part])
 
     def _from_word(self, piece: Piece) -> bool:
         choice = self.wanted.get(piece.kind) if isinstance(self.wanted, dict) else None

@@ -52,14 +52,20 @@ def render_pieces(
     reuse = {piece.key: content for piece, content in done.made} if done else {}
     todo = [p for p in planned.pieces if p.key not in reuse and (late or p.kind not in LATE)]
     docs = [p for p in todo if p.template]
+    uploads = {p.key: _upload(planned, upload_of, p) for p in todo if not p.template}
+    # in a draft, the page standing in for each upload that cannot be used: laid out on the
+    # workers with the documents
+    placeholders = {
+        key: ("_placeholder.html.j2", dict(context, placeholder=got))
+        for key, got in uploads.items()
+        if isinstance(got, dict)
+    }
     if done is None:
         progress(f"Rendering {len(docs)} documents")
-    contents = renderer.render(docs)
-    uploads = [p for p in todo if not p.template]  # uploads, and a response's exhibits
-    if done is None:
+    contents = renderer.render(docs, placeholders)
+    if done is None:  # uploads, and a response's exhibits
         progress(f"Taking in {len(uploads)} uploads")
-    for piece in uploads:
-        contents[piece.key] = _upload(planned, context, renderer, upload_of, piece)
+    contents |= {key: got for key, got in uploads.items() if isinstance(got, Content)}
     contents = reuse | contents
     made = [(p, contents[p.key]) for p in planned.pieces if p.key in contents]
     converters = renderer.converters | (done.converters if done else set())
@@ -67,20 +73,13 @@ def render_pieces(
     return Rendered(made, frozenset(converters), html)
 
 
-def _upload(
-    planned: Planned,
-    context: dict[str, Any],
-    renderer: Renderer,
-    upload_of: UploadOf,
-    piece: Piece,
-) -> Content:
-    """An upload's content, a page range of it (split across parts), or in a draft the
-    placeholder page standing in for it."""
+def _upload(planned: Planned, upload_of: UploadOf, piece: Piece) -> Content | dict[str, str]:
+    """An upload's content, a page range of it (split across parts), or in a draft what the
+    placeholder page standing in for it says."""
     got = upload_of(piece)
-    if piece.key in planned.split and not isinstance(got, str):
+    if isinstance(got, str):  # only reachable in --draft builds
+        return {"title": piece.title, "file": piece.source, "reason": got}
+    if piece.key in planned.split:
         _, first, last = planned.split[piece.key]
         got = got.pages_between(first, last, digest(got.cache_key, str(first), str(last)))
-    if isinstance(got, str):  # only reachable in --draft builds
-        placeholder = {"title": piece.title, "file": piece.source, "reason": got}
-        got = renderer.one("_placeholder.html.j2", dict(context, placeholder=placeholder))
     return got
