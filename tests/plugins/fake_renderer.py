@@ -38,9 +38,8 @@ def fake_pdf(html: str, registry: object, name: str) -> bytes:
 def faked() -> Iterator[None]:
     """WeasyPrint replaced by `fake_pdf` within the block (forked workers inherit it). Use a cache
     of the block's own: a layout's cache key does not say which renderer made it."""
-    from cmpacket.render import _documents, _layout
+    from cmpacket.render import _layout
 
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(_layout, "html_to_pdf", fake_pdf)
-        patch.setattr(_documents, "html_to_pdf", fake_pdf)
         yield
