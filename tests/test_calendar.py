@@ -421,3 +421,26 @@ def test_the_shared_alarms_are_what_icalendar_writes_for_the_whole_calendar(agen
             event.add_component(alarm)
         whole.add_component(event)
     assert made.data == whole.to_ical()
+
+
+def test_validate_lists_the_calendars_obligations_with_each_open_response_once(
+    agency: Path,
+) -> None:
+    """The report adds the responses' due dates to the obligations its rules listed (each time a
+    stage adds responses, theirs replace the earlier ones): the same list `calendar` makes."""
+    from cmpacket import api
+
+    report = api.validate(agency, as_of=AS_OF)
+    prepared = validators.prepare(agency, as_of=AS_OF)
+    assert prepared.data is not None and prepared.profile is not None
+    assert len(report.responses) == 2  # the open one and the sent one
+    listed = validators.obligations(
+        prepared.data, prepared.profile, prepared.as_of, report.responses
+    )
+    assert report.obligations == listed
+    due = [o.key for o in report.obligations if o.kind == "response-due"]
+    assert due == ["response:rfi-2026-11|due"]
+    again = validators.with_responses(report, prepared.data, ())  # no responses any more
+    assert [o for o in again.obligations if o.kind == "response-due"] == []
+    assert len(again.obligations) == len(listed) - 1
+    assert again.findings == report.findings

@@ -148,9 +148,7 @@ def check_folder(
         return checked
     # every response to the Department is checked too, with its base packet
     found, responses = check_responses(checked.data, checked.profile, checked.report.as_of)
-    report = with_responses(
-        checked.report.with_findings(tuple(found)), checked.data, checked.profile, responses
-    )
+    report = with_responses(checked.report.with_findings(tuple(found)), checked.data, responses)
     return replace(checked, report=report)
 
 

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields, replace
 from datetime import date, timedelta
 from typing import Any
 
@@ -291,22 +292,25 @@ class Report:
 
     def with_findings(self, more: tuple[Finding, ...]) -> Report:
         """The report with more findings (e.g. what assembly found of the receiver's fit)."""
-        from dataclasses import replace
-
         return replace(self, findings=self.findings + more)
 
     def with_pages(self, refs: dict[str, tuple[int, int]]) -> Report:
         """The report with each proof's first packet page filled in from the assembled packet's
         page references (`doc/<piece key>`); the evidence's path is its piece key."""
-        from dataclasses import replace
-
         filled = tuple(
             replace(e, page=refs[f"doc/{e.path}"][0] if f"doc/{e.path}" in refs else None)
             for e in self.evidence
         )
-        # findings are already promoted and sorted: keep them as they are
-        new = replace(self, evidence=filled, strict=False)
-        object.__setattr__(new, "strict", self.strict)
+        return self.keeping_findings(evidence=filled)
+
+    def keeping_findings(self, **changes: Any) -> Report:
+        """The report with `changes` to its other fields; its findings, already promoted and
+        sorted, kept as they are (not sorted again: a hundred thousand findings take a while)."""
+        new = object.__new__(Report)
+        for f in fields(Report):
+            object.__setattr__(new, f.name, changes.pop(f.name, getattr(self, f.name)))
+        if changes:
+            raise TypeError(f"Report has no field {', '.join(changes)}")
         return new
 
 
@@ -316,6 +320,11 @@ def _order(f: Finding) -> tuple[int, str, str, str]:
 
 def _natural(path: str) -> str:
     """Sort `staff[10]` after `staff[9]`."""
-    import re
+    return _DIGITS.sub(_six_digits, path)
 
-    return re.sub(r"\d+", lambda m: m.group(0).zfill(6), path)
+
+_DIGITS = re.compile(r"\d+")
+
+
+def _six_digits(m: re.Match[str]) -> str:
+    return m.group(0).zfill(6)

@@ -93,7 +93,7 @@ def respond_in(ws: Workspace, given: Path) -> RespondResult:
     validated = stage.with_findings(
         ws, validated, [*problems, *found], "the response cannot be sent as it is"
     )
-    report = with_responses(validated.report, data, profile, (facts,))
+    report = with_responses(validated.report, data, (facts,))
     validated = replace(validated, checked=replace(validated.checked, report=report))
     made = make_packet(ws, validated, receiver, base)  # the cumulative packet
     answer = _response_packet(ws, made, response, facts, receiver, dated)

@@ -135,7 +135,7 @@ def checked(ws: Workspace, receiver: Receiver, *, then_render: bool = True) -> V
         # the packet lists the open responses and their due dates; they are checked by
         # `validate` and `respond`, and never stop a build of the packet
         _, listed = check_responses(found.data, found.profile, found.report.as_of, bases=False)
-        report = validators.with_responses(found.report, found.data, found.profile, listed)
+        report = validators.with_responses(found.report, found.data, listed)
         found = replace(found, report=report)
     return Validated(found, intaken, uses)
 

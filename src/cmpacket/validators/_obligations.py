@@ -10,7 +10,7 @@ falls due; an obligation already late is listed as overdue."""
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
@@ -23,6 +23,7 @@ from cmpacket.validators._license_table import license_row
 from cmpacket.validators._rules_evidence import mandated_reporter_date
 from cmpacket.validators._rules_staff import applies, training_hours, training_required
 
+RESPONSE_DUE = "response-due"  # the only kind made from the responses
 KINDS = {"rfi": "request for information", "cap": "corrective action plan"}
 
 
@@ -59,7 +60,11 @@ def obligations(
     _scheduled(out, data, profile)
     _agreement(out, data)
     _responses(out, data, responses)
-    return tuple(sorted(out.made.values(), key=lambda o: (o.due, o.key)))
+    return _by_date(out.made.values())
+
+
+def _by_date(listed: Iterable[Obligation]) -> tuple[Obligation, ...]:
+    return tuple(sorted(listed, key=lambda o: (o.due, o.key)))
 
 
 def _who(s: Staff) -> str:
@@ -295,7 +300,7 @@ def _responses(out: _List, data: AgencyData, responses: Iterable[ResponseFacts])
         basis = f"{r.answered} of {r.items} item(s) answered; letter received {r.received or 'on a date not given'}."
         out.add(
             f"response:{r.name}|due",
-            "response-due",
+            RESPONSE_DUE,
             r.due,
             data.agency.display_name,
             what,
@@ -307,9 +312,14 @@ def _responses(out: _List, data: AgencyData, responses: Iterable[ResponseFacts])
 
 
 def with_responses(
-    report: Report, data: AgencyData, profile: Profile, responses: tuple[ResponseFacts, ...]
+    report: Report, data: AgencyData, responses: tuple[ResponseFacts, ...]
 ) -> Report:
     """The report with the agency's responses to the Department, and its obligations listing
-    those still open."""
-    listed = obligations(data, profile, report.as_of, responses)
-    return replace(report, responses=responses, obligations=listed)
+    those still open: the report's own obligations (the rules listed them from the same data)
+    with the responses' in place of any it had, not all of them made again."""
+    out = _List(report.as_of)
+    _responses(out, data, responses)
+    kept = (o for o in report.obligations if o.kind != RESPONSE_DUE)
+    return report.keeping_findings(
+        responses=responses, obligations=_by_date([*kept, *out.made.values()])
+    )
