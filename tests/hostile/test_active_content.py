@@ -16,6 +16,10 @@ from tests.conftest import packet_of
 pytestmark = pytest.mark.e2e
 
 CODE = "packet-active-content"
+ADVICE = (
+    "A packet cmpacket builds never holds active content: this was added after the build. Do not "
+    "open the file in a PDF viewer; ask the sender for the original."
+)
 
 
 def _tampered(built: Path, tmp_path: Path, change: Callable[[pikepdf.Pdf], None]) -> Path:
@@ -111,6 +115,23 @@ def test_an_extra_attached_file_is_named_and_the_manifest_is_not(
     assert len(found) == 1 and found[0]["path"] == "catalog"
     assert "an attached file 'invoice.exe' (/Names /EmbeddedFiles)" in found[0]["message"]
     assert "manifest.json'" not in found[0]["message"]
+
+
+def test_pdf_2_associated_files_on_the_catalog_and_a_page_are_named(
+    built: Path, tmp_path: Path, cli: Any
+) -> None:
+    def change(pdf: pikepdf.Pdf) -> None:
+        spec = pikepdf.AttachedFileSpec(pdf, b"MZ\x90\x00", filename="payload.exe")
+        pdf.Root.AF = Array([spec.obj])
+        pdf.pages[2].obj.AF = Array([pdf.make_indirect(Dictionary(Type=Name.Filespec))])
+
+    said = _said(_active(cli, _tampered(built, tmp_path, change)))
+    assert said == [
+        f"catalog: the catalog has associated files (/AF): 'payload.exe'. No hash of the manifest "
+        f"covers them, and a viewer offers to open them. {ADVICE}",
+        f"page 3: page 3 has associated files (/AF): 'a file without a name'. No hash of the "
+        f"manifest covers them, and a viewer offers to open them. {ADVICE}",
+    ]
 
 
 def test_page_triggers_field_scripts_and_xfa_are_named(

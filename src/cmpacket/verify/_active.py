@@ -13,7 +13,7 @@ MAX_CHAIN steps, each object once (a cycle ends the walk).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from typing import Any
 
 import pikepdf
@@ -129,9 +129,11 @@ def _catalog(pdf: pikepdf.Pdf, result: VerifyResult) -> None:
         _report(result, "catalog", "the catalog's OpenAction", opening, automatic=True)
     _triggers(result, "catalog", "the catalog's action", root.get("/AA"), automatic=True)
     names = root.get("/Names")
+    listed: set[tuple[int, int]] = set()
     if isinstance(names, Dictionary):
         _scripts(names, result)
-        _attachments(names, result)
+        listed = _attachments(names, result)
+    _associated(root.get("/AF"), "catalog", "the catalog", result, listed)
     form = root.get("/AcroForm")
     if isinstance(form, Dictionary) and form.get("/XFA") is not None:
         result.fail(
@@ -158,13 +160,17 @@ def _scripts(names: Dictionary, result: VerifyResult) -> None:
     )
 
 
-def _attachments(names: Dictionary, result: VerifyResult) -> None:
+def _attachments(names: Dictionary, result: VerifyResult) -> set[tuple[int, int]]:
+    """Each attached file but the manifest is a finding; returns every attached file's
+    specification (object numbers): the catalog's /AF may list them too (the manifest's, as
+    cmpacket writes it), and each is named once."""
     tree = names.get("/EmbeddedFiles")
     if tree is None:
-        return
+        return set()
     entries, more = _name_tree(tree)
     keys = [key for key, _ in entries]
     own = next((k for k in ("manifest.json", "response-manifest.json") if k in keys), None)
+    listed = {spec.objgen for _, spec in entries if isinstance(spec, DICTS) and spec.is_indirect}
     for key in keys:
         if key == own:
             own = None  # the manifest is the first entry of its name; a second one is foreign
@@ -183,6 +189,43 @@ def _attachments(names: Dictionary, result: VerifyResult) -> None:
             f"the packet lists more than {MAX_NAMES:,} attached files; the rest were not "
             f"checked. {ADVICE}",
         )
+    return listed
+
+
+def _associated(
+    files: Any,
+    where: str,
+    subject: str,
+    result: VerifyResult,
+    attached: Collection[tuple[int, int]] = (),
+) -> None:
+    """PDF 2.0's associated files (`/AF`, PDF 32000-2 14.13): cmpacket lists only its manifest,
+    the catalog's attached file; any file not attached as well (those are named once, there) is
+    one a viewer offers to open that no hash of the manifest covers."""
+    if files is None:
+        return
+    specs = _head(files, MAX_NAMES) if isinstance(files, Array) else [files]
+    specs = [s for s in specs if not (isinstance(s, DICTS) and s.objgen in attached)]
+    if not specs:
+        return
+    shown = ", ".join(_quote(_file_name(spec)) for spec in specs[:5])
+    more = f" and {len(specs) - 5:,} more" if len(specs) > 5 else ""
+    result.fail(
+        CODE,
+        where,
+        f"{subject} has associated files (/AF): {shown or 'an empty list'}{more}. No hash of "
+        f"the manifest covers them, and a viewer offers to open them. {ADVICE}",
+    )
+
+
+def _file_name(spec: Any) -> str:
+    """The name a file specification gives its file (/UF, then /F), or what it is."""
+    if isinstance(spec, DICTS):
+        for key in ("/UF", "/F"):
+            if isinstance(spec.get(key), pikepdf.String):
+                return _text(spec.get(key))
+        return "a file without a name"
+    return _text(spec)
 
 
 def _page(
@@ -194,6 +237,7 @@ def _page(
     result: VerifyResult,
 ) -> None:
     _triggers(result, where, f"{where}'s action", page.get("/AA"), automatic=True, when=PAGE_WHEN)
+    _associated(page.get("/AF"), where, where, result)
     annots = page.get("/Annots")
     if not isinstance(annots, Array):
         return
