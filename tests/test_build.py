@@ -16,7 +16,7 @@ import pytest
 import yaml
 
 from cmpacket import api
-from tests.conftest import copy_sample, corpus, packet_of
+from tests.conftest import copy_sample, corpus, packet_of, page_texts
 
 pytestmark = pytest.mark.e2e
 
@@ -89,8 +89,10 @@ def test_every_page_is_stamped_with_its_label(built: Path) -> None:
     n = len(reader.pages)
     labels = reader.page_labels
     assert labels[0] == "1" and labels[-1] == str(n)
-    for i, page in enumerate(reader.pages):
-        text = re.sub(r"\s+", " ", page.extract_text())
+    texts = page_texts(packet_of(built))
+    assert len(texts) == n
+    for i, page in enumerate(texts):
+        text = re.sub(r"\s+", " ", page)
         assert f"Page {labels[i]} of {n}" in text, f"page {i + 1}"
         assert f"PCC-{i + 1:06d}" in text
 
@@ -131,15 +133,12 @@ def test_metadata_and_language(built: Path) -> None:
 
 
 def test_text_reads_as_real_documents(built: Path) -> None:
-    reader = pypdf.PdfReader(packet_of(built))
+    texts = page_texts(packet_of(built))
     man = json.loads((built / "manifest.json").read_text())
     docs = {d["kind"]: d for s in man["sections"] for d in s["documents"]}
 
     def text(kind: str) -> str:
-        d = docs[kind]
-        return " ".join(
-            reader.pages[i - 1].extract_text() for i in range(d["first_page"], d["last_page"] + 1)
-        )
+        return " ".join(texts[docs[kind]["first_page"] - 1 : docs[kind]["last_page"]])
 
     manual = re.sub(r"\s+", " ", text("policy-manual"))
     for phrase in (
@@ -193,15 +192,15 @@ def test_draft_builds_with_errors_and_stamps_every_page(tmp_path: Path) -> None:
     result = api.build(folder, api.Options(quiet=True, draft=True), out=tmp_path / "out")
     man = json.loads(result.manifest.read_text())
     assert man["draft"] is True and man["findings"]["error"] >= 2
-    reader = pypdf.PdfReader(result.packet)
+    texts = page_texts(result.packet)
     with pikepdf.open(result.packet) as doc:
-        for i, page in enumerate(reader.pages):
+        assert len(texts) == len(doc.pages)
+        for i, text in enumerate(texts):
             # the footer line starts with DRAFT; the diagonal marking is drawn as outlines
-            assert "DRAFT — " in page.extract_text(), f"page {i + 1}"
+            assert "DRAFT — " in text, f"page {i + 1}"
             last = doc.pages[i].obj.Contents[-1].read_bytes()
             assert b"q 0.75 0.1 0.1 rg" in last, f"page {i + 1}: no diagonal DRAFT marking"
-    texts = " ".join(p.extract_text() for p in reader.pages)
-    assert "uploads/missing.pdf" in texts  # the placeholder page names the missing upload
+    assert "uploads/missing.pdf" in " ".join(texts)  # the placeholder page names it
 
 
 def _add_attachments(tmp_path: Path, files: dict[str, Path | bytes]) -> Path:
@@ -436,8 +435,8 @@ def test_word_template_as_packet_source(tmp_path: Path) -> None:
     templates = {t["name"]: t["origin"] for t in man["templates"]}
     assert templates["word/service-settings.docx"] == "templates"
     assert man["converter"]["docx"] in ("libreoffice", "builtin-docx-html")
-    pages = pypdf.PdfReader(result.packet).pages[doc["first_page"] - 1 : doc["last_page"]]
-    text = " ".join(" ".join(p.extract_text().split()) for p in pages)
+    pages = page_texts(result.packet, doc["first_page"], doc["last_page"])
+    text = " ".join(" ".join(p.split()) for p in pages)
     assert "Service Settings Capability Statement" in text and line in text
     assert "Prairie Care Coordination, Inc. serves Sangamon" in text and "Home: " in text
     # the Word copy is the user's template too, rendered with the same data
@@ -549,9 +548,7 @@ def test_template_dir_wins_over_the_agency_templates(tmp_path: Path) -> None:
     result = api.build(
         folder, api.Options(quiet=True, template_dirs=(extra,)), out=tmp_path / "out"
     )
-    text = " ".join(
-        " ".join(p.extract_text().split()) for p in pypdf.PdfReader(result.packet).pages
-    )
+    text = " ".join(" ".join(p.split()) for p in page_texts(result.packet))
     assert "Consultant version for Prairie Care." in text and "Agency folder version." not in text
 
 

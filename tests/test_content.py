@@ -4,6 +4,7 @@ for, the assurances statement instead of a self-drafted agreement, US English an
 
 from __future__ import annotations
 
+import functools
 import re
 from pathlib import Path
 from typing import Any
@@ -71,6 +72,7 @@ def _flat(text: str) -> str:
     return re.sub(r"\s+", " ", text.replace("\u00ad", ""))
 
 
+@functools.cache  # the session's built packet is read by three tests
 def _pages(pdf: Path) -> list[str]:
     return [_flat(p.extract_text() or "") for p in PdfReader(str(pdf)).pages]
 

@@ -9,14 +9,13 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import pypdf
 import pytest
 import yaml
 
 from cmpacket import api
 from cmpacket.model import load_folder
 from cmpacket.validators import load_profile
-from tests.conftest import copy_sample, packet_of
+from tests.conftest import copy_sample, packet_of, page_texts
 
 NEW_CODES = (
     "signature-missing",
@@ -341,7 +340,7 @@ def test_init_scaffold_explains_the_new_fields(tmp_path: Path, cli: Any) -> None
 
 
 def _pages(packet: Path) -> list[str]:
-    return [p.extract_text() or "" for p in pypdf.PdfReader(packet).pages]
+    return page_texts(packet)
 
 
 def _layout(packet: Path) -> list[str]:

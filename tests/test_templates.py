@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from cmpacket import api
-from tests.conftest import ROOT, copy_sample
+from tests.conftest import ROOT, copy_sample, page_texts
 
 
 def test_list_names_every_template_with_extension(cli: Any, sample: Path) -> None:
@@ -76,7 +76,6 @@ def test_printing_a_method_is_an_error_with_its_line_never_garbage(cli: Any, sam
 
 
 def test_override_changes_the_output(tmp_path: Path) -> None:
-    import pypdf
 
     folder = copy_sample(tmp_path)
     (folder / "templates" / "policies").mkdir()
@@ -84,7 +83,7 @@ def test_override_changes_the_output(tmp_path: Path) -> None:
         "Complaints go to the ombudsman of {{ agency.display_name }} within 5 days.\n"
     )
     result = api.build(folder, api.Options(quiet=True), out=tmp_path / "out")
-    text = " ".join(p.extract_text() for p in pypdf.PdfReader(result.packet).pages)
+    text = " ".join(page_texts(result.packet))
     assert "Complaints go to the ombudsman of Prairie Care within 5 days." in " ".join(text.split())
     import json
 
