@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import weasyprint  # noqa: F401  once per test process: every build's forked workers inherit it
 import yaml
 from pikepdf.settings import qpdf_limit_errors
 
