@@ -19,6 +19,15 @@ from typing import Any
 import pikepdf
 from pikepdf import Array, Dictionary
 
+from cmpacket.verify._pdfwalk import (
+    DICTS,
+    MAX_NAMES,
+    head,
+    name_of,
+    name_tree,
+    quote,
+    text_of,
+)
 from cmpacket.verify._result import PDF_ERRORS, VerifyResult, first_line
 
 __all__ = ["check_active_content"]
@@ -27,8 +36,6 @@ CODE = "packet-active-content"
 MAX_CHAIN = 64  # actions followed from one trigger through /Next
 MAX_ANNOTS = 1_000_000  # annotations looked at in the whole file
 MAX_FIELDS = 100_000  # form fields looked at
-MAX_NAMES = 100_000  # name-tree nodes and entries looked at
-DICTS = (Dictionary, pikepdf.Stream)  # a dictionary, or a stream's (a hostile file may use one)
 ADVICE = (
     "A packet cmpacket builds never holds active content: this was added after the build. "
     "Do not open the file in a PDF viewer; ask the sender for the original."
@@ -148,9 +155,9 @@ def _scripts(names: Dictionary, result: VerifyResult) -> None:
     tree = names.get("/JavaScript")
     if tree is None:
         return
-    entries, more = _name_tree(tree)
+    entries, more = name_tree(tree)
     count = f"{len(entries):,}{'+' if more else ''}"
-    listed = ", ".join(_quote(key) for key, _ in entries[:5])
+    listed = ", ".join(quote(key) for key, _ in entries[:5])
     result.fail(
         CODE,
         "catalog",
@@ -167,7 +174,7 @@ def _attachments(names: Dictionary, result: VerifyResult) -> set[tuple[int, int]
     tree = names.get("/EmbeddedFiles")
     if tree is None:
         return set()
-    entries, more = _name_tree(tree)
+    entries, more = name_tree(tree)
     keys = [key for key, _ in entries]
     own = next((k for k in ("manifest.json", "response-manifest.json") if k in keys), None)
     listed = {spec.objgen for _, spec in entries if isinstance(spec, DICTS) and spec.is_indirect}
@@ -178,7 +185,7 @@ def _attachments(names: Dictionary, result: VerifyResult) -> set[tuple[int, int]
         result.fail(
             CODE,
             "catalog",
-            f"the packet has an attached file {_quote(key)} (/Names /EmbeddedFiles) besides its "
+            f"the packet has an attached file {quote(key)} (/Names /EmbeddedFiles) besides its "
             f"manifest: no hash of the manifest covers it, and a viewer offers to open it. "
             f"{ADVICE}",
         )
@@ -204,11 +211,11 @@ def _associated(
     one a viewer offers to open that no hash of the manifest covers."""
     if files is None:
         return
-    specs = _head(files, MAX_NAMES) if isinstance(files, Array) else [files]
+    specs = head(files, MAX_NAMES) if isinstance(files, Array) else [files]
     specs = [s for s in specs if not (isinstance(s, DICTS) and s.objgen in attached)]
     if not specs:
         return
-    shown = ", ".join(_quote(_file_name(spec)) for spec in specs[:5])
+    shown = ", ".join(quote(_filename_of(spec)) for spec in specs[:5])
     more = f" and {len(specs) - 5:,} more" if len(specs) > 5 else ""
     result.fail(
         CODE,
@@ -218,14 +225,14 @@ def _associated(
     )
 
 
-def _file_name(spec: Any) -> str:
+def _filename_of(spec: Any) -> str:
     """The name a file specification gives its file (/UF, then /F), or what it is."""
     if isinstance(spec, DICTS):
         for key in ("/UF", "/F"):
             if isinstance(spec.get(key), pikepdf.String):
-                return _text(spec.get(key))
+                return text_of(spec.get(key))
         return "a file without a name"
-    return _text(spec)
+    return text_of(spec)
 
 
 def _page(
@@ -253,7 +260,7 @@ def _page(
 
 
 def _annotation(annot: Any, where: str, siblings: set[str], result: VerifyResult) -> None:
-    kind = _name(annot.get("/Subtype")) or "untyped"
+    kind = name_of(annot.get("/Subtype")) or "untyped"
     subject = f"{where} has a {kind} annotation"
     carried = CARRYING.get(f"/{kind}")
     if carried is not None:
@@ -281,11 +288,11 @@ def _fields(pdf: pikepdf.Pdf, seen: set[tuple[int, int]], result: VerifyResult) 
             visited.add(field.objgen)
         kids = field.get("/Kids")
         if isinstance(kids, Array):
-            stack.extend(_head(kids, MAX_FIELDS))
+            stack.extend(head(kids, MAX_FIELDS))
         if field.objgen in seen:
             continue  # a widget on a page: checked there
         name = field.get("/T")
-        where = f"form field {_quote(name)}" if name is not None else "a form field"
+        where = f"form field {quote(name)}" if name is not None else "a form field"
         if field.get("/A") is not None:
             _report(result, "form", f"{where}'s action (/A)", field.get("/A"))
         _triggers(result, "form", f"{where}'s action", field.get("/AA"), automatic=True)
@@ -350,7 +357,7 @@ def _chain(action: Any) -> Iterator[Any]:
             yield None
             return
         if isinstance(item, Array):
-            stack.extend(reversed(_head(item, MAX_CHAIN)))
+            stack.extend(reversed(head(item, MAX_CHAIN)))
         elif isinstance(item, DICTS):
             yield item
             following = item.get("/Next")
@@ -360,7 +367,7 @@ def _chain(action: Any) -> Iterator[Any]:
 
 def _what(action: Dictionary, automatic: bool, siblings: set[str]) -> str:
     """What an active action does ("runs JavaScript"), or "" when it is not active here."""
-    kind = _name(action.get("/S"))
+    kind = name_of(action.get("/S"))
     if "/JS" in action:  # JavaScript, or a Rendition action with a script
         return ACTIVE["/JavaScript"]
     if f"/{kind}" in ACTIVE:
@@ -382,54 +389,4 @@ def _target(action: Dictionary) -> str:
         value = action.Win.get("/F")
     if isinstance(value, Dictionary):  # a file specification
         value = value.get("/UF") if value.get("/UF") is not None else value.get("/F")
-    return _quote(value) if isinstance(value, pikepdf.String) else ""
-
-
-def _name_tree(tree: Any) -> tuple[list[tuple[str, Any]], bool]:
-    """A name tree's (key, value) entries, each node once; (entries, whether some were left
-    out after MAX_NAMES)."""
-    entries: list[tuple[str, Any]] = []
-    stack, seen, budget = [tree], set(), MAX_NAMES
-    while stack:
-        node = stack.pop()
-        budget -= 1
-        if budget < 0:
-            return entries, True
-        if not isinstance(node, DICTS) or node.objgen in seen:
-            continue
-        if node.objgen != (0, 0):
-            seen.add(node.objgen)
-        kids = node.get("/Kids")
-        if isinstance(kids, Array):
-            stack.extend(reversed(_head(kids, MAX_NAMES)))
-        pairs = node.get("/Names")
-        if isinstance(pairs, Array):
-            items = _head(pairs, 2 * MAX_NAMES)
-            for key, value in zip(items[::2], items[1::2], strict=False):
-                budget -= 1
-                if budget < 0:
-                    return entries, True
-                entries.append((_text(key), value))
-    return entries, False
-
-
-def _head(array: Array, count: int) -> list[Any]:
-    """The first `count` items of an array, without wrapping the rest (a hostile one is huge)."""
-    return [array[k] for k in range(min(len(array), count))]
-
-
-def _name(value: Any) -> str:
-    """A PDF name without its slash ("JavaScript"), or "" when it is not a name."""
-    return str(value).lstrip("/")[:40] if isinstance(value, pikepdf.Name) else ""
-
-
-def _text(value: Any) -> str:
-    try:
-        text = str(value)
-    except (ValueError, UnicodeDecodeError):
-        text = "?"
-    return "".join(c if c.isprintable() else "?" for c in text)[:80]
-
-
-def _quote(value: Any) -> str:
-    return f"'{_text(value)}'"
+    return quote(value) if isinstance(value, pikepdf.String) else ""
