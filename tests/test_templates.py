@@ -237,3 +237,17 @@ def test_check_renders_a_user_word_template(cli: Any, sample: Path) -> None:
     line = next(x for x in r.out.splitlines() if "agreement.docx" in x)
     assert str(sample / "templates" / "word" / "agreement.docx") in line
     assert "no_such_field" in line
+
+
+def test_a_template_edited_between_builds_of_one_process_is_compiled_again(tmp_path: Path) -> None:
+    """Templates compiled once per process are reused only while their source is the same."""
+    from cmpacket.templates import TemplateRegistry
+
+    root = tmp_path / "templates"
+    root.mkdir()
+    page = root / "note.html.j2"
+    seen = []
+    for body in ("First {{ n }}.", "Second {{ n }}.", "First {{ n }}."):
+        page.write_text(body)
+        seen.append(TemplateRegistry([root]).env.get_template("note.html.j2").render(n=1))
+    assert seen == ["First 1.", "Second 1.", "First 1."]

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from jinja2 import (
+    BytecodeCache,
     FileSystemLoader,
     StrictUndefined,
     TemplateNotFound,
@@ -16,6 +17,7 @@ from jinja2 import (
     Undefined,
     select_autoescape,
 )
+from jinja2.bccache import Bucket
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from cmpacket.templates._filters import FILTERS, GLOBALS, counties, long_date, ref_text
@@ -33,6 +35,25 @@ __all__ = [
 
 BUILTIN_ROOT = Path(str(resources.files("cmpacket.templates").joinpath("builtin")))
 TEMPLATE_SUFFIXES = (".html.j2", ".txt.j2", ".css", ".docx")
+
+
+class _Compiled(BytecodeCache):
+    """Templates compiled once per process (a preview, a test session: many builds): Jinja keys
+    each by its name and file and checks its source's digest before reuse, so an edited template
+    is compiled again. One entry per template file; nothing is written to disk."""
+
+    def __init__(self) -> None:
+        self.store: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket: Bucket) -> None:
+        if bucket.key in self.store:
+            bucket.bytecode_from_string(self.store[bucket.key])
+
+    def dump_bytecode(self, bucket: Bucket) -> None:
+        self.store[bucket.key] = bucket.bytecode_to_string()
+
+
+_COMPILED = _Compiled()  # every registry's environment is configured alike (TemplateRegistry.env)
 
 
 @dataclass(frozen=True)
@@ -142,6 +163,7 @@ class TemplateRegistry:
                 lstrip_blocks=True,
                 keep_trailing_newline=True,
                 finalize=printable,
+                bytecode_cache=_COMPILED,
             )
             env.filters.update(FILTERS)
             env.globals.update(GLOBALS)
