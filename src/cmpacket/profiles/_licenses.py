@@ -17,6 +17,8 @@ BUILTIN_TABLES = ("il-licenses",)
 YEARS = ("odd", "even", "any")
 LEVELS = ("associate", "bachelor", "master", "doctorate")
 
+SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when there: ~10x faster
+
 
 def license_table(ref: Any, source: str) -> dict[str, Any]:
     """The table `ref` names (a built-in name or a file beside the profile), an inline mapping,
@@ -41,7 +43,7 @@ def license_table(ref: Any, source: str) -> dict[str, Any]:
                 )
             where, raw = str(path), path.read_text(encoding="utf-8-sig")
         try:
-            data = yaml.safe_load(raw)
+            data = yaml.load(raw, Loader=SAFE_LOADER)
         except yaml.YAMLError as exc:
             raise ProfileError(f"{where}: YAML error in license table: {exc}") from None
     if not isinstance(data, dict) or not isinstance(data.get("types"), dict):

@@ -13,7 +13,7 @@ import yaml
 
 from cmpacket.errors import ProfileError
 from cmpacket.findings import Finding
-from cmpacket.profiles._licenses import license_table
+from cmpacket.profiles._licenses import SAFE_LOADER, license_table
 from cmpacket.profiles._promises import promise_entries
 from cmpacket.profiles._schedule import schedule_entries
 
@@ -107,7 +107,7 @@ def load_profile(ref: str, base: Path | None = None, codes: Collection[str] = ()
             )
         text, source = path.read_text(encoding="utf-8-sig"), str(path)
     try:
-        data = yaml.safe_load(text)
+        data = yaml.load(text, Loader=SAFE_LOADER)
     except yaml.YAMLError as exc:
         raise ProfileError(f"{source}: YAML error in profile: {exc}") from None
     if not isinstance(data, dict):
