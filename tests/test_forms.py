@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import re
-import subprocess
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -17,7 +16,7 @@ import pytest
 from docx import Document
 
 from cmpacket import api
-from tests.conftest import copy_sample, packet_of
+from tests.conftest import copy_sample, packet_of, page_texts
 
 FORM_TITLES = {  # kind -> the form's heading on its page
     "release-of-information": "Authorization for Release of Information",
@@ -44,13 +43,7 @@ ROI_ELEMENTS = {
 
 
 def _pdftotext(pdf: Path, first: int, last: int) -> str:
-    out = subprocess.run(
-        ["pdftotext", "-f", str(first), "-l", str(last), str(pdf), "-"],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
-    return " ".join(out.split())
+    return " ".join(" ".join(page_texts(pdf, first, last)).split())
 
 
 def _docs(out: Path) -> dict[str, dict[str, Any]]:
