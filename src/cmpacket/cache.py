@@ -12,13 +12,16 @@ from __future__ import annotations
 import contextlib
 import functools
 import hashlib
+import itertools
 import os
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 from cmpacket import __version__
 
 MAGIC = b"cmpacket-cache-1\n"
+_SERIAL = itertools.count()  # temporary names: unique within a process
 # Code that never shapes a build's output (the command line, the preview's server and pages):
 # editing it must not throw the cache away.
 OUTSIDE_OUTPUTS = ("cli", "serve", "__pycache__")
@@ -72,6 +75,7 @@ class Cache:
         self.root = root
         self.hits = 0
         self.missed: list[str] = []  # labels of what had to be made afresh, in order
+        self._folders: set[Path] = set()  # entry folders known to exist
 
     @staticmethod
     def key(*parts: bytes | str) -> str:
@@ -156,30 +160,45 @@ class Cache:
         with source.open("rb") as fh:
             for chunk in iter(lambda: fh.read(1 << 20), b""):
                 h.update(chunk)
-        path = self._path(key)
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=path.parent)
+
+        def write(fd: int) -> None:
             with os.fdopen(fd, "wb") as out, source.open("rb") as fh:
                 out.write(MAGIC + h.hexdigest().encode() + b"\n")
                 for chunk in iter(lambda: fh.read(1 << 20), b""):
                     out.write(chunk)
-            os.replace(tmp, path)
-        except OSError:
-            with contextlib.suppress(OSError, UnboundLocalError):
-                os.unlink(tmp)
+
+        self._store(key, write)
 
     def put(self, key: str, payload: bytes) -> None:
         if self.root is None:
             return
-        path = self._path(key)
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=path.parent)
+
+        def write(fd: int) -> None:
             with os.fdopen(fd, "wb") as fh:
                 fh.write(MAGIC + hashlib.sha256(payload).hexdigest().encode() + b"\n" + payload)
+
+        self._store(key, write)
+
+    def _store(self, key: str, write: Callable[[int], None]) -> None:
+        """Write an entry through a temporary file renamed into place. The temporary name is this
+        process's and a counter (a build writes thousands of entries: `tempfile.mkstemp`'s random
+        names cost twice the time); O_EXCL still refuses a name another host's process holds."""
+        path = self._path(key)
+        folder = path.parent
+        tmp = folder / f".tmp-{os.getpid()}-{next(_SERIAL)}"
+        try:
+            if folder not in self._folders:
+                folder.mkdir(parents=True, exist_ok=True)
+                self._folders.add(folder)
+            try:
+                fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            except FileExistsError:
+                fd, name = tempfile.mkstemp(prefix=".tmp-", dir=folder)
+                tmp = Path(name)
+            write(fd)
             os.replace(tmp, path)
         except OSError:
             # A cache that cannot be written (read-only home, full disk) only costs speed.
-            with contextlib.suppress(OSError, UnboundLocalError):
+            with contextlib.suppress(OSError):
                 os.unlink(tmp)
+            self._folders.discard(folder)  # removed under us, perhaps: made again next time
