@@ -251,3 +251,49 @@ def test_a_template_edited_between_builds_of_one_process_is_compiled_again(tmp_p
         page.write_text(body)
         seen.append(TemplateRegistry([root]).env.get_template("note.html.j2").render(n=1))
     assert seen == ["First 1.", "Second 1.", "First 1."]
+
+
+def _page_size(pdf: bytes) -> tuple[int, int]:
+    import io
+
+    import pikepdf
+
+    with pikepdf.open(io.BytesIO(pdf)) as doc:
+        box = [round(float(v)) for v in doc.pages[0].mediabox]
+    return box[2] - box[0], box[3] - box[1]
+
+
+def test_the_house_stylesheet_edited_between_documents_of_one_process_is_applied(
+    tmp_path: Path,
+) -> None:
+    """packet.css is parsed once per process and reused only while its bytes are the same: an
+    override edited in a preview session changes the next document."""
+    from cmpacket.convert import html_to_pdf
+    from cmpacket.templates import BUILTIN_ROOT, TemplateRegistry
+
+    root = tmp_path / "templates"
+    root.mkdir()
+    house = (BUILTIN_ROOT / "packet.css").read_text()
+    html = '<html><head><link rel="stylesheet" href="packet.css"></head><body><p>Text.</p></body></html>'
+    sizes = []
+    for size in ("A5", "letter", "A5"):
+        (root / "packet.css").write_text(house + f"\n@page {{ size: {size}; }}\n")
+        sizes.append(_page_size(html_to_pdf(html, TemplateRegistry([root]), "note.html.j2")))
+    assert sizes == [(420, 595), (612, 792), (420, 595)]
+
+
+def test_a_templates_own_style_wins_over_the_house_stylesheet(tmp_path: Path) -> None:
+    from cmpacket.convert import html_to_pdf
+    from cmpacket.templates import BUILTIN_ROOT, TemplateRegistry
+
+    registry = TemplateRegistry([BUILTIN_ROOT])
+    link = '<link rel="stylesheet" href="packet.css">'
+    own = "<style>@page { size: A5 }</style>"
+    assert _page_size(
+        html_to_pdf(f"<html><head>{link}</head><body>x</body></html>", registry, "a")
+    ) == (612, 792)
+    assert _page_size(
+        html_to_pdf(f"<html><head>{link}{own}</head><body>x</body></html>", registry, "b")
+    ) == (420, 595)
+    # a base template that does not link the house stylesheet does not get it
+    assert _page_size(html_to_pdf("<html><body>x</body></html>", registry, "c")) == (595, 842)
