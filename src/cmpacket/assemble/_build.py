@@ -107,10 +107,12 @@ def assemble(
     filename: str = "",
     embed: str = "manifest.json",
     pool: Any = None,
+    meanwhile: Callable[[], None] = lambda: None,
 ) -> Assembled:
     """Merge, stamp and describe the packet, as one file or (with parts in the layout) as parts,
     in the folder `work`; a packet built before from the same pieces is reused. Blocks of
-    uploads not in the cache are stamped on `pool` (the build's workers) when given."""
+    uploads not in the cache are stamped on `pool` (the build's workers) when given;
+    `meanwhile` runs once they are sent (or at once), e.g. to give the workers more to do."""
     placed, refs, part_of = layout.placed, layout.refs, layout.part_of
     base = dict(base, evidence=evidence_pages(base.get("evidence") or [], refs))
     total, count = layout.pages, layout.parts
@@ -133,8 +135,9 @@ def assemble(
     if hit is not None and all(
         cache.get_file(f"{key}-{i}", path, "packet-pdf") for i, path in enumerate(files)
     ):
+        meanwhile()
         return Assembled(files, json.loads(hit), refs, cached=True)
-    pdf, known = merge(placed, info, refs, cache, work, pool)
+    pdf, known = merge(placed, info, refs, cache, work, pool, meanwhile)
     with pdf:
         dedupe_images(pdf)
         manifest = dict(base, sections=manifest_sections(pdf, placed, known))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import ctypes
 import hashlib
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -114,6 +115,7 @@ def merge(
     cache: Any,
     work: Path,
     pool: Any = None,
+    meanwhile: Callable[[], None] = lambda: None,
 ) -> tuple[pikepdf.Pdf, dict[int, str]]:
     """All pieces in order, references filled and linked, every page stamped, outline and labels.
 
@@ -123,7 +125,9 @@ def merge(
     workers (`pool`), each from files in `work`, in parallel. Every part is a file in `work`;
     qpdf's own page concatenation (QPDFJob, in process) joins them without loading their
     content, and the result is opened lazily, so memory holds the page tree, not the pages.
-    Returns the PDF (backed by a file in `work`) and the page digests already known.
+    `meanwhile` runs once the blocks are sent to the workers (they come first: this process
+    waits for them). Returns the PDF (backed by a file in `work`) and the page digests already
+    known.
     """
     digests: dict[int, str] = {}
     files: list[Path] = []
@@ -154,6 +158,7 @@ def merge(
         i += 1
     jobs = [job for _, job in missing]
     built = pool.map(build_block, jobs, min_jobs=2, chunk=1) if pool else map(build_block, jobs)
+    meanwhile()
     for (key, job), known in zip(missing, built, strict=True):
         cache.put_file(key, job.out)
         cache.put(key + "-digests", known)

@@ -3,6 +3,8 @@ when it cannot fit (a page over the file cap, parts over the total, a page witho
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -127,6 +129,24 @@ class Fitted:
 ATTEMPTS = 4  # cuts tried while a part comes out over the cap
 
 
+class _Deferred:
+    """Work started on the workers at a moment chosen later (`start`), its result waited for
+    by calling it (which starts it if it was not)."""
+
+    def __init__(self, start: Callable[[], Callable[[], dict[str, bytes]]]) -> None:
+        self._start = start
+        self._collect: Callable[[], dict[str, bytes]] | None = None
+
+    def start(self) -> None:
+        if self._collect is None:
+            self._collect = self._start()
+
+    def __call__(self) -> dict[str, bytes]:
+        self.start()
+        assert self._collect is not None
+        return self._collect()
+
+
 def assemble_to_fit(
     ws: Workspace,
     validated: Validated,
@@ -157,11 +177,19 @@ def assemble_to_fit(
         here = with_lifecycle(with_plan(ctx, planned), record, known)
         rendered = stage.render(ws, validated, planned, registry, here, late=True, done=first)
         layout = place(rendered.made, planned.part_of)
-        copies = stage.word_copies(ws, validated, planned, registry, rendered, here, layout)
+        copies = _Deferred(
+            functools.partial(
+                stage.word_copies, ws, validated, planned, registry, rendered, here, layout
+            )
+        )
         ops = lifecycle.operations(before, _documents(rendered.made, layout))
         manifest = stage.manifest(ws, validated, planned, registry, rendered)
         manifest["lifecycle"] = lifecycle.record(record, ops)
-        done = stage.assemble_packet(ws, validated, layout, manifest, here, receiver)
+        # the Word copies go to the workers once the upload blocks have (this process waits
+        # for those), and are made while this process joins and stamps the packet
+        done = stage.assemble_packet(
+            ws, validated, layout, manifest, here, receiver, meanwhile=copies.start
+        )
         cap = receiver.max_file_bytes
         if not over_cap(done.files, receiver) or not budget or not cap:
             break

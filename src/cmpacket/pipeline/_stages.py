@@ -308,8 +308,10 @@ def assemble_packet(
     base: dict[str, Any],
     ctx: dict[str, Any],
     receiver: Receiver,
+    meanwhile: Callable[[], None] = lambda: None,
 ) -> Assembled:
-    """The packet merged, stamped and described, in the work folder."""
+    """The packet merged, stamped and described, in the work folder; `meanwhile` runs once the
+    workers have assembly's own jobs (see `assemble`)."""
     info = packet_info_of(ws, validated, ctx, receiver)
     return assemble(
         layout,
@@ -319,6 +321,7 @@ def assemble_packet(
         work=ws.work,
         announce=ws.progress.step,
         pool=ws.pool,
+        meanwhile=meanwhile,
     )
 
 

@@ -63,12 +63,21 @@ def start_word_copies(
             jobs.append((source, used_refs, fills, as_of))
         else:
             out[name] = blob
-    pending = pool.map(_word_copy, jobs, min_jobs=4, chunk=1)
+    # One batch a worker, the longest first and dealt out in turn: the workers make every copy
+    # while this process assembles the packet (a worker is sent more only when this process
+    # waits for its results, so copies sent one at a time waited for the end of assembly).
+    order = sorted(range(len(jobs)), key=lambda i: -len(jobs[i][0]))
+    workers = max(1, pool.size)
+    dealt = [i for k in range(workers) for i in order[k::workers]]
+    pending = pool.map(
+        _word_copy, [jobs[i] for i in dealt], min_jobs=4, chunk=-(-len(jobs) // workers)
+    )
 
     def collect() -> dict[str, bytes]:
-        for (name, key), blob in zip(waiting, pending, strict=True):
-            cache.put(key, blob)
-            out[name] = blob
+        made = dict(zip(dealt, pending, strict=True))
+        for i, (name, key) in enumerate(waiting):
+            cache.put(key, made[i])
+            out[name] = made[i]
         return out
 
     return collect
