@@ -134,16 +134,51 @@ def test_a_new_tool_version_rebuilds_everything(
 
 
 def test_corrupted_entries_are_detected_and_rebuilt(warm: tuple[Path, Path]) -> None:
+    import sqlite3
+
     folder, cache = warm
-    entries = sorted(p for p in cache.rglob("*") if p.is_file())
+    database = cache / _cache.DATABASE
+    entries = sorted(
+        p for p in cache.rglob("*") if p.is_file() and not p.name.startswith(database.name)
+    )
+    assert entries  # the large entries are files
     for entry in entries:
         data = bytearray(entry.read_bytes())
         data[-1] ^= 0xFF
         entry.write_bytes(bytes(data))
+    with sqlite3.connect(database) as db:  # the small ones rows: the last byte of each changed
+        rows = db.execute("SELECT key, stored FROM entries").fetchall()
+        assert len(rows) > len(entries)
+        for key, stored in rows:
+            db.execute(
+                "UPDATE entries SET stored = ? WHERE key = ?",
+                (stored[:-1] + bytes([stored[-1] ^ 0xFF]), key),
+            )
     again = build(folder, cache, "out2")
     assert again.rebuilt == COLD
     assert again.packet.read_bytes() == packet_of(folder.parent / "out").read_bytes()
     assert build(folder, cache, "out3").rebuilt == []
+
+
+def test_a_cache_database_that_is_not_one_is_put_aside_and_made_again(
+    warm: tuple[Path, Path],
+) -> None:
+    folder, cache = warm
+    database = cache / _cache.DATABASE
+    for journal in cache.glob(f"{database.name}-*"):
+        journal.unlink()
+    database.write_bytes(b"not a database" * 1000)
+    again = build(folder, cache, "out2")
+    assert any(r.startswith("upload:") for r in again.rebuilt)  # its rows were lost: made again
+    assert again.packet.read_bytes() == packet_of(folder.parent / "out").read_bytes()
+    assert (cache / f"{database.name}.damaged").read_bytes().startswith(b"not a database")
+    assert build(folder, cache, "out3").rebuilt == []
+
+
+def test_the_cache_keeps_its_entries_private(warm: tuple[Path, Path]) -> None:
+    _, cache = warm
+    modes = {p.name: p.stat().st_mode & 0o777 for p in cache.rglob("*") if p.is_file()}
+    assert modes and set(modes.values()) == {0o600}, modes
 
 
 def test_with_and_without_cache_are_byte_identical(tmp_path: Path, built: Path) -> None:

@@ -4,6 +4,7 @@ PDF read back only when assembly needs it (so memory does not grow with the uplo
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -140,12 +141,20 @@ def _intake_job(job: _Job) -> tuple[UploadFacts, bytes | None, list[str] | None,
     if job.texts is not None:
         texts = list(job.texts)
     else:
-        source = pdf or Cache(job.cache).get(job.pdf_key) or take_in(job.path, job.limits)[1]
+        source = (
+            pdf or _worker_cache(job.cache).get(job.pdf_key) or take_in(job.path, job.limits)[1]
+        )
         texts = page_texts(source, job.text_pages) if source is not None else []
     if not has_text(texts) or job.matcher is None:
         return facts, pdf, texts, []
     pages = tuple(texts)
     return facts, pdf, texts, [job.matcher(pages, check) for check in job.checks]
+
+
+@functools.cache
+def _worker_cache(root: Path | None) -> Cache:
+    """The cache as a worker reads it: one per folder and process (one database connection)."""
+    return Cache(root)
 
 
 def _match_key(cache: Cache, pdf_key: str, texts: list[str], check: Any) -> str:
@@ -224,6 +233,7 @@ def read_more(
         job = _Job(path, it.sha256, "", it.pdf_key, it.facts, MAX_PAGES, checks, matcher, limits,
                    cache.root, tuple(texts) if texts is not None else None)  # fmt: skip
         jobs.append(job)
+    cache.flush()  # the workers read the sanitized PDFs this build made
     found = pool.map(_intake_job, jobs, min_jobs=MIN_FORKED) if pool else map(_intake_job, jobs)
     for job, (_, _, texts, results) in zip(jobs, found, strict=True):
         if texts is None:

@@ -84,6 +84,7 @@ def workspace(
     cache_dir = None if opts.no_cache else Path(opts.cache_dir or default_dir())
     work = Path(tempfile.mkdtemp(prefix="cmpacket-"))
     target = (out or folder / "out").resolve() if writes else folder.resolve() / "out"
+    cache = Cache(cache_dir)
     try:
         # the workers end (their temporary files under `work`) before the folder is removed
         with Pool(checkpoint=checkpoint, tmp=work / "workers") as pool, deferred():
@@ -91,12 +92,13 @@ def workspace(
                 folder.resolve(),
                 target,
                 opts,
-                Cache(cache_dir),
+                cache,
                 Progress(steps, opts.quiet),
                 work,
                 pool,
             )
     finally:
+        cache.close()  # the entries still pending are written
         if opts.keep_temp:
             if not opts.quiet:
                 print(f"work folder kept: {work}", file=sys.stderr)
