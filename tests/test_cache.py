@@ -240,3 +240,50 @@ def test_concurrent_builds_share_a_cache_safely(tmp_path: Path) -> None:
     assert [p.wait(timeout=300) for p in procs] == [0, 0]
     assert packet_of(tmp_path / "o0").read_bytes() == packet_of(tmp_path / "o1").read_bytes()
     assert build(folder, cache, "o2").rebuilt == []
+
+
+def test_fetch_gives_a_small_entry_and_copies_a_large_one(tmp_path: Path) -> None:
+    """What assembly's workers read uploads with: rows as bytes, large entries copied out."""
+    cache = _cache.Cache(tmp_path / "cache")
+    small, large = b"%PDF small", b"x" * (_cache.SMALL + 1)
+    cache.put("a" * 64, small)
+    cache.put("b" * 64, large)
+    cache.flush()
+    reader = _cache.Cache(tmp_path / "cache")  # another process's view
+    assert reader.fetch("a" * 64, tmp_path / "a.pdf") == small
+    assert reader.fetch("b" * 64, tmp_path / "b.pdf") == tmp_path / "b.pdf"
+    assert (tmp_path / "b.pdf").read_bytes() == large
+    assert reader.fetch("c" * 64, tmp_path / "c.pdf") is None
+    assert reader.hits == 2 and len(reader.missed) == 1
+
+
+def test_a_block_reads_its_uploads_from_the_cache(tmp_path: Path) -> None:
+    """Upload blocks are stamped from the uploads' cache entries (never copied by the build's
+    process first); an entry gone meanwhile stops the build with a message, not a traceback."""
+    import io
+
+    import pikepdf
+
+    from cmpacket.assemble import read_stamp
+    from cmpacket.assemble._blocks import BlockJob, build_block
+    from cmpacket.assemble._placed import PacketInfo
+    from cmpacket.errors import BuildError
+
+    buf = io.BytesIO()
+    with pikepdf.new() as pdf:
+        pdf.add_blank_page(page_size=(612, 792))
+        pdf.save(buf)
+    cache = _cache.Cache(tmp_path / "cache")
+    cache.put("d" * 64, buf.getvalue())
+    cache.flush()
+    info = PacketInfo("Prairie Care", "PCC", False, "t", "s", "D:20260101000000Z", "cmpacket")
+    stamp = "Prairie Care  |  Section D  |  Page 7 of 9  |  PCC-000007"
+    out = tmp_path / "block.pdf"
+    job = BlockJob(("d" * 64,), (stamp,), info, out, 7, tmp_path / "cache")
+    assert len(build_block(job)) > 2
+    with pikepdf.open(out) as block:
+        assert len(block.pages) == 1
+        assert read_stamp(block.pages[0]) == stamp
+    gone = BlockJob(("e" * 64,), (stamp,), info, tmp_path / "gone.pdf", 7, tmp_path / "cache")
+    with pytest.raises(BuildError, match="vanished during assembly; build again"):
+        build_block(gone)

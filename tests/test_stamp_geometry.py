@@ -16,8 +16,8 @@ import pypdf
 import pytest
 
 from cmpacket import api
+from cmpacket.assemble._blocks import fit_upload_page
 from cmpacket.assemble._geometry import multiply
-from cmpacket.assemble._packet import fit_upload_page
 from cmpacket.assemble._pdfops import (
     band_height,
     display_box,

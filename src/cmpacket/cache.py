@@ -244,6 +244,18 @@ class Cache:
         self._count(ok, key, label)
         return ok
 
+    def fetch(self, key: str, dest: Path) -> bytes | Path | None:
+        """An entry for reading: a small one's payload, a large one copied to `dest` (streamed,
+        never whole in memory) and `dest` returned; None on a miss. Counted like `get`."""
+        row = self._row(key) if self.root is not None else None
+        if row is None:
+            return dest if self.get_file(key, dest) else None
+        payload = _checked(row)
+        if payload is None:
+            self._drop_row(key)
+        self._count(payload is not None, key, "")
+        return payload
+
     def size(self, key: str) -> int:
         """The payload size of an entry in bytes (0 when absent), without reading it."""
         if self.root is None:
@@ -317,6 +329,13 @@ class Cache:
             with contextlib.suppress(OSError):
                 os.unlink(tmp)
             self._folders.discard(folder)  # removed under us, perhaps: made again next time
+
+
+@functools.cache
+def shared(root: Path | None) -> Cache:
+    """The cache as a worker process reads it: one per folder and process (a database connection
+    of its own; pending entries are the forking process's to flush first)."""
+    return Cache(root)
 
 
 def _checked(stored: bytes) -> bytes | None:

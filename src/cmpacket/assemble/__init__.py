@@ -5,17 +5,15 @@ from cmpacket.assemble._build import Assembled, Layout, assemble, packet_info, p
 from cmpacket.assemble._lossless import dedupe_images
 from cmpacket.assemble._manifest import manifest_base
 from cmpacket.assemble._packet import (
-    PacketInfo,
-    Placed,
     finish,
     manifest_json,
     manifest_sections,
     merge,
-    number_pages,
     unstamped_sha256,
 )
 from cmpacket.assemble._parts import Segment, choose_parts, fewest_parts, segments, write_part
 from cmpacket.assemble._pdfops import page_digest, read_stamp
+from cmpacket.assemble._placed import PacketInfo, Placed, number_pages
 from cmpacket.assemble._sign import (
     Signature,
     SigningKey,

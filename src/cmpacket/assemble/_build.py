@@ -13,15 +13,9 @@ from typing import Any
 from cmpacket import __version__
 from cmpacket._dates import pdf_date_for
 from cmpacket.assemble._lossless import dedupe_images
-from cmpacket.assemble._packet import (
-    PacketInfo,
-    Placed,
-    finish,
-    manifest_sections,
-    merge,
-    number_pages,
-)
+from cmpacket.assemble._packet import finish, manifest_sections, merge
 from cmpacket.assemble._parts import write_part
+from cmpacket.assemble._placed import PacketInfo, Placed, number_pages
 from cmpacket.cache import Cache, file_sha256
 from cmpacket.model import AgencyData
 from cmpacket.plan import Content, Piece, outline_tree, part_name, prefix, slug

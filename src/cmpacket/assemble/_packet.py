@@ -6,106 +6,36 @@ import ctypes
 import hashlib
 import json
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pikepdf
 from pikepdf import Name
 
-from cmpacket.assemble._geometry import fit_page
+from cmpacket.assemble._blocks import (
+    BLOCK,
+    BlockJob,
+    block_job,
+    build_block,
+    cached_block,
+    note_digests,
+)
 from cmpacket.assemble._pdfops import (
-    PacketFont,
     add_font,
     add_outline,
-    band_height,
     page_digest,
     resolve_links,
     set_page_labels,
     stamp_font,
     stamp_page,
-    stamp_size,
+)
+from cmpacket.assemble._placed import (
+    PacketInfo,
+    Placed,
+    stamp_charset,
+    stamp_text,
 )
 from cmpacket.plan import Content, Piece, outline_tree, section_title
-
-
-@dataclass
-class PacketInfo:
-    """What the assembler needs besides the pieces."""
-
-    legal_name: str
-    prefix: str
-    draft: bool
-    title: str
-    subject: str
-    pdf_date: str
-    creator: str
-    fingerprint: str = ""
-    max_page: tuple[float, float] | None = None  # the receiver's page size: larger pages shrink
-
-
-@dataclass(frozen=True)
-class Placed:
-    """A planned piece, its content and where it starts in the packet."""
-
-    piece: Piece
-    content: Content
-    first_page: int
-
-    @property
-    def last_page(self) -> int:
-        return self.first_page + self.content.pages - 1
-
-    # what assembly and the manifest read, named as in the plan and the content
-    key = property(lambda self: self.piece.key)
-    section = property(lambda self: self.piece.section)
-    title = property(lambda self: self.piece.title)
-    kind = property(lambda self: self.piece.kind)
-    staff_id = property(lambda self: self.piece.staff_id)
-    pages = property(lambda self: self.content.pages)
-    cache_key = property(lambda self: self.content.cache_key)
-    source = property(lambda self: self.content.source)
-    source_sha256 = property(lambda self: self.content.source_sha256)
-
-
-def number_pages(
-    made: list[tuple[Piece, Content]],
-) -> tuple[list[Placed], dict[str, tuple[int, int]]]:
-    """Give every piece its first page; returns the placed pieces and the page references
-    (`doc/KEY`, `section/LETTER`, `staff/ID` -> first and last page) templates may use."""
-    page = 1
-    placed: list[Placed] = []
-    refs: dict[str, tuple[int, int]] = {}
-    for piece, content in made:
-        p = Placed(piece, content, page)
-        placed.append(p)
-        page += content.pages
-        refs[f"doc/{piece.key}"] = (p.first_page, p.last_page)
-        for key in (
-            f"section/{piece.section}",
-            f"staff/{piece.staff_id}" if piece.staff_id else "",
-        ):
-            if key:
-                refs[key] = (refs.get(key, (p.first_page, 0))[0], p.last_page)
-    return placed, refs
-
-
-def stamp_text(info: PacketInfo, piece: Piece, n: int, total: int) -> str:
-    """`Agency  |  Section D  |  Page 41 of 65  |  PCC-000041` (a response packet's pieces say
-    where they are themselves: `Response to HSP-CM-2027-014  |  Item 3`)."""
-    letter = piece.section
-    where = piece.stamp or ("Front matter" if letter == "front" else f"Section {letter}")
-    draft = "DRAFT \u2014 " if info.draft else ""
-    return f"{draft}{info.legal_name}  |  {where}  |  Page {n} of {total}  |  {info.prefix}-{n:06d}"
-
-
-def stamp_charset(info: PacketInfo) -> str:
-    """The text the stamp font must cover beyond ASCII (blocks and the merge use the same)."""
-    return info.legal_name + info.prefix
-
-
-BLOCK = 64  # uploads per separately stamped and cached block
-STAMP_FORMAT = 2  # bump when stamping or page fitting changes: cached blocks are keyed by it
 
 
 def merge(
@@ -129,6 +59,9 @@ def merge(
     waits for them). Returns the PDF (backed by a file in `work`) and the page digests already
     known.
     """
+    # the workers read the uploads' entries: written first, so an entry counts as held only
+    # once it is (a cache that cannot be written holds none, and the uploads go as files)
+    cache.flush()
     digests: dict[int, str] = {}
     files: list[Path] = []
     total = pieces[-1].last_page
@@ -143,11 +76,11 @@ def merge(
                 and len(run) < BLOCK
             ):
                 run.append(pieces[i + len(run)])
-            path, key, known = _cached_block(run, info, total, cache, work)
+            path, key, known = cached_block(run, info, total, cache, work)
             if known is None:
-                missing.append((key, _block_job(run, info, total, path)))
+                missing.append((key, block_job(run, info, total, path, cache)))
             else:
-                _note_digests(digests, run[0].first_page, known)
+                note_digests(digests, run[0].first_page, known)
             files.append(path)
             i += len(run)
             continue
@@ -162,9 +95,10 @@ def merge(
     for (key, job), known in zip(missing, built, strict=True):
         cache.put_file(key, job.out)
         cache.put(key + "-digests", known)
-        _note_digests(digests, job.first_page, known)
-        for path in job.inputs:
-            path.unlink(missing_ok=True)
+        note_digests(digests, job.first_page, known)
+        for item in job.inputs:
+            if isinstance(item, Path):
+                item.unlink(missing_ok=True)
     merged = work / "merged.pdf"
     job_args = ["qpdf", "--deterministic-id", "--empty", "--pages", *map(str, files), "--"]
     pikepdf.Job([*job_args, str(merged)]).run()
@@ -204,92 +138,6 @@ def release_freed_memory() -> None:
         libc.malloc_trim(0)
     except (OSError, AttributeError):
         pass
-
-
-@dataclass(frozen=True)
-class BlockJob:
-    """One block of uploads to stamp, as a worker receives it: the uploads as files in the work
-    folder, each page's stamp text, and where the block goes."""
-
-    inputs: tuple[Path, ...]
-    stamps: tuple[str, ...]
-    info: PacketInfo
-    out: Path
-    first_page: int
-
-
-def _cached_block(
-    run: list[Placed], info: PacketInfo, total: int, cache: Any, work: Path
-) -> tuple[Path, str, bytes | None]:
-    """Where the block of these uploads goes, its cache key, and its page digests when the
-    cache holds it (then the file is already in place)."""
-    layout = [[p.cache_key, p.section, p.piece.stamp, p.first_page, p.pages] for p in run]
-    key = cache.key(
-        "block",
-        json.dumps(
-            [STAMP_FORMAT, layout, total, info.legal_name, info.prefix, info.draft, info.max_page]
-        ),
-    )
-    path = work / f"block-{run[0].first_page:06d}.pdf"
-    known = cache.get(key + "-digests", "block")
-    if known is not None and cache.get_file(key, path, "block-pdf"):
-        return path, key, known
-    return path, key, None
-
-
-def _block_job(run: list[Placed], info: PacketInfo, total: int, path: Path) -> BlockJob:
-    """The block's uploads written to the work folder, one file at a time (never all in
-    memory), and its stamps."""
-    inputs: list[Path] = []
-    stamps: list[str] = []
-    n = run[0].first_page
-    for piece in run:
-        for k, part in enumerate(piece.content.pdfs()):
-            inputs.append(path.with_name(f"in-{piece.first_page:06d}-{k}.pdf"))
-            inputs[-1].write_bytes(part)
-        for _ in range(piece.pages):
-            stamps.append(stamp_text(info, piece.piece, n, total))
-            n += 1
-    return BlockJob(tuple(inputs), tuple(stamps), info, path, run[0].first_page)
-
-
-def _note_digests(digests: dict[int, str], first: int, known: bytes) -> None:
-    for offset, value in enumerate(json.loads(known)):
-        digests[first + offset] = value
-
-
-def build_block(job: BlockJob) -> bytes:
-    """Stamp one block of uploads into `job.out` (on a worker); returns its page digests as
-    JSON."""
-    block = pikepdf.new()
-    sources = [pikepdf.open(path) for path in job.inputs]
-    try:
-        for src in sources:
-            block.pages.extend(src.pages)
-        font = stamp_font(block, stamp_charset(job.info))
-        for page, text in zip(block.pages, job.stamps, strict=True):
-            fit_upload_page(block, page, font, text, job.info.max_page)
-            stamp_page(block, page, font, text, job.info.draft)
-        block.save(job.out, deterministic_id=True)
-    finally:
-        block.close()
-        for src in sources:
-            src.close()
-    with pikepdf.open(job.out) as saved:
-        memo: dict[tuple[int, int], bytes] = {}
-        return json.dumps([page_digest(page, memo=memo) for page in saved.pages]).encode()
-
-
-def fit_upload_page(
-    pdf: pikepdf.Pdf,
-    page: pikepdf.Page,
-    font: PacketFont,
-    text: str,
-    max_page: tuple[float, float] | None = None,
-) -> None:
-    """Odd-sized pages (and pages over the receiver's page size) onto Letter; content shrunk
-    just enough to clear the stamp band."""
-    fit_page(pdf, page, lambda width: band_height(stamp_size(font, text, width)), max_page)
 
 
 def unstamped_sha256(piece: Piece, content: Content) -> str:

@@ -4,14 +4,13 @@ PDF read back only when assembly needs it (so memory does not grow with the uplo
 
 from __future__ import annotations
 
-import functools
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from cmpacket.cache import Cache, file_sha256
+from cmpacket.cache import Cache, file_sha256, shared
 from cmpacket.errors import BuildError
 from cmpacket.intake._compress import compress_scans
 from cmpacket.intake._ocr import Job, add_text_layers, textless_pages_of
@@ -141,20 +140,12 @@ def _intake_job(job: _Job) -> tuple[UploadFacts, bytes | None, list[str] | None,
     if job.texts is not None:
         texts = list(job.texts)
     else:
-        source = (
-            pdf or _worker_cache(job.cache).get(job.pdf_key) or take_in(job.path, job.limits)[1]
-        )
+        source = pdf or shared(job.cache).get(job.pdf_key) or take_in(job.path, job.limits)[1]
         texts = page_texts(source, job.text_pages) if source is not None else []
     if not has_text(texts) or job.matcher is None:
         return facts, pdf, texts, []
     pages = tuple(texts)
     return facts, pdf, texts, [job.matcher(pages, check) for check in job.checks]
-
-
-@functools.cache
-def _worker_cache(root: Path | None) -> Cache:
-    """The cache as a worker reads it: one per folder and process (one database connection)."""
-    return Cache(root)
 
 
 def _match_key(cache: Cache, pdf_key: str, texts: list[str], check: Any) -> str:

@@ -256,6 +256,7 @@ def upload_content(ws: Workspace, validated: Validated, piece: Piece) -> Content
         parts=(it.pdf,) if it.pdf is not None else (),
         load=intake.loader(piece.upload, it, limits, cache=ws.cache, display=ws.display),
         size=len(it.pdf) if it.pdf is not None else ws.cache.size(it.pdf_key),
+        entry=it.pdf is None,
     )
 
 

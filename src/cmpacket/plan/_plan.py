@@ -85,6 +85,7 @@ class Content:
     parts: tuple[bytes, ...] = ()  # PDFs laid end to end
     load: Callable[[], list[bytes]] | None = None  # fetches the parts when they are not in memory
     size: int = 0  # bytes of the PDFs, for sizing a packet's parts before it is assembled
+    entry: bool = False  # the cache holds the PDF as its entry `cache_key` (an upload as taken in)
 
     def pdfs(self) -> list[bytes]:
         return list(self.parts) or (self.load() if self.load else [])
