@@ -485,6 +485,27 @@ def test_the_second_page_is_read_when_the_first_does_not_show_the_fields(tmp_pat
     )
 
 
+def test_a_second_page_is_read_in_the_same_pass_and_both_readings_cached(tmp_path: Path) -> None:
+    """The worker that read a proof's first page reads its second at once when the first does
+    not show every field: no second pass over the proofs (no text looked up again), and a
+    rebuild reads no text at all."""
+    proof = _two_pages(
+        "Dear reviewer, please find the license verification of our case manager attached.",
+        license_pdf("Maria Lopez", "150.123456", "11/30/2027"),
+    )
+    folder = agency_with(tmp_path, {"uploads/lopez-lsw.pdf": proof})
+    options = api.Options(quiet=True, cache_dir=tmp_path / "cache")
+    cold = api.build(folder, options, out=tmp_path / "cold")
+    assert "upload-text:uploads/lopez-lsw.pdf" not in cold.rebuilt  # never a second pass
+    warm = api.build(folder, options, out=tmp_path / "warm")
+    assert not [r for r in warm.rebuilt if r.startswith(("upload-text:", "match:"))]
+    for out in ("cold", "warm"):
+        built = json.loads((tmp_path / out / "readiness.json").read_text())
+        lopez = evidence_of_dict(built["evidence"], "staff[3].licenses[0]")
+        assert lopez["matched"] == ["number", "name", "expires", "looked_up"]
+        assert not lopez["mismatched"]
+
+
 def test_a_profile_without_the_evidence_rules_reads_no_proof(tmp_path: Path) -> None:
     # someone else's license: it would be a mismatch, but the rules are off, so nothing is read
     folder = agency_with(

@@ -21,6 +21,9 @@ from cmpacket.workers import Pool, Progress
 # (pages of text, a check) -> what the text shows, as JSON-able data: a module-level function,
 # so the workers find it again (`validators.match_payload` in a build)
 Matcher = Callable[[tuple[str, ...], Any], Any]
+# the matcher's results of a proof's pages -> whether they show every field looked for (else the
+# next page is read on the worker at once: `validators.shows_every_field` in a build)
+Complete = Callable[[list[Any]], bool]
 Ticker = Callable[[str], Progress]
 MIN_FORKED = 16  # below this many uploads, starting the workers costs more than it saves
 
@@ -56,6 +59,8 @@ class _Job:
     limits: dict[str, Any]
     cache: Path | None
     texts: tuple[str, ...] | None = None  # the text, when already read: only match it
+    complete: Complete | None = None  # whether the matches show every field (else read `more`)
+    more: int = 0  # pages read in all when the first do not show every field
 
 
 def take_in_all(
@@ -68,10 +73,13 @@ def take_in_all(
     display: Callable[[Path], str],
     proofs: dict[Path, tuple[Any, ...]] | None = None,
     matcher: Matcher | None = None,
+    complete: Complete | None = None,
 ) -> dict[Path, Intaken]:
     """Intake of every upload, in order, on the workers; facts, sanitized PDFs and the text of
     each upload in `proofs` are cached apart, and each proof's text is matched against its
-    checks (`proofs[path]`) by `matcher` on the workers too, the results cached with the text."""
+    checks (`proofs[path]`) by `matcher` on the workers too, the results cached with the text.
+    A proof whose first page does not show every field (`complete`) has its next page read and
+    matched in the same job, as `read_more` would (both readings are cached, as each is)."""
     proofs = proofs or {}
     done: dict[Path, Intaken] = {}
     jobs: list[_Job] = []
@@ -93,25 +101,22 @@ def take_in_all(
         if facts is not None and not (pages and facts.usable):
             done[path] = _intaken(cache, facts, sha, pdf_key, None, matches)
         else:
-            job = _Job(
-                path, sha, facts_key, pdf_key, facts, pages, checks, matcher, limits, cache.root
-            )
+            job = _Job(path, sha, facts_key, pdf_key, facts, pages, checks, matcher, limits,
+                       cache.root, complete=complete, more=MAX_PAGES)  # fmt: skip
             jobs.append(job)
     tick = ticker("Uploads")
     results = pool.map(_intake_job, jobs, min_jobs=MIN_FORKED)
-    for job, (facts, pdf, texts, found) in zip(jobs, results, strict=True):
+    for job, (facts, pdf, texts, found, first) in zip(jobs, results, strict=True):
         if job.facts is None:
             if pdf is not None:
                 cache.put(job.pdf_key, pdf)
             cache.put(job.facts_key, json.dumps(facts_to_json(facts)).encode())
-        matches = ()
+        matches: tuple[tuple[Any, Any], ...] = ()
         if texts is not None:
-            cache.put(_text_key(cache, job.pdf_key, job.text_pages), json.dumps(texts).encode())
+            if first is not None:  # the first page as a rebuild reads it first, then the rest
+                _keep(cache, job, job.text_pages, *first)
+            matches = _keep(cache, job, job.more if first else job.text_pages, texts, found)
             facts.text = texts
-            matches = tuple(zip(job.checks, found, strict=False))
-            for check, result in matches:
-                key = _match_key(cache, job.pdf_key, texts, check)
-                cache.put(key, json.dumps(result).encode())
         done[job.path] = _intaken(cache, facts, job.sha256, job.pdf_key, pdf, matches)
         tick(len(done), len(paths))
     return {path: done[path] for path in paths}
@@ -129,23 +134,54 @@ def _intaken(
     return Intaken(facts, sha, pdf_key if facts.usable else "", keep, matches=matches)
 
 
-def _intake_job(job: _Job) -> tuple[UploadFacts, bytes | None, list[str] | None, list[Any]]:
-    """(facts, the sanitized PDF when made now, the text read or None, each check's result):
+Read = tuple[list[str], list[Any]]  # the pages' text and each check's result
+
+
+def _intake_job(
+    job: _Job,
+) -> tuple[UploadFacts, bytes | None, list[str] | None, list[Any], Read | None]:
+    """(facts, the sanitized PDF when made now, the text read or None, each check's result, and
+    when the first pages did not show every field and more were read, their text and results):
     runs in a worker."""
     facts, pdf = job.facts, None
     if facts is None:
         facts, pdf = take_in(job.path, job.limits)
     if not (job.text_pages and facts.usable):
-        return facts, pdf, None, []
+        return facts, pdf, None, [], None
+    source = None
     if job.texts is not None:
         texts = list(job.texts)
     else:
         source = pdf or shared(job.cache).get(job.pdf_key) or take_in(job.path, job.limits)[1]
         texts = page_texts(source, job.text_pages) if source is not None else []
+    found = _matched(job, texts)
+    if (
+        source is not None
+        and job.complete is not None
+        and min(facts.pages, job.more) > len(texts)
+        and not (has_text(texts) and job.complete(found))
+    ):
+        more = page_texts(source, job.more)
+        return facts, pdf, more, _matched(job, more), (texts, found)
+    return facts, pdf, texts, found, None
+
+
+def _matched(job: _Job, texts: list[str]) -> list[Any]:
     if not has_text(texts) or job.matcher is None:
-        return facts, pdf, texts, []
+        return []
     pages = tuple(texts)
-    return facts, pdf, texts, [job.matcher(pages, check) for check in job.checks]
+    return [job.matcher(pages, check) for check in job.checks]
+
+
+def _keep(
+    cache: Cache, job: _Job, pages: int, texts: list[str], found: list[Any]
+) -> tuple[tuple[Any, Any], ...]:
+    """Cache the text of a proof's first `pages` pages and its matches; returns the matches."""
+    cache.put(_text_key(cache, job.pdf_key, pages), json.dumps(texts).encode())
+    matches = tuple(zip(job.checks, found, strict=False))
+    for check, result in matches:
+        cache.put(_match_key(cache, job.pdf_key, texts, check), json.dumps(result).encode())
+    return matches
 
 
 def _match_key(cache: Cache, pdf_key: str, texts: list[str], check: Any) -> str:
@@ -226,7 +262,7 @@ def read_more(
         jobs.append(job)
     cache.flush()  # the workers read the sanitized PDFs this build made
     found = pool.map(_intake_job, jobs, min_jobs=MIN_FORKED) if pool else map(_intake_job, jobs)
-    for job, (_, _, texts, results) in zip(jobs, found, strict=True):
+    for job, (_, _, texts, results, _) in zip(jobs, found, strict=True):
         if texts is None:
             continue
         it = intaken[job.path]

@@ -9,8 +9,10 @@ and, once intake runs OCR, with the OCR text layer), so OCR text reaches the che
 same function.
 Reading is bounded: at most MAX_PAGES pages and MAX_CHARS characters in all. A proof's first
 page is read first (FIRST_PAGES); the next is read only for a proof whose first page does not show
-every field the data gives (validators `more_pages_wanted`), since reading a page of dense text
-costs 2-3 ms and nearly every proof shows its fields on its first page.
+every field the data gives, since reading a page of dense text costs 2-3 ms and nearly every proof
+shows its fields on its first page. The worker that matched the first page reads the next at once
+(`validators.shows_every_field`); `read_more` (validators `more_pages_wanted`) reads what is left,
+e.g. a proof whose first page's text a previous build cached.
 """
 
 from __future__ import annotations

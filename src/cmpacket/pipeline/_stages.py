@@ -92,6 +92,7 @@ def checked(ws: Workspace, receiver: Receiver, *, then_render: bool = True) -> V
         display=display,
         proofs=proofs,
         matcher=validators.match_payload,
+        complete=validators.shows_every_field,
     )
     if ws.pool.running and then_render:
         ws.pool.warm(warm_up)  # the workers import WeasyPrint while this process validates

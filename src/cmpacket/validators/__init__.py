@@ -28,6 +28,7 @@ from cmpacket.validators._evidence import (
     more_pages_wanted,
     proof_checks,
     remember,
+    shows_every_field,
 )
 from cmpacket.validators._obligations import obligations, with_responses
 from cmpacket.validators._registry import RULES
@@ -49,6 +50,7 @@ __all__ = [
     "check",
     "load_profile",
     "more_pages_wanted",
+    "shows_every_field",
     "prepare",
     "match_payload",
     "match_proof",

@@ -208,6 +208,12 @@ def match_payload(pages: tuple[str, ...], check: ProofCheck) -> list[Any]:
     return [list(matched), [[x.field, x.path, x.message] for x in misses]]
 
 
+def shows_every_field(payloads: list[Any]) -> bool:
+    """Whether `match_payload` results show every field their checks look for: a proof that
+    does not is read on (its next page), as `more_pages_wanted` asks of the evidence."""
+    return all(not misses for _, misses in payloads)
+
+
 def remember_payloads(pages: tuple[str, ...], found: Iterable[tuple[ProofCheck, Any]]) -> None:
     """Matches intake made of a proof's text (`match_payload` results), so they are not redone."""
     for (kind, given, values), (matched, misses) in found:
