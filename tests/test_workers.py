@@ -58,3 +58,26 @@ def test_workers_start_once_and_serve_every_later_map() -> None:
         list(pool.map(_slow_square, list(range(4)), min_jobs=1))
         list(pool.map(_slow_square, list(range(4)), min_jobs=1))
         assert pool.started == 1
+
+
+_MARK = "CMPACKET_TEST_WARMED"
+
+
+def _mark(_: object) -> None:
+    os.environ[_MARK] = "yes"  # in the worker that ran it only
+
+
+def _warmed(_: int) -> tuple[int, bool]:
+    time.sleep(0.05)  # long enough that both workers take a job
+    return os.getpid(), os.environ.get(_MARK) == "yes"
+
+
+def test_warm_can_start_the_workers_and_warm_only_the_first() -> None:
+    """`respond` forks the workers at its start and has one import WeasyPrint while the other
+    stays free for the changed uploads' intake."""
+    with Pool(size=2) as pool:
+        assert not pool.running
+        pool.warm(_mark, start=True, count=1)
+        assert pool.running
+        seen = dict(pool.map(_warmed, [1, 2], min_jobs=1, chunk=1))
+        assert len(seen) == 2 and sorted(seen.values()) == [False, True]

@@ -178,10 +178,13 @@ class Pool:
         size = chunk or max(1, min(64, len(jobs) // (self.size * 4)))
         return self._forked(fn, jobs, size, progress)
 
-    def warm(self, fn: Callable[[None], object]) -> None:
-        """Run `fn(None)` once on every idle worker in the background (e.g. import WeasyPrint
-        while this process validates); the next `map` waits for it."""
-        for i, (_, conn) in enumerate(self._workers):
+    def warm(self, fn: Callable[[None], object], *, start: bool = False, count: int = 0) -> None:
+        """Run `fn(None)` once on every idle worker (the first `count` of them, when given) in
+        the background (e.g. import WeasyPrint while this process validates); the next `map`
+        waits for it. `start`: fork the workers first if they are not running."""
+        if start and not self._workers:
+            self._start()
+        for i, (_, conn) in enumerate(self._workers[: count or None]):
             if i not in self._busy:
                 conn.send(("warm", fn, [None]))
                 self._busy[i] = (0, -1)

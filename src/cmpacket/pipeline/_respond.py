@@ -38,7 +38,13 @@ from cmpacket.plan import (
     slug,
 )
 from cmpacket.receivers import Receiver, load_receiver
-from cmpacket.render import render_pieces, resources_digest, response_context, start_word_copies
+from cmpacket.render import (
+    render_pieces,
+    resources_digest,
+    response_context,
+    start_word_copies,
+    warm_up,
+)
 from cmpacket.validators import check_response, with_responses
 from cmpacket.verify import verify_source
 
@@ -58,6 +64,9 @@ class RespondResult:
 
 
 def respond_in(ws: Workspace, given: Path) -> RespondResult:
+    # the response packet is always laid out: one worker imports WeasyPrint from the start while
+    # this process validates (the other takes the changed uploads' intake meanwhile)
+    ws.pool.warm(warm_up, start=True, count=1)
     folder = find_response(ws.folder, given)
     response, problems = load_response(ws.folder, folder)
     if response is None:
