@@ -348,12 +348,19 @@ def test_events_announce_builds(server: Running) -> None:
 # -- the command --------------------------------------------------------------------------------
 
 
+def _interruptible() -> None:
+    """In the server's process: Ctrl-C interrupts it even when the suite runs where SIGINT is
+    ignored (a shell's background job), which a child would otherwise inherit."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def serve_process(folder: Path, *args: str) -> tuple[subprocess.Popen[str], str]:
     process = subprocess.Popen(
         [sys.executable, "-m", "cmpacket", "serve", str(folder), "--port", "0", *args],
         stderr=subprocess.PIPE,
         stdout=subprocess.PIPE,
         text=True,
+        preexec_fn=_interruptible,
     )
     assert process.stderr is not None
     seen = []
@@ -379,7 +386,12 @@ def listening_addresses(port: int) -> set[str]:
 
 def stop(process: subprocess.Popen[str]) -> tuple[int, str]:
     process.send_signal(signal.SIGINT)
-    _, err = process.communicate(timeout=60)
+    try:
+        _, err = process.communicate(timeout=60)
+    except subprocess.TimeoutExpired:
+        process.kill()  # never left running after the test
+        process.communicate()
+        raise
     return process.returncode, err
 
 

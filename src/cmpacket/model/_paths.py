@@ -15,17 +15,18 @@ class UploadRef:
     problem: str = ""  # "outside" | "missing" | "unprintable" | ""
 
 
-def resolve_upload(folder: Path, given: str) -> UploadRef:
+def resolve_upload(folder: Path, given: str, root: Path | None = None) -> UploadRef:
     """Resolve `given` against `folder`; refuse absolute paths, `..` and symlinks that escape, and
     a path holding a NUL or another control character (no file system names a file so; the
-    operating system refuses a NUL outright)."""
+    operating system refuses a NUL outright). `root`: `folder.resolve()`, when the caller
+    resolves many paths at once."""
     if any(ord(ch) < 32 or 127 <= ord(ch) < 160 for ch in given):
         return UploadRef(given, None, "unprintable")
     text = given.replace("\\", "/")
     pure = PurePosixPath(text)
     if pure.is_absolute() or ".." in pure.parts or (len(text) > 1 and text[1] == ":"):
         return UploadRef(given, None, "outside")
-    root = folder.resolve()
+    root = root or folder.resolve()
     candidate = root / pure
     try:
         real = candidate.resolve(strict=False)

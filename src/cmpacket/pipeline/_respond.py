@@ -30,8 +30,8 @@ from cmpacket.plan import (
     Content,
     Piece,
     Planned,
+    doc_keys,
     fingerprint,
-    plan,
     plan_response,
     prefix,
     response_slug,
@@ -97,7 +97,7 @@ def respond_in(ws: Workspace, given: Path) -> RespondResult:
             hint="Give the packet PDF (or its manifest.json) the Department received, e.g. "
             "base: sent/<agency>-packet.pdf.",
         )
-    keys = {piece.doc_key for piece in plan(data)}
+    keys = doc_keys(data)
     found, facts = check_response(response, data, profile, dated, base=state, documents=keys)
     validated = stage.with_findings(
         ws, validated, [*problems, *found], "the response cannot be sent as it is"

@@ -10,7 +10,7 @@ from cmpacket.cache import Cache
 from cmpacket.errors import PacketError
 from cmpacket.findings import Finding, ResponseFacts
 from cmpacket.model import AgencyData, Response, load_response, response_folders
-from cmpacket.plan import plan
+from cmpacket.plan import doc_keys
 from cmpacket.profiles import Profile
 from cmpacket.validators import BaseState, check_response
 from cmpacket.verify import Base, read_base
@@ -57,7 +57,7 @@ def check_responses(
     `bases`, each base packet is read and verified too (slower: `validate` and `respond` do it,
     `build` only lists the responses)."""
     folders = [only] if only is not None else response_folders(data.folder)
-    documents = {piece.doc_key for piece in plan(data)} if folders else set()
+    documents = doc_keys(data) if folders else set()
     findings: list[Finding] = []
     facts: list[ResponseFacts] = []
     for folder in folders:

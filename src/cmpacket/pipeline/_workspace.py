@@ -58,6 +58,8 @@ class Workspace:
     progress: Progress
     work: Path  # the temporary work folder, removed at the end unless --keep-temp
     pool: Pool  # the build's workers, started at the first step that needs them
+    # paths as `display` shows them: asked for every upload's cache lookups (thousands)
+    _shown: dict[Path, str] = field(default_factory=dict, repr=False, compare=False)
 
     def ticker(self, label: str) -> Callable[[int, int], None]:
         """A progress callback for a long loop that is also a safe point to stop at."""
@@ -75,7 +77,12 @@ class Workspace:
 
     def display(self, path: Path) -> str:
         """A path as the manifest and messages show it: relative to the agency folder."""
-        resolved = path.resolve()
-        if resolved.is_relative_to(self.folder):
-            return resolved.relative_to(self.folder).as_posix()
-        return str(path)
+        shown = self._shown.get(path)
+        if shown is None:
+            resolved = path.resolve()
+            if resolved.is_relative_to(self.folder):
+                shown = resolved.relative_to(self.folder).as_posix()
+            else:
+                shown = str(path)
+            self._shown[path] = shown
+        return shown

@@ -157,8 +157,19 @@ def _upload(
     given: str,
     **kw: Any,
 ) -> Piece:
+    if resolved is KEYS_ONLY:
+        return Piece(key, section, title, "upload", source=given, **kw)
     ref = resolved.get(given) or resolve_upload(data.folder, given)
     return Piece(key, section, title, "upload", source=given, upload=ref.path, **kw)
+
+
+KEYS_ONLY: dict[str, Any] = {}  # `plan(data, KEYS_ONLY)`: uploads' paths are not looked up
+
+
+def doc_keys(data: AgencyData) -> set[str]:
+    """Every document key of the packet (`Piece.doc_key`), without checking an upload's path
+    (thousands of file system lookups at 500 staff)."""
+    return {piece.doc_key for piece in plan(data, KEYS_ONLY)}
 
 
 def plan(
@@ -169,7 +180,7 @@ def plan(
     `resolved` reuses the path checks validation already made (given path -> UploadRef). The
     front matter's report is the readiness report in a draft, the crosswalk in a final packet.
     """
-    resolved = resolved or {}
+    resolved = {} if resolved is None else resolved
     signed = wet_ink_copies(data)
 
     def signable(key: str, section: str, title: str) -> Piece:

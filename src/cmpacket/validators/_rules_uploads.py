@@ -61,7 +61,8 @@ def upload_uses(data: AgencyData) -> list[UploadUse]:
             (f"signatures.signed_copies.{key}", path)
             for key, path in sorted(data.signatures.signed_copies.items())
         ]
-    return [UploadUse(p, resolve_upload(data.folder, f)) for p, f in refs if f]
+    root = data.folder.resolve()
+    return [UploadUse(p, resolve_upload(data.folder, f, root)) for p, f in refs if f]
 
 
 @rule("upload-outside-folder")
