@@ -75,8 +75,9 @@ def block_job(run: list[Placed], info: PacketInfo, total: int, path: Path, cache
             inputs.append(content.cache_key)
         else:
             for k, part in enumerate(content.pdfs()):
-                inputs.append(path.with_name(f"in-{piece.first_page:06d}-{k}.pdf"))
-                inputs[-1].write_bytes(part)
+                copy = path.with_name(f"in-{piece.first_page:06d}-{k}.pdf")
+                copy.write_bytes(part)
+                inputs.append(copy)
         for _ in range(piece.pages):
             stamps.append(stamp_text(info, piece.piece, n, total))
             n += 1

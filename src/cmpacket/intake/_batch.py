@@ -111,7 +111,7 @@ def take_in_all(
             if pdf is not None:
                 cache.put(job.pdf_key, pdf)
             cache.put(job.facts_key, json.dumps(facts_to_json(facts)).encode())
-        matches: tuple[tuple[Any, Any], ...] = ()
+        matches = ()
         if texts is not None:
             if first is not None:  # the first page as a rebuild reads it first, then the rest
                 _keep(cache, job, job.text_pages, *first)
