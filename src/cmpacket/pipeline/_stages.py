@@ -195,8 +195,7 @@ def plan(ws: Workspace, validated: Validated) -> Planned:
 def context(
     ws: Workspace, validated: Validated, registry: TemplateRegistry, receiver: Receiver
 ) -> dict[str, Any]:
-    """The context every document of the packet is rendered with, but the plan's part
-    (`render.with_plan`)."""
+    """The context of every document of the packet, but the plan's part (`render.with_plan`)."""
     checked = validated.checked
     assert checked.data is not None and checked.profile is not None
     return packet_context(
@@ -371,8 +370,7 @@ def with_findings(
     found: list[Finding],
     why: str = "the packet does not fit its receiver",
 ) -> Validated:
-    """The report with what a later step found (the receiver's fit, the base); stop unless a
-    draft."""
+    """The report with what a later step found (the receiver's fit, the base); stop unless draft."""
     if not found:
         return validated
     report = validated.report.with_findings(tuple(found))

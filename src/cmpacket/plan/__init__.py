@@ -6,12 +6,11 @@ from cmpacket.plan._index import contents, index_entries, outline_tree
 from cmpacket.plan._inputs import fingerprint, packet_inputs
 from cmpacket.plan._pages import chunk, evidence_parts, manual_chunk, pack, roster_parts, wrapped
 from cmpacket.plan._parts import Cut, PartsPlan, cover_key, with_parts
+from cmpacket.plan._pieces import Content, Piece
 from cmpacket.plan._plan import (
     ATTACHMENT_SECTIONS,
     FRONT,
     SECTIONS,
-    Content,
-    Piece,
     attachment_keys,
     doc_keys,
     plan,

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from cmpacket.plan._plan import SECTIONS, Piece, section_title
+from cmpacket.plan._pieces import Piece
+from cmpacket.plan._plan import SECTIONS, section_title
 
 WHY = {
     "A": "the agency data gives no application summary to show.",

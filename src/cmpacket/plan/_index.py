@@ -7,7 +7,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from cmpacket.plan._plan import FRONT, Piece, section_title
+from cmpacket.plan._pieces import Piece
+from cmpacket.plan._plan import FRONT, section_title
 
 
 @dataclass

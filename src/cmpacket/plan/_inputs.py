@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from cmpacket.model import AgencyData
-from cmpacket.plan._plan import Piece
+from cmpacket.plan._pieces import Piece
 
 
 def packet_inputs(

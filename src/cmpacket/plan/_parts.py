@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from cmpacket.plan._plan import Piece
+from cmpacket.plan._pieces import Piece
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,8 @@ from cmpacket.model import AgencyData
 from cmpacket.plan._empty import with_empty_sections
 from cmpacket.plan._inputs import fingerprint, packet_inputs
 from cmpacket.plan._parts import Cut, with_parts
-from cmpacket.plan._plan import Piece, plan, slug
+from cmpacket.plan._pieces import Piece
+from cmpacket.plan._plan import plan, slug
 
 
 @dataclass(frozen=True)

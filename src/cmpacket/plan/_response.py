@@ -10,7 +10,8 @@ from pathlib import Path
 from typing import Any
 
 from cmpacket.model import AgencyData, Response, resolve_upload
-from cmpacket.plan._plan import Piece, slug
+from cmpacket.plan._pieces import Piece
+from cmpacket.plan._plan import slug
 
 FRONT = "front"
 
