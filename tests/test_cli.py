@@ -94,3 +94,14 @@ def test_python_dash_m_works() -> None:
         [sys.executable, "-m", "cmpacket", "--version"], capture_output=True, text=True
     )
     assert r.returncode == 0 and __version__ in r.stdout
+
+
+def test_validate_in_the_agency_folder_names_it(cli: Any, tmp_path: Path, monkeypatch: Any) -> None:
+    """`cmpacket validate .` names the agency folder in its summary, not an empty name."""
+    from tests.conftest import copy_sample
+
+    folder = copy_sample(tmp_path)
+    monkeypatch.chdir(folder)
+    r = cli("validate", ".")
+    assert r.code == 0
+    assert any(line.startswith(f"{folder.name}: ready: 0 error(s)") for line in r.out.splitlines())

@@ -129,7 +129,7 @@ def validate(
     if fmt == "json":
         emit_json(report.as_dict())
     else:
-        click.echo(report_text(report, folder.name, every=every, more=MORE_VALIDATE))
+        click.echo(report_text(report, folder.resolve().name, every=every, more=MORE_VALIDATE))
     sys.exit(ExitCode.OK if report.ready else ExitCode.NOT_READY)
 
 
@@ -238,7 +238,9 @@ def build(
         click.echo(f"wrote {path}", err=True)
     if result.report is not None:  # what validate would say, grouped: readiness.json has all
         more = f"{result.readiness} lists every one"
-        click.echo(report_text(result.report, folder.name, every=False, more=more), err=True)
+        click.echo(
+            report_text(result.report, folder.resolve().name, every=False, more=more), err=True
+        )
     if not result.draft:  # last: the proofs a reviewer would find contradicting the data
         for line in result.contradicted:
             click.echo(line, err=True)
