@@ -10,6 +10,7 @@ from cmpacket.plan._pieces import Content, Piece
 from cmpacket.plan._plan import (
     ATTACHMENT_SECTIONS,
     FRONT,
+    REPORT_TITLES,
     SECTIONS,
     attachment_keys,
     doc_keys,
@@ -24,6 +25,7 @@ from cmpacket.plan._response import plan_response, response_slug
 __all__ = [
     "ATTACHMENT_SECTIONS",
     "FRONT",
+    "REPORT_TITLES",
     "chunk",
     "evidence_parts",
     "manual_chunk",

@@ -10,7 +10,7 @@ from datetime import date
 from typing import Any
 
 from cmpacket.cache import Cache
-from cmpacket.plan import Piece, chunk
+from cmpacket.plan import REPORT_TITLES, Piece, chunk
 from cmpacket.render._context import piece_context, with_pages
 from cmpacket.render._docx import docx_reads, render_docx
 from cmpacket.render._jinja import render_template
@@ -24,6 +24,8 @@ LATE_WORD = ("readiness-report", "staff-roster")  # their Word templates show pa
 def docx_name(piece: Piece) -> str:
     if piece.kind == "job-description":
         return f"job-description-{piece.extra['position_key']}.docx"
+    if piece.kind == "readiness-report" and piece.title == REPORT_TITLES[False]:
+        return "crosswalk.docx"  # a final packet's front matter: named as its title says
     return f"{piece.extra.get('document', piece.kind)}.docx"
 
 
