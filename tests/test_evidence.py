@@ -545,3 +545,16 @@ def test_matches_are_cached_by_the_proof_and_the_data_it_was_checked_against(
     ]
     report = json.loads((tmp_path / "out2" / "readiness.json").read_text())
     assert evidence_of_dict(report["evidence"], "staff[3].licenses[0]")["mismatched"] == ["expires"]
+
+
+def test_reading_on_gives_the_text_a_fresh_reading_gives() -> None:
+    """A proof read on after its first page (the intake job that found a field missing) holds
+    the same text as one read whole, within the same character budget."""
+    proof = _two_pages("A cover letter.", license_pdf("Maria Lopez", "150.123456", "11/30/2027"))
+    first = page_texts(proof, 1)
+    assert len(first) == 1 and "cover letter" in first[0]
+    assert page_texts(proof, 2, read=first) == page_texts(proof, 2)
+    assert page_texts(proof, 2, max_chars=20, read=page_texts(proof, 1, max_chars=20)) == (
+        page_texts(proof, 2, max_chars=20)
+    )
+    assert page_texts(b"not a pdf", 2, read=first) == first  # unreadable now: what was read

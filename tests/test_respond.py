@@ -431,3 +431,23 @@ def test_a_base_whose_bytes_the_build_verified_is_not_verified_again(
     state, _ = _responses.base_of(response, data, Cache(cache_dir))
     # other bytes: never taken as verified (unreadable, or checked and failing)
     assert state.unreadable or (len(calls) == 2 and state.problems)
+
+
+def test_document_keys_are_the_plans_without_looking_up_a_path(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The keys a response's exhibits are checked against: every piece's `doc_key`, planned
+    without resolving thousands of upload paths."""
+    from cmpacket.model import load_folder
+    from cmpacket.plan import _plan, doc_keys, plan
+
+    data = load_folder(copy_sample(tmp_path)).data
+    assert data is not None
+    expected = {piece.doc_key for piece in plan(data)}
+
+    def refuse(*args: Any, **kwargs: Any) -> Any:
+        raise AssertionError("an upload path was looked up")
+
+    monkeypatch.setattr(_plan, "resolve_upload", refuse)
+    assert doc_keys(data) == expected and "staff-roster" in expected
+    assert any(key.startswith("staff:") for key in expected)

@@ -71,7 +71,7 @@ def block_job(run: list[Placed], info: PacketInfo, total: int, path: Path, cache
     n = run[0].first_page
     for piece in run:
         content = piece.content
-        if content.entry and not content.parts and cache.size(content.cache_key):
+        if content.entry and cache.size(content.cache_key):
             inputs.append(content.cache_key)
         else:
             for k, part in enumerate(content.pdfs()):

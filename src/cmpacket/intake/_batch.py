@@ -161,7 +161,7 @@ def _intake_job(
         and min(facts.pages, job.more) > len(texts)
         and not (has_text(texts) and job.complete(found))
     ):
-        more = page_texts(source, job.more)
+        more = page_texts(source, job.more, read=texts)  # the first page is not read again
         return facts, pdf, more, _matched(job, more), (texts, found)
     return facts, pdf, texts, found, None
 
@@ -174,10 +174,12 @@ def _matched(job: _Job, texts: list[str]) -> list[Any]:
 
 
 def _keep(
-    cache: Cache, job: _Job, pages: int, texts: list[str], found: list[Any]
+    cache: Cache, job: _Job, pages: int, texts: list[str], found: list[Any], text: bool = True
 ) -> tuple[tuple[Any, Any], ...]:
-    """Cache the text of a proof's first `pages` pages and its matches; returns the matches."""
-    cache.put(_text_key(cache, job.pdf_key, pages), json.dumps(texts).encode())
+    """Cache the text of a proof's first `pages` pages (`text` False: it is cached already) and
+    its matches; returns the matches."""
+    if text:
+        cache.put(_text_key(cache, job.pdf_key, pages), json.dumps(texts).encode())
     matches = tuple(zip(job.checks, found, strict=False))
     for check, result in matches:
         cache.put(_match_key(cache, job.pdf_key, texts, check), json.dumps(result).encode())
@@ -266,11 +268,7 @@ def read_more(
         if texts is None:
             continue
         it = intaken[job.path]
-        if job.texts is None:
-            cache.put(_text_key(cache, job.pdf_key, MAX_PAGES), json.dumps(texts).encode())
-        matches = tuple(zip(job.checks, results, strict=False))
-        for check, result in matches:
-            cache.put(_match_key(cache, job.pdf_key, texts, check), json.dumps(result).encode())
+        matches = _keep(cache, job, MAX_PAGES, texts, results, text=job.texts is None)
         out[job.path] = replace(it, facts=replace(it.facts, text=texts), matches=matches)
     return out
 

@@ -18,6 +18,7 @@ e.g. a proof whose first page's text a previous build cached.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from functools import cache
 from importlib.metadata import version
 from pathlib import Path
@@ -36,22 +37,26 @@ def extractor() -> str:
 
 
 def page_texts(
-    pdf: bytes | Path, max_pages: int = MAX_PAGES, max_chars: int = MAX_CHARS
+    pdf: bytes | Path,
+    max_pages: int = MAX_PAGES,
+    max_chars: int = MAX_CHARS,
+    read: Sequence[str] = (),
 ) -> list[str]:
     """The text of each page read (at most `max_pages`, `max_chars` in all); `[]` when the PDF
     cannot be read at all. Never raises for a bad file: a proof whose text cannot be read is
-    reported as unchecked, not as a failed build."""
+    reported as unchecked, not as a failed build. `read`: the text of the first pages, as this
+    function read them before: the pages after them are read (a proof read on)."""
     import pypdfium2 as pdfium
 
     source = str(pdf) if isinstance(pdf, Path) else pdf
     try:
         doc = pdfium.PdfDocument(source)
     except Exception:  # damaged or encrypted: intake reports it; the text is simply absent
-        return []
-    texts: list[str] = []
-    left = max_chars
+        return list(read)
+    texts = list(read)  # the first pages, read before (as this function read them): go on after
+    left = max_chars - sum(map(len, texts))
     try:
-        for i in range(min(len(doc), max_pages)):
+        for i in range(len(texts), min(len(doc), max_pages)):
             if left <= 0:
                 break
             page = doc[i]
