@@ -206,3 +206,54 @@ def test_stamp_glyph_codes_are_read_string_by_string() -> None:
     assert _glyph_texts([b"004", b"20043"], mapping) == ["A"]
     assert _glyph_texts([b"", b"00410042"], mapping) == ["a", "B"]
     assert _glyph_texts([b"FFFF"], mapping) == ["\ufffd"]
+
+
+def test_pages_read_on_workers_are_the_pages_read_here(built: Path, tmp_path: Path) -> None:
+    """A large packet's pages are shared out over workers by range; what they read (stamps,
+    images, content hashes) is what reading every page in this process gives, in page order,
+    and a file replaced after it was opened is read from the file this process opened."""
+    from cmpacket.verify import DEFAULT_LIMITS
+    from cmpacket.verify._pages import Sharing, file_identity, page_facts
+    from cmpacket.workers import Pool
+
+    packet = tmp_path / "packet.pdf"
+    packet.write_bytes(packet_of(built).read_bytes())
+    identity = file_identity(packet)
+    assert identity is not None
+    with pikepdf.open(packet) as pdf, Pool(size=2) as pool:
+        n = len(pdf.pages)
+        sharing = Sharing(pool, str(packet), identity)
+        here = page_facts(pdf, n, DEFAULT_LIMITS, 2, frozenset({3}))
+        shared = page_facts(pdf, n, DEFAULT_LIMITS, 2, frozenset({3}), sharing, shared_from=2)
+        assert pool.started == 1  # the workers read them
+        assert shared == here and len(here) == n
+        assert here[2].digest is None and all(f.digest for i, f in enumerate(here) if i != 2)
+        assert all(f.stamp and f"Page {i} of {n}" in f.stamp for i, f in enumerate(here, 1))
+        other = tmp_path / "other.pdf"
+        with pikepdf.open(packet_of(built)) as changed:
+            del changed.pages[0]
+            changed.save(other)
+        other.replace(packet)  # another file at the path the packet was opened from
+        again = page_facts(pdf, n, DEFAULT_LIMITS, 2, frozenset({3}), sharing, shared_from=2)
+        assert again == here
+
+
+def test_a_large_packet_s_changed_pages_are_named_when_read_on_workers(
+    built: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from cmpacket.verify import _pages
+
+    monkeypatch.setattr(_pages, "SHARED_FROM", 2)  # this packet counts as large
+    with pikepdf.open(packet_of(built)) as pdf:
+        n = len(pdf.pages)
+    late = n - 2  # in the second worker's range
+
+    def change(pdf: pikepdf.Pdf) -> None:
+        for p in (2, late):
+            pdf.pages[p - 1].contents_add(pdf.make_stream(b"q 0 0 m 9 9 l S Q"), prepend=False)
+
+    result = api.verify(tamper(built, tmp_path, change))
+    found = codes(result)
+    assert not result.ok and len(found["stamp-wrong"]) == 2  # the stamp is no longer last
+    assert any(f"page(s) {late}" in m for m in found["content-changed"])
+    assert any("page(s) 2" in m for m in found["content-changed"])

@@ -14,6 +14,7 @@ from cmpacket._dates import resolve_as_of
 from cmpacket.cache import file_sha256
 from cmpacket.errors import CmpacketError, NotReadyError, PacketError, UsageError
 from cmpacket.findings import Report
+from cmpacket.interrupt import checkpoint
 from cmpacket.model import example_data, load_folder, scaffold
 from cmpacket.pipeline import (
     PASSWORD_ENV,
@@ -58,6 +59,7 @@ from cmpacket.verify import (
     verify_packet,
     verify_parts,
 )
+from cmpacket.workers import Pool
 
 __all__ = [
     "PASSWORD_ENV",
@@ -256,8 +258,10 @@ def verify(
 def _verify_files(
     files: list[Path], manifest: Path | None, limits: VerifyLimits | None, trust: list[Any] | None
 ) -> VerifyResult:
+    pool = Pool(checkpoint=checkpoint)  # a large file's pages are read on workers (forked then)
     if len(files) == 1:
-        return verify_packet(files[0], manifest, limits, trust)
+        with pool:
+            return verify_packet(files[0], manifest, limits, trust, pool)
     for path in files:
         if not path.is_file():
             raise PacketError(f"{path}: no such file.")
@@ -268,7 +272,8 @@ def _verify_files(
             sidecar = read_sidecar(manifest, limits or DEFAULT_LIMITS, pages)
         except ManifestInvalid as exc:
             raise PacketError(f"{manifest}: manifest-invalid: {exc}") from None
-    return verify_parts(files, sidecar, limits=limits, trust=trust)
+    with pool:
+        return verify_parts(files, sidecar, limits=limits, trust=trust, pool=pool)
 
 
 def _manifest_of(packet: Path) -> dict[str, Any]:

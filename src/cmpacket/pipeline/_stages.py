@@ -387,11 +387,11 @@ def self_verify(ws: Workspace, done: Assembled) -> None:
     if done.cached:  # and recorded as verified then
         return
     sha = done.manifest["packet"].get("sha256") if len(done.files) == 1 else None
-    name, known = done.manifest["packet"]["file"], done.known_digests
+    name, known, pool = done.manifest["packet"]["file"], done.known_digests, ws.pool
     if len(done.files) > 1:
-        result = verify_parts(done.files, done.manifest, known, signatures=False)
+        result = verify_parts(done.files, done.manifest, known, signatures=False, pool=pool)
     else:
-        result = verify_source(done.packet, name, done.manifest, known, signatures=False)
+        result = verify_source(done.packet, name, done.manifest, known, signatures=False, pool=pool)
     if not result.ok:
         problems = "; ".join(f"[{f.code}] {f.path}: {f.message}" for f in result.findings[:5])
         raise BuildError(f"the built packet failed its own verification: {problems}")

@@ -27,6 +27,7 @@ from cmpacket.verify._packet import (
 from cmpacket.verify._result import VerifyResult
 from cmpacket.verify._set import check_set
 from cmpacket.verify._signatures import check_signatures, load_trust
+from cmpacket.workers import Pool
 
 __all__ = [
     "Base",
@@ -58,7 +59,9 @@ def verify_parts(
     limits: VerifyLimits | None = None,
     trust: list[Any] | None = None,
     signatures: bool = True,
+    pool: Pool | None = None,
 ) -> VerifyResult:
     """Verify a packet written as parts: each part alone, then the set (complete, in order,
-    contiguous, one packet) and, with the sidecar manifest, each part's sha256."""
-    return check_set(files, sidecar, known or {}, limits, trust, signatures)
+    contiguous, one packet) and, with the sidecar manifest, each part's sha256. A large part's
+    pages are read on `pool`'s workers when given."""
+    return check_set(files, sidecar, known or {}, limits, trust, signatures, pool)

@@ -9,21 +9,13 @@ from typing import Any
 
 import pikepdf
 
-from cmpacket.assemble import (
-    StreamTooLarge,
-    StreamUnreadable,
-    page_digest,
-    read_bounded,
-    read_stamp,
-)
 from cmpacket.verify._limits import VerifyLimits
-from cmpacket.verify._result import PDF_ERRORS, SHOWN, VerifyResult, first_line
-from cmpacket.verify._structure import OutlineTooLarge, large_images, page_numbers, read_outline
+from cmpacket.verify._pages import PageFacts, Sharing, page_facts
+from cmpacket.verify._result import SHOWN, VerifyResult
+from cmpacket.verify._structure import OutlineTooLarge, page_numbers, read_outline
 
 _PAGE_RE = re.compile(r"Page (\d+) of (\d+)")
 _ID_RE = re.compile(r"-(\d{6})\s*$")  # the page id ends the stamp: PCC-000041, PCC-R1-000041
-_STAMP_MARK = b"%cmpacket-stamp"
-_STAMP_PARENS = 64  # more "(" than this in a stamp stream: not a cmpacket stamp (and slow to scan)
 
 
 def _check_ranges(sections: list[dict[str, Any]], total: int, result: VerifyResult) -> set[int]:
@@ -137,43 +129,16 @@ def _check_outline(
             )
 
 
-def _stamp_of(
-    page: pikepdf.Page, limits: VerifyLimits, maps: dict[Any, dict[int, str]] | None = None
-) -> tuple[str | None, str]:
-    """(stamp text or None, why there is none) -- bounded: the stream is sized first."""
-    contents = page.obj.get("/Contents")
-    if contents is None:
-        return None, "no cmpacket stamp"
-    last = contents[-1] if isinstance(contents, pikepdf.Array) and len(contents) else contents
-    if not isinstance(last, pikepdf.Stream):
-        return None, "no cmpacket stamp"
-    try:
-        data = read_bounded(last, limits.stamp_bytes)
-    except StreamTooLarge as exc:
-        return None, f"no cmpacket stamp (the stream where it belongs {exc})"
-    except StreamUnreadable as exc:
-        return None, f"no cmpacket stamp (the stream where it belongs cannot be decoded: {exc})"
-    if data.count(_STAMP_MARK) > 1 or data.count(b"(") > _STAMP_PARENS:
-        return None, "no cmpacket stamp (the stream where it belongs holds something else)"
-    return read_stamp(page, maps, data), "no cmpacket stamp"
-
-
 def _check_stamps(
-    pdf: pikepdf.Pdf,
-    count: int,
+    facts: list[PageFacts],
     result: VerifyResult,
-    limits: VerifyLimits,
     offset: int = 0,
     total: int | None = None,
 ) -> None:
     bad: list[tuple[int, str]] = []
-    total = total or count
-    maps: dict[Any, dict[int, str]] = {}  # the stamp font's ToUnicode map, parsed once
-    for i, page in enumerate(pdf.pages, start=1 + offset):
-        try:
-            text, why = _stamp_of(page, limits, maps)
-        except PDF_ERRORS as exc:
-            text, why = None, f"no readable cmpacket stamp ({first_line(exc)})"
+    total = total or len(facts)
+    for i, fact in enumerate(facts, start=1 + offset):
+        text, why = fact.stamp, fact.why
         match = _PAGE_RE.search(text or "")
         page_id = _ID_RE.search(text or "")
         if not match:
@@ -192,14 +157,10 @@ def _check_stamps(
         )
 
 
-def _check_images(pdf: pikepdf.Pdf, result: VerifyResult, limits: VerifyLimits) -> None:
+def _check_images(facts: list[PageFacts], result: VerifyResult, limits: VerifyLimits) -> None:
     shown = 0
-    for i, page in enumerate(pdf.pages, start=1):
-        try:
-            found = large_images(page, limits.image_pixels)
-        except PDF_ERRORS:
-            continue  # the content check reports a damaged page
-        for name, w, h in found:
+    for i, fact in enumerate(facts, start=1):
+        for name, w, h in fact.images:
             shown += 1
             if shown <= SHOWN:
                 result.fail(
@@ -212,25 +173,21 @@ def _check_images(pdf: pikepdf.Pdf, result: VerifyResult, limits: VerifyLimits) 
 
 
 def _check_content(
-    pdf: pikepdf.Pdf,
-    manifest: dict[str, Any],
+    facts: list[PageFacts],
     sections: list[dict[str, Any]],
     checkable: set[int],
     result: VerifyResult,
     known: dict[int, str],
-    limits: VerifyLimits,
 ) -> None:
-    all_pages = list(pdf.pages)  # indexing pdf.pages costs a walk each time; a list does not
-    n = len(all_pages)
-    digests: dict[int, str | None] = {}  # page number -> digest, None when it cannot be computed
-    memo: dict[tuple[int, int], bytes] = {}  # fonts and images the pages share, hashed once
-    version = _digest_version(manifest)
+    n = len(facts)
+    reported: set[int] = set()  # pages whose digest could not be computed, reported once
 
     def digest(p: int) -> str | None:
-        if p not in digests:
-            got = known.get(p) or _page_digest(all_pages[p - 1], p, result, limits, memo, version)
-            digests[p] = got
-        return digests[p]
+        fact = facts[p - 1]
+        if fact.problem is not None and p not in reported:
+            reported.add(p)
+            result.fail(fact.problem[0], f"page {p}", fact.problem[1])
+        return known.get(p) or fact.digest
 
     for s in sections:
         for d in s["documents"]:
@@ -268,33 +225,6 @@ def _digest_version(manifest: dict[str, Any]) -> int:
     made before the manifest said (version 1) is checked the way it was made."""
     value = manifest.get("page_digest")
     return value if isinstance(value, int) and value in (1, 2) else 1
-
-
-def _page_digest(
-    page: pikepdf.Page,
-    p: int,
-    result: VerifyResult,
-    limits: VerifyLimits,
-    memo: dict[tuple[int, int], bytes],
-    version: int,
-) -> str | None:
-    try:
-        return page_digest(page, limits.stream_bytes, limits.page_bytes, memo, version)
-    except StreamTooLarge as exc:
-        what = "its content streams together" if exc.scope == "page" else "a content stream"
-        result.fail(
-            "packet-stream-too-large",
-            f"page {p}",
-            f"{what} {exc} (a decompression bomb, or not a cmpacket page); its content was "
-            f"not checked.",
-        )
-    except (StreamUnreadable, *PDF_ERRORS, RecursionError) as exc:
-        result.fail(
-            "page-unreadable",
-            f"page {p}",
-            f"its content cannot be read ({first_line(exc)}); the page is damaged or was altered.",
-        )
-    return None
 
 
 def _where(section: dict[str, Any], doc: dict[str, Any]) -> str:
@@ -345,9 +275,11 @@ def check_structure(
     limits: VerifyLimits,
     offset: int = 0,
     total: int | None = None,
+    sharing: Sharing | None = None,
 ) -> None:
     """The checks of one file; for a part, `manifest` is its view (pages rebased to the file)
-    and stamps read `Page offset+i of total`."""
+    and stamps read `Page offset+i of total`. A large file's pages are read on the workers of
+    `sharing` when given (`page_facts`)."""
     declared = manifest["packet"]["pages"]
     if declared != n:
         result.fail(
@@ -359,8 +291,10 @@ def check_structure(
     checkable = _check_ranges(sections, n, result)
     check_required(manifest, sections, result)
     _check_outline(pdf, sections, result, limits)
-    _check_stamps(pdf, n, result, limits, offset, total or n)
-    _check_images(pdf, result, limits)
-    _check_content(pdf, manifest, sections, checkable, result, known, limits)
+    skip = frozenset(p for p in known if 1 <= p <= n)
+    facts = page_facts(pdf, n, limits, _digest_version(manifest), skip, sharing)
+    _check_stamps(facts, result, offset, total or n)
+    _check_images(facts, result, limits)
+    _check_content(facts, sections, checkable, result, known)
     if isinstance(manifest.get("response"), dict):
         check_exhibits(manifest, sections, n, result)

@@ -24,9 +24,11 @@ from cmpacket.verify._active import check_active_content
 from cmpacket.verify._checks import check_structure
 from cmpacket.verify._limits import DEFAULT_LIMITS, VerifyLimits
 from cmpacket.verify._manifest import ManifestInvalid, parse_manifest
+from cmpacket.verify._pages import Sharing, file_identity
 from cmpacket.verify._parts import part_of_file, part_view
 from cmpacket.verify._result import PDF_ERRORS, SHOWN, VerifyResult, first_line
 from cmpacket.verify._signatures import check_signatures
+from cmpacket.workers import Pool
 
 
 def _open(data: bytes | Path, name: str, inherit: bool) -> pikepdf.Pdf:
@@ -134,8 +136,10 @@ def verify_packet(
     manifest_file: Path | None = None,
     limits: VerifyLimits | None = None,
     trust: list[Any] | None = None,
+    pool: Pool | None = None,
 ) -> VerifyResult:
-    """Verify a packet file; raises PacketError (exit 2) if it cannot be read at all."""
+    """Verify a packet file; raises PacketError (exit 2) if it cannot be read at all. A large
+    packet's pages are read on `pool`'s workers when given."""
     limits = limits or DEFAULT_LIMITS
     if not path.is_file():
         raise PacketError(f"{path}: no such file.")
@@ -146,7 +150,7 @@ def verify_packet(
             sidecar = read_sidecar(manifest_file, limits, page_allowance(path))
         except ManifestInvalid as exc:
             bad_sidecar = exc
-    result = verify_source(path, path.name, sidecar, limits=limits, trust=trust)
+    result = verify_source(path, path.name, sidecar, limits=limits, trust=trust, pool=pool)
     if bad_sidecar is not None and manifest_file is not None:
         _manifest_findings(result, bad_sidecar, f"sidecar {manifest_file.name}")
         result.close()
@@ -187,6 +191,7 @@ def verify_source(
     limits: VerifyLimits | None = None,
     trust: list[Any] | None = None,
     signatures: bool = True,
+    pool: Pool | None = None,
 ) -> VerifyResult:
     """Every check of SPEC §8 on a packet (its bytes, or its path), and of §18 on its digital
     signatures (`trust`: the reviewer's trust roots, None when none was given).
@@ -194,10 +199,12 @@ def verify_source(
     `known` (build only) gives page digests already computed from the very bytes those pages were
     copied from (the build's stamped upload blocks); every other page is hashed here. Reviewers'
     `verify` passes nothing and hashes every page. `signatures` False (the build's check of the
-    packet before it is signed) skips the signature checks.
+    packet before it is signed) skips the signature checks. `pool`: workers to read the pages
+    of a large packet file on (`page_facts`).
     """
     limits = limits or DEFAULT_LIMITS
     result = VerifyResult()
+    before = file_identity(data) if isinstance(data, Path) and pool is not None else None
     try:
         pdf, tree_problem = _open_checked(data, name)
     except DamagedPacket as exc:  # a PDF, damaged beyond repair: a failed check, not a usage error
@@ -209,9 +216,13 @@ def verify_source(
             f"Ask the sender for the original file.",
         )
         return result
+    # its pages may be read on the workers from the file at the path, if that is what was opened
+    sharing = None
+    if pool and before and isinstance(data, Path) and file_identity(data) == before:
+        sharing = Sharing(pool, str(data), before)
     with pdf:
         try:
-            manifest = _verify_pdf(pdf, name, tree_problem, result, known or {}, limits)
+            manifest = _verify_pdf(pdf, name, tree_problem, result, known or {}, limits, sharing)
         except RecursionError:
             result.fail("packet-damaged", "packet", "the PDF nests objects too deeply to read.")
             manifest = None
@@ -250,6 +261,7 @@ def _verify_pdf(
     result: VerifyResult,
     known: dict[int, str],
     limits: VerifyLimits,
+    sharing: Sharing | None = None,
 ) -> dict[str, Any] | None:
     """The checks on an opened packet; returns the manifest when it could be read."""
     declared = pdf.trailer.get("/Size")
@@ -277,7 +289,7 @@ def _verify_pdf(
     # whatever else is wrong with it, a reviewer should know what a viewer would run
     check_active_content(pdf, n, manifest, result, offset)
     if view is not None and n is not None:
-        check_structure(pdf, view, n, result, known, limits, offset, total)
+        check_structure(pdf, view, n, result, known, limits, offset, total, sharing)
     return manifest
 
 

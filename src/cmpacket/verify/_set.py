@@ -11,6 +11,7 @@ from cmpacket.verify._checks import check_required
 from cmpacket.verify._limits import VerifyLimits
 from cmpacket.verify._packet import verify_source
 from cmpacket.verify._result import VerifyResult
+from cmpacket.workers import Pool
 
 
 def check_set(
@@ -20,13 +21,14 @@ def check_set(
     limits: VerifyLimits | None = None,
     trust: list[Any] | None = None,
     signatures: bool = True,
+    pool: Pool | None = None,
 ) -> VerifyResult:
     """Each part verified alone (findings name the file), then the set."""
     result = VerifyResult()
     manifests: list[dict[str, Any]] = []
     order: list[int] = []
     for path in files:
-        one = verify_source(path, path.name, sidecar, known, limits, trust, signatures)
+        one = verify_source(path, path.name, sidecar, known, limits, trust, signatures, pool)
         result.pages += one.pages
         result.signatures += [{"file": path.name, **s} for s in one.signatures]
         for f in one.findings:
