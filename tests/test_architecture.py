@@ -22,7 +22,7 @@ PICTURE = ROOT / "docs" / "architecture.md"
 MAX_LINES = 400
 # cmpacket imported inside a function, on purpose: the command line imports the library (and the
 # preview, an optional extra) only when a command runs, so `cmpacket --help` is instant
-LAZY = {("cli", "api"), ("cli", "serve"), ("serve", "serve._server")}
+LAZY = {("cli", "api"), ("cli", "review"), ("cli", "serve"), ("serve", "serve._server")}
 
 
 def picture(path: Path = PICTURE) -> tuple[dict[str, set[str]], set[str]]:

@@ -257,3 +257,24 @@ def test_a_large_packet_s_changed_pages_are_named_when_read_on_workers(
     assert not result.ok and len(found["stamp-wrong"]) == 2  # the stamp is no longer last
     assert any(f"page(s) {late}" in m for m in found["content-changed"])
     assert any("page(s) 2" in m for m in found["content-changed"])
+
+
+def test_a_reviewer_s_commands_load_nothing_of_the_build(built: Path) -> None:
+    """verify, inspect and diff go through `cmpacket.review`: the build's stages (pipeline,
+    intake, validators, render, and WeasyPrint with them) are never imported."""
+    import subprocess
+    import sys
+
+    packet = str(packet_of(built))
+    for command in (["verify", packet], ["inspect", packet], ["diff", packet, packet]):
+        run = subprocess.run(
+            [sys.executable, "-X", "importtime", "-m", "cmpacket", *command],
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert run.returncode == 0, run.stderr[-2000:]
+        loaded = {line.rsplit("|", 1)[-1].strip() for line in run.stderr.splitlines()}
+        assert "cmpacket.review" in loaded and "cmpacket.verify" in loaded
+        build = {"cmpacket.api", "cmpacket.pipeline", "cmpacket.intake", "cmpacket.validators"}
+        assert not loaded & (build | {"cmpacket.render", "weasyprint"}), command

@@ -52,10 +52,10 @@ def verify(
       cmpacket verify out/prairie-care-packet.pdf --base sent/prairie-care-packet.pdf
       cmpacket verify prairie-care-packet.pdf --trust department-root.pem
     """
-    from cmpacket import api
+    from cmpacket import review
 
-    caps = api.verify_limits(limits)
-    result = api.verify(
+    caps = review.verify_limits(limits)
+    result = review.verify(
         list(packet), manifest=manifest, limits=caps, base=base, trust=list(trust) or None
     )
     if fmt == "json":
@@ -77,9 +77,9 @@ def inspect(packet: tuple[Path, ...], fmt: str) -> None:
     Example:
       cmpacket inspect prairie-care-packet.pdf
     """
-    from cmpacket import api
+    from cmpacket import review
 
-    info = api.inspect(list(packet))
+    info = review.inspect(list(packet))
     if fmt == "json":
         emit_json(info)
     else:
@@ -98,9 +98,9 @@ def diff(old: Path, new: Path, fmt: str) -> None:
     Example:
       cmpacket diff packet-2026-10.pdf packet-2026-12.pdf
     """
-    from cmpacket import api
+    from cmpacket import review
 
-    result = api.diff(old, new)
+    result = review.diff(old, new)
     if fmt == "json":
         emit_json(result)
     else:
