@@ -81,3 +81,13 @@ def test_warm_can_start_the_workers_and_warm_only_the_first() -> None:
         assert pool.running
         seen = dict(pool.map(_warmed, [1, 2], min_jobs=1, chunk=1))
         assert len(seen) == 2 and sorted(seen.values()) == [False, True]
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="workers are forked")
+def test_start_forks_the_workers_before_any_map_and_the_maps_use_them() -> None:
+    with Pool(size=2) as pool:
+        assert pool.start() and pool.running and pool.started == 1
+        workers = {pid for pid, _ in pool.map(_warmed, [1, 2], min_jobs=5, chunk=1)}
+        assert os.getpid() not in workers and len(workers) == 2  # not run here: few jobs
+        assert pool.start() and pool.started == 1  # started once
+    assert Pool(size=1).start() is False  # one worker: jobs run here

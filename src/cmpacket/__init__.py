@@ -1,10 +1,7 @@
 """cmpacket: Illinois Case Management Agency certification packets from agency data and uploads."""
 
-from importlib.metadata import PackageNotFoundError, version
-
-try:
-    __version__ = version("cmpacket")
-except PackageNotFoundError:  # pragma: no cover - running from a source tree without install
-    __version__ = "0.0.0"
+# The one place the version is written (pyproject.toml reads it from here): importing
+# importlib.metadata to look it up cost every command about 50 ms.
+__version__ = "0.1.0"
 
 __all__ = ["__version__"]

@@ -28,6 +28,7 @@ from cmpacket.verify import (
     read_sidecar,
     verify_packet,
     verify_parts,
+    worth_sharing,
 )
 from cmpacket.workers import Pool
 
@@ -85,7 +86,9 @@ def verify(
 def _verify_files(
     files: list[Path], manifest: Path | None, limits: VerifyLimits | None, trust: list[Any] | None
 ) -> VerifyResult:
-    pool = Pool(checkpoint=checkpoint)  # a large file's pages are read on workers (forked then)
+    pool = Pool(checkpoint=checkpoint)  # a large file's pages are read on workers
+    if any(map(worth_sharing, files)):
+        pool.start()  # now, while this process is small: a forked worker starts as large
     if len(files) == 1:
         with pool:
             return verify_packet(files[0], manifest, limits, trust, pool)

@@ -178,6 +178,11 @@ class Pool:
         size = chunk or max(1, min(64, len(jobs) // (self.size * 4)))
         return self._forked(fn, jobs, size, progress)
 
+    def start(self) -> bool:
+        """Fork the workers now if they are not running (e.g. before this process grows: a
+        forked worker's resident size starts at its parent's); False where there are none."""
+        return bool(self._workers) or self._start()
+
     def warm(self, fn: Callable[[None], object], *, start: bool = False, count: int = 0) -> None:
         """Run `fn(None)` once on every idle worker (the first `count` of them, when given) in
         the background (e.g. import WeasyPrint while this process validates); the next `map`

@@ -24,6 +24,7 @@ from cmpacket.verify._packet import (
     verify_packet,
     verify_source,
 )
+from cmpacket.verify._pages import worth_sharing
 from cmpacket.verify._result import VerifyResult
 from cmpacket.verify._set import check_set
 from cmpacket.verify._signatures import check_signatures, load_trust
@@ -49,6 +50,7 @@ __all__ = [
     "verify_packet",
     "verify_parts",
     "verify_source",
+    "worth_sharing",
 ]
 
 

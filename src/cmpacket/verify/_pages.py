@@ -30,6 +30,7 @@ from cmpacket.verify._structure import large_images
 from cmpacket.workers import Pool
 
 SHARED_FROM = 1500  # pages: fewer are read here (forking and reopening would cost more)
+SHARED_BYTES = 4 * 1024 * 1024  # a file this large likely has SHARED_FROM pages (4-5 KB a page)
 _STAMP_MARK = b"%cmpacket-stamp"
 _STAMP_PARENS = 64  # more "(" than this in a stamp stream: not a cmpacket stamp (and slow to scan)
 
@@ -108,6 +109,16 @@ def page_facts(
         except FileChanged:
             pass  # read here, from the file this process opened
     return read_pages(list(pdf.pages), 1, limits, version, skip)
+
+
+def worth_sharing(path: Path) -> bool:
+    """Whether the file is large enough that its pages will likely be read on workers: then the
+    workers are best forked before this process opens it and reads its manifest, or each starts
+    with that memory counted as its own."""
+    try:
+        return path.stat().st_size >= SHARED_BYTES
+    except OSError:
+        return False
 
 
 def read_pages(
