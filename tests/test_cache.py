@@ -264,10 +264,10 @@ def test_a_block_reads_its_uploads_from_the_cache(tmp_path: Path) -> None:
 
     import pikepdf
 
-    from cmpacket.assemble import read_stamp
     from cmpacket.assemble._blocks import BlockJob, build_block
     from cmpacket.assemble._placed import PacketInfo
     from cmpacket.errors import BuildError
+    from cmpacket.pdfread import read_stamp
 
     buf = io.BytesIO()
     with pikepdf.new() as pdf:

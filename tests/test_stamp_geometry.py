@@ -22,11 +22,11 @@ from cmpacket.assemble._pdfops import (
     band_height,
     display_box,
     display_matrix,
-    read_stamp,
     stamp_font,
     stamp_page,
     stamp_size,
 )
+from cmpacket.pdfread import read_stamp
 from cmpacket.plan import slug
 from tests.conftest import copy_sample, corpus
 

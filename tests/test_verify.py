@@ -199,7 +199,7 @@ def test_a_page_listed_many_times_does_not_raise_the_manifest_caps(tmp_path: Pat
 def test_stamp_glyph_codes_are_read_string_by_string() -> None:
     """Each hex string of a stamp holds whole two-byte codes; a partial code ends only its own
     string (a hostile stamp), never borrows digits from the next."""
-    from cmpacket.assemble._pdfops import _glyph_texts
+    from cmpacket.pdfread._read import _glyph_texts
 
     mapping = {0x2004: "A", 0x0042: "B", 0x0043: "C", 0x0041: "a"}
     assert _glyph_texts([b"0041", b"0042", b"0043"], mapping) == ["a", "B", "C"]

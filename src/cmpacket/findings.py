@@ -11,6 +11,15 @@ from typing import Any
 SEVERITIES = ("error", "warning", "info")
 
 
+def format_path(path: Sequence[str | int]) -> str:
+    """A field path as findings and messages show it: ('staff', 2, 'hire_date') ->
+    'staff[2].hire_date'."""
+    out = ""
+    for part in path:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
+
+
 @dataclass(frozen=True)
 class Finding:
     """One problem or note about the agency's data, uploads or a packet."""

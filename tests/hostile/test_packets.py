@@ -18,7 +18,7 @@ import pikepdf
 import pytest
 from pikepdf import Array, Dictionary, Name
 
-from cmpacket.assemble._streams import StreamTooLarge, decoded_chunks
+from cmpacket.pdfread import StreamTooLarge, decoded_chunks
 from cmpacket.verify._manifest import ManifestInvalid, parse_manifest
 from tests.conftest import ROOT, packet_of
 
@@ -460,7 +460,7 @@ def _digest_as_released(page: pikepdf.Page) -> str:
 
 
 def test_chunked_page_digest_is_the_released_digest(packet: Path) -> None:
-    from cmpacket.assemble._pdfops import page_digest
+    from cmpacket.pdfread import page_digest
     from tests.conftest import CORPUS
 
     files = [packet, *(p for p in sorted(CORPUS.glob("*.pdf")) if "password" not in p.name)]

@@ -12,7 +12,6 @@ from cmpacket.assemble._packet import (
     unstamped_sha256,
 )
 from cmpacket.assemble._parts import Segment, choose_parts, fewest_parts, segments, write_part
-from cmpacket.assemble._pdfops import page_digest, read_stamp
 from cmpacket.assemble._placed import PacketInfo, Placed, number_pages
 from cmpacket.assemble._sign import (
     Signature,
@@ -22,7 +21,6 @@ from cmpacket.assemble._sign import (
     signature_place,
     signing_time,
 )
-from cmpacket.assemble._streams import StreamTooLarge, StreamUnreadable, read_bounded
 
 __all__ = [
     "Signature",
@@ -32,11 +30,6 @@ __all__ = [
     "signature_place",
     "signing_time",
     "unstamped_sha256",
-    "StreamTooLarge",
-    "StreamUnreadable",
-    "page_digest",
-    "read_bounded",
-    "read_stamp",
     "Assembled",
     "Layout",
     "assemble",

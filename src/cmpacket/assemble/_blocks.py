@@ -16,7 +16,6 @@ from cmpacket.assemble._geometry import fit_page
 from cmpacket.assemble._pdfops import (
     PacketFont,
     band_height,
-    page_digest,
     stamp_font,
     stamp_page,
     stamp_size,
@@ -24,6 +23,7 @@ from cmpacket.assemble._pdfops import (
 from cmpacket.assemble._placed import PacketInfo, Placed, stamp_charset, stamp_text
 from cmpacket.cache import shared
 from cmpacket.errors import BuildError
+from cmpacket.pdfread import page_digest
 
 BLOCK = 64  # uploads per separately stamped and cached block
 STAMP_FORMAT = 2  # bump when stamping or page fitting changes: cached blocks are keyed by it

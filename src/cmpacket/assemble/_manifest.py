@@ -7,9 +7,9 @@ from datetime import date
 from typing import Any
 
 from cmpacket import __version__
-from cmpacket.assemble._pdfops import DIGEST_VERSION
 from cmpacket.findings import Report
 from cmpacket.model import AgencyData
+from cmpacket.pdfread import DIGEST_VERSION
 
 
 def data_summary(data: AgencyData, as_of: date) -> dict[str, Any]:
@@ -75,7 +75,7 @@ def manifest_base(
             "docx": next((c for c in sorted(converters) if c != "weasyprint"), None),
         },
         "findings": report.counts,
-        "page_digest": DIGEST_VERSION,  # what each page's hash covers (assemble.page_digest)
+        "page_digest": DIGEST_VERSION,  # what each page's hash covers (pdfread.page_digest)
         "data": data_summary(data, report.as_of),
         "evidence": [e.as_dict() for e in report.evidence],  # pages filled once numbered
     }

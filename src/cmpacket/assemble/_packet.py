@@ -23,7 +23,6 @@ from cmpacket.assemble._blocks import (
 from cmpacket.assemble._pdfops import (
     add_font,
     add_outline,
-    page_digest,
     resolve_links,
     set_page_labels,
     stamp_font,
@@ -35,6 +34,7 @@ from cmpacket.assemble._placed import (
     stamp_charset,
     stamp_text,
 )
+from cmpacket.pdfread import page_digest
 from cmpacket.plan import Content, Piece, outline_tree, section_title
 
 

@@ -27,7 +27,7 @@ import uharfbuzz as hb
 from fontTools.ttLib import TTFont
 from pikepdf import Array, Dictionary, Name
 
-from cmpacket.assemble._stamptext import runs, to_unicode_cmap
+from cmpacket.pdfread import runs, to_unicode_cmap
 
 FONT_DIR = Path(__file__).parent / "fonts"
 BASE_CHARS = "".join(chr(c) for c in range(0x20, 0x7F)) + "\u2013\u2014"

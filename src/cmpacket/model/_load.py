@@ -14,7 +14,7 @@ from typing import Any
 from marshmallow import ValidationError
 
 from cmpacket.errors import InputError
-from cmpacket.findings import Finding
+from cmpacket.findings import Finding, format_path
 from cmpacket.model import _types as t
 from cmpacket.model._cells import cell_place, impossible, text_date
 from cmpacket.model._csv import read_staff_csv
@@ -110,14 +110,6 @@ def parse_path(text: str) -> Path_:
         out.append(m.group(1))
         out += [int(i) for i in re.findall(r"\d+", m.group(2))]
     return tuple(out)
-
-
-def format_path(path: Path_) -> str:
-    """('staff', 2, 'hire_date') -> 'staff[2].hire_date'."""
-    out = ""
-    for part in path:
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
-    return out
 
 
 def find_agency_file(folder: Path) -> Path:

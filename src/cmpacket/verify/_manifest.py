@@ -14,8 +14,8 @@ from typing import Any
 
 from marshmallow import INCLUDE, Schema, ValidationError, fields
 
+from cmpacket.findings import format_path
 from cmpacket.lifecycle import OPERATIONS
-from cmpacket.model import format_path
 from cmpacket.verify._fields import (
     Choice,
     CountMap,

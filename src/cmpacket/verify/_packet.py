@@ -17,9 +17,9 @@ from typing import Any
 import pikepdf
 from pikepdf import Dictionary
 
-from cmpacket.assemble import StreamTooLarge, StreamUnreadable, read_bounded
 from cmpacket.cache import file_sha256
 from cmpacket.errors import PacketError
+from cmpacket.pdfread import StreamTooLarge, StreamUnreadable, read_bounded
 from cmpacket.verify._active import check_active_content
 from cmpacket.verify._checks import check_structure
 from cmpacket.verify._limits import DEFAULT_LIMITS, VerifyLimits

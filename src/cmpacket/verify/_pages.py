@@ -17,7 +17,7 @@ from typing import Any
 
 import pikepdf
 
-from cmpacket.assemble import (
+from cmpacket.pdfread import (
     StreamTooLarge,
     StreamUnreadable,
     page_digest,

@@ -8,7 +8,7 @@ from typing import Any
 
 import pikepdf
 
-from cmpacket.assemble import read_stamp
+from cmpacket.pdfread import read_stamp
 
 _PAGE_RE = re.compile(r"Page (\d+) of (\d+)")
 
