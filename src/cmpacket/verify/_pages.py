@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 import stat
-from collections.abc import Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -30,6 +30,7 @@ from cmpacket.verify._structure import large_images
 from cmpacket.workers import Pool
 
 SHARED_FROM = 1500  # pages: fewer are read here (forking and reopening would cost more)
+BLOCK = 64  # pages a worker reads in a row (its next block is `count` blocks on)
 SHARED_BYTES = 4 * 1024 * 1024  # a file this large likely has SHARED_FROM pages (4-5 KB a page)
 _STAMP_MARK = b"%cmpacket-stamp"
 _STAMP_PARENS = 64  # more "(" than this in a stamp stream: not a cmpacket stamp (and slow to scan)
@@ -51,13 +52,13 @@ class PageFacts:
 
 @dataclass(frozen=True)
 class _Range:
-    """Pages `first`..`last` (1-based, in the file) to read from the file at `path`, which must
-    still be the file of `identity` (device, inode, size, modification time)."""
+    """The pages of `spans` (first, last: 1-based, in the file) to read from the file at
+    `path`, which must still be the file of `identity` (device, inode, size, modification
+    time)."""
 
     path: str
     identity: tuple[int, int, int, int]
-    first: int
-    last: int
+    spans: tuple[tuple[int, int], ...]
     limits: VerifyLimits
     version: int
     skip: frozenset[int]  # pages whose digest is known already
@@ -90,25 +91,23 @@ def page_facts(
     """The facts of pages 1..n of `pdf`, in order; shared out over the workers of `sharing` when
     the file has `shared_from` (SHARED_FROM) pages or more, else read here."""
     if sharing is not None and n >= (shared_from or SHARED_FROM):
+        # blocks of pages dealt out in turn: the front's generated pages cost more than uploads
         count = max(2, sharing.pool.size)
-        bounds = [1 + n * k // count for k in range(count + 1)]
+        blocks = [(a, min(a + BLOCK, n + 1) - 1) for a in range(1, n + 1, BLOCK)]
         jobs = [
-            _Range(
-                sharing.path,
-                sharing.identity,
-                a,
-                b - 1,
-                limits,
-                version,
-                frozenset(p for p in skip if a <= p < b),
-            )
-            for a, b in zip(bounds, bounds[1:], strict=False)
+            _Range(sharing.path, sharing.identity, tuple(blocks[k::count]), limits, version, skip)
+            for k in range(count)
         ]
+        facts: list[PageFacts | None] = [None] * n
         try:
-            return [fact for part in sharing.pool.map(_read_range, jobs, chunk=1) for fact in part]
+            for job, part in zip(jobs, sharing.pool.map(_read_range, jobs, chunk=1), strict=True):
+                numbers = (p for a, b in job.spans for p in range(a, b + 1))
+                for p, fact in zip(numbers, part, strict=True):
+                    facts[p - 1] = fact
+            return [fact for fact in facts if fact is not None]
         except FileChanged:
             pass  # read here, from the file this process opened
-    return read_pages(list(pdf.pages), 1, limits, version, skip)
+    return read_pages(enumerate(pdf.pages, start=1), limits, version, skip)
 
 
 def worth_sharing(path: Path) -> bool:
@@ -122,17 +121,16 @@ def worth_sharing(path: Path) -> bool:
 
 
 def read_pages(
-    pages: Sequence[pikepdf.Page],
-    first: int,
+    pages: Iterable[tuple[int, pikepdf.Page]],
     limits: VerifyLimits,
     version: int,
     skip: frozenset[int],
 ) -> list[PageFacts]:
-    """The facts of `pages`, the first of which is page `first` of the file."""
+    """The facts of `pages` (page number in the file, page), in the order given."""
     maps: dict[Any, dict[int, str]] = {}  # the stamp font's ToUnicode map, parsed once
     memo: dict[tuple[int, int], bytes] = {}  # fonts and images the pages share, hashed once
     facts = []
-    for p, page in enumerate(pages, start=first):
+    for p, page in pages:
         try:
             stamp, why = _stamp_of(page, limits, maps)
         except PDF_ERRORS as exc:
@@ -160,8 +158,9 @@ def _read_range(job: _Range) -> list[PageFacts]:
     with pdf:
         if file_identity(job.path) != job.identity:
             raise FileChanged(job.path)
-        pages = list(pdf.pages)[job.first - 1 : job.last]
-        return read_pages(pages, job.first, job.limits, job.version, job.skip)
+        pages = list(pdf.pages)  # indexing pdf.pages walks the tree each time; a list does not
+        numbered = ((p, pages[p - 1]) for a, b in job.spans for p in range(a, b + 1))
+        return read_pages(numbered, job.limits, job.version, job.skip)
 
 
 def file_identity(path: str | Path) -> tuple[int, int, int, int] | None:
