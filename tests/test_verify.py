@@ -278,3 +278,17 @@ def test_a_reviewer_s_commands_load_nothing_of_the_build(built: Path) -> None:
         assert "cmpacket.review" in loaded and "cmpacket.verify" in loaded
         build = {"cmpacket.api", "cmpacket.pipeline", "cmpacket.intake", "cmpacket.validators"}
         assert not loaded & (build | {"cmpacket.render", "weasyprint"}), command
+
+
+def test_a_stream_already_decoded_hashes_as_when_decoded_again(built: Path) -> None:
+    """verify decodes the stamp's stream once, for the stamp and for the page's hash."""
+    from cmpacket.pdfread import page_digest, read_bounded
+
+    with pikepdf.open(packet_of(built)) as pdf:
+        for page in list(pdf.pages)[:5]:
+            last = page.obj.Contents
+            last = last[-1] if isinstance(last, pikepdf.Array) else last
+            data = read_bounded(last, 1 << 20)
+            assert page_digest(page, decoded={last.objgen: data}) == page_digest(page)
+            other = page_digest(page, decoded={last.objgen: data + b" "})
+            assert other != page_digest(page)  # the decoded bytes given are the ones hashed

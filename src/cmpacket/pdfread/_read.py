@@ -98,6 +98,7 @@ def page_digest(
     page_limit: int | None = None,
     memo: dict[tuple[int, int], bytes] | None = None,
     version: int = DIGEST_VERSION,
+    decoded: dict[tuple[int, int], bytes] | None = None,
 ) -> str:
     """A hash over what a page shows: its boxes, rotation, content streams and every resource
     they reach (fonts with their programs and ToUnicode maps, images, forms, patterns, graphics
@@ -107,7 +108,8 @@ def page_digest(
 
     Content streams are decoded in chunks (never whole); past `stream_limit` decoded bytes for
     one stream or `page_limit` for the page, StreamTooLarge is raised. `memo` keeps the hashes
-    of objects pages share, for the pages of one document.
+    of objects pages share, for the pages of one document; `decoded`, content streams already
+    decoded (by object: `verify` has read the stamp's).
     """
 
     h = hashlib.sha256()
@@ -124,7 +126,7 @@ def page_digest(
         if isinstance(contents, Array)
         else ([contents] if contents is not None else [])
     )
-    hash_contents(h, streams, stream_limit, page_limit)
+    hash_contents(h, streams, stream_limit, page_limit, decoded)
     resources = obj.get("/Resources")
     if version < 2:
         xobjects = resources.get("/XObject") if isinstance(resources, Dictionary) else None

@@ -220,9 +220,14 @@ def read_bounded(stream: pikepdf.Object, limit: int) -> bytes:
 
 
 def hash_contents(
-    h: Any, streams: list[pikepdf.Object], stream_limit: int | None, page_limit: int | None
+    h: Any,
+    streams: list[pikepdf.Object],
+    stream_limit: int | None,
+    page_limit: int | None,
+    decoded: dict[tuple[int, int], bytes] | None = None,
 ) -> None:
-    """Feed b"C" + each content stream's decoded bytes into `h`, within both caps.
+    """Feed b"C" + each content stream's decoded bytes into `h`, within both caps; `decoded`
+    gives streams the caller has already decoded (by object), not decoded again.
 
     With no caps (None), memory stays bounded all the same; only the time grows with the data.
     """
@@ -231,6 +236,11 @@ def hash_contents(
     room = page_limit if page_limit is not None else unlimited
     for stream in streams:
         h.update(b"C")
+        known = decoded.get(stream.objgen) if decoded and stream.is_indirect else None
+        if known is not None and len(known) <= min(cap, room):
+            h.update(known)
+            room -= len(known)
+            continue
         used = 0
         try:
             for chunk in decoded_chunks(stream, min(cap, room)):

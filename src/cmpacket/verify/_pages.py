@@ -131,8 +131,9 @@ def read_pages(
     memo: dict[tuple[int, int], bytes] = {}  # fonts and images the pages share, hashed once
     facts = []
     for p, page in pages:
+        decoded: dict[tuple[int, int], bytes] = {}  # the stamp's stream, decoded once
         try:
-            stamp, why = _stamp_of(page, limits, maps)
+            stamp, why = _stamp_of(page, limits, maps, decoded)
         except PDF_ERRORS as exc:
             stamp, why = None, f"no readable cmpacket stamp ({first_line(exc)})"
         try:
@@ -141,7 +142,7 @@ def read_pages(
             images = ()  # the content check reports a damaged page
         digest, problem = None, None
         if p not in skip:
-            digest, problem = _digest(page, limits, memo, version)
+            digest, problem = _digest(page, limits, memo, version, decoded)
         facts.append(PageFacts(stamp, why, images, digest, problem))
     return facts
 
@@ -174,9 +175,13 @@ def file_identity(path: str | Path) -> tuple[int, int, int, int] | None:
 
 
 def _stamp_of(
-    page: pikepdf.Page, limits: VerifyLimits, maps: dict[Any, dict[int, str]]
+    page: pikepdf.Page,
+    limits: VerifyLimits,
+    maps: dict[Any, dict[int, str]],
+    decoded: dict[tuple[int, int], bytes],
 ) -> tuple[str | None, str]:
-    """(stamp text or None, why there is none) -- bounded: the stream is sized first."""
+    """(stamp text or None, why there is none) -- bounded: the stream is sized first. The
+    stream read is kept in `decoded`, for the page's hash."""
     contents = page.obj.get("/Contents")
     if contents is None:
         return None, "no cmpacket stamp"
@@ -189,6 +194,8 @@ def _stamp_of(
         return None, f"no cmpacket stamp (the stream where it belongs {exc})"
     except StreamUnreadable as exc:
         return None, f"no cmpacket stamp (the stream where it belongs cannot be decoded: {exc})"
+    if last.is_indirect:
+        decoded[last.objgen] = data
     if data.count(_STAMP_MARK) > 1 or data.count(b"(") > _STAMP_PARENS:
         return None, "no cmpacket stamp (the stream where it belongs holds something else)"
     return read_stamp(page, maps, data), "no cmpacket stamp"
@@ -199,9 +206,11 @@ def _digest(
     limits: VerifyLimits,
     memo: dict[tuple[int, int], bytes],
     version: int,
+    decoded: dict[tuple[int, int], bytes],
 ) -> tuple[str | None, tuple[str, str] | None]:
     try:
-        return page_digest(page, limits.stream_bytes, limits.page_bytes, memo, version), None
+        digest = page_digest(page, limits.stream_bytes, limits.page_bytes, memo, version, decoded)
+        return digest, None
     except StreamTooLarge as exc:
         what = "its content streams together" if exc.scope == "page" else "a content stream"
         return None, (
