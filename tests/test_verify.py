@@ -292,3 +292,17 @@ def test_a_stream_already_decoded_hashes_as_when_decoded_again(built: Path) -> N
             assert page_digest(page, decoded={last.objgen: data}) == page_digest(page)
             other = page_digest(page, decoded={last.objgen: data + b" "})
             assert other != page_digest(page)  # the decoded bytes given are the ones hashed
+
+
+def test_workers_started_for_a_large_file_end_when_verify_refuses_its_parts(
+    built: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import multiprocessing
+
+    from cmpacket.errors import PacketError
+    from cmpacket.verify import _pages
+
+    monkeypatch.setattr(_pages, "SHARED_BYTES", 1)  # every file counts as large: workers start
+    with pytest.raises(PacketError, match="no such file"):
+        api.verify([packet_of(built), tmp_path / "part-2-missing.pdf"])
+    assert multiprocessing.active_children() == []

@@ -86,23 +86,21 @@ def verify(
 def _verify_files(
     files: list[Path], manifest: Path | None, limits: VerifyLimits | None, trust: list[Any] | None
 ) -> VerifyResult:
-    pool = Pool(checkpoint=checkpoint)  # a large file's pages are read on workers
-    if any(map(worth_sharing, files)):
-        pool.start()  # now, while this process is small: a forked worker starts as large
-    if len(files) == 1:
-        with pool:
+    with Pool(checkpoint=checkpoint) as pool:  # a large file's pages are read on workers
+        if any(map(worth_sharing, files)):
+            pool.start()  # now, while this process is small: a forked worker starts as large
+        if len(files) == 1:
             return verify_packet(files[0], manifest, limits, trust, pool)
-    for path in files:
-        if not path.is_file():
-            raise PacketError(f"{path}: no such file.")
-    sidecar = None
-    if manifest is not None:
-        try:
-            pages = sum(map(page_allowance, files))  # the manifest lists every part's pages
-            sidecar = read_sidecar(manifest, limits or DEFAULT_LIMITS, pages)
-        except ManifestInvalid as exc:
-            raise PacketError(f"{manifest}: manifest-invalid: {exc}") from None
-    with pool:
+        for path in files:
+            if not path.is_file():
+                raise PacketError(f"{path}: no such file.")
+        sidecar = None
+        if manifest is not None:
+            try:
+                pages = sum(map(page_allowance, files))  # the manifest lists every part's pages
+                sidecar = read_sidecar(manifest, limits or DEFAULT_LIMITS, pages)
+            except ManifestInvalid as exc:
+                raise PacketError(f"{manifest}: manifest-invalid: {exc}") from None
         return verify_parts(files, sidecar, limits=limits, trust=trust, pool=pool)
 
 

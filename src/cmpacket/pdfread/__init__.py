@@ -4,13 +4,11 @@ untrusted packets with it. Imports nothing of cmpacket's stages, so a reviewer's
 only this and the checks."""
 
 from cmpacket.pdfread._read import DIGEST_VERSION, STAMP_MARK, page_digest, read_stamp
-from cmpacket.pdfread._stamptext import logical_order, parse_to_unicode, runs, to_unicode_cmap
+from cmpacket.pdfread._stamptext import runs, to_unicode_cmap
 from cmpacket.pdfread._streams import (
     StreamTooLarge,
     StreamUnreadable,
     decoded_chunks,
-    hash_contents,
-    hash_resources,
     read_bounded,
 )
 
@@ -20,11 +18,7 @@ __all__ = [
     "StreamTooLarge",
     "StreamUnreadable",
     "decoded_chunks",
-    "hash_contents",
-    "hash_resources",
-    "logical_order",
     "page_digest",
-    "parse_to_unicode",
     "read_bounded",
     "read_stamp",
     "runs",

@@ -204,7 +204,10 @@ def verify_source(
     """
     limits = limits or DEFAULT_LIMITS
     result = VerifyResult()
-    before = file_identity(data) if isinstance(data, Path) and pool is not None else None
+    # a file's pages may be read on the workers, from the file at its path if that is the file
+    # opened here (the same before and after opening it)
+    path = data if isinstance(data, Path) and pool is not None else None
+    before = file_identity(path) if path is not None else None
     try:
         pdf, tree_problem = _open_checked(data, name)
     except DamagedPacket as exc:  # a PDF, damaged beyond repair: a failed check, not a usage error
@@ -216,10 +219,9 @@ def verify_source(
             f"Ask the sender for the original file.",
         )
         return result
-    # its pages may be read on the workers from the file at the path, if that is what was opened
     sharing = None
-    if pool and before and isinstance(data, Path) and file_identity(data) == before:
-        sharing = Sharing(pool, str(data), before)
+    if pool is not None and path is not None and before and file_identity(path) == before:
+        sharing = Sharing(pool, str(path), before)
     with pdf:
         try:
             manifest = _verify_pdf(pdf, name, tree_problem, result, known or {}, limits, sharing)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 import stat
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -18,6 +18,7 @@ from typing import Any
 import pikepdf
 
 from cmpacket.pdfread import (
+    STAMP_MARK,
     StreamTooLarge,
     StreamUnreadable,
     page_digest,
@@ -32,7 +33,6 @@ from cmpacket.workers import Pool
 SHARED_FROM = 1500  # pages: fewer are read here (forking and reopening would cost more)
 BLOCK = 64  # pages a worker reads in a row (its next block is `count` blocks on)
 SHARED_BYTES = 4 * 1024 * 1024  # a file this large likely has SHARED_FROM pages (4-5 KB a page)
-_STAMP_MARK = b"%cmpacket-stamp"
 _STAMP_PARENS = 64  # more "(" than this in a stamp stream: not a cmpacket stamp (and slow to scan)
 
 
@@ -98,13 +98,11 @@ def page_facts(
             _Range(sharing.path, sharing.identity, tuple(blocks[k::count]), limits, version, skip)
             for k in range(count)
         ]
-        facts: list[PageFacts | None] = [None] * n
+        by_page: dict[int, PageFacts] = {}
         try:
             for job, part in zip(jobs, sharing.pool.map(_read_range, jobs, chunk=1), strict=True):
-                numbers = (p for a, b in job.spans for p in range(a, b + 1))
-                for p, fact in zip(numbers, part, strict=True):
-                    facts[p - 1] = fact
-            return [fact for fact in facts if fact is not None]
+                by_page.update(zip(_numbers(job.spans), part, strict=True))
+            return [by_page[p] for p in range(1, n + 1)]
         except FileChanged:
             pass  # read here, from the file this process opened
     return read_pages(enumerate(pdf.pages, start=1), limits, version, skip)
@@ -160,8 +158,14 @@ def _read_range(job: _Range) -> list[PageFacts]:
         if file_identity(job.path) != job.identity:
             raise FileChanged(job.path)
         pages = list(pdf.pages)  # indexing pdf.pages walks the tree each time; a list does not
-        numbered = ((p, pages[p - 1]) for a, b in job.spans for p in range(a, b + 1))
+        numbered = ((p, pages[p - 1]) for p in _numbers(job.spans))
         return read_pages(numbered, job.limits, job.version, job.skip)
+
+
+def _numbers(spans: Iterable[tuple[int, int]]) -> Iterator[int]:
+    """The page numbers of `spans` (first, last), in order."""
+    for first, last in spans:
+        yield from range(first, last + 1)
 
 
 def file_identity(path: str | Path) -> tuple[int, int, int, int] | None:
@@ -196,7 +200,7 @@ def _stamp_of(
         return None, f"no cmpacket stamp (the stream where it belongs cannot be decoded: {exc})"
     if last.is_indirect:
         decoded[last.objgen] = data
-    if data.count(_STAMP_MARK) > 1 or data.count(b"(") > _STAMP_PARENS:
+    if data.count(STAMP_MARK) > 1 or data.count(b"(") > _STAMP_PARENS:
         return None, "no cmpacket stamp (the stream where it belongs holds something else)"
     return read_stamp(page, maps, data), "no cmpacket stamp"
 
