@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import sqlite3
 from pathlib import Path
 from typing import Any
 
@@ -287,3 +288,26 @@ def test_a_block_reads_its_uploads_from_the_cache(tmp_path: Path) -> None:
     gone = BlockJob(("e" * 64,), (stamp,), info, tmp_path / "gone.pdf", 7, tmp_path / "cache")
     with pytest.raises(BuildError, match="vanished during assembly; build again"):
         build_block(gone)
+
+
+def test_a_database_another_build_holds_locked_is_a_miss_and_kept(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two builds share a cache: when one holds the database's lock past the wait, the other
+    reads nothing from it this time, and never puts the shared database aside as damaged (it
+    did: SQLite's "database is locked" is a DatabaseError, and every entry both builds shared
+    was dropped while the first was reading them)."""
+    root = tmp_path / "cache"
+    with _cache.Cache(root) as first:
+        first.put("a" * 64, b"kept")
+    holder = sqlite3.connect(root / _cache.DATABASE, isolation_level=None)
+    holder.execute("PRAGMA locking_mode=EXCLUSIVE")
+    holder.execute("BEGIN EXCLUSIVE")
+    monkeypatch.setattr(_cache, "LOCK_WAIT", 0.1)
+    try:
+        assert _cache.Cache(root).get("a" * 64) is None
+    finally:
+        holder.rollback()
+        holder.close()
+    assert not (root / f"{_cache.DATABASE}.damaged").exists()
+    assert _cache.Cache(root).get("a" * 64) == b"kept"

@@ -31,6 +31,11 @@ MAGIC = b"cmpacket-cache-1\n"
 _SERIAL = itertools.count()  # temporary names: unique within a process
 SMALL = 256 * 1024  # entries up to this size are rows of the database, larger ones files
 DATABASE = "entries.sqlite3"
+# What SQLite says of a file that is no database or a damaged one; only then is the file put
+# aside. "Locked" and "busy" are DatabaseErrors too: another build's, never a reason to drop
+# every entry that build and this one share.
+DAMAGED = (sqlite3.SQLITE_NOTADB, sqlite3.SQLITE_CORRUPT)
+LOCK_WAIT = 30.0  # seconds a connection waits for another process's lock
 BATCH = 1000  # rows written in one transaction (and at `flush`)
 # Code that never shapes a build's output (the command line, the preview's server and pages):
 # editing it must not throw the cache away.
@@ -133,7 +138,7 @@ class Cache:
                 # private like every entry (sanitized uploads); its journal files inherit this
                 os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
                 db = sqlite3.connect(
-                    path, timeout=30, isolation_level=None, check_same_thread=False
+                    path, timeout=LOCK_WAIT, isolation_level=None, check_same_thread=False
                 )
                 db.execute("PRAGMA journal_mode=WAL")  # readers never wait for a writer
                 db.execute("PRAGMA synchronous=NORMAL")  # a crash loses rows, never corrupts
@@ -141,7 +146,9 @@ class Cache:
                     "CREATE TABLE IF NOT EXISTS entries"
                     " (key TEXT PRIMARY KEY, stored BLOB NOT NULL) WITHOUT ROWID"
                 )
-            except sqlite3.DatabaseError:
+            except sqlite3.DatabaseError as exc:
+                if getattr(exc, "sqlite_errorcode", None) not in DAMAGED:
+                    return None  # busy or locked by another build: a miss now, not damage
                 with contextlib.suppress(OSError):
                     os.replace(path, path.with_name(f"{DATABASE}.damaged"))
                 continue
