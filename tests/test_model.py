@@ -210,3 +210,27 @@ def test_symlink_out_of_the_folder_is_refused(tmp_path: Path) -> None:
     (folder / "uploads").mkdir(parents=True)
     (folder / "uploads" / "link.pdf").symlink_to(outside)
     assert resolve_upload(folder, "uploads/link.pdf").problem == "outside"
+
+
+def test_findings_added_to_a_report_take_their_sorted_places_promoted_as_its_own() -> None:
+    """`with_findings` (assembly's findings of the receiver's fit) keeps the report as if it had
+    been made with every finding: errors first, `staff[10]` after `staff[9]`, a new finding after
+    its equals; under --strict a new warning is an error."""
+    from datetime import date
+
+    from cmpacket.findings import Finding, Report
+
+    def f(severity: str, path: str, code: str = "c") -> Finding:
+        return Finding(code, severity, path, f"{code} at {path}")
+
+    first = [f("warning", "staff[10].caseload"), f("error", "staff[2].name"), f("info", "x")]
+    more = (f("warning", "staff[9].caseload"), f("error", "staff[2].name"), f("error", "a"))
+    for strict in (False, True):
+        report = Report(date(2026, 12, 1), "p", tuple(first), strict=strict)
+        whole = Report(date(2026, 12, 1), "p", (*first, *more), strict=strict)
+        added = report.with_findings(more)
+        assert added.findings == whole.findings
+        assert added.counts == whole.counts
+        assert [x.severity for x in added.findings].count("warning") == (0 if strict else 2)
+    paths = [x.path for x in Report(date(2026, 12, 1), "p", ()).with_findings(more).findings]
+    assert paths == ["a", "staff[2].name", "staff[9].caseload"]

@@ -64,19 +64,21 @@ class _Sources:
         if path[:1] == ("staff",) and len(path) > 1 and isinstance(path[1], int):
             row = path[1] - self.inline_staff
             if row >= 0 and self.roster_rows is not None and row < len(self.roster_rows):
-                info = self.roster_rows[row]
-                col = info["columns"].get(tuple(path[2:]))
-                if "sheet" in info:  # staff.xlsx: sheet 'staff', cell C7 (hire_date)
-                    ref = f"{info['letters'][col]}{info['line']}" if col else f"row {info['line']}"
-                    place = cell_place(self.roster_name, info["sheet"], ref, col or "")
-                    return place, format_path(path)
-                column = f" (column {col})" if col else ""
-                return f"{self.roster_name}:{info['line']}{column}", format_path(path)
+                return self._roster_place(self.roster_rows[row], path), format_path(path)
         probe = tuple(path)
         while probe and probe not in self.lines:
             probe = probe[:-1]
         line = self.lines.get(probe)
         return (f"{self.filename}:{line}" if line else self.filename), format_path(path)
+
+    def _roster_place(self, info: dict[str, Any], path: Path_) -> str:
+        """A roster row's place: its CSV line and column, or its sheet and cell."""
+        col = info["columns"].get(tuple(path[2:]))
+        if "sheet" in info:  # staff.xlsx: sheet 'staff', cell C7 (hire_date)
+            ref = f"{info['letters'][col]}{info['line']}" if col else f"row {info['line']}"
+            return cell_place(self.roster_name, info["sheet"], ref, col or "")
+        column = f" (column {col})" if col else ""
+        return f"{self.roster_name}:{info['line']}{column}"
 
     def where(self, text: str) -> str:
         """The location of a finding's path given as text; '' when it names no data here."""
@@ -90,7 +92,7 @@ class _Sources:
                 probe = tuple(path)
                 while len(probe) > 2 and tuple(probe[2:]) not in columns:
                     probe = probe[:-1]  # a field the roster has no column for: its nearest
-                return self.locate(probe)[0]
+                return self._roster_place(self.roster_rows[row], probe)
         probe = tuple(path)
         while probe and probe not in self.lines:
             probe = probe[:-1]
@@ -104,11 +106,15 @@ def parse_path(text: str) -> Path_:
     """'staff[2].hire_date' -> ('staff', 2, 'hire_date'); () for text that is no field path."""
     out: list[str | int] = []
     for piece in text.split("."):
+        if piece and "[" not in piece and "]" not in piece:
+            out.append(piece)  # most pieces: a plain name
+            continue
         m = _PART.fullmatch(piece)
         if m is None:
             return ()
         out.append(m.group(1))
-        out += [int(i) for i in re.findall(r"\d+", m.group(2))]
+        if m.group(2):
+            out += [int(i) for i in m.group(2)[1:-1].split("][")]
     return tuple(out)
 
 

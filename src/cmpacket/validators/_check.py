@@ -4,7 +4,7 @@ settle the as-of date and limits) and `check` (run the rules over the data and u
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -213,6 +213,6 @@ def located(
             if f.path not in known:
                 known[f.path] = locate(f.path)
             if known[f.path]:
-                f = replace(f, location=known[f.path])
+                f = f.at(known[f.path])
         out.append(f)
     return tuple(out)
