@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import sqlite3
 from pathlib import Path
@@ -10,7 +11,7 @@ from typing import Any
 import pytest
 import yaml
 
-from cmpacket import api
+from cmpacket import _cachedb, api
 from cmpacket import cache as _cache
 from tests.conftest import EPOCH, copy_sample, packet_of
 from tests.plugins.fake_renderer import faked
@@ -303,7 +304,7 @@ def test_a_database_another_build_holds_locked_is_a_miss_and_kept(
     holder = sqlite3.connect(root / _cache.DATABASE, isolation_level=None)
     holder.execute("PRAGMA locking_mode=EXCLUSIVE")
     holder.execute("BEGIN EXCLUSIVE")
-    monkeypatch.setattr(_cache, "LOCK_WAIT", 0.1)
+    monkeypatch.setattr(_cachedb, "LOCK_WAIT", 0.1)
     try:
         assert _cache.Cache(root).get("a" * 64) is None
     finally:
@@ -311,3 +312,55 @@ def test_a_database_another_build_holds_locked_is_a_miss_and_kept(
         holder.close()
     assert not (root / f"{_cache.DATABASE}.damaged").exists()
     assert _cache.Cache(root).get("a" * 64) == b"kept"
+
+
+def test_a_healthy_database_sqlite_calls_no_database_is_kept(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Under many processes SQLite has said "file is not a database" of the shared, healthy
+    file (the test session's workers, sharing one cache, lost it twice a run): a file that
+    starts as an SQLite database is never put aside, whatever the error."""
+    root = tmp_path / "cache"
+    with _cache.Cache(root) as first:
+        first.put("a" * 64, b"kept")
+
+    def refused(*args: Any, **kw: Any) -> Any:
+        error = sqlite3.DatabaseError("file is not a database")
+        error.sqlite_errorcode = sqlite3.SQLITE_NOTADB  # type: ignore[attr-defined]
+        raise error
+
+    monkeypatch.setattr(_cache.sqlite3, "connect", refused)
+    assert _cache.Cache(root).get("a" * 64) is None
+    monkeypatch.undo()
+    assert not (root / f"{_cache.DATABASE}.damaged").exists()
+    assert _cache.Cache(root).get("a" * 64) == b"kept"
+
+
+def _database_files_open(database: Path) -> int:
+    """How many of this process's file descriptors are the database or its log or index."""
+    fds = Path("/proc/self/fd")
+    return sum(1 for fd in fds.iterdir() if str(database) in os.path.realpath(fd))
+
+
+def _entry_in(root: str) -> bytes | None:
+    return _cache.Cache(Path(root)).get("a" * 64)
+
+
+def test_the_cache_s_database_is_closed_before_the_process_forks(tmp_path: Path) -> None:
+    """A build forks its workers with the cache open; SQLite's record of the files it holds
+    locked must not be copied into them (their own connections then took locks they did not
+    hold, and another process checkpointed under their reads: "file is not a database", in the
+    test session's shared cache). Every connection is closed first, and opened again on use."""
+    import multiprocessing
+
+    root = tmp_path / "cache"
+    cache = _cache.Cache(root)
+    cache.put("a" * 64, b"one")
+    cache.flush()
+    database = root / _cache.DATABASE
+    assert _database_files_open(database) > 0
+    with multiprocessing.get_context("fork").Pool(1) as pool:
+        assert pool.apply(_entry_in, (str(root),)) == b"one"
+    assert _database_files_open(database) == 0
+    assert cache.get("a" * 64) == b"one"
+    cache.close()

@@ -22,20 +22,18 @@ import itertools
 import os
 import sqlite3
 import tempfile
+import weakref
 from collections.abc import Callable
 from pathlib import Path
 
 from cmpacket import __version__
+from cmpacket._cachedb import DATABASE, close, connect
 
 MAGIC = b"cmpacket-cache-1\n"
 _SERIAL = itertools.count()  # temporary names: unique within a process
 SMALL = 256 * 1024  # entries up to this size are rows of the database, larger ones files
-DATABASE = "entries.sqlite3"
-# What SQLite says of a file that is no database or a damaged one; only then is the file put
-# aside. "Locked" and "busy" are DatabaseErrors too: another build's, never a reason to drop
-# every entry that build and this one share.
-DAMAGED = (sqlite3.SQLITE_NOTADB, sqlite3.SQLITE_CORRUPT)
-LOCK_WAIT = 30.0  # seconds a connection waits for another process's lock
+# Caches that opened a connection, closed before this process forks (see _before_fork)
+_CONNECTED: weakref.WeakSet[Cache] = weakref.WeakSet()
 BATCH = 1000  # rows written in one transaction (and at `flush`)
 # Code that never shapes a build's output (the command line, the preview's server and pages):
 # editing it must not throw the cache away.
@@ -104,9 +102,12 @@ class Cache:
     def close(self) -> None:
         """Write what is pending and close the database."""
         self.flush()
-        if self._db is not None and self._db_pid == os.getpid():
-            with contextlib.suppress(sqlite3.Error):
-                self._db.close()
+        self._disconnect()
+
+    def _disconnect(self) -> None:
+        """Close this process's connection (the next use opens it again)."""
+        if self._db is not None and self._db_pid == os.getpid() and self.root is not None:
+            close(self._db, self.root / DATABASE)
         self._db = None
 
     def flush(self) -> None:
@@ -131,32 +132,11 @@ class Cache:
             return None
         if self._db is not None and self._db_pid == os.getpid():
             return self._db
-        path = self.root / DATABASE
-        for _attempt in range(2):
-            try:
-                self.root.mkdir(parents=True, exist_ok=True)
-                # private like every entry (sanitized uploads); its journal files inherit this
-                os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
-                db = sqlite3.connect(
-                    path, timeout=LOCK_WAIT, isolation_level=None, check_same_thread=False
-                )
-                db.execute("PRAGMA journal_mode=WAL")  # readers never wait for a writer
-                db.execute("PRAGMA synchronous=NORMAL")  # a crash loses rows, never corrupts
-                db.execute(
-                    "CREATE TABLE IF NOT EXISTS entries"
-                    " (key TEXT PRIMARY KEY, stored BLOB NOT NULL) WITHOUT ROWID"
-                )
-            except sqlite3.DatabaseError as exc:
-                if getattr(exc, "sqlite_errorcode", None) not in DAMAGED:
-                    return None  # busy or locked by another build: a miss now, not damage
-                with contextlib.suppress(OSError):
-                    os.replace(path, path.with_name(f"{DATABASE}.damaged"))
-                continue
-            except (sqlite3.Error, OSError):
-                return None
+        db = connect(self.root)
+        if db is not None:
             self._db, self._db_pid = db, os.getpid()
-            return db
-        return None
+            _CONNECTED.add(self)
+        return db
 
     def _row(self, key: str) -> bytes | None:
         if key in self._pending:
@@ -336,6 +316,19 @@ class Cache:
             with contextlib.suppress(OSError):
                 os.unlink(tmp)
             self._folders.discard(folder)  # removed under us, perhaps: made again next time
+
+
+def _before_fork() -> None:
+    """Every connection of this process closed before it forks (the build's workers): SQLite's
+    record of the files it has open and locked is copied into the child, whose own connections
+    to the same database then take locks it does not hold; another process checkpointed under
+    such a worker's reads, which found "file is not a database". Each reopens on next use."""
+    for cache in list(_CONNECTED):
+        cache._disconnect()
+    _CONNECTED.clear()
+
+
+os.register_at_fork(before=_before_fork)
 
 
 @functools.cache
