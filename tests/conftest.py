@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import fcntl
 import json
 import logging
+import os
 import shutil
 import subprocess
 from collections.abc import Callable, Iterator
@@ -104,11 +106,33 @@ def fake_renderer(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[N
         yield
 
 
+def session_root(factory: pytest.TempPathFactory) -> Path:
+    """The session's own temporary folder: shared by its xdist workers (each has a folder of
+    its own inside it), the worker's folder when it runs alone."""
+    base = factory.getbasetemp()
+    return base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _session_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Every build of the session, fixtures of a module's or the session's scope included (they
+    run before a test's own environment is set), caches in the session's folder, never the
+    user's; one cache for all the session's workers (the cache is safe to share between
+    processes; tests of the cache itself give their own)."""
+    before = os.environ.get("XDG_CACHE_HOME")
+    os.environ["XDG_CACHE_HOME"] = str(session_root(tmp_path_factory) / "xdg-cache")
+    yield
+    if before is None:
+        os.environ.pop("XDG_CACHE_HOME", None)
+    else:
+        os.environ["XDG_CACHE_HOME"] = before
+
+
 @pytest.fixture(autouse=True)
 def _epoch(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory) -> None:
     monkeypatch.setenv("SOURCE_DATE_EPOCH", EPOCH)
-    # never touch the user's cache; builds in one session share this one
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.getbasetemp() / "xdg-cache"))
+    # the session's cache again, should a test have changed it (see _session_cache)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(session_root(tmp_path_factory) / "xdg-cache"))
 
 
 def copy_sample(
@@ -136,15 +160,19 @@ def sample(tmp_path: Path) -> Path:
 
 @pytest.fixture(scope="session")
 def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The sample agency built once for the session (SOURCE_DATE_EPOCH fixed); returns OUT."""
-    import os
-
+    """The sample agency built once for the session (SOURCE_DATE_EPOCH fixed), by the first
+    xdist worker to ask for it while the others wait; returns OUT, which tests only read."""
     os.environ["SOURCE_DATE_EPOCH"] = EPOCH
     from cmpacket import api
 
-    base = tmp_path_factory.mktemp("built")
-    folder = copy_sample(base)
-    api.build(folder, api.Options(quiet=True, no_cache=True), out=base / "out")
+    base = session_root(tmp_path_factory) / "built"
+    base.mkdir(exist_ok=True)
+    with (base / "lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not (base / "done").exists():
+            folder = copy_sample(base)
+            api.build(folder, api.Options(quiet=True), out=base / "out")
+            (base / "done").touch()
     return base / "out"
 
 

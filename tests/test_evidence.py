@@ -344,7 +344,7 @@ def test_scanned_proof_is_checked_after_ocr(tmp_path: Path) -> None:
     img.save(buf, "PDF", resolution=150)
     folder = agency_with(tmp_path, {"uploads/lopez-lsw.pdf": buf.getvalue()})
     out = tmp_path / "out"
-    api.build(folder, api.Options(quiet=True, no_cache=True), out=out)
+    api.build(folder, api.Options(quiet=True), out=out)
     readiness = json.loads((out / "readiness.json").read_text())
     (f,) = [f for f in readiness["findings"] if f["code"] == "proof-mismatch"]
     assert f["path"] == "staff[3].licenses[0].number" and "150.123457" in f["message"]
@@ -430,7 +430,7 @@ def test_a_proof_with_a_mismatch_shows_and_links_its_own_page(tmp_path: Path) ->
         tmp_path, {"uploads/lopez-lsw.pdf": license_pdf("Maria Lopez", "150.123456", "2025-11-30")}
     )
     out = tmp_path / "out"
-    api.build(folder, api.Options(quiet=True, no_cache=True, draft=True), out=out)
+    api.build(folder, api.Options(quiet=True, draft=True), out=out)
     evidence = json.loads((out / "readiness.json").read_text())["evidence"]
     page = evidence_of_dict(evidence, "staff[3].licenses[0]")["page"]
     pdf = pikepdf.open(packet_of(out))
@@ -477,7 +477,7 @@ def test_the_second_page_is_read_when_the_first_does_not_show_the_fields(tmp_pat
         "looked_up",
     ]
     out = tmp_path / "out"
-    api.build(folder, api.Options(quiet=True, no_cache=True), out=out)
+    api.build(folder, api.Options(quiet=True), out=out)
     built = json.loads((out / "readiness.json").read_text())
     lopez = evidence_of_dict(built["evidence"], "staff[3].licenses[0]")
     assert (

@@ -48,7 +48,7 @@ def parts(tmp_path_factory: pytest.TempPathFactory) -> Path:
     base = tmp_path_factory.mktemp("parts")
     folder = copy_sample(base)
     receiver = str(_receiver(base, max_file_mb=CAP_MB))
-    api.build(folder, api.Options(quiet=True, no_cache=True, receiver=receiver), out=base / "out")
+    api.build(folder, api.Options(quiet=True, receiver=receiver), out=base / "out")
     return base / "out"
 
 
@@ -260,7 +260,7 @@ def test_inspect_and_diff_take_parts(parts: Path, built: Path, cli: Any) -> None
 def test_a_packet_under_the_cap_stays_one_file(tmp_path: Path) -> None:
     folder = copy_sample(tmp_path)
     receiver = str(_receiver(tmp_path, max_file_mb=25))
-    options = api.Options(quiet=True, no_cache=True, receiver=receiver)
+    options = api.Options(quiet=True, receiver=receiver)
     result = api.build(folder, options, out=tmp_path / "out")
     assert result.parts == [] and result.packet.name.endswith("-packet.pdf")
     assert "parts" not in json.loads(result.manifest.read_text())
@@ -269,7 +269,7 @@ def test_a_packet_under_the_cap_stays_one_file(tmp_path: Path) -> None:
 def test_too_large_for_a_receiver_without_parts_is_a_finding(tmp_path: Path, cli: Any) -> None:
     folder = copy_sample(tmp_path)
     receiver = _receiver(tmp_path, max_file_mb=0.2, split="none")
-    result = cli("build", folder, "-o", tmp_path / "out", "--receiver", receiver, "--no-cache")
+    result = cli("build", folder, "-o", tmp_path / "out", "--receiver", receiver)
     assert result.code == 1
     assert "[receiver-file-too-large]" in result.err and "--compress-scans" in result.err
     assert not (tmp_path / "out").exists() or not list((tmp_path / "out").glob("*.pdf"))
@@ -278,7 +278,7 @@ def test_too_large_for_a_receiver_without_parts_is_a_finding(tmp_path: Path, cli
 def test_parts_over_the_total_are_a_finding(tmp_path: Path, cli: Any) -> None:
     folder = copy_sample(tmp_path)
     receiver = _receiver(tmp_path, max_file_mb=0.3, max_total_mb=0.25)
-    result = cli("build", folder, "-o", tmp_path / "out", "--receiver", receiver, "--no-cache")
+    result = cli("build", folder, "-o", tmp_path / "out", "--receiver", receiver)
     assert result.code == 1 and "[receiver-total-too-large]" in result.err
 
 
@@ -317,7 +317,7 @@ def test_an_image_two_uploads_share_is_stored_once(tmp_path: Path) -> None:
     folder = copy_sample(tmp_path, edit)
     _image_pdf(folder / "uploads" / "a.pdf", "Letter A", pixels)
     _image_pdf(folder / "uploads" / "b.pdf", "Letter B", pixels)
-    result = api.build(folder, api.Options(quiet=True, no_cache=True), out=tmp_path / "out")
+    result = api.build(folder, api.Options(quiet=True), out=tmp_path / "out")
     with pikepdf.open(result.packet) as pdf:
         images = {
             obj.objgen

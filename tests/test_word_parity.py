@@ -240,7 +240,7 @@ def overridden(tmp_path_factory: pytest.TempPathFactory) -> Path:
     )
     assert "Quokkaform" in form
     (folder / "templates" / "incident-report.html.j2").write_text(form)  # a grant writer's form
-    api.build(folder, api.Options(quiet=True, no_cache=True), out=base / "out")
+    api.build(folder, api.Options(quiet=True), out=base / "out")
     return base / "out"
 
 
