@@ -68,11 +68,13 @@ def start_word_copies(
     # One batch a worker, the longest first and dealt out in turn: the workers make every copy
     # while this process assembles the packet (a worker is sent more only when this process
     # waits for its results, so copies sent one at a time waited for the end of assembly).
+    # Even one copy goes to a worker, forked for it if need be: made here, it waited for the
+    # end of assembly (a one-change rebuild at 500 staff: 0.65 s after 2.2 s of assembly).
     order = sorted(range(len(jobs)), key=lambda i: -len(jobs[i][0]))
     workers = max(1, pool.size)
     dealt = [i for k in range(workers) for i in order[k::workers]]
     pending = pool.map(
-        _word_copy, [jobs[i] for i in dealt], min_jobs=4, chunk=-(-len(jobs) // workers)
+        _word_copy, [jobs[i] for i in dealt], min_jobs=1, chunk=-(-len(jobs) // workers)
     )
 
     def collect() -> dict[str, bytes]:
