@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -105,3 +106,35 @@ def test_validate_in_the_agency_folder_names_it(cli: Any, tmp_path: Path, monkey
     r = cli("validate", ".")
     assert r.code == 0
     assert any(line.startswith(f"{folder.name}: ready: 0 error(s)") for line in r.out.splitlines())
+
+
+def test_the_program_ends_with_its_output_flushed_its_exit_handlers_run_and_its_code(
+    tmp_path: Path,
+) -> None:
+    """`cmpacket` ends without tearing its modules down (cli.run): what it printed is all there,
+    what registered to run at exit ran (the workers', temporary folders', logging's), and the
+    exit code is main's."""
+    from tests.conftest import SAMPLE
+
+    script = (
+        "import atexit, sys\n"
+        "atexit.register(lambda: print('exit handler ran', file=sys.stderr))\n"
+        "from cmpacket.cli import run\n"
+        "sys.argv = ['cmpacket', *sys.argv[1:]]\n"
+        "run()\n"
+        "print('never reached')\n"
+    )
+    ok = subprocess.run(
+        [sys.executable, "-c", script, "validate", str(SAMPLE), "--format", "json"],
+        capture_output=True,
+        text=True,
+    )
+    assert ok.returncode == 0, ok.stderr
+    assert json.loads(ok.stdout)["ready"] is True  # every byte of the JSON was written
+    assert ok.stderr.rstrip().endswith("exit handler ran") and "never reached" not in ok.stdout
+    (tmp_path / "agency.yaml").write_text("agency: {legal_name: X}\n")
+    bad = subprocess.run(
+        [sys.executable, "-c", script, "validate", str(tmp_path)], capture_output=True, text=True
+    )
+    assert bad.returncode == 1 and "exit handler ran" in bad.stderr
+    assert bad.stdout.rstrip().splitlines()[-1].startswith(f"{tmp_path.name}: not ready")

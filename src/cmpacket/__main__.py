@@ -1,6 +1,6 @@
 """Allow `python -m cmpacket`."""
 
-from cmpacket.cli import main
+from cmpacket.cli import run
 
 if __name__ == "__main__":
-    main()
+    run()

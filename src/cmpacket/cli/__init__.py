@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import atexit
+import contextlib
+import os
 import sys
 import traceback
 
@@ -9,7 +12,7 @@ import click
 
 from cmpacket.errors import CmpacketError, ExitCode
 
-__all__ = ["cli", "main"]
+__all__ = ["cli", "main", "run"]
 
 
 from cmpacket.cli import _agency, _data, _review, _serve  # noqa: F401  (each adds its commands)
@@ -54,3 +57,28 @@ def main(argv: list[str] | None = None) -> None:
         click.echo("Run again with --debug for the traceback and report it.", err=True)
         code = ExitCode.BUILD_FAILED
     sys.exit(int(code or 0))
+
+
+def run() -> None:
+    """The `cmpacket` program (console script and `python -m cmpacket`): `main`, then the
+    process ends once its output is flushed and its exit handlers have run (the workers',
+    temporary folders', logging's), without tearing its modules down: freeing every object of
+    a process that is ending took 0.1-0.2 s, a twentieth of a `respond` at 60 staff. `main`
+    itself raises SystemExit as before, for callers in a process that goes on (the tests)."""
+    try:
+        main()
+    except SystemExit as exc:
+        code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+    run_exit_handlers = getattr(atexit, "_run_exitfuncs", None)
+    if run_exit_handlers is None:  # not CPython: end as Python does
+        sys.exit(code)
+    _flush()
+    run_exit_handlers()
+    _flush()
+    os._exit(code)
+
+
+def _flush() -> None:
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(OSError, ValueError):  # a closed pipe (`| head`), stream
+            stream.flush()
