@@ -138,3 +138,14 @@ def test_the_program_ends_with_its_output_flushed_its_exit_handlers_run_and_its_
     )
     assert bad.returncode == 1 and "exit handler ran" in bad.stderr
     assert bad.stdout.rstrip().splitlines()[-1].startswith(f"{tmp_path.name}: not ready")
+
+
+def test_a_profiled_run_still_ends_as_python_does(tmp_path: Path) -> None:
+    """Under a profiler the program ends as Python does, so the profile is written."""
+    out = tmp_path / "run.prof"
+    subprocess.run(
+        [sys.executable, "-m", "cProfile", "-o", str(out), "-m", "cmpacket", "--version"],
+        check=True,
+        capture_output=True,
+    )
+    assert out.stat().st_size > 0

@@ -70,8 +70,8 @@ def run() -> None:
     except SystemExit as exc:
         code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
     run_exit_handlers = getattr(atexit, "_run_exitfuncs", None)
-    if run_exit_handlers is None:  # not CPython: end as Python does
-        sys.exit(code)
+    if run_exit_handlers is None or sys.getprofile() or sys.gettrace():
+        sys.exit(code)  # not CPython, or a profiler or tracer that writes as Python ends
     _flush()
     run_exit_handlers()
     _flush()
