@@ -65,8 +65,9 @@ def run() -> None:
     temporary folders', logging's), without tearing its modules down: freeing every object of
     a process that is ending took 0.1-0.2 s, a twentieth of a `respond` at 60 staff. `main`
     itself raises SystemExit as before, for callers in a process that goes on (the tests)."""
+    code = 0
     try:
-        main()
+        main()  # ends by raising SystemExit with its code
     except SystemExit as exc:
         code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
     run_exit_handlers = getattr(atexit, "_run_exitfuncs", None)
