@@ -364,3 +364,44 @@ def test_the_cache_s_database_is_closed_before_the_process_forks(tmp_path: Path)
     assert _database_files_open(database) == 0
     assert cache.get("a" * 64) == b"one"
     cache.close()
+
+
+def test_a_damaged_database_under_a_valid_header_is_a_quick_miss_and_kept(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Only another build's hold on the database (busy, locked) is waited for: a file that
+    starts as a database but is damaged is a miss at once (one short wait at most, not four
+    on every lookup), and is left where it is (it may be another build's, mid-change)."""
+    root = tmp_path / "cache"
+    root.mkdir()
+    database = root / _cache.DATABASE
+    database.write_bytes(_cachedb.SQLITE_HEADER + b"\xff" * 4096)
+    waits: list[float] = []
+    monkeypatch.setattr(_cachedb.time, "sleep", waits.append)
+    cache = _cache.Cache(root)
+    assert cache.get("a" * 64) is None and cache.get("b" * 64) is None
+    assert len(waits) <= 2  # at most one a lookup
+    assert database.read_bytes().startswith(_cachedb.SQLITE_HEADER)
+    assert not (root / f"{_cache.DATABASE}.damaged").exists()
+
+
+def test_a_cache_collected_unclosed_no_longer_counts_as_holding_its_database(
+    tmp_path: Path,
+) -> None:
+    """The guard that keeps a process from reading a database file it holds open (which would
+    cancel its locks) forgets a connection whose Cache was collected without `close`: a file
+    damaged later is still recognised and put aside."""
+    import gc
+
+    root = tmp_path / "cache"
+    first = _cache.Cache(root)
+    first.put("a" * 64, b"one")
+    first.flush()
+    del first
+    gc.collect()
+    database = root / _cache.DATABASE
+    for journal in root.glob(f"{database.name}-*"):
+        journal.unlink()
+    database.write_bytes(b"not a database" * 1000)
+    assert _cache.Cache(root).get("a" * 64) is None
+    assert (root / f"{_cache.DATABASE}.damaged").read_bytes().startswith(b"not a database")

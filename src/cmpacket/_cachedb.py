@@ -27,17 +27,23 @@ OPEN_TRIES = 4  # a database another build has locked is tried again (0.05, 0.1,
 # file. Putting the file aside drops every entry the builds sharing it are reading.
 DAMAGED = (sqlite3.SQLITE_NOTADB, sqlite3.SQLITE_CORRUPT)
 SQLITE_HEADER = b"SQLite format 3\x00"
-# This process's open connections by database file
-_OPEN: collections.Counter[tuple[int, Path]] = collections.Counter()
+# SQLite's primary codes for another process's hold on the database, which passes: busy, locked,
+# and the WAL's locking protocol (lost a race to recover the log). Only these are waited for;
+# any other error (a read-only folder, a damaged file under a valid header) is a miss at once.
+PASSING = (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED, sqlite3.SQLITE_PROTOCOL)
+# This process's open connections by database file (its device and inode: one file however
+# its path is spelled)
+_OPEN: collections.Counter[tuple[int, tuple[int, int]]] = collections.Counter()
 
 
-def connect(root: Path) -> sqlite3.Connection | None:
-    """A connection to the database in the cache folder `root`, made if missing; None when it
-    cannot be had (a read-only folder; a database other builds hold locked past the waits). A
-    file that is no database is put aside as `entries.sqlite3.damaged` and a new one made."""
+def connect(root: Path) -> tuple[sqlite3.Connection, tuple[int, int]] | None:
+    """A connection to the database in the cache folder `root` (made if missing) and the file's
+    identity, to `release` it by; None when it cannot be had: a read-only folder, a damaged file,
+    a database other builds hold locked past the waits. A file that does not start as a database
+    is put aside as `entries.sqlite3.damaged` and a new one made."""
     path = root / DATABASE
     for attempt in range(OPEN_TRIES):
-        db = None
+        db, key = None, None
         try:
             root.mkdir(parents=True, exist_ok=True)
             # private like every entry (sanitized uploads); its journal files inherit this.
@@ -45,6 +51,9 @@ def connect(root: Path) -> sqlite3.Connection | None:
             if not path.exists():
                 with contextlib.suppress(FileExistsError):
                     os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+            st = path.stat()
+            key = (os.getpid(), (st.st_dev, st.st_ino))
+            _OPEN[key] += 1  # before connecting: another thread must not read it meanwhile
             db = sqlite3.connect(
                 path, timeout=LOCK_WAIT, isolation_level=None, check_same_thread=False
             )
@@ -57,36 +66,41 @@ def connect(root: Path) -> sqlite3.Connection | None:
                 "CREATE TABLE IF NOT EXISTS entries"
                 " (key TEXT PRIMARY KEY, stored BLOB NOT NULL) WITHOUT ROWID"
             )
-        except sqlite3.DatabaseError as exc:
+        except (sqlite3.Error, OSError) as exc:
             if db is not None:
                 db.close()
-            if getattr(exc, "sqlite_errorcode", None) in DAMAGED and _not_sqlite(path):
+            if key is not None:
+                _OPEN[key] -= 1
+            code = getattr(exc, "sqlite_errorcode", 0) & 0xFF
+            if code in DAMAGED and _not_sqlite(path):
                 with contextlib.suppress(OSError):
                     os.replace(path, path.with_name(f"{DATABASE}.damaged"))
-            else:  # locked, busy, or caught mid-change by another build: again, shortly
-                time.sleep(0.05 * 2**attempt)
-            continue
-        except (sqlite3.Error, OSError):
-            if db is not None:
-                db.close()
+                continue
+            if code in PASSING or (code in DAMAGED and attempt == 0):
+                time.sleep(0.05 * 2**attempt)  # another build's, or caught mid-change: again
+                continue
             return None
-        _OPEN[(os.getpid(), path)] += 1
-        return db
+        return db, key[1]
     return None
 
 
-def close(db: sqlite3.Connection, path: Path) -> None:
-    """Close a connection `connect` gave for the database at `path`."""
-    with contextlib.suppress(sqlite3.Error):
-        db.close()
-    _OPEN[(os.getpid(), path)] -= 1
+def release(db: sqlite3.Connection, identity: tuple[int, int], pid: int) -> None:
+    """Close a connection `connect` gave (in process `pid`; another's is only forgotten)."""
+    if pid == os.getpid():
+        with contextlib.suppress(sqlite3.Error):
+            db.close()
+        _OPEN[(pid, identity)] -= 1
 
 
 def _not_sqlite(path: Path) -> bool:
     """Whether the file surely is no SQLite database: it does not start as one. Read only when
     this process has no connection to it open (closing the file would cancel that connection's
     locks); an empty file, or one that cannot be read or checked, is not taken for damage."""
-    if _OPEN[(os.getpid(), path)] > 0:
+    try:
+        st = path.stat()
+    except OSError:
+        return False
+    if _OPEN[(os.getpid(), (st.st_dev, st.st_ino))] > 0:
         return False
     try:
         with path.open("rb") as fh:

@@ -25,9 +25,11 @@ import tempfile
 import weakref
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from cmpacket import __version__
-from cmpacket._cachedb import DATABASE, close, connect
+from cmpacket._cachedb import DATABASE as DATABASE  # the cache folder's database file
+from cmpacket._cachedb import connect, release
 
 MAGIC = b"cmpacket-cache-1\n"
 _SERIAL = itertools.count()  # temporary names: unique within a process
@@ -92,6 +94,7 @@ class Cache:
         self._pending: dict[str, bytes] = {}  # small entries not yet written (key -> stored)
         self._db: sqlite3.Connection | None = None
         self._db_pid = 0  # the process that opened it: a forked worker opens its own
+        self._release: weakref.finalize[Any, Any] | None = None  # closes it (see _disconnect)
 
     def __enter__(self) -> Cache:
         return self
@@ -106,8 +109,9 @@ class Cache:
 
     def _disconnect(self) -> None:
         """Close this process's connection (the next use opens it again)."""
-        if self._db is not None and self._db_pid == os.getpid() and self.root is not None:
-            close(self._db, self.root / DATABASE)
+        if self._release is not None:
+            self._release()  # once: also when the Cache is collected unclosed
+        self._release = None
         self._db = None
 
     def flush(self) -> None:
@@ -121,6 +125,8 @@ class Cache:
         try:
             with db:  # one transaction
                 db.executemany("INSERT OR REPLACE INTO entries VALUES (?, ?)", rows)
+        except sqlite3.ProgrammingError:  # closed under us (another thread forked): next time
+            self._pending = dict(rows) | self._pending
         except sqlite3.Error:
             pass  # a cache that cannot be written only costs speed
 
@@ -132,11 +138,13 @@ class Cache:
             return None
         if self._db is not None and self._db_pid == os.getpid():
             return self._db
-        db = connect(self.root)
-        if db is not None:
-            self._db, self._db_pid = db, os.getpid()
-            _CONNECTED.add(self)
-        return db
+        got = connect(self.root)
+        if got is None:
+            return None
+        self._db, self._db_pid = got[0], os.getpid()
+        self._release = weakref.finalize(self, release, got[0], got[1], self._db_pid)
+        _CONNECTED.add(self)
+        return self._db
 
     def _row(self, key: str) -> bytes | None:
         if key in self._pending:
