@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import atexit
-import contextlib
 import os
 import sys
+import threading
 import traceback
 
 import click
@@ -71,15 +71,31 @@ def run() -> None:
     except SystemExit as exc:
         code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
     run_exit_handlers = getattr(atexit, "_run_exitfuncs", None)
-    if run_exit_handlers is None or sys.getprofile() or sys.gettrace():
-        sys.exit(code)  # not CPython, or a profiler or tracer that writes as Python ends
-    _flush()
+    if run_exit_handlers is None or _watched() or threading.active_count() > 1:
+        sys.exit(code)  # not CPython, a profiler or tracer, threads to wait for: as Python does
+    code = _flush(code)
     run_exit_handlers()
-    _flush()
-    os._exit(code)
+    os._exit(_flush(code))
 
 
-def _flush() -> None:
+def _watched() -> bool:
+    """Whether a profiler, tracer or debugger watches this process (it writes as Python ends)."""
+    if sys.getprofile() or sys.gettrace():
+        return True
+    monitoring = getattr(sys, "monitoring", None)  # Python 3.12+: cProfile, debuggers
+    return monitoring is not None and any(
+        monitoring.get_tool(tool) for tool in (monitoring.PROFILER_ID, monitoring.DEBUGGER_ID)
+    )
+
+
+def _flush(code: int) -> int:
+    """Flush the output; as Python does, a success whose output could not be written ends 120
+    (a closed pipe, `| head`, is no failure)."""
     for stream in (sys.stdout, sys.stderr):
-        with contextlib.suppress(OSError, ValueError):  # a closed pipe (`| head`), stream
+        try:
             stream.flush()
+        except BrokenPipeError:
+            pass
+        except (OSError, ValueError):
+            code = code or 120
+    return code
