@@ -113,26 +113,26 @@ def session_root(factory: pytest.TempPathFactory) -> Path:
     return base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
 
 
+def cache_home(factory: pytest.TempPathFactory) -> str:
+    """XDG_CACHE_HOME for every build of the session: one cache in the session's folder, for all
+    its workers (the cache is safe to share between processes; tests of the cache itself give
+    their own), never the user's."""
+    return str(session_root(factory) / "xdg-cache")
+
+
 @pytest.fixture(scope="session", autouse=True)
 def _session_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
-    """Every build of the session, fixtures of a module's or the session's scope included (they
-    run before a test's own environment is set), caches in the session's folder, never the
-    user's; one cache for all the session's workers (the cache is safe to share between
-    processes; tests of the cache itself give their own)."""
-    before = os.environ.get("XDG_CACHE_HOME")
-    os.environ["XDG_CACHE_HOME"] = str(session_root(tmp_path_factory) / "xdg-cache")
-    yield
-    if before is None:
-        os.environ.pop("XDG_CACHE_HOME", None)
-    else:
-        os.environ["XDG_CACHE_HOME"] = before
+    """The session's cache for fixtures of a module's or the session's scope too: they run
+    before a test's own environment is set."""
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv("XDG_CACHE_HOME", cache_home(tmp_path_factory))
+        yield
 
 
 @pytest.fixture(autouse=True)
 def _epoch(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory) -> None:
     monkeypatch.setenv("SOURCE_DATE_EPOCH", EPOCH)
-    # the session's cache again, should a test have changed it (see _session_cache)
-    monkeypatch.setenv("XDG_CACHE_HOME", str(session_root(tmp_path_factory) / "xdg-cache"))
+    monkeypatch.setenv("XDG_CACHE_HOME", cache_home(tmp_path_factory))  # should a test change it
 
 
 def copy_sample(

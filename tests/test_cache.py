@@ -139,7 +139,7 @@ def test_corrupted_entries_are_detected_and_rebuilt(warm: tuple[Path, Path]) -> 
     import sqlite3
 
     folder, cache = warm
-    database = cache / _cache.DATABASE
+    database = cache / _cachedb.DATABASE
     entries = sorted(
         p for p in cache.rglob("*") if p.is_file() and not p.name.startswith(database.name)
     )
@@ -166,7 +166,7 @@ def test_a_cache_database_that_is_not_one_is_put_aside_and_made_again(
     warm: tuple[Path, Path],
 ) -> None:
     folder, cache = warm
-    database = cache / _cache.DATABASE
+    database = cache / _cachedb.DATABASE
     for journal in cache.glob(f"{database.name}-*"):
         journal.unlink()
     database.write_bytes(b"not a database" * 1000)
@@ -301,7 +301,7 @@ def test_a_database_another_build_holds_locked_is_a_miss_and_kept(
     root = tmp_path / "cache"
     with _cache.Cache(root) as first:
         first.put("a" * 64, b"kept")
-    holder = sqlite3.connect(root / _cache.DATABASE, isolation_level=None)
+    holder = sqlite3.connect(root / _cachedb.DATABASE, isolation_level=None)
     holder.execute("PRAGMA locking_mode=EXCLUSIVE")
     holder.execute("BEGIN EXCLUSIVE")
     monkeypatch.setattr(_cachedb, "LOCK_WAIT", 0.1)
@@ -310,7 +310,7 @@ def test_a_database_another_build_holds_locked_is_a_miss_and_kept(
     finally:
         holder.rollback()
         holder.close()
-    assert not (root / f"{_cache.DATABASE}.damaged").exists()
+    assert not (root / f"{_cachedb.DATABASE}.damaged").exists()
     assert _cache.Cache(root).get("a" * 64) == b"kept"
 
 
@@ -332,7 +332,7 @@ def test_a_healthy_database_sqlite_calls_no_database_is_kept(
     monkeypatch.setattr(_cache.sqlite3, "connect", refused)
     assert _cache.Cache(root).get("a" * 64) is None
     monkeypatch.undo()
-    assert not (root / f"{_cache.DATABASE}.damaged").exists()
+    assert not (root / f"{_cachedb.DATABASE}.damaged").exists()
     assert _cache.Cache(root).get("a" * 64) == b"kept"
 
 
@@ -357,7 +357,7 @@ def test_the_cache_s_database_is_closed_before_the_process_forks(tmp_path: Path)
     cache = _cache.Cache(root)
     cache.put("a" * 64, b"one")
     cache.flush()
-    database = root / _cache.DATABASE
+    database = root / _cachedb.DATABASE
     assert _database_files_open(database) > 0
     with multiprocessing.get_context("fork").Pool(1) as pool:
         assert pool.apply(_entry_in, (str(root),)) == b"one"
@@ -374,7 +374,7 @@ def test_a_damaged_database_under_a_valid_header_is_a_quick_miss_and_kept(
     on every lookup), and is left where it is (it may be another build's, mid-change)."""
     root = tmp_path / "cache"
     root.mkdir()
-    database = root / _cache.DATABASE
+    database = root / _cachedb.DATABASE
     database.write_bytes(_cachedb.SQLITE_HEADER + b"\xff" * 4096)
     waits: list[float] = []
     monkeypatch.setattr(_cachedb.time, "sleep", waits.append)
@@ -382,7 +382,7 @@ def test_a_damaged_database_under_a_valid_header_is_a_quick_miss_and_kept(
     assert cache.get("a" * 64) is None and cache.get("b" * 64) is None
     assert len(waits) <= 2  # at most one a lookup
     assert database.read_bytes().startswith(_cachedb.SQLITE_HEADER)
-    assert not (root / f"{_cache.DATABASE}.damaged").exists()
+    assert not (root / f"{_cachedb.DATABASE}.damaged").exists()
 
 
 def test_a_cache_collected_unclosed_no_longer_counts_as_holding_its_database(
@@ -399,9 +399,9 @@ def test_a_cache_collected_unclosed_no_longer_counts_as_holding_its_database(
     first.flush()
     del first
     gc.collect()
-    database = root / _cache.DATABASE
+    database = root / _cachedb.DATABASE
     for journal in root.glob(f"{database.name}-*"):
         journal.unlink()
     database.write_bytes(b"not a database" * 1000)
     assert _cache.Cache(root).get("a" * 64) is None
-    assert (root / f"{_cache.DATABASE}.damaged").read_bytes().startswith(b"not a database")
+    assert (root / f"{_cachedb.DATABASE}.damaged").read_bytes().startswith(b"not a database")

@@ -83,13 +83,12 @@ def document_text(url: str, kind: str) -> str:
 
 
 @pytest.fixture(scope="module")
-def module_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
-    # the autouse fixture of conftest is per test; a module's server needs the same settings
-    patch = pytest.MonkeyPatch()
-    patch.setenv("SOURCE_DATE_EPOCH", EPOCH)
-    patch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.getbasetemp() / "xdg-cache"))
-    yield
-    patch.undo()
+def module_env() -> Iterator[None]:
+    # the autouse fixture of conftest is per test; a module's server needs the same date (its
+    # cache is the session's: conftest's _session_cache)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("SOURCE_DATE_EPOCH", EPOCH)
+        yield
 
 
 class Running:

@@ -76,7 +76,8 @@ def connect(root: Path) -> tuple[sqlite3.Connection, tuple[int, int]] | None:
                 with contextlib.suppress(OSError):
                     os.replace(path, path.with_name(f"{DATABASE}.damaged"))
                 continue
-            if code in PASSING or (code in DAMAGED and attempt == 0):
+            again = code in PASSING or (code in DAMAGED and attempt == 0)
+            if again and attempt < OPEN_TRIES - 1:
                 time.sleep(0.05 * 2**attempt)  # another build's, or caught mid-change: again
                 continue
             return None

@@ -28,7 +28,6 @@ from pathlib import Path
 from typing import Any
 
 from cmpacket import __version__
-from cmpacket._cachedb import DATABASE as DATABASE  # the cache folder's database file
 from cmpacket._cachedb import connect, release
 
 MAGIC = b"cmpacket-cache-1\n"
