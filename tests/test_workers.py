@@ -91,3 +91,19 @@ def test_start_forks_the_workers_before_any_map_and_the_maps_use_them() -> None:
         assert os.getpid() not in workers and len(workers) == 2  # not run here: few jobs
         assert pool.start() and pool.started == 1  # started once
     assert Pool(size=1).start() is False  # one worker: jobs run here
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="workers are forked")
+def test_a_rebuild_starts_one_warm_worker_and_a_larger_map_forks_the_rest() -> None:
+    """A rebuild forks one worker to import WeasyPrint while it validates: its page or two to
+    lay out go to that worker (not here, where the import would cost a third of a second), and
+    a map with more jobs than workers forks the others."""
+    with Pool(size=2) as pool:
+        assert pool.start(1) and pool.running
+        pool.warm(_mark)
+        one = list(pool.map(_warmed, [1], min_jobs=3))  # fewer than min_jobs: still a worker's
+        assert one[0][0] != os.getpid() and one[0][1], one  # the warmed one
+        assert len({pid for pid, _ in pool.map(_warmed, [1, 2], min_jobs=3)}) == 1
+        many = {pid for pid, _ in pool.map(_warmed, list(range(6)), min_jobs=3, chunk=1)}
+        assert len(many) == 2 and os.getpid() not in many
+        assert pool.start() and pool.started == 2  # forked twice: one, then the other

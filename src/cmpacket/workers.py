@@ -173,15 +173,18 @@ class Pool:
         that keeps every worker busy with few messages)."""
         if not jobs:
             return iter(())
-        if not self._workers and (len(jobs) < min_jobs or not self._start()):
+        if len(jobs) >= min_jobs and len(self._workers) < min(len(jobs), self.size):
+            self._start()  # the workers not running yet (a rebuild may have started one)
+        if not self._workers:
             return self._here(fn, jobs, progress)
         size = chunk or max(1, min(64, len(jobs) // (self.size * 4)))
         return self._forked(fn, jobs, size, progress)
 
-    def start(self) -> bool:
+    def start(self, count: int = 0) -> bool:
         """Fork the workers now if they are not running (e.g. before this process grows: a
-        forked worker's resident size starts at its parent's); False where there are none."""
-        return bool(self._workers) or self._start()
+        forked worker's resident size starts at its parent's), only `count` of them when given
+        (a `map` of more jobs forks the rest); False where there are none."""
+        return self._start(count)
 
     def warm(self, fn: Callable[[None], object], *, start: bool = False, count: int = 0) -> None:
         """Run `fn(None)` once on every idle worker (the first `count` of them, when given) in
@@ -203,16 +206,17 @@ class Pool:
             if progress:
                 progress(done, len(jobs))
 
-    def _start(self) -> bool:
-        if self.size < 2:
-            return False
+    def _start(self, count: int = 0) -> bool:
+        want = min(count or self.size, self.size)
+        if self.size < 2 or len(self._workers) >= want:
+            return bool(self._workers)
         import multiprocessing
 
         try:
             context = multiprocessing.get_context("fork")
         except ValueError:  # no fork on this platform
             return False
-        for k in range(self.size):
+        for k in range(len(self._workers), want):
             mine, theirs = context.Pipe(duplex=True)
             tmp = str(self.tmp / f"worker-{k}") if self.tmp else None
             process = context.Process(target=_serve, args=(theirs, os.getpid(), tmp), daemon=True)

@@ -94,8 +94,9 @@ def checked(ws: Workspace, receiver: Receiver, *, then_render: bool = True) -> V
         matcher=validators.match_payload,
         complete=validators.shows_every_field,
     )
-    if ws.pool.running and then_render:
-        ws.pool.warm(warm_up)  # the workers import WeasyPrint while this process validates
+    if then_render:  # WeasyPrint imported meanwhile; a rebuild forks one worker for it
+        ws.pool.start(1)
+        ws.pool.warm(warm_up)
     if o.compress_scans:
         intaken = intake.compress(intaken, limits, cache=cache, ticker=ticker, display=display)
     intaken = intake.add_ocr(
