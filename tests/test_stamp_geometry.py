@@ -345,3 +345,38 @@ def test_a_non_latin_agency_builds_a_draft_packet_with_odd_uploads(tmp_path: Pat
         fonts = {p.obj.Resources.Font.CmpStampF.objgen for p in doc.pages}
     assert len(fonts) == 1
     assert api.verify(result.packet).ok
+
+
+def test_the_stamp_fonts_subset_is_kept_in_the_cache_and_embeds_the_same_bytes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The next build takes the stamp font's subset from its cache (fontTools neither imported
+    nor run) and embeds exactly the font objects the first one made."""
+    from cmpacket.assemble import _stampfont
+    from cmpacket.cache import Cache
+
+    def embedded() -> list[bytes]:
+        _stampfont.stamp_font_for.cache_clear()  # a new process
+        pdf = pikepdf.new()
+        with Cache(tmp_path / "cache") as cache:
+            font = _stampfont.stamp_font_for("Prairie Care \u0141\u00f3d\u017a").install(pdf, cache)
+        top = font["/CmpStampF"]
+        cid = top.DescendantFonts[0]
+        return [
+            cid.FontDescriptor.FontFile2.read_bytes(),
+            cid.CIDToGIDMap.read_bytes(),
+            top.ToUnicode.read_bytes(),
+            cid.W.unparse(),
+            cid.FontDescriptor.FontBBox.unparse(),
+            bytes(str(top.BaseFont), "ascii"),
+        ]
+
+    first = embedded()
+
+    def subset_again(*args: Any) -> Any:
+        raise AssertionError("subset made again")
+
+    monkeypatch.setattr(_stampfont.StampFont, "_make_subset", staticmethod(subset_again))
+    assert embedded() == first
+    monkeypatch.undo()
+    _stampfont.stamp_font_for.cache_clear()

@@ -104,7 +104,7 @@ def merge(
     pikepdf.Job([*job_args, str(merged)]).run()
     release_freed_memory()  # the join's copies of every object (GBs at 40,000 pages) are freed
     pdf = pikepdf.open(merged)
-    font = stamp_font(pdf, stamp_charset(info))
+    font = stamp_font(pdf, stamp_charset(info), cache)
     resolve_links(pdf, refs, font, {"fingerprint": info.fingerprint, "page_id_prefix": info.prefix})
     pages = list(pdf.pages)  # pikepdf's pages[i] costs time in the page count: look up here
     for piece in pieces:

@@ -46,10 +46,11 @@ def display_matrix(x0: float, y0: float, w: float, h: float, rotate: int) -> tup
     return (1, 0, 0, 1, x0, y0)
 
 
-def stamp_font(pdf: pikepdf.Pdf, charset: str) -> PacketFont:
-    """The packet's stamp font for `charset` (the agency name, prefix ...), installed in `pdf`."""
+def stamp_font(pdf: pikepdf.Pdf, charset: str, cache: Any = None) -> PacketFont:
+    """The packet's stamp font for `charset` (the agency name, prefix ...), installed in `pdf`
+    (its subset from the build's `cache` when it holds it)."""
     text = stamp_font_for(charset)
-    return PacketFont(text, text.install(pdf))
+    return PacketFont(text, text.install(pdf, cache))
 
 
 def stamp_size(font: PacketFont, text: str, width: float) -> float:

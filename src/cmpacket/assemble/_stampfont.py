@@ -22,6 +22,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+import fontTools
 import pikepdf
 import uharfbuzz as hb
 from fontTools.ttLib import TTFont
@@ -33,6 +34,7 @@ FONT_DIR = Path(__file__).parent / "fonts"
 BASE_CHARS = "".join(chr(c) for c in range(0x20, 0x7F)) + "\u2013\u2014"
 DRAFT_MARK = "DRAFT \u2014 NOT SUBMISSION-READY"
 RESOURCE_NAMES = ("/CmpStampF", "/CmpStampF2")
+SUBSET_FORMAT = 1  # bump when the subsetting options change: cached subsets are keyed by it
 
 
 @dataclass
@@ -46,6 +48,7 @@ class Face:
     def __post_init__(self) -> None:
         data = self.path.read_bytes()
         self.data = data
+        self.sha256 = hashlib.sha256(data).hexdigest()
         font = TTFont(io.BytesIO(data), lazy=True)
         self.cmap: dict[int, int] = {}
         order = font.getGlyphOrder()
@@ -125,7 +128,7 @@ class StampFont:
         # what is embedded is fixed here: later layouts in the same process (another build, a
         # server) cannot change the bytes of a packet
         self.frozen_unicode = [dict(m) for m in self.unicode]
-        self._subsets = [self._subset(i) for i in range(len(self.faces))]
+        self._subsets: list[tuple[bytes, dict[int, int], TTFont] | None] | None = None
 
     def _face_of(self, ch: str) -> int | None:
         for i, face in enumerate(self.faces):
@@ -259,10 +262,28 @@ class StampFont:
         return b" ".join(out)
 
     # embedding ---------------------------------------------------------------------------
-    def _subset(self, index: int) -> tuple[bytes, dict[int, int], TTFont] | None:
+    def _subset(self, index: int, cache: Any) -> tuple[bytes, dict[int, int], TTFont] | None:
+        """The subset of face `index` (None: not used), from `cache` when it holds it (fontTools
+        takes a tenth of a second to import and subset), else made and put there."""
         if index > 0 and len(self.used[index]) <= 1:
             return None
         face = self.faces[index]
+        used = sorted(self.used[index])
+        what = repr((SUBSET_FORMAT, fontTools.version, face.sha256, used, face.variations))
+        key = cache.key("stamp-subset", what) if cache is not None else ""
+        data = cache.recall(key) if key else None
+        if data is None:
+            data, font = self._make_subset(face, used)
+            if key:
+                cache.put(key, data)
+        else:
+            font = TTFont(io.BytesIO(data), recalcTimestamp=False)
+        names = {n: i for i, n in enumerate(font.getGlyphOrder())}
+        gid_map = {g: names[face.order[g]] for g in used if face.order[g] in names}
+        return data, gid_map, font
+
+    @staticmethod
+    def _make_subset(face: Face, used: list[int]) -> tuple[bytes, TTFont]:
         font = TTFont(io.BytesIO(face.data), recalcTimestamp=False)
         for tag in ("GSUB", "GPOS", "GDEF", "kern", "DSIG", "FFTM"):  # shaping is done: not needed
             if tag in font:
@@ -275,21 +296,22 @@ class StampFont:
         options.name_IDs = [0, 1, 2, 3, 4, 5, 6]
         options.layout_features = []
         sub = ftsubset.Subsetter(options)
-        sub.populate(glyphs=[face.order[g] for g in sorted(self.used[index])])
+        sub.populate(glyphs=[face.order[g] for g in used])
         sub.subset(font)
         if "fvar" in font:
             from fontTools.varLib import instancer
 
             font = instancer.instantiateVariableFont(font, face.variations)
         font.recalcTimestamp = False
-        names = {n: i for i, n in enumerate(font.getGlyphOrder())}
-        gid_map = {g: names[face.order[g]] for g in self.used[index] if face.order[g] in names}
         out = io.BytesIO()
         font.save(out)
-        return out.getvalue(), gid_map, font
+        return out.getvalue(), font
 
-    def install(self, pdf: pikepdf.Pdf) -> dict[str, pikepdf.Object]:
-        """The Type0 font objects of this packet in `pdf` (one per face used), by resource name."""
+    def install(self, pdf: pikepdf.Pdf, cache: Any = None) -> dict[str, pikepdf.Object]:
+        """The Type0 font objects of this packet in `pdf` (one per face used), by resource name;
+        the subsets from `cache` (a build's) when it holds them."""
+        if self._subsets is None:  # what is embedded was fixed in __init__
+            self._subsets = [self._subset(i, cache) for i in range(len(self.faces))]
         fonts: dict[str, pikepdf.Object] = {}
         for index, subset in enumerate(self._subsets):
             if subset is not None:
