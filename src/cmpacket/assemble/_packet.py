@@ -12,6 +12,7 @@ from typing import Any
 import pikepdf
 from pikepdf import Name
 
+from cmpacket._json import dumps as readable_json
 from cmpacket.assemble._blocks import (
     BLOCK,
     BlockJob,
@@ -213,9 +214,7 @@ def manifest_sections(
 
 
 def manifest_json(manifest: dict[str, Any]) -> bytes:
-    return (json.dumps(manifest, indent=2, sort_keys=True, ensure_ascii=False) + "\n").encode(
-        "utf-8"
-    )
+    return (readable_json(manifest) + "\n").encode("utf-8")
 
 
 def finish(

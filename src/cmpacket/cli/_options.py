@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
 import click
+
+from cmpacket._json import dumps as readable_json
 
 FORMAT = click.option(
     "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
@@ -49,9 +50,9 @@ def limits_of(options: dict[str, Any]) -> dict[str, Any]:
 def emit_json(obj: Any) -> None:
     """JSON on stdout; a lone surrogate (from a hostile received manifest) is written as its
     \\ud800 escape, which JSON allows, rather than failing to encode."""
-    text = json.dumps(obj, indent=2, sort_keys=True, ensure_ascii=False)
+    text = readable_json(obj)
     try:
         text.encode("utf-8")
     except UnicodeEncodeError:
-        text = json.dumps(obj, indent=2, sort_keys=True, ensure_ascii=True)
+        text = readable_json(obj, ensure_ascii=True)
     click.echo(text)

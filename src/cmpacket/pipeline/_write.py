@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import tempfile
@@ -10,6 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from cmpacket._json import dumps as readable_json
 from cmpacket.assemble import manifest_json
 from cmpacket.findings import Report
 
@@ -55,7 +55,7 @@ def write_outputs(
         for f in files:
             shutil.copyfile(f, stage / f.name)
         (stage / "manifest.json").write_bytes(manifest_json(manifest))
-        readiness = json.dumps(report.as_dict(), indent=2, sort_keys=True, ensure_ascii=False)
+        readiness = readable_json(report.as_dict())
         (stage / "readiness.json").write_text(readiness + "\n", encoding="utf-8")
         docs = stage / "documents"
         docs.mkdir()

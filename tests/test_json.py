@@ -1,0 +1,56 @@
+"""The readable JSON writer (`cmpacket._json`) writes exactly what `json.dumps` writes."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from cmpacket import _json
+
+scalars = (
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.floats(allow_nan=True, allow_infinity=True)
+    | st.text()
+)
+documents = st.recursive(
+    scalars,
+    lambda inner: st.lists(inner, max_size=6)
+    | st.tuples(inner, inner)
+    | st.dictionaries(st.text(), inner, max_size=6),
+    max_leaves=40,
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(documents, st.booleans())
+def test_the_text_is_json_dumps_text(doc: Any, ascii_only: bool) -> None:
+    expected = json.dumps(doc, indent=2, sort_keys=True, ensure_ascii=ascii_only)
+    assert _json.dumps(doc, ensure_ascii=ascii_only) == expected
+
+
+class _Text(str):
+    pass
+
+
+def test_what_json_dumps_treats_its_own_way_is_left_to_it() -> None:
+    # keys that are not strings are converted and sorted by json.dumps; str subclasses and
+    # values it cannot encode keep its behaviour, TypeError included
+    for doc in ({2: "a", 1: "b"}, {"k": _Text("v")}, [True, 1.5, {"x": [None]}]):
+        assert _json.dumps(doc) == json.dumps(doc, indent=2, sort_keys=True, ensure_ascii=False)
+    try:
+        _json.dumps({"k": object()})
+    except TypeError as exc:
+        assert "not JSON serializable" in str(exc)
+    else:
+        raise AssertionError("an object JSON cannot hold was written")
+
+
+def test_a_manifest_sized_document_is_the_same_text() -> None:
+    pages = [f"{i:064x}" for i in range(5000)]
+    doc = {"sections": [{"documents": [{"pages": pages, "first_page": 1, "title": "Rôster"}]}]}
+    assert _json.dumps(doc) == json.dumps(doc, indent=2, sort_keys=True, ensure_ascii=False)
