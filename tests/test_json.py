@@ -19,9 +19,11 @@ scalars = (
 )
 documents = st.recursive(
     scalars,
-    lambda inner: st.lists(inner, max_size=6)
-    | st.tuples(inner, inner)
-    | st.dictionaries(st.text(), inner, max_size=6),
+    lambda inner: (
+        st.lists(inner, max_size=6)
+        | st.tuples(inner, inner)
+        | st.dictionaries(st.text(), inner, max_size=6)
+    ),
     max_leaves=40,
 )
 
