@@ -314,7 +314,9 @@ def test_uploads_arrive_flattened_and_clean(tmp_path: Path) -> None:
     ]  # upload's own outline gone
 
 
-def test_rotated_and_odd_sized_pages_keep_orientation_and_get_a_stamp(tmp_path: Path) -> None:
+def test_rotated_and_odd_sized_pages_keep_orientation_and_get_a_stamp(
+    tmp_path: Path, fake_renderer: None
+) -> None:
     import io
 
     pdf = pikepdf.new()
@@ -336,7 +338,7 @@ def test_rotated_and_odd_sized_pages_keep_orientation_and_get_a_stamp(tmp_path: 
         assert f"Page {doc['first_page'] + k} of" in page.extract_text()
 
 
-def test_corpus_uploads_build(tmp_path: Path) -> None:
+def test_corpus_uploads_build(tmp_path: Path, fake_renderer: None) -> None:
     names = [
         "001-",
         "003-",

@@ -13,7 +13,7 @@ import yaml
 
 from cmpacket import _cachedb, api
 from cmpacket import cache as _cache
-from tests.conftest import EPOCH, copy_sample, packet_of
+from tests.conftest import EPOCH, ROOT, copy_sample, packet_of
 from tests.plugins.fake_renderer import faked
 
 pytestmark = pytest.mark.e2e
@@ -194,7 +194,7 @@ def test_with_and_without_cache_are_byte_identical(tmp_path: Path, built: Path) 
         assert (cached.out / "documents" / doc.name).read_bytes() == doc.read_bytes()
 
 
-def test_unwritable_cache_only_costs_speed(tmp_path: Path) -> None:
+def test_unwritable_cache_only_costs_speed(tmp_path: Path, fake_renderer: None) -> None:
     folder = copy_sample(tmp_path)
     blocker = tmp_path / "cache-file"
     blocker.write_text("not a folder")
@@ -219,14 +219,14 @@ def test_concurrent_builds_share_a_cache_safely(tmp_path: Path) -> None:
     import sys
 
     folder = copy_sample(tmp_path)
-    cache = tmp_path / "cache"
-    env = {**__import__("os").environ, "SOURCE_DATE_EPOCH": "1767225600"}
+    cache = tmp_path / "cache"  # its own: documents are laid out by the fake renderer
+    env = {**os.environ, "SOURCE_DATE_EPOCH": "1767225600", "PYTHONPATH": str(ROOT)}
     procs = [
         subprocess.Popen(
             [
                 sys.executable,
                 "-m",
-                "cmpacket",
+                "tests.plugins.fake_cli",
                 "build",
                 str(folder),
                 "-o",

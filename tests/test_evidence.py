@@ -485,7 +485,9 @@ def test_the_second_page_is_read_when_the_first_does_not_show_the_fields(tmp_pat
     )
 
 
-def test_a_second_page_is_read_in_the_same_pass_and_both_readings_cached(tmp_path: Path) -> None:
+def test_a_second_page_is_read_in_the_same_pass_and_both_readings_cached(
+    tmp_path: Path, fake_renderer: None
+) -> None:
     """The worker that read a proof's first page reads its second at once when the first does
     not show every field: no second pass over the proofs (no text looked up again), and a
     rebuild reads no text at all."""
@@ -506,7 +508,9 @@ def test_a_second_page_is_read_in_the_same_pass_and_both_readings_cached(tmp_pat
         assert not lopez["mismatched"]
 
 
-def test_a_profile_without_the_evidence_rules_reads_no_proof(tmp_path: Path) -> None:
+def test_a_profile_without_the_evidence_rules_reads_no_proof(
+    tmp_path: Path, fake_renderer: None
+) -> None:
     # someone else's license: it would be a mismatch, but the rules are off, so nothing is read
     folder = agency_with(
         tmp_path,
@@ -527,7 +531,7 @@ def test_a_profile_without_the_evidence_rules_reads_no_proof(tmp_path: Path) -> 
 
 
 def test_matches_are_cached_by_the_proof_and_the_data_it_was_checked_against(
-    tmp_path: Path,
+    tmp_path: Path, fake_renderer: None
 ) -> None:
     folder = copy_sample(tmp_path)
     cache = tmp_path / "cache"

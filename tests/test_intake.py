@@ -25,6 +25,7 @@ from cmpacket import api
 from cmpacket.intake._filetype import detect
 from cmpacket.intake._pdf import inspect_upload, take_in
 from tests.conftest import copy_sample
+from tests.plugins.fake_renderer import faked
 
 FONT = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
 needs_font = pytest.mark.skipif(not FONT.is_file(), reason="fonts-dejavu-core is not installed")
@@ -383,7 +384,10 @@ def mixed(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, Any
         "signed.pdf": signed_pdf(tmp / "f.pdf", tmp),
     }
     folder = with_uploads(tmp, files)
-    result = api.build(folder, api.Options(quiet=True, cache_dir=tmp / "cache"), out=tmp / "out")
+    with faked():  # the uploads' pages are what these tests read: documents a page each
+        result = api.build(
+            folder, api.Options(quiet=True, cache_dir=tmp / "cache"), out=tmp / "out"
+        )
     manifest = json.loads(result.manifest.read_text())
     return result.packet, {"manifest": manifest, "folder": folder, "tmp": tmp, "result": result}
 

@@ -417,7 +417,9 @@ def test_compress_scans_brings_a_scan_heavy_packet_under_the_cap(tmp_path: Path,
         assert images and all(x.Filter == "/DCTDecode" and x.Width == 1700 for x in images)
 
 
-def test_pages_over_the_receivers_page_size_are_fitted_to_it(tmp_path: Path) -> None:
+def test_pages_over_the_receivers_page_size_are_fitted_to_it(
+    tmp_path: Path, fake_renderer: None
+) -> None:
     def edit(data: dict[str, Any]) -> None:
         data["attachments"].append(
             {"title": "Legal", "file": "uploads/legal.pdf", "section": "agency"}

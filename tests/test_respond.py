@@ -393,7 +393,7 @@ def test_the_sample_s_rfi_answers_right_after_the_quick_start(
 
 
 def test_a_base_whose_bytes_the_build_verified_is_not_verified_again(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fake_renderer: None
 ) -> None:
     """`respond` reads its base as untrusted input, but the page-by-page check is skipped when
     the cache says the build that wrote these very bytes verified them; a changed copy is

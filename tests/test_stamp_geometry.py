@@ -296,7 +296,10 @@ def _pages_text(pdf: Path) -> list[str]:
 
 @pytest.mark.e2e
 @needs_poppler
-def test_a_non_latin_agency_builds_a_draft_packet_with_odd_uploads(tmp_path: Path) -> None:
+def test_a_non_latin_agency_builds_a_draft_packet_with_odd_uploads(
+    tmp_path: Path, fake_renderer: None
+) -> None:
+    # the stamps and the odd uploads are what it reads: documents are a page each
     name = "Łączność Cộng Đồng Services"
     tiny = text_page((3.84, 3.84), [(0.2, 1.5, "x")])
     huge = text_page((40 * 72, 60 * 72), [(100, 4000, "HUGE")])
