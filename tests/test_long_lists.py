@@ -16,6 +16,7 @@ import pytest
 from cmpacket.plan import evidence_parts, pack, roster_parts, wrapped
 from cmpacket.plan._pages import EVIDENCE_INLINE, roster_row_lines
 from tests.conftest import packet_of
+from tests.plugins.fake_renderer import faked
 
 BENCHMARKS = Path(__file__).resolve().parent.parent / "benchmarks"
 
@@ -97,7 +98,8 @@ def long_built(tmp_path_factory: pytest.TempPathFactory) -> Path:
     base = tmp_path_factory.mktemp("long")
     agency = make(45, 3, 1, base / "agency", realistic=False)
     options = api.Options(quiet=True, cache_dir=base / "cache", ocr="never", draft=True)
-    api.build(agency, options, out=base / "out")
+    with faked(real={"staff-roster.html.j2", "readiness-report.html.j2"}):  # what they read
+        api.build(agency, options, out=base / "out")
     return base / "out"
 
 
@@ -205,7 +207,8 @@ def test_a_first_builds_findings_are_grouped_by_code_in_the_draft(tmp_path: Path
 
     agency = make(24, 3, 1, tmp_path / "agency")
     options = api.Options(quiet=True, no_cache=True, ocr="never", draft=True)
-    api.build(agency, options, out=tmp_path / "out")
+    with faked(real={"readiness-report.html.j2"}):  # the one document it reads
+        api.build(agency, options, out=tmp_path / "out")
     findings = json.loads((tmp_path / "out" / "readiness.json").read_text())["findings"]
     by_code = Counter(f["code"] for f in findings)
     many = [code for code, n in by_code.items() if n > 5]

@@ -220,7 +220,7 @@ def test_a_proof_intake_refuses_is_a_placeholder_in_a_draft_and_a_finding_otherw
 
 @pytest.mark.parametrize("empty", ["no positions", "an empty agency.yaml"])
 def test_a_draft_shows_an_empty_section_instead_of_failing(
-    tmp_path: Path, cli: Any, empty: str
+    tmp_path: Path, cli: Any, empty: str, fake_renderer: None
 ) -> None:
     from tests.conftest import copy_sample
 

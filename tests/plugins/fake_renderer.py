@@ -6,8 +6,9 @@ from __future__ import annotations
 
 import hashlib
 import io
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from contextlib import contextmanager
+from typing import Any
 
 import pikepdf
 import pytest
@@ -35,11 +36,16 @@ def fake_pdf(html: str, registry: object, name: str) -> bytes:
 
 
 @contextmanager
-def faked() -> Iterator[None]:
-    """WeasyPrint replaced by `fake_pdf` within the block (forked workers inherit it). Use a cache
-    of the block's own: a layout's cache key does not say which renderer made it."""
+def faked(real: Collection[str] = ()) -> Iterator[None]:
+    """WeasyPrint replaced by `fake_pdf` within the block (forked workers inherit it), except for
+    the templates named in `real` (a test that reads one document's words lays out that one).
+    Use a cache of the block's own: a layout's cache key does not say which renderer made it."""
     from cmpacket.render import _layout
 
+    def render(html: str, registry: Any, name: str) -> bytes:
+        return (real_pdf if name in real else fake_pdf)(html, registry, name)
+
+    real_pdf = _layout.html_to_pdf
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(_layout, "html_to_pdf", fake_pdf)
+        patch.setattr(_layout, "html_to_pdf", render if real else fake_pdf)
         yield
