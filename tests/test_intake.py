@@ -496,7 +496,9 @@ def test_a_rebuild_converts_and_ocrs_nothing(mixed: Any) -> None:
 
 @pytest.mark.e2e
 @needs_font
-def test_without_soffice_and_tesseract(tmp_path: Path, monkeypatch: Any) -> None:
+def test_without_soffice_and_tesseract(
+    tmp_path: Path, monkeypatch: Any, fake_renderer: None
+) -> None:
     """The built-in DOCX converter; no OCR engine: an info finding per textless file, and the
     build goes on; --ocr always is a usage error that says how to install one."""
     files = {
