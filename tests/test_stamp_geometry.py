@@ -29,6 +29,7 @@ from cmpacket.assemble._pdfops import (
 from cmpacket.pdfread import read_stamp
 from cmpacket.plan import slug
 from tests.conftest import copy_sample, corpus
+from tests.plugins.fake_renderer import faked
 
 NAMES = [
     "Łączność Cộng Đồng Services",
@@ -296,10 +297,7 @@ def _pages_text(pdf: Path) -> list[str]:
 
 @pytest.mark.e2e
 @needs_poppler
-def test_a_non_latin_agency_builds_a_draft_packet_with_odd_uploads(
-    tmp_path: Path, fake_renderer: None
-) -> None:
-    # the stamps and the odd uploads are what it reads: documents are a page each
+def test_a_non_latin_agency_builds_a_draft_packet_with_odd_uploads(tmp_path: Path) -> None:
     name = "Łączność Cộng Đồng Services"
     tiny = text_page((3.84, 3.84), [(0.2, 1.5, "x")])
     huge = text_page((40 * 72, 60 * 72), [(100, 4000, "HUGE")])
@@ -321,7 +319,11 @@ def test_a_non_latin_agency_builds_a_draft_packet_with_odd_uploads(
     folder = copy_sample(tmp_path, edit)
     for key, raw in files.items():
         (folder / "uploads" / key).write_bytes(raw)
-    result = api.build(folder, api.Options(quiet=True, draft=True), out=tmp_path / "out")
+    # the stamps and the odd uploads are what it reads, and the name laid out by WeasyPrint with
+    # the index's page numbers drawn in the stamp font: the other documents are a page each
+    options = api.Options(quiet=True, draft=True, cache_dir=tmp_path / "cache")
+    with faked(real={"cover.html.j2", "index.html.j2"}):
+        result = api.build(folder, options, out=tmp_path / "out")
     assert result.packet.name == "lacznosc-cong-dong-services-packet.pdf"
     texts = _pages_text(result.packet)
     reader = pypdf.PdfReader(result.packet)
@@ -383,3 +385,18 @@ def test_the_stamp_fonts_subset_is_kept_in_the_cache_and_embeds_the_same_bytes(
     assert embedded() == first
     monkeypatch.undo()
     _stampfont.stamp_font_for.cache_clear()
+
+
+def test_what_a_stamp_font_embeds_does_not_depend_on_what_it_laid_out_before() -> None:
+    """The subset is made at the first install (from the cache, or made then): text laid out
+    before it (another build in the same process) must not add glyphs to it."""
+    from cmpacket.assemble._stampfont import StampFont
+
+    def embedded(font: StampFont) -> bytes:
+        pdf = pikepdf.new()
+        top = font.install(pdf)["/CmpStampF"]
+        return bytes(top.DescendantFonts[0].FontDescriptor.FontFile2.read_bytes())
+
+    used = StampFont("Prairie Care")
+    used.layout("\u0141\u00f3d\u017a \u03a9\u03bc\u03ad\u03b3\u03b1")
+    assert embedded(used) == embedded(StampFont("Prairie Care"))

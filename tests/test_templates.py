@@ -297,39 +297,3 @@ def test_a_templates_own_style_wins_over_the_house_stylesheet(tmp_path: Path) ->
     ) == (420, 595)
     # a base template that does not link the house stylesheet does not get it
     assert _page_size(html_to_pdf("<html><body>x</body></html>", registry, "c")) == (595, 842)
-
-
-def test_templates_compiled_by_one_build_are_not_compiled_by_the_next(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """A build keeps its templates' compiled code in its cache: the next build (another
-    process) compiles none of them again, unless its source changed."""
-    from jinja2.sandbox import ImmutableSandboxedEnvironment
-
-    from cmpacket import templates
-    from cmpacket.cache import Cache
-
-    root = tmp_path / "templates"
-    root.mkdir()
-    page = root / "note.html.j2"
-    compiled: list[str] = []
-    real = ImmutableSandboxedEnvironment.compile
-
-    def counting(self: Any, source: str, *args: Any, **kwargs: Any) -> Any:
-        compiled.append(source)
-        return real(self, source, *args, **kwargs)
-
-    monkeypatch.setattr(ImmutableSandboxedEnvironment, "compile", counting)
-
-    def build(body: str) -> str:
-        page.write_text(body)
-        monkeypatch.setattr(templates, "_COMPILED", {})  # a new process: nothing compiled yet
-        with Cache(tmp_path / "cache") as cache:
-            registry = templates.TemplateRegistry([root])
-            registry.keep_compiled(cache)
-            return registry.env.get_template("note.html.j2").render(n=1)
-
-    assert build("First {{ n }}.") == "First 1." and compiled == ["First {{ n }}."]
-    assert build("First {{ n }}.") == "First 1." and len(compiled) == 1  # from the cache
-    assert build("Second {{ n }}.") == "Second 1." and len(compiled) == 2  # edited: compiled
-    assert build("First {{ n }}.") == "First 1." and len(compiled) == 2

@@ -96,14 +96,17 @@ def test_start_forks_the_workers_before_any_map_and_the_maps_use_them() -> None:
 @pytest.mark.skipif(not hasattr(os, "fork"), reason="workers are forked")
 def test_a_rebuild_starts_one_warm_worker_and_a_larger_map_forks_the_rest() -> None:
     """A rebuild forks one worker to import WeasyPrint while it validates: its page or two to
-    lay out go to that worker (not here, where the import would cost a third of a second), and
-    a map with more jobs than workers forks the others."""
+    lay out go to that worker (not here, where the import would cost a third of a second), a
+    few jobs of another step run here rather than wait for it, and a map with more jobs than
+    workers forks the others."""
     with Pool(size=2) as pool:
         assert pool.start(1) and pool.running
         pool.warm(_mark)
-        one = list(pool.map(_warmed, [1], min_jobs=3))  # fewer than min_jobs: still a worker's
-        assert one[0][0] != os.getpid() and one[0][1], one  # the warmed one
-        assert len({pid for pid, _ in pool.map(_warmed, [1, 2], min_jobs=3)}) == 1
+        # a few jobs of another step do not wait for the worker while it warms up: here
+        assert list(pool.map(_warmed, [1], min_jobs=3)) == [(os.getpid(), False)]
+        one = list(pool.map(_warmed, [1], min_jobs=3, wait=True))  # layout's: the warmed worker
+        assert one[0][0] != os.getpid() and one[0][1], one
+        assert len({pid for pid, _ in pool.map(_warmed, [1, 2], min_jobs=3, wait=True)}) == 1
         many = {pid for pid, _ in pool.map(_warmed, list(range(6)), min_jobs=3, chunk=1)}
         assert len(many) == 2 and os.getpid() not in many
         assert pool.start() and pool.started == 2  # forked twice: one, then the other

@@ -2,7 +2,9 @@
 uploads (inspect, sanitize, read and match proofs) and layout of documents (WeasyPrint).
 
 The pool starts at the first step that has enough jobs to pay for it and serves every later step;
-a build that needs no work (everything cached) never starts it. Each worker has its own pipe: no
+a rebuild starts one worker early, to import WeasyPrint while it validates (`start(1)`), and a
+step with more jobs than workers forks the rest. A few jobs (fewer than the step's `min_jobs`)
+run in this process rather than wait for a busy worker. Each worker has its own pipe: no
 lock is shared between processes, so a worker that dies (a signal to the whole process group, the
 kernel's OOM killer) is seen as a closed pipe, never as a wait that does not end. Shutting down
 sends each worker a stop, waits a moment, then SIGTERM, then SIGKILL. The caller's `checkpoint`
@@ -132,7 +134,8 @@ class Pool:
 
     `map(fn, jobs)` returns `fn(job)` for each job in order; `fn` must be a module-level function
     (it is found again in the worker by name). With fewer than `min_jobs` jobs and no worker
-    started yet, or one core, or no fork on this platform, the jobs run here.
+    started yet or every worker busy, or one core, or no fork on this platform, the jobs run
+    here.
     """
 
     def __init__(
@@ -148,7 +151,7 @@ class Pool:
         self._busy: dict[int, tuple[int, int]] = {}  # worker index -> (run id, batch index)
         self._runs: dict[int, _Run] = {}  # the maps whose results are not all back, by id
         self._next_run = 1  # run id 0 is a warm-up
-        self.started = 0  # times workers were forked (0 or 1 in a build)
+        self.started = 0  # times workers were forked (0-2 in a build: one early, the rest later)
 
     def __enter__(self) -> Pool:
         return self
@@ -168,15 +171,19 @@ class Pool:
         min_jobs: int = 2,
         chunk: int = 0,
         progress: Progress | None = None,
+        wait: bool = False,
     ) -> Iterator[R]:
         """`fn(job)` for each job, in order; `chunk` jobs go to a worker at a time (0: a size
-        that keeps every worker busy with few messages)."""
+        that keeps every worker busy with few messages). `wait`: fewer than `min_jobs` jobs
+        wait for a busy worker rather than run here (layout: the worker is importing WeasyPrint
+        for it)."""
         if not jobs:
             return iter(())
         if len(jobs) >= min_jobs and len(self._workers) < min(len(jobs), self.size):
             self._start()  # the workers not running yet (a rebuild may have started one)
-        if not self._workers:
-            return self._here(fn, jobs, progress)
+        busy = len(self._busy) >= len(self._workers)
+        if not self._workers or (len(jobs) < min_jobs and busy and not wait):
+            return self._here(fn, jobs, progress)  # a few jobs do not wait for a busy worker
         size = chunk or max(1, min(64, len(jobs) // (self.size * 4)))
         return self._forked(fn, jobs, size, progress)
 

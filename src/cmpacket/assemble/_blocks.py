@@ -98,7 +98,8 @@ def build_block(job: BlockJob) -> bytes:
     try:
         for src in sources:
             block.pages.extend(src.pages)
-        font = stamp_font(block, stamp_charset(job.info))
+        subsets = shared(job.cache) if job.cache else None  # the font's subset, when kept
+        font = stamp_font(block, stamp_charset(job.info), subsets)
         for page, text in zip(block.pages, job.stamps, strict=True):
             fit_upload_page(block, page, font, text, job.info.max_page)
             stamp_page(block, page, font, text, job.info.draft)

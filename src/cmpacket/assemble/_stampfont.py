@@ -128,6 +128,7 @@ class StampFont:
         # what is embedded is fixed here: later layouts in the same process (another build, a
         # server) cannot change the bytes of a packet
         self.frozen_unicode = [dict(m) for m in self.unicode]
+        self.frozen_used = [sorted(u) for u in self.used]  # the subset's glyphs, made at install
         self._subsets: list[tuple[bytes, dict[int, int], TTFont] | None] | None = None
 
     def _face_of(self, ch: str) -> int | None:
@@ -265,10 +266,10 @@ class StampFont:
     def _subset(self, index: int, cache: Any) -> tuple[bytes, dict[int, int], TTFont] | None:
         """The subset of face `index` (None: not used), from `cache` when it holds it (fontTools
         takes a tenth of a second to import and subset), else made and put there."""
-        if index > 0 and len(self.used[index]) <= 1:
+        used = self.frozen_used[index]
+        if index > 0 and len(used) <= 1:
             return None
         face = self.faces[index]
-        used = sorted(self.used[index])
         what = repr((SUBSET_FORMAT, fontTools.version, face.sha256, used, face.variations))
         key = cache.key("stamp-subset", what) if cache is not None else ""
         data = cache.recall(key) if key else None
@@ -310,7 +311,7 @@ class StampFont:
     def install(self, pdf: pikepdf.Pdf, cache: Any = None) -> dict[str, pikepdf.Object]:
         """The Type0 font objects of this packet in `pdf` (one per face used), by resource name;
         the subsets from `cache` (a build's) when it holds them."""
-        if self._subsets is None:  # what is embedded was fixed in __init__
+        if self._subsets is None:  # of the glyphs fixed in __init__, whatever was laid out since
             self._subsets = [self._subset(i, cache) for i in range(len(self.faces))]
         fonts: dict[str, pikepdf.Object] = {}
         for index, subset in enumerate(self._subsets):

@@ -36,7 +36,6 @@ def make_packet(ws: Workspace, validated: Validated, receiver: Receiver, base: B
     """Plan, render, assemble (as parts for the receiver) and verify the packet."""
     planned = stage.plan(ws, validated)  # plan
     registry = TemplateRegistry.for_agency(ws.folder, ws.options.template_dirs)
-    registry.keep_compiled(ws.cache)  # a rebuild compiles no template again
     ctx = stage.context(ws, validated, registry, receiver)
     # the index waits for the parts (it names each document's part) and for the base (it marks
     # what changed since)

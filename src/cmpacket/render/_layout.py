@@ -46,7 +46,9 @@ def lay_out(
     roots = tuple(registry.roots)
     order = sorted(range(len(tasks)), key=lambda i: -len(tasks[i][1]))
     jobs = [(tasks[i][0], tasks[i][1], roots) for i in order]
-    pending = pool.map(_lay_out, jobs, min_jobs=MIN_TASKS, chunk=1, progress=progress)
+    # once workers run, layout goes to them however few the documents: they have imported
+    # WeasyPrint (or are importing it), which this process has not
+    pending = pool.map(_lay_out, jobs, min_jobs=MIN_TASKS, chunk=1, progress=progress, wait=True)
     meanwhile()  # while the workers lay out (the jobs were sent); without workers, before them
     made = list(pending)
     out: list[bytes] = [b""] * len(tasks)

@@ -38,34 +38,24 @@ TEMPLATE_SUFFIXES = (".html.j2", ".txt.j2", ".css", ".docx")
 
 
 class _Compiled(BytecodeCache):
-    """Templates compiled once per process (a preview, a test session: many builds), and with a
-    build's cache once per template source (a rebuild compiles none: 0.14 s for the built-ins).
-    Jinja keys each by its name and file and checks the source's digest and its own and
-    Python's versions before reuse, so an edited template is compiled again; the cache checks
-    each entry's digest, so a damaged one is a miss."""
+    """Templates compiled once per process (a preview, a test session: many builds): Jinja keys
+    each by its name and file and checks its source's digest before reuse, so an edited template
+    is compiled again. One entry per template file; nothing is written to disk: compiled code
+    read back from a cache folder would run whatever someone able to write there put in it (a
+    shared --cache-dir, a restored CI cache), outside the sandbox."""
 
-    def __init__(self, store: dict[str, bytes]) -> None:
-        self.store = store
-        self.cache: Any = None  # the build's cache (cmpacket.cache.Cache), when kept there
-
-    def _key(self, bucket: Bucket) -> str:
-        return str(self.cache.key("jinja-bytecode", bucket.key, bucket.checksum))
+    def __init__(self) -> None:
+        self.store: dict[str, bytes] = {}
 
     def load_bytecode(self, bucket: Bucket) -> None:
-        data = self.store.get(bucket.key)
-        if data is None and self.cache is not None:
-            data = self.cache.recall(self._key(bucket))
-        if data is not None:
-            bucket.bytecode_from_string(data)
+        if bucket.key in self.store:
+            bucket.bytecode_from_string(self.store[bucket.key])
 
     def dump_bytecode(self, bucket: Bucket) -> None:
-        data = bucket.bytecode_to_string()
-        self.store[bucket.key] = data
-        if self.cache is not None:
-            self.cache.put(self._key(bucket), data)
+        self.store[bucket.key] = bucket.bytecode_to_string()
 
 
-_COMPILED: dict[str, bytes] = {}  # every registry's compiled templates, by Jinja's bucket key
+_COMPILED = _Compiled()  # every registry's environment is configured alike (TemplateRegistry.env)
 
 
 @dataclass(frozen=True)
@@ -120,12 +110,7 @@ class TemplateRegistry:
     def __init__(self, roots: list[Path]) -> None:
         self.roots = [r.resolve() for r in roots]
         self._env: ImmutableSandboxedEnvironment | None = None
-        self._compiled = _Compiled(_COMPILED)
         self.used: dict[str, Path] = {}  # every template file read, for the manifest
-
-    def keep_compiled(self, cache: Any) -> None:
-        """Keep the templates' compiled code in `cache` (a build's `cmpacket.cache.Cache`)."""
-        self._compiled.cache = cache
 
     @classmethod
     def for_agency(
@@ -180,7 +165,7 @@ class TemplateRegistry:
                 lstrip_blocks=True,
                 keep_trailing_newline=True,
                 finalize=printable,
-                bytecode_cache=self._compiled,
+                bytecode_cache=_COMPILED,
             )
             env.filters.update(FILTERS)
             env.globals.update(GLOBALS)
