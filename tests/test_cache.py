@@ -73,6 +73,32 @@ def test_nothing_changed_rebuilds_nothing(warm: tuple[Path, Path]) -> None:
     assert again.packet.read_bytes() == packet_of(folder.parent / "out").read_bytes()
 
 
+@pytest.mark.skipif((os.cpu_count() or 1) < 2 or not hasattr(os, "fork"), reason="one core")
+def test_a_one_change_rebuild_lays_its_page_out_on_a_worker(
+    warm: tuple[Path, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A rebuild forks one worker that imports WeasyPrint while the agency is validated, and
+    the page or two to lay out go to it: the build's own process never lays one out (it would
+    import WeasyPrint first, a third of a second)."""
+    from cmpacket.render import _layout
+
+    folder, cache = warm
+    edit_yaml(folder, lambda d: d["staff"][3].update(caseload=29))
+    where = tmp_path / "pids"
+    fake = _layout.html_to_pdf  # the fake renderer (the warm fixture's)
+
+    def recorded(html: str, registry: Any, name: str) -> bytes:
+        with where.open("a") as f:
+            f.write(f"{os.getpid()}\n")
+        return fake(html, registry, name)
+
+    monkeypatch.setattr(_layout, "html_to_pdf", recorded)
+    again = build(folder, cache, "out2")
+    assert [r for r in again.rebuilt if r.startswith("pdf:")], again.rebuilt
+    laid = {int(pid) for pid in where.read_text().split()}
+    assert laid and os.getpid() not in laid
+
+
 def test_one_staff_change_rebuilds_only_its_pieces(warm: tuple[Path, Path]) -> None:
     folder, cache = warm
     edit_yaml(folder, lambda d: d["staff"][3].update(caseload=29))
