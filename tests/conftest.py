@@ -55,6 +55,15 @@ def cli(capsys: pytest.CaptureFixture[str]) -> Callable[..., Result]:
     return run
 
 
+def _real_renderer() -> Any:
+    from cmpacket.render import _layout
+
+    return _layout.html_to_pdf
+
+
+_REAL_RENDERER = _real_renderer()  # conftest is imported before any test patches it
+
+
 class _Logged(logging.Handler):
     def __init__(self) -> None:
         super().__init__(logging.WARNING)
@@ -81,6 +90,20 @@ def _no_unexpected_log(request: pytest.FixtureRequest) -> Any:
             if not (inherited and _qpdf_limits_note(r))
         ]
         assert logged == [], "unexpected log records"
+
+
+@pytest.fixture(autouse=True)
+def _no_fake_renderer_left() -> Iterator[None]:
+    """A test fails when it leaves the fake renderer in place (a patch undone in the wrong
+    order): every later real build of its process would lay out fake pages and put them in the
+    session's shared cache, where other tests' builds would find them. Checked when the next
+    test starts, once every fixture of the test before it is torn down."""
+    from cmpacket.render import _layout
+
+    left = _layout.html_to_pdf
+    _layout.html_to_pdf = _REAL_RENDERER
+    assert left is _REAL_RENDERER, f"the test before this one left html_to_pdf patched: {left!r}"
+    yield
 
 
 def _qpdf_limits_note(record: logging.LogRecord) -> bool:

@@ -75,7 +75,7 @@ def test_nothing_changed_rebuilds_nothing(warm: tuple[Path, Path]) -> None:
 
 @pytest.mark.skipif((os.cpu_count() or 1) < 2 or not hasattr(os, "fork"), reason="one core")
 def test_a_one_change_rebuild_lays_its_page_out_on_a_worker(
-    warm: tuple[Path, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    warm: tuple[Path, Path], tmp_path: Path
 ) -> None:
     """A rebuild forks one worker that imports WeasyPrint while the agency is validated, and
     the page or two to lay out go to it: the build's own process never lays one out (it would
@@ -92,8 +92,11 @@ def test_a_one_change_rebuild_lays_its_page_out_on_a_worker(
             f.write(f"{os.getpid()}\n")
         return fake(html, registry, name)
 
-    monkeypatch.setattr(_layout, "html_to_pdf", recorded)
-    again = build(folder, cache, "out2")
+    # undone here, before the fake renderer's own fixture puts WeasyPrint back (a `monkeypatch`
+    # fixture would be undone after it, and leave the fake in place for the next tests)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(_layout, "html_to_pdf", recorded)
+        again = build(folder, cache, "out2")
     assert [r for r in again.rebuilt if r.startswith("pdf:")], again.rebuilt
     laid = {int(pid) for pid in where.read_text().split()}
     assert laid and os.getpid() not in laid
