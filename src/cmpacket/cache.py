@@ -179,9 +179,9 @@ class Cache:
         return payload
 
     def recall(self, key: str) -> bytes | None:
-        """An entry of the build's own tools (templates' compiled code, the stamp font's
-        subset): like `get`, but not counted in what a build reports as made or reused, which
-        is about the packet's contents (a process that already holds them looks nothing up)."""
+        """An entry of the build's own tools (the stamp font's subset): like `get`, but not
+        counted in what a build reports as made or reused, which is about the packet's contents
+        (a process that already holds the font looks nothing up)."""
         return self._read(key)
 
     def _count(self, hit: bool, key: str, label: str) -> None:
