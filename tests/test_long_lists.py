@@ -1,5 +1,5 @@
-"""Long lists laid out in page-sized parts: the roster and the readiness report's evidence list
-(plan/_pages.py). Parts fill their page without running a row onto a page of its own, later
+"""Long lists laid out in page-sized parts: the roster, the readiness report's evidence list and
+the index (plan/_pages.py). Parts fill their page without running a row onto a page of its own, later
 parts keep the running head, and the Word copy holds the whole list."""
 
 from __future__ import annotations
@@ -13,8 +13,15 @@ from pathlib import Path
 
 import pytest
 
-from cmpacket.plan import evidence_parts, pack, roster_parts, wrapped
-from cmpacket.plan._pages import EVIDENCE_INLINE, roster_row_lines
+from cmpacket.plan import evidence_parts, index_parts, pack, roster_parts, wrapped
+from cmpacket.plan._pages import (
+    EVIDENCE_INLINE,
+    INDEX_FIRST_POINTS,
+    INDEX_INLINE,
+    INDEX_PAGE_POINTS,
+    index_entry_points,
+    roster_row_lines,
+)
 from tests.conftest import packet_of
 from tests.plugins.fake_renderer import faked
 
@@ -82,6 +89,32 @@ def test_a_short_evidence_list_stays_with_the_report() -> None:
     assert len(parts) > 3 and [r for p in parts for r in p] == long
 
 
+def _entry(i: int, level: str = "staff", title: str = "") -> dict:
+    title = title or f"Staff {i} \u2014 qualifications and licensure proofs (3)"
+    return {"level": level, "title": title, "ref": f"staff/S-{i:04d}", "part": 0, "key": ""}
+
+
+def test_a_short_index_is_laid_out_whole_and_a_long_one_in_page_sized_parts() -> None:
+    short = [_entry(i) for i in range(INDEX_INLINE)]
+    assert index_parts(short) == [short]
+    long = [_entry(i, "section" if i % 40 == 0 else "staff") for i in range(400)]
+    parts = index_parts(long)
+    assert [r for p in parts for r in p] == long and len(parts) > 10
+    assert len(parts[0]) < len(parts[1])  # the first page also holds the title
+    for k, part in enumerate(parts[:-1]):  # each part fills its page, never more
+        room = INDEX_FIRST_POINTS if k == 0 else INDEX_PAGE_POINTS
+        used = sum(index_entry_points(r) for r in part)
+        assert room - index_entry_points(_entry(0, "section")) < used <= room
+    # a title that wraps, a section's space above it, a part name: each takes more room
+    plain = index_entry_points(_entry(1))
+    assert index_entry_points(_entry(1, title="Proofs of " + "a long name " * 12)) > plain
+    assert index_entry_points(_entry(1, "section")) > plain
+    assert index_entry_points(dict(_entry(1), part=3)) >= plain
+    # a change mark never moves a row: a packet after a base is cut as the base was
+    marked = [dict(r, change="replaced") for r in long]
+    assert [len(p) for p in index_parts(marked)] == [len(p) for p in parts]
+
+
 @pytest.fixture(scope="module")
 def long_built(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A synthetic agency of 45 staff (benchmarks/make_agency.py), built once as a draft: the
@@ -98,8 +131,9 @@ def long_built(tmp_path_factory: pytest.TempPathFactory) -> Path:
     base = tmp_path_factory.mktemp("long")
     agency = make(45, 3, 1, base / "agency", realistic=False)
     options = api.Options(quiet=True, cache_dir=base / "cache", ocr="never", draft=True)
-    with faked(real={"staff-roster.html.j2", "readiness-report.html.j2"}):  # what they read
-        api.build(agency, options, out=base / "out")
+    with faked(real={"staff-roster.html.j2", "readiness-report.html.j2", "index.html.j2"}):
+        result = api.build(agency, options, out=base / "out")  # what the tests read laid out
+    (base / "rebuilt.json").write_text(json.dumps(result.rebuilt))
     return base / "out"
 
 
@@ -122,6 +156,65 @@ def test_roster_parts_fill_their_pages(long_built: Path) -> None:
     # no page of a row or two between parts (a row is six lines: the re-check and APS search too)
     assert all(n >= 6 for n in rows[:-1]), rows
     assert all("Staff Qualifications Roster" in text for text in pages)  # the running head
+
+
+@pytest.mark.e2e
+def test_a_long_index_is_laid_out_in_parts_that_fill_their_pages(long_built: Path) -> None:
+    import pikepdf
+
+    laid_out = json.loads((long_built.parent / "rebuilt.json").read_text())
+    parts = laid_out.count("pdf:index.html.j2")
+    pages = _pages_of(long_built, "index")
+    assert parts > 1 and len(pages) == parts, (parts, len(pages))  # a part a page
+    staff = re.findall(
+        r"(\S+ \S+ \d+) \u2014 qualifications and licensure proofs", "\n".join(pages)
+    )
+    assert staff == [f"{name.rsplit(' ', 1)[0]} {i}" for i, name in enumerate(staff, 1)]
+    assert len(staff) == 45  # every staff member once, in the packet's order
+    assert all("Index" in p.splitlines() for p in pages[1:])  # the running head
+    assert sum("Section and document" in p for p in pages) == 1  # the header row once
+    # every entry links to its first page; no part leaves half its page empty
+    manifest = json.loads((long_built / "manifest.json").read_text())
+    doc = next(d for s in manifest["sections"] for d in s["documents"] if d["kind"] == "index")
+    first = {f"staff/{d['staff_id']}": d["first_page"] for s in manifest["sections"]
+             for d in reversed(s["documents"]) if d.get("staff_id")}  # fmt: skip
+    targets: list[list[int]] = []
+    with pikepdf.open(packet_of(long_built)) as pdf:
+        for n in range(doc["first_page"], doc["last_page"] + 1):
+            annots = [a for a in pdf.pages[n - 1].obj.get("/Annots") or [] if a.get("/Dest")]
+            targets.append([pdf.pages.index(pikepdf.Page(a.Dest[0])) + 1 for a in annots])
+    entries = [len(t) for t in targets]
+    assert entries[0] >= 12 and all(n >= 24 for n in entries[1:-1]), entries
+    linked = {page for t in targets for page in t}
+    assert set(first.values()) <= linked  # each staff member's line links to their proofs
+
+
+@pytest.mark.e2e
+def test_a_long_index_after_a_base_marks_changes_and_ends_with_what_was_deleted(
+    long_built: Path, tmp_path: Path
+) -> None:
+    import yaml
+
+    from cmpacket import api
+
+    agency, cache = tmp_path / "agency", tmp_path / "cache"
+    shutil.copytree(long_built.parent / "agency", agency)
+    shutil.copytree(long_built.parent / "cache", cache)
+    data = yaml.safe_load((agency / "agency.yaml").read_text())
+    gone = data["staff"].pop()  # they left: their proofs are deleted since the base
+    (agency / "agency.yaml").write_text(yaml.safe_dump(data, sort_keys=False))
+    options = api.Options(
+        quiet=True, ocr="never", draft=True, cache_dir=cache, base=packet_of(long_built)
+    )
+    with faked(real={"index.html.j2"}):
+        api.build(agency, options, out=tmp_path / "out")
+    pages = _pages_of(tmp_path / "out", "index")
+    before = _pages_of(long_built, "index")
+    assert len(pages) == len(before)  # the marks move no entry to another part
+    assert "sequence 1, built after" in pages[0]
+    ending = [i for i, p in enumerate(pages) if "Deleted since" in p]
+    assert ending == [len(pages) - 1], ending  # the deleted list ends the index, once
+    assert pages[-1].count(gone["name"]) >= 1 and gone["name"] not in "".join(pages[:-1])
 
 
 @pytest.mark.e2e

@@ -4,7 +4,15 @@ contents. Plain data for rendering and assembly; nothing is rendered or read her
 from cmpacket.plan._empty import with_empty_sections
 from cmpacket.plan._index import contents, index_entries, outline_tree
 from cmpacket.plan._inputs import fingerprint, packet_inputs
-from cmpacket.plan._pages import chunk, evidence_parts, manual_chunk, pack, roster_parts, wrapped
+from cmpacket.plan._pages import (
+    chunk,
+    evidence_parts,
+    index_parts,
+    manual_chunk,
+    pack,
+    roster_parts,
+    wrapped,
+)
 from cmpacket.plan._parts import Cut, PartsPlan, cover_key, with_parts
 from cmpacket.plan._pieces import Content, Piece
 from cmpacket.plan._plan import (
@@ -28,6 +36,7 @@ __all__ = [
     "REPORT_TITLES",
     "chunk",
     "evidence_parts",
+    "index_parts",
     "manual_chunk",
     "pack",
     "roster_parts",

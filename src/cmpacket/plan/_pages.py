@@ -1,7 +1,7 @@
 """Long tables cut into page-sized parts, each laid out and cached on its own.
 
-The roster (a row per staff member) and the readiness report's evidence table grow with the
-agency. Each is laid out in parts so the parts run on every core and a one-staff change lays out
+The roster (a row per staff member), the readiness report's evidence table and the index (an
+entry per document and staff member) grow with the agency. Each is laid out in parts so the parts run on every core and a one-staff change lays out
 one part again. A part starts a new page, so a part should fill its pages without running one row
 onto a page of its own: rows are packed by an estimate of the lines each takes in its template's
 fixed column widths, with a margin, so a part ends a little short of its page rather than over.
@@ -22,17 +22,24 @@ FIRST_PAGE_LINES = 46.0
 ROW_PADDING = 0.6  # a row's padding and rule, in lines
 
 
-def chunk(first: bool, rows: Sequence[Any], heading: bool | None = None) -> dict[str, Any]:
-    """A part's `chunk` variable: `first` (the document's first part), `heading` (the part that
-    begins the long list: the roster's table, the readiness report's evidence) and `total` (rows
-    in the whole list); see docs/templates.md."""
-    return {"first": first, "heading": first if heading is None else heading, "total": len(rows)}
+def chunk(
+    first: bool, rows: Sequence[Any], heading: bool | None = None, last: bool = True
+) -> dict[str, Any]:
+    """A part's `chunk` variable: `first` (the document's first part), `last` (its last part),
+    `heading` (the part that begins the long list: the roster's table, the readiness report's
+    evidence) and `total` (rows in the whole list); see docs/templates.md."""
+    return {
+        "first": first,
+        "last": last,
+        "heading": first if heading is None else heading,
+        "total": len(rows),
+    }
 
 
-def manual_chunk(first: bool, chapters: Sequence[str]) -> dict[str, Any]:
-    """The policy manual's `chunk` in a part: `first` (the title and contents come first) and
-    `chapters` (the keys of the chapters this part lays out)."""
-    return {"first": first, "heading": first, "total": 0, "chapters": list(chapters)}
+def manual_chunk(first: bool, chapters: Sequence[str], last: bool = True) -> dict[str, Any]:
+    """The policy manual's `chunk` in a part: `first` (the title and contents come first),
+    `last` and `chapters` (the keys of the chapters this part lays out)."""
+    return {"first": first, "last": last, "heading": first, "total": 0, "chapters": list(chapters)}
 
 
 def wrapped(text: str, per_line: int) -> int:
@@ -127,3 +134,36 @@ def evidence_parts(rows: Sequence[dict[str, Any]]) -> list[list[dict[str, Any]]]
         EVIDENCE_PAGE_LINES,
         padding=0.2,
     )
+
+
+# The index: an entry of 10 pt text (line height 1.42) with 2.5 pt padding above and below and
+# a rule; a section's entry has 7 pt more above it. Heights in points, on a Letter page inside
+# packet.css's margins (662 pt): a continued page holds the running title; the first page also
+# a draft's note, the title, the explanatory paragraphs (the second when the packet follows a
+# base) and the header row, whether or not this packet has them. An entry's room for its title
+# always leaves space for a change mark ("replaced"): the index of a packet built after a base
+# is cut exactly as the base's was, so no page after it moves because of the marks.
+INDEX_INLINE = 60  # up to this many entries (about two pages), the index is laid out whole
+INDEX_PAGE_POINTS = 630.0
+INDEX_FIRST_POINTS = 460.0
+INDEX_LINE_POINTS = 14.2
+INDEX_TEXT_POINTS = 350.0  # the text column less the page numbers and a change mark
+INDEX_CHAR_POINTS = 5.2  # DejaVu Sans's mean advance at 10 pt, a little over
+
+
+def index_entry_points(row: dict[str, Any]) -> float:
+    """The height one index entry takes, in points (index.html.j2 at packet.css's 10 pt)."""
+    indent = {"doc": 16.0, "staff": 30.0}.get(str(row.get("level")), 0.0)
+    text = str(row.get("title") or "")
+    if row.get("part"):
+        text += f" (part {row['part']})"
+    per_line = int((INDEX_TEXT_POINTS - indent) / INDEX_CHAR_POINTS)
+    extra = 7.0 if row.get("level") == "section" else 0.0
+    return wrapped(text, per_line) * INDEX_LINE_POINTS + 5.8 + extra
+
+
+def index_parts(rows: Sequence[dict[str, Any]]) -> list[list[dict[str, Any]]]:
+    """The index's entries in page-sized parts, or one part when the index is short."""
+    if len(rows) <= INDEX_INLINE:
+        return [list(rows)]
+    return pack(rows, index_entry_points, INDEX_FIRST_POINTS, INDEX_PAGE_POINTS, padding=0.0)

@@ -109,6 +109,7 @@ def _extras(context: dict[str, Any]) -> dict[str, Any]:
         },
         "chunk": {
             "first": True,
+            "last": True,
             "heading": True,
             "total": len(context["staff"]),
             "chapters": [ch["key"] for ch in context["chapters"]],

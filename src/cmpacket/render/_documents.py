@@ -10,7 +10,15 @@ from typing import Any
 
 from cmpacket.cache import Cache, digest
 from cmpacket.convert import count_pages, docx_to_pdf
-from cmpacket.plan import Content, Piece, chunk, evidence_parts, manual_chunk, roster_parts
+from cmpacket.plan import (
+    Content,
+    Piece,
+    chunk,
+    evidence_parts,
+    index_parts,
+    manual_chunk,
+    roster_parts,
+)
 from cmpacket.render._context import piece_context
 from cmpacket.render._copies import render_word
 from cmpacket.render._jinja import render_template
@@ -91,9 +99,13 @@ class Renderer:
         ctx = piece_context(self.context, piece)
         if piece.kind == "staff-roster":  # page-sized parts, each laid out and cached alone
             staff = ctx["staff"]
+            groups = roster_parts(staff)
             return [
-                self._prepare(piece.template, dict(ctx, staff=rows, chunk=chunk(i == 0, staff)))
-                for i, rows in enumerate(roster_parts(staff))
+                self._prepare(
+                    piece.template,
+                    dict(ctx, staff=rows, chunk=chunk(i == 0, staff, last=i == len(groups) - 1)),
+                )
+                for i, rows in enumerate(groups)
             ]
         if piece.kind == "policy-manual" and self._reads_chunk(piece.template):
             # a chapter a part (each starts a page): laid out in parallel and cached apart, and
@@ -103,7 +115,10 @@ class Renderer:
             self.html[piece.key] = render_template(self.registry, piece.template, whole)
             groups = [keys[:1], *([k] for k in keys[1:])] if keys else [[]]
             return [
-                self._prepare(piece.template, dict(ctx, chunk=manual_chunk(i == 0, group)))
+                self._prepare(
+                    piece.template,
+                    dict(ctx, chunk=manual_chunk(i == 0, group, last=i == len(groups) - 1)),
+                )
                 for i, group in enumerate(groups)
             ]
         if piece.kind == "readiness-report":
@@ -117,12 +132,31 @@ class Renderer:
             # a long evidence list: the report, then the list in page-sized parts laid out apart;
             # the Word copy is made from the whole document's HTML
             self.html[piece.key] = render_template(self.registry, piece.template, whole)
-            report = dict(ctx, evidence=[], chunk=chunk(True, rows, heading=False))
+            report = dict(ctx, evidence=[], chunk=chunk(True, rows, heading=False, last=False))
             return [self._prepare(piece.template, report)] + [
                 self._prepare(
-                    piece.template, dict(ctx, evidence=part, chunk=chunk(False, rows, i == 0))
+                    piece.template,
+                    dict(ctx, evidence=part, chunk=chunk(False, rows, i == 0, i == len(parts) - 1)),
                 )
                 for i, part in enumerate(parts)
+            ]
+        if piece.kind == "index" and self._reads_chunk(piece.template):
+            # a long index (an entry per staff member): page-sized parts laid out apart, on
+            # every core; the Word copy is made from the whole index's HTML
+            rows = ctx["toc"]
+            whole = dict(ctx, chunk=chunk(True, rows))
+            groups = index_parts(rows)
+            if len(groups) == 1:
+                part = self._prepare(piece.template, whole)
+                self.html[piece.key] = part.html
+                return [part]
+            self.html[piece.key] = render_template(self.registry, piece.template, whole)
+            return [
+                self._prepare(
+                    piece.template,
+                    dict(ctx, toc=group, chunk=chunk(i == 0, rows, last=i == len(groups) - 1)),
+                )
+                for i, group in enumerate(groups)
             ]
         part = self._prepare(piece.template, ctx)
         self.html[piece.key] = part.html
