@@ -99,13 +99,13 @@ class Renderer:
         ctx = piece_context(self.context, piece)
         if piece.kind == "staff-roster":  # page-sized parts, each laid out and cached alone
             staff = ctx["staff"]
-            groups = roster_parts(staff)
+            pages = roster_parts(staff)
             return [
                 self._prepare(
                     piece.template,
-                    dict(ctx, staff=rows, chunk=chunk(i == 0, staff, last=i == len(groups) - 1)),
+                    dict(ctx, staff=rows, chunk=chunk(i == 0, staff, last=i == len(pages) - 1)),
                 )
-                for i, rows in enumerate(groups)
+                for i, rows in enumerate(pages)
             ]
         if piece.kind == "policy-manual" and self._reads_chunk(piece.template):
             # a chapter a part (each starts a page): laid out in parallel and cached apart, and
