@@ -352,6 +352,7 @@ def main() -> None:
     args = parser.parse_args()
     if not shutil.which("qpdf"):
         sys.exit("bench.py needs qpdf (apt-get install qpdf) for the floor's concatenation")
+    bench_respond.installed_bytecode()  # what an installed cmpacket runs
     work = args.keep or Path(tempfile.mkdtemp(prefix="cmpacket-bench-"))
     work.mkdir(parents=True, exist_ok=True)
     try:

@@ -19,6 +19,7 @@ from typing import Any
 
 import cmpacket.assemble._build as build
 import cmpacket.assemble._packet as packet
+import cmpacket.convert._jobs as jobs
 import cmpacket.render._copies as copies
 import cmpacket.render._layout as layout
 
@@ -63,7 +64,7 @@ def main_step(module: Any, name: str) -> None:
     setattr(module, name, timed)
 
 
-layout._lay_out = worker_task(layout._lay_out, "LAYOUT")
+jobs.lay_out_job = layout.lay_out_job = worker_task(jobs.lay_out_job, "LAYOUT")
 copies._word_copy = worker_task(copies._word_copy, "WORD")
 for step in ("merge", "dedupe_images", "manifest_sections", "finish"):
     main_step(build, step)

@@ -19,7 +19,7 @@ import yaml
 from pikepdf.settings import qpdf_limit_errors
 
 from cmpacket.cli import main
-from cmpacket.render import _layout
+from cmpacket.convert import _jobs
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "sample_inputs" / "prairie-care"
@@ -27,7 +27,7 @@ SAMPLE = ROOT / "sample_inputs" / "prairie-care"
 CORPUS = ROOT / "tests" / "resources"
 CORPUS_GLOB = "[0-9][0-9][0-9]-*.pdf"
 EPOCH = "1767225600"
-_REAL_RENDERER = _layout.html_to_pdf  # conftest is imported before any test patches it
+_REAL_RENDERER = _jobs.html_to_pdf  # conftest is imported before any test patches it
 
 
 @dataclass
@@ -91,8 +91,8 @@ def _no_fake_renderer_left() -> Iterator[None]:
     order): every later real build of its process would lay out fake pages and put them in the
     session's shared cache, where other tests' builds would find them. Checked when the next
     test starts, once every fixture of the test before it is torn down."""
-    left = _layout.html_to_pdf
-    _layout.html_to_pdf = _REAL_RENDERER
+    left = _jobs.html_to_pdf
+    _jobs.html_to_pdf = _REAL_RENDERER
     assert left is _REAL_RENDERER, f"the test before this one left html_to_pdf patched: {left!r}"
     yield
 

@@ -80,12 +80,12 @@ def test_a_one_change_rebuild_lays_its_page_out_on_a_worker(
     """A rebuild forks one worker that imports WeasyPrint while the agency is validated, and
     the page or two to lay out go to it: the build's own process never lays one out (it would
     import WeasyPrint first, a third of a second)."""
-    from cmpacket.render import _layout
+    from cmpacket.convert import _jobs
 
     folder, cache = warm
     edit_yaml(folder, lambda d: d["staff"][3].update(caseload=29))
     where = tmp_path / "pids"
-    fake = _layout.html_to_pdf  # the fake renderer (the warm fixture's)
+    fake = _jobs.html_to_pdf  # the fake renderer (the warm fixture's)
 
     def recorded(html: str, registry: Any, name: str) -> bytes:
         with where.open("a") as f:
@@ -95,7 +95,7 @@ def test_a_one_change_rebuild_lays_its_page_out_on_a_worker(
     # undone here, before the fake renderer's own fixture puts WeasyPrint back (a `monkeypatch`
     # fixture would be undone after it, and leave the fake in place for the next tests)
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(_layout, "html_to_pdf", recorded)
+        patch.setattr(_jobs, "html_to_pdf", recorded)
         again = build(folder, cache, "out2")
     assert [r for r in again.rebuilt if r.startswith("pdf:")], again.rebuilt
     laid = {int(pid) for pid in where.read_text().split()}

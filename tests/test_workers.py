@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import time
+from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -110,3 +112,52 @@ def test_a_rebuild_starts_one_warm_worker_and_a_larger_map_forks_the_rest() -> N
         many = {pid for pid, _ in pool.map(_warmed, list(range(6)), min_jobs=3, chunk=1)}
         assert len(many) == 2 and os.getpid() not in many
         assert pool.start() and pool.started == 2  # forked twice: one, then the other
+
+
+def _loaded(_: int) -> tuple[int, str]:
+    import tempfile
+
+    return os.getpid(), tempfile.gettempdir()
+
+
+def test_a_spare_forked_as_the_command_starts_is_the_pools_first_worker(tmp_path: Path) -> None:
+    """`cmpacket build` forks one worker before it imports the build's stages; it imports what
+    laying out needs meanwhile, and the build's pool takes it instead of forking one."""
+    from cmpacket import workers
+
+    workers.fork_spare(("email.mime.text",))  # stands for WeasyPrint: imported in the spare
+    (spare, _conn) = workers._spare[0]
+    with Pool(size=2, tmp=tmp_path / "w") as pool:
+        assert workers._spare == [] and pool.running and pool.started == 0  # taken, not forked
+        ((pid, tmp),) = list(pool.map(_loaded, [1], min_jobs=3, wait=True))
+        assert pid == spare.pid and tmp == str(tmp_path / "w" / "worker-0")  # the build's folder
+        many = {pid for pid, _ in pool.map(_loaded, list(range(6)), min_jobs=3, chunk=1)}
+        assert spare.pid in many and pool.started == 1  # the second worker forked for more jobs
+    assert not spare.is_alive()
+
+
+def test_a_spare_no_pool_took_is_ended() -> None:
+    from cmpacket import workers
+
+    workers.fork_spare(())
+    (spare, _conn) = workers._spare[0]
+    workers.drop_spare()
+    assert workers._spare == [] and not spare.is_alive()
+
+
+def test_a_build_that_stops_before_its_workers_leaves_no_spare(tmp_path: Path, cli: Any) -> None:
+    from cmpacket import workers
+
+    forked: list[int] = []
+    real = workers.fork_spare
+
+    def fork(preload: Any) -> None:
+        real(preload)
+        forked.extend(p.pid for p, _ in workers._spare)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(workers, "fork_spare", fork)
+        r = cli("build", tmp_path)  # no agency.yaml: an input error before any worker is used
+    assert r.code != 0 and len(forked) == 1 and workers._spare == []
+    with pytest.raises(ProcessLookupError):  # ended and reaped
+        os.kill(forked[0], 0)

@@ -2,9 +2,9 @@
 uploads (inspect, sanitize, read and match proofs) and layout of documents (WeasyPrint).
 
 The pool starts at the first step that has enough jobs to pay for it and serves every later step;
-a rebuild starts one worker early, to import WeasyPrint while it validates (`start(1)`), and a
-step with more jobs than workers forks the rest. A few jobs (fewer than the step's `min_jobs`)
-run in this process rather than wait for a busy worker. Each worker has its own pipe: no
+`cmpacket build` forks one as it starts, to import WeasyPrint meanwhile (`fork_spare`), a
+library rebuild one as it validates (`start(1)`); a step with more jobs forks the rest. A few
+jobs (fewer than `min_jobs`) run here rather than wait for a busy worker. Each has its own pipe: no
 lock is shared between processes, so a worker that dies (a signal to the whole process group, the
 kernel's OOM killer) is seen as a closed pipe, never as a wait that does not end. Shutting down
 sends each worker a stop, waits a moment, then SIGTERM, then SIGKILL. The caller's `checkpoint`
@@ -17,8 +17,10 @@ Workers end quietly whatever ends their parent (`start_worker`).
 from __future__ import annotations
 
 import contextlib
+import importlib
 import os
 import sys
+import tempfile
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
@@ -87,16 +89,18 @@ class _Orphaned:
         return getattr(self._stream, name)
 
 
-def _serve(conn: Any, parent: int, tmp: str | None) -> None:
+def _serve(conn: Any, parent: int, tmp: str | None, preload: Sequence[str] = ()) -> None:
     """A worker's loop: run each batch of jobs it is sent and send back the results. Temporary
-    files go under `tmp` (the build's work folder), so a worker ended mid-job by a signal leaves
-    nothing behind once the build removes that folder."""
+    files go under `tmp` (the build's work folder; a `tmp` message sets it later), so a worker
+    ended mid-job by a signal leaves nothing behind once the build removes that folder. The
+    modules in `preload` are imported first (a spare worker's WeasyPrint)."""
     start_worker(parent)
-    if tmp is not None:
-        import tempfile
-
-        os.makedirs(tmp, exist_ok=True)
-        tempfile.tempdir = os.environ["TMPDIR"] = tmp
+    _use_tmp(tmp)
+    for name in preload:
+        with contextlib.suppress(Exception):  # a job that needs it will say what is wrong
+            importlib.import_module(name)
+    if preload:  # as a warm-up replies (the pool counts the spare busy until then)
+        conn.send(("warm", ("ok", [None])))
     while True:
         try:
             message = conn.recv()
@@ -105,6 +109,9 @@ def _serve(conn: Any, parent: int, tmp: str | None) -> None:
         if message is None:
             break
         tag, fn, batch = message
+        if tag == "tmp":  # no reply
+            _use_tmp(batch[0])
+            continue
         try:
             reply: tuple[str, Any] = ("ok", [fn(job) for job in batch])
         except BaseException as exc:  # sent to the parent, which raises it
@@ -116,6 +123,44 @@ def _serve(conn: Any, parent: int, tmp: str | None) -> None:
         except Exception as exc:  # a result that cannot be pickled
             conn.send((tag, ("error", BuildError(f"a worker's result could not be sent: {exc}"))))
     conn.close()
+
+
+def _use_tmp(tmp: str | None) -> None:
+    if tmp is not None:
+        os.makedirs(tmp, exist_ok=True)
+        tempfile.tempdir = os.environ["TMPDIR"] = tmp
+
+
+_spare: list[tuple[Any, Any]] = []  # a worker forked as the command starts, for the first pool
+
+
+def fork_spare(preload: Sequence[str]) -> None:
+    """Fork one worker as a build starts, before this process imports the stages (0.5 s): it
+    imports `preload` (WeasyPrint, 0.6 s) meanwhile, and the next `Pool` takes it as its first
+    worker (none with one core or no fork). `drop_spare` ends it if no pool took it."""
+    if _spare or (os.cpu_count() or 1) < 2:
+        return
+    import multiprocessing
+
+    try:
+        context = multiprocessing.get_context("fork")
+    except ValueError:  # no fork on this platform
+        return
+    mine, theirs = context.Pipe(duplex=True)
+    args = (theirs, os.getpid(), None, tuple(preload))
+    process = context.Process(target=_serve, args=args, daemon=True)
+    process.start()
+    theirs.close()
+    _spare.append((process, mine))
+
+
+def drop_spare() -> None:
+    """End the spare worker if no pool took it (the command failed before it built)."""
+    while _spare:
+        process, conn = _spare.pop()
+        process.kill()  # it holds nothing: no job, no file
+        process.join(STOP_GRACE)
+        conn.close()
 
 
 def _portable(exc: BaseException) -> BaseException:
@@ -152,6 +197,11 @@ class Pool:
         self._runs: dict[int, _Run] = {}  # the maps whose results are not all back, by id
         self._next_run = 1  # run id 0 is a warm-up
         self.started = 0  # times workers were forked (0-2 in a build: one early, the rest later)
+        if self.size >= 2 and _spare:  # forked as the command started (`fork_spare`)
+            self._workers.append(_spare.pop())
+            if tmp is not None:
+                self._workers[0][1].send(("tmp", None, [str(tmp / "worker-0")]))
+            self._busy[0] = (0, -1)  # importing: its reply is a warm-up's
 
     def __enter__(self) -> Pool:
         return self

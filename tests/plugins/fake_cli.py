@@ -5,9 +5,9 @@ their own (e.g. two builds sharing one cache). Give each such test a cache of it
 from __future__ import annotations
 
 from cmpacket.cli import run
-from cmpacket.render import _layout
+from cmpacket.convert import _jobs
 from tests.plugins.fake_renderer import fake_pdf
 
 if __name__ == "__main__":
-    _layout.html_to_pdf = fake_pdf
+    _jobs.html_to_pdf = fake_pdf
     run()

@@ -40,12 +40,12 @@ def faked(real: Collection[str] = ()) -> Iterator[None]:
     """WeasyPrint replaced by `fake_pdf` within the block (forked workers inherit it), except for
     the templates named in `real` (a test that reads one document's words lays out that one).
     Use a cache of the block's own: a layout's cache key does not say which renderer made it."""
-    from cmpacket.render import _layout
+    from cmpacket.convert import _jobs
 
     def render(html: str, registry: Any, name: str) -> bytes:
         return (real_pdf if name in real else fake_pdf)(html, registry, name)
 
-    real_pdf = _layout.html_to_pdf
+    real_pdf = _jobs.html_to_pdf
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(_layout, "html_to_pdf", render if real else fake_pdf)
+        patch.setattr(_jobs, "html_to_pdf", render if real else fake_pdf)
         yield

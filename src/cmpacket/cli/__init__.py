@@ -10,6 +10,7 @@ import traceback
 
 import click
 
+from cmpacket import workers
 from cmpacket.errors import CmpacketError, ExitCode
 
 __all__ = ["cli", "main", "run"]
@@ -20,12 +21,17 @@ from cmpacket.cli._group import cli
 from cmpacket.cli._signals import exit_code_of, terminable
 from cmpacket.cli._text import MORE_VALIDATE, grouped_lines
 
+# what a spare worker imports as a build starts: what laying documents out needs
+LAYOUT_MODULES = ("weasyprint", "cmpacket.render")
+
 
 def main(argv: list[str] | None = None) -> None:
     """Entry point: runs the group and turns every error into a message and an exit code."""
     args = sys.argv[1:] if argv is None else argv
     debug = "--debug" in args
-
+    if args[:1] in (["build"], ["respond"]) and not {"--help", "-h"} & set(args):
+        # the first worker imports WeasyPrint while this process imports the build's stages
+        workers.fork_spare(LAYOUT_MODULES)
     try:
         with terminable():  # SIGTERM raises like Ctrl-C: finally blocks run, exit 143
             code = cli.main(args=args, prog_name="cmpacket", standalone_mode=False)
@@ -56,6 +62,8 @@ def main(argv: list[str] | None = None) -> None:
         click.echo(f"internal error: {type(exc).__name__}: {exc}", err=True)
         click.echo("Run again with --debug for the traceback and report it.", err=True)
         code = ExitCode.BUILD_FAILED
+    finally:
+        workers.drop_spare()  # a build that ended before it needed its workers
     sys.exit(int(code or 0))
 
 

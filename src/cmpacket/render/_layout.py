@@ -2,27 +2,14 @@
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable, Sequence
-from pathlib import Path
 
-from cmpacket.convert import html_to_pdf
+from cmpacket.convert import lay_out_job
 from cmpacket.templates import TemplateRegistry
 from cmpacket.workers import Pool, Progress
 
 Task = tuple[str, str]  # (template name, html)
 MIN_TASKS = 3  # below this, forking (and warming fonts in each worker) costs more than it saves
-
-
-@functools.cache
-def _registry(roots: tuple[Path, ...]) -> TemplateRegistry:
-    return TemplateRegistry(list(roots))
-
-
-def _lay_out(task: tuple[str, str, tuple[Path, ...]]) -> bytes:
-    """One document's PDF: runs in a worker (or here)."""
-    name, html, roots = task
-    return html_to_pdf(html, _registry(roots), name)
 
 
 def warm_up(_: object = None) -> None:
@@ -48,7 +35,7 @@ def lay_out(
     jobs = [(tasks[i][0], tasks[i][1], roots) for i in order]
     # once workers run, layout goes to them however few the documents: they have imported
     # WeasyPrint (or are importing it), which this process has not
-    pending = pool.map(_lay_out, jobs, min_jobs=MIN_TASKS, chunk=1, progress=progress, wait=True)
+    pending = pool.map(lay_out_job, jobs, min_jobs=MIN_TASKS, chunk=1, progress=progress, wait=True)
     meanwhile()  # while the workers lay out (the jobs were sent); without workers, before them
     made = list(pending)
     out: list[bytes] = [b""] * len(tasks)
