@@ -145,7 +145,13 @@ def test_a_spare_no_pool_took_is_ended() -> None:
     assert workers._spare == [] and not spare.is_alive()
 
 
-def test_a_build_that_stops_before_its_workers_leaves_no_spare(tmp_path: Path, cli: Any) -> None:
+@pytest.mark.parametrize(
+    ("args", "spares"),
+    [(("build",), 1), (("-q", "respond"), 1), (("build", "--help"), 0), (("validate",), 0)],
+)
+def test_only_a_build_forks_a_spare_and_one_that_stops_first_leaves_none(
+    tmp_path: Path, cli: Any, args: tuple[str, ...], spares: int
+) -> None:
     from cmpacket import workers
 
     forked: list[int] = []
@@ -157,7 +163,9 @@ def test_a_build_that_stops_before_its_workers_leaves_no_spare(tmp_path: Path, c
 
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(workers, "fork_spare", fork)
-        r = cli("build", tmp_path)  # no agency.yaml: an input error before any worker is used
-    assert r.code != 0 and len(forked) == 1 and workers._spare == []
-    with pytest.raises(ProcessLookupError):  # ended and reaped
-        os.kill(forked[0], 0)
+        # no agency.yaml: an input error before any worker is used (or the help)
+        cli(*args, tmp_path, *(["rfi"] if "respond" in args else []))
+    assert len(forked) == spares and workers._spare == []
+    for pid in forked:
+        with pytest.raises(ProcessLookupError):  # ended and reaped
+            os.kill(pid, 0)

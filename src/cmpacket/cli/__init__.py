@@ -29,7 +29,8 @@ def main(argv: list[str] | None = None) -> None:
     """Entry point: runs the group and turns every error into a message and an exit code."""
     args = sys.argv[1:] if argv is None else argv
     debug = "--debug" in args
-    if args[:1] in (["build"], ["respond"]) and not {"--help", "-h"} & set(args):
+    command = next((a for a in args if not a.startswith("-")), "")  # the group's options are flags
+    if command in ("build", "respond") and not {"--help", "-h"} & set(args):
         # the first worker imports WeasyPrint while this process imports the build's stages
         workers.fork_spare(LAYOUT_MODULES)
     try:
