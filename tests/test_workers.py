@@ -126,23 +126,24 @@ def test_a_spare_forked_as_the_command_starts_is_the_pools_first_worker(tmp_path
     from cmpacket import workers
 
     workers.fork_spare(("email.mime.text",))  # stands for WeasyPrint: imported in the spare
-    (spare, _conn) = workers._spare[0]
+    (spare, _conn, folder) = workers._spare[0]
+    assert Path(folder).is_dir()  # its temporary files until the pool gives it the build's
     with Pool(size=2, tmp=tmp_path / "w") as pool:
         assert workers._spare == [] and pool.running and pool.started == 0  # taken, not forked
         ((pid, tmp),) = list(pool.map(_loaded, [1], min_jobs=3, wait=True))
         assert pid == spare.pid and tmp == str(tmp_path / "w" / "worker-0")  # the build's folder
         many = {pid for pid, _ in pool.map(_loaded, list(range(6)), min_jobs=3, chunk=1)}
         assert spare.pid in many and pool.started == 1  # the second worker forked for more jobs
-    assert not spare.is_alive()
+    assert not spare.is_alive() and not Path(folder).exists()
 
 
 def test_a_spare_no_pool_took_is_ended() -> None:
     from cmpacket import workers
 
     workers.fork_spare(())
-    (spare, _conn) = workers._spare[0]
+    (spare, _conn, folder) = workers._spare[0]
     workers.drop_spare()
-    assert workers._spare == [] and not spare.is_alive()
+    assert workers._spare == [] and not spare.is_alive() and not Path(folder).exists()
 
 
 @pytest.mark.parametrize(
@@ -159,7 +160,7 @@ def test_only_a_build_forks_a_spare_and_one_that_stops_first_leaves_none(
 
     def fork(preload: Any) -> None:
         real(preload)
-        forked.extend(p.pid for p, _ in workers._spare)
+        forked.extend(p.pid for p, _, _ in workers._spare)
 
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(workers, "fork_spare", fork)
@@ -169,3 +170,32 @@ def test_only_a_build_forks_a_spare_and_one_that_stops_first_leaves_none(
     for pid in forked:
         with pytest.raises(ProcessLookupError):  # ended and reaped
             os.kill(pid, 0)
+
+
+def test_a_map_that_does_not_grow_keeps_to_the_workers_running() -> None:
+    """Layout of a few small documents goes to the worker that has imported WeasyPrint rather
+    than fork one that would import it first (`render._layout.GROW_CHARS`)."""
+    with Pool(size=2) as pool:
+        assert pool.start(1)
+        few = {pid for pid, _ in pool.map(_warmed, list(range(6)), min_jobs=3, grow=False)}
+        assert len(few) == 1 and os.getpid() not in few and pool.started == 1
+        many = {pid for pid, _ in pool.map(_warmed, list(range(6)), min_jobs=3, chunk=1)}
+        assert len(many) == 2 and pool.started == 2  # growing: the second worker is forked
+    with Pool(size=2) as pool:  # no worker running: the workers are forked all the same
+        assert len({pid for pid, _ in pool.map(_warmed, [1, 2, 3], grow=False)}) >= 1
+        assert pool.running and pool.started == 1
+
+
+def test_layout_of_a_few_small_documents_forks_no_second_worker(fake_renderer: None) -> None:
+    from cmpacket.render._layout import GROW_CHARS, lay_out
+    from cmpacket.templates import BUILTIN_ROOT, TemplateRegistry
+
+    registry = TemplateRegistry([BUILTIN_ROOT])
+    with Pool(size=2) as pool:
+        assert pool.start(1)
+        small = lay_out([(f"d{i}.html.j2", "<p>x</p>") for i in range(4)], registry, pool)
+        assert len(small) == 4 and all(pdf.startswith(b"%PDF") for pdf in small)
+        assert pool.started == 1  # the running worker took all four
+        big = "<p>" + "x " * GROW_CHARS + "</p>"
+        assert len(lay_out([(f"b{i}.html.j2", big) for i in range(3)], registry, pool)) == 3
+        assert pool.started == 2  # worth a second worker

@@ -17,8 +17,12 @@ Workers end quietly whatever ends their parent (`start_worker`).
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import importlib
 import os
+import pickle
+import shutil
+import signal
 import sys
 import tempfile
 from collections.abc import Callable, Iterator, Sequence
@@ -37,30 +41,21 @@ STOP_GRACE = 2.0  # seconds a worker is given to end before SIGTERM, and again b
 
 
 def quiet_child() -> None:
-    """For a forked worker: the parent decides when to stop it.
-
-    Ctrl-C at a terminal reaches the whole process group: the worker ignores it and the parent
-    stops the pool at its next checkpoint. SIGTERM (what the parent's shutdown sends, or a signal
-    to the whole group) ends the worker at once and silently, whatever handler it inherited.
-    """
-    import signal
-
+    """For a forked worker: the parent decides when to stop it. Ctrl-C at a terminal reaches
+    the whole process group: the worker ignores it and the parent stops the pool at its next
+    checkpoint. SIGTERM (the parent's shutdown, or a signal to the whole group) ends the worker
+    at once and silently, whatever handler it inherited."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
 
 def start_worker(parent: int) -> None:
-    """Each worker ends quietly when its parent is gone, whatever ended the parent.
-
-    Were the parent killed outright, the worker would go on with its job, then fail to send it
-    back and print a BrokenPipe traceback: on Linux the kernel ends it with SIGTERM the moment the
-    parent dies, and anywhere its stderr falls silent once it has no parent to report to.
-    """
+    """Each worker ends quietly when its parent is gone, whatever ended the parent. Were the
+    parent killed outright, the worker would go on with its job, then fail to send it back and
+    print a BrokenPipe traceback: on Linux the kernel ends it with SIGTERM the moment the parent
+    dies, and anywhere its stderr falls silent once it has no parent to report to."""
     quiet_child()
     if sys.platform.startswith("linux"):
-        import ctypes
-        import signal
-
         libc = ctypes.CDLL(None, use_errno=True)
         libc.prctl(PR_SET_PDEATHSIG, int(signal.SIGTERM), 0, 0, 0)
     if os.getppid() != parent:  # the parent died before the line above took effect
@@ -131,7 +126,9 @@ def _use_tmp(tmp: str | None) -> None:
         tempfile.tempdir = os.environ["TMPDIR"] = tmp
 
 
-_spare: list[tuple[Any, Any]] = []  # a worker forked as the command starts, for the first pool
+# a worker forked as the command starts, for the first pool: (process, pipe, its own temporary
+# folder until the pool gives it the build's; removed when the pool closes)
+_spare: list[tuple[Any, Any, str]] = []
 
 
 def fork_spare(preload: Sequence[str]) -> None:
@@ -147,26 +144,26 @@ def fork_spare(preload: Sequence[str]) -> None:
     except ValueError:  # no fork on this platform
         return
     mine, theirs = context.Pipe(duplex=True)
-    args = (theirs, os.getpid(), None, tuple(preload))
+    folder = tempfile.mkdtemp(prefix="cmpacket-spare-")  # what it writes if a signal ends it
+    args = (theirs, os.getpid(), folder, tuple(preload))
     process = context.Process(target=_serve, args=args, daemon=True)
     process.start()
     theirs.close()
-    _spare.append((process, mine))
+    _spare.append((process, mine, folder))
 
 
 def drop_spare() -> None:
     """End the spare worker if no pool took it (the command failed before it built)."""
     while _spare:
-        process, conn = _spare.pop()
-        process.kill()  # it holds nothing: no job, no file
+        process, conn, folder = _spare.pop()
+        process.kill()  # it holds no job
         process.join(STOP_GRACE)
         conn.close()
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def _portable(exc: BaseException) -> BaseException:
     """The exception itself when it survives pickling, else a BuildError saying what it was."""
-    import pickle
-
     try:
         pickle.loads(pickle.dumps(exc))
         return exc
@@ -197,8 +194,11 @@ class Pool:
         self._runs: dict[int, _Run] = {}  # the maps whose results are not all back, by id
         self._next_run = 1  # run id 0 is a warm-up
         self.started = 0  # times workers were forked (0-2 in a build: one early, the rest later)
+        self._folders: list[str] = []  # the spare's own, removed at close
         if self.size >= 2 and _spare:  # forked as the command started (`fork_spare`)
-            self._workers.append(_spare.pop())
+            *spare, folder = _spare.pop()
+            self._workers.append((spare[0], spare[1]))
+            self._folders.append(folder)
             if tmp is not None:
                 self._workers[0][1].send(("tmp", None, [str(tmp / "worker-0")]))
             self._busy[0] = (0, -1)  # importing: its reply is a warm-up's
@@ -222,14 +222,16 @@ class Pool:
         chunk: int = 0,
         progress: Progress | None = None,
         wait: bool = False,
+        grow: bool = True,
     ) -> Iterator[R]:
         """`fn(job)` for each job, in order; `chunk` jobs go to a worker at a time (0: a size
         that keeps every worker busy with few messages). `wait`: fewer than `min_jobs` jobs
         wait for a busy worker rather than run here (layout: the worker is importing WeasyPrint
-        for it)."""
+        for it). `grow` False: the workers running take every job, none is forked for them."""
         if not jobs:
             return iter(())
-        if len(jobs) >= min_jobs and len(self._workers) < min(len(jobs), self.size):
+        more = len(self._workers) < min(len(jobs), self.size)
+        if (grow or not self._workers) and len(jobs) >= min_jobs and more:
             self._start()  # the workers not running yet (a rebuild may have started one)
         busy = len(self._busy) >= len(self._workers)
         if not self._workers or (len(jobs) < min_jobs and busy and not wait):
@@ -329,6 +331,8 @@ class Pool:
                 process.kill()
                 process.join(STOP_GRACE)
             conn.close()
+        while self._folders:
+            shutil.rmtree(self._folders.pop(), ignore_errors=True)
 
 
 class _Run:
@@ -393,8 +397,3 @@ class _Run:
         self.done += len(value)
         if self.progress:
             self.progress(self.done, self.total)
-
-
-def serial() -> Pool:
-    """A pool that runs every job here (for library callers and tests)."""
-    return Pool(size=1)

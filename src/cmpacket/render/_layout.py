@@ -10,6 +10,10 @@ from cmpacket.workers import Pool, Progress
 
 Task = tuple[str, str]  # (template name, html)
 MIN_TASKS = 3  # below this, forking (and warming fonts in each worker) costs more than it saves
+# A worker forked for layout imports WeasyPrint first (half a second, the layout of about
+# 20,000 characters of HTML): a worker is forked only when the documents hold twice that, so it
+# saves more than it costs (a rebuild's or `respond`'s few pages go to the worker running)
+GROW_CHARS = 40_000
 
 
 def warm_up(_: object = None) -> None:
@@ -35,7 +39,10 @@ def lay_out(
     jobs = [(tasks[i][0], tasks[i][1], roots) for i in order]
     # once workers run, layout goes to them however few the documents: they have imported
     # WeasyPrint (or are importing it), which this process has not
-    pending = pool.map(lay_out_job, jobs, min_jobs=MIN_TASKS, chunk=1, progress=progress, wait=True)
+    grow = sum(len(html) for _, html, _ in jobs) > GROW_CHARS
+    pending = pool.map(
+        lay_out_job, jobs, min_jobs=MIN_TASKS, chunk=1, progress=progress, wait=True, grow=grow
+    )
     meanwhile()  # while the workers lay out (the jobs were sent); without workers, before them
     made = list(pending)
     out: list[bytes] = [b""] * len(tasks)
