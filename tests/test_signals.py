@@ -184,3 +184,24 @@ def test_render_workers_end_quietly_when_their_parent_is_gone(
     while any(alive(pid) for pid in workers) and time.monotonic() < deadline:
         time.sleep(0.05)
     assert [pid for pid in workers if alive(pid)] == []
+
+
+def test_ctrl_c_as_the_cache_opens_leaves_no_work_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The work folder is made first; an interruption before the build's workers start (here,
+    as the cache opens) still removes it."""
+    import tempfile
+
+    from cmpacket import api, pipeline
+
+    def interrupted(_: object) -> None:
+        raise KeyboardInterrupt
+
+    temp = tmp_path / "tmp"
+    temp.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(temp))
+    monkeypatch.setattr(pipeline, "Cache", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        api.build(copy_sample(tmp_path), api.Options(quiet=True), out=tmp_path / "out")
+    assert list(temp.iterdir()) == []
