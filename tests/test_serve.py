@@ -179,6 +179,11 @@ def test_page_lists_documents_in_packet_order_with_lazy_page_images(server: Runn
     images = re.findall(r'<img src="(/pages/[0-9a-f]{16}\.png)" loading="lazy"', html)
     assert len(images) == s["documents"][-1]["last_page"]
     assert "Readiness findings" in html
+    # each section is headed as the packet's outline names it ("B. Statement of assurances",
+    # the section's own title, once; the others with their letter)
+    heads = re.findall(r'<h2 class="section-head" id="sec-\w+" data-content="([^"]*)"', html)
+    assert "B. Statement of assurances" in heads and "A. Agency and application" in heads, heads
+    assert not [h for h in heads if re.match(r"([A-G])\. \1\. ", h)], heads
     # nothing is fetched from elsewhere: only this server's own scripts, styles and images
     assert not re.search(r'(src|href)="(https?:)?//', html)
     for asset in re.findall(r'(?:src|href)="(/static/[^"]+)"', html):

@@ -235,7 +235,11 @@ def _sections(manifest: dict[str, Any], sizes: list[tuple[float, float]]) -> lis
                     pages=pages,
                 )
             )
-        title = s["title"] if s["letter"] == "front" else f"{s['letter']}. {s['title']}"
+        # as the packet's outline names it: a section titled on its own (its `bookmark`: section
+        # B holding the statement) as it is, the others with their letter
+        title = s.get("bookmark") or (
+            s["title"] if s["letter"] == "front" else f"{s['letter']}. {s['title']}"
+        )
         out.append(Section(s["letter"], title, tuple(docs)))
     return out
 
