@@ -1,6 +1,6 @@
 """Long lists laid out in page-sized parts: the roster, the readiness report's evidence list and
-the index (plan/_pages.py). Parts fill their page without running a row onto a page of its own, later
-parts keep the running head, and the Word copy holds the whole list."""
+the index (plan/_pages.py). Parts fill their page without running a row onto a page of its own,
+later parts keep the running head, and the Word copy holds the whole list."""
 
 from __future__ import annotations
 

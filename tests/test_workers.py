@@ -137,6 +137,20 @@ def test_a_spare_forked_as_the_command_starts_is_the_pools_first_worker(tmp_path
     assert not spare.is_alive() and not Path(folder).exists()
 
 
+def test_a_spare_a_signal_ended_is_not_taken(tmp_path: Path) -> None:
+    from cmpacket import workers
+
+    workers.fork_spare(())
+    (spare, _conn, folder) = workers._spare[0]
+    spare.kill()
+    spare.join()
+    with Pool(size=2, tmp=tmp_path / "w") as pool:
+        assert workers._spare == [] and not pool.running  # not taken: the pool forks its own
+        pids = {pid for pid, _ in pool.map(_loaded, list(range(4)), min_jobs=3, chunk=1)}
+        assert spare.pid not in pids and len(pids) == 2
+    assert not Path(folder).exists()
+
+
 def test_a_spare_no_pool_took_is_ended() -> None:
     from cmpacket import workers
 
@@ -181,9 +195,9 @@ def test_a_map_that_does_not_grow_keeps_to_the_workers_running() -> None:
         assert len(few) == 1 and os.getpid() not in few and pool.started == 1
         many = {pid for pid, _ in pool.map(_warmed, list(range(6)), min_jobs=3, chunk=1)}
         assert len(many) == 2 and pool.started == 2  # growing: the second worker is forked
-    with Pool(size=2) as pool:  # no worker running: the workers are forked all the same
-        assert len({pid for pid, _ in pool.map(_warmed, [1, 2, 3], grow=False)}) >= 1
-        assert pool.running and pool.started == 1
+    with Pool(size=2) as pool:  # no worker running: one is forked for them, not every one
+        assert len({pid for pid, _ in pool.map(_warmed, [1, 2, 3], grow=False)}) == 1
+        assert pool.running and pool.started == 1 and len(pool._workers) == 1
 
 
 def test_layout_of_a_few_small_documents_forks_no_second_worker(fake_renderer: None) -> None:

@@ -85,10 +85,9 @@ class _Orphaned:
 
 
 def _serve(conn: Any, parent: int, tmp: str | None, preload: Sequence[str] = ()) -> None:
-    """A worker's loop: run each batch of jobs it is sent and send back the results. Temporary
-    files go under `tmp` (the build's work folder; a `tmp` message sets it later), so a worker
-    ended mid-job by a signal leaves nothing behind once the build removes that folder. The
-    modules in `preload` are imported first (a spare worker's WeasyPrint)."""
+    """A worker's loop: run each batch of jobs it is sent, send back the results. Temporary
+    files go under `tmp` (the build's work folder, or a `tmp` message's), removed with it;
+    `preload` is imported first (a spare worker's WeasyPrint)."""
     start_worker(parent)
     _use_tmp(tmp)
     for name in preload:
@@ -196,12 +195,17 @@ class Pool:
         self.started = 0  # times workers were forked (0-2 in a build: one early, the rest later)
         self._folders: list[str] = []  # the spare's own, removed at close
         if self.size >= 2 and _spare:  # forked as the command started (`fork_spare`)
-            *spare, folder = _spare.pop()
-            self._workers.append((spare[0], spare[1]))
+            process, conn, folder = _spare.pop()
             self._folders.append(folder)
-            if tmp is not None:
-                self._workers[0][1].send(("tmp", None, [str(tmp / "worker-0")]))
-            self._busy[0] = (0, -1)  # importing: its reply is a warm-up's
+            if process.is_alive():  # one a signal has ended is not taken: the pool forks its own
+                with contextlib.suppress(OSError):
+                    if tmp is not None:
+                        conn.send(("tmp", None, [str(tmp / "worker-0")]))
+                    self._workers.append((process, conn))
+                    self._busy[0] = (0, -1)  # importing: its reply is a warm-up's
+            if not self._workers:
+                process.kill()
+                conn.close()
 
     def __enter__(self) -> Pool:
         return self
@@ -227,12 +231,11 @@ class Pool:
         """`fn(job)` for each job, in order; `chunk` jobs go to a worker at a time (0: a size
         that keeps every worker busy with few messages). `wait`: fewer than `min_jobs` jobs
         wait for a busy worker rather than run here (layout: the worker is importing WeasyPrint
-        for it). `grow` False: the workers running take every job, none is forked for them."""
+        for it). `grow` False: the workers running take every job (one is forked if none is)."""
         if not jobs:
             return iter(())
-        more = len(self._workers) < min(len(jobs), self.size)
-        if (grow or not self._workers) and len(jobs) >= min_jobs and more:
-            self._start()  # the workers not running yet (a rebuild may have started one)
+        if len(jobs) >= min_jobs and len(self._workers) < min(len(jobs), self.size):
+            self._start(0 if grow else 1)  # those not running yet (a rebuild may run one)
         busy = len(self._busy) >= len(self._workers)
         if not self._workers or (len(jobs) < min_jobs and busy and not wait):
             return self._here(fn, jobs, progress)  # a few jobs do not wait for a busy worker
@@ -240,15 +243,13 @@ class Pool:
         return self._forked(fn, jobs, size, progress)
 
     def start(self, count: int = 0) -> bool:
-        """Fork the workers now if they are not running (e.g. before this process grows: a
-        forked worker's resident size starts at its parent's), only `count` of them when given
-        (a `map` of more jobs forks the rest); False where there are none."""
+        """Fork the workers now if not running (before this process grows: a worker starts at
+        its parent's size), `count` of them when given; False where there are none."""
         return self._start(count)
 
     def warm(self, fn: Callable[[None], object], *, start: bool = False, count: int = 0) -> None:
-        """Run `fn(None)` once on every idle worker (the first `count` of them, when given) in
-        the background (e.g. import WeasyPrint while this process validates); the next `map`
-        waits for it. `start`: fork the workers first if they are not running."""
+        """Run `fn(None)` once on every idle worker (the first `count`, when given) in the
+        background (WeasyPrint's import); the next `map` waits for it. `start`: fork them first."""
         if start and not self._workers:
             self._start()
         for i, (_, conn) in enumerate(self._workers[: count or None]):

@@ -30,11 +30,11 @@ def main(argv: list[str] | None = None) -> None:
     args = sys.argv[1:] if argv is None else argv
     debug = "--debug" in args
     command = next((a for a in args if not a.startswith("-")), "")  # the group's options are flags
-    if command in ("build", "respond") and not {"--help", "-h"} & set(args):
-        # the first worker imports WeasyPrint while this process imports the build's stages
-        workers.fork_spare(LAYOUT_MODULES)
     try:
         with terminable():  # SIGTERM raises like Ctrl-C: finally blocks run, exit 143
+            if command in ("build", "respond") and not {"--help", "-h"} & set(args):
+                # the first worker imports WeasyPrint while this process imports the stages
+                workers.fork_spare(LAYOUT_MODULES)
             code = cli.main(args=args, prog_name="cmpacket", standalone_mode=False)
     except click.exceptions.Exit as exc:
         code = exc.exit_code

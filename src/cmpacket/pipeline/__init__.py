@@ -83,12 +83,15 @@ def workspace(
     opts = options or Options()
     cache_dir = None if opts.no_cache else Path(opts.cache_dir or default_dir())
     work = Path(tempfile.mkdtemp(prefix="cmpacket-"))
-    cache: Cache | None = None
     try:  # from the folder's making: Ctrl-C as the cache opens leaves no folder behind
         target = (out or folder / "out").resolve() if writes else folder.resolve() / "out"
-        cache = Cache(cache_dir)
-        # the workers end (their temporary files under `work`) before the folder is removed
-        with Pool(checkpoint=checkpoint, tmp=work / "workers") as pool, deferred():
+        # the workers end (their temporary files under `work`) before the cache is closed (its
+        # entries still pending written) and the folder removed
+        with (
+            Cache(cache_dir) as cache,
+            Pool(checkpoint=checkpoint, tmp=work / "workers") as pool,
+            deferred(),
+        ):
             yield Workspace(
                 folder.resolve(),
                 target,
@@ -99,8 +102,6 @@ def workspace(
                 pool,
             )
     finally:
-        if cache is not None:
-            cache.close()  # the entries still pending are written
         if opts.keep_temp:
             if not opts.quiet:
                 print(f"work folder kept: {work}", file=sys.stderr)

@@ -1,8 +1,8 @@
 """Long tables cut into page-sized parts, each laid out and cached on its own.
 
 The roster (a row per staff member), the readiness report's evidence table and the index (an
-entry per document and staff member) grow with the agency. Each is laid out in parts so the parts run on every core and a one-staff change lays out
-one part again. A part starts a new page, so a part should fill its pages without running one row
+entry per document and staff member) grow with the agency. Each is laid out in parts so the
+parts run on every core and a one-staff change lays out one part again. A part starts a new page, so a part should fill its pages without running one row
 onto a page of its own: rows are packed by an estimate of the lines each takes in its template's
 fixed column widths, with a margin, so a part ends a little short of its page rather than over.
 """

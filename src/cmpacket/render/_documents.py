@@ -98,15 +98,7 @@ class Renderer:
         self.registry.find(piece.source)  # recorded as used, like every template
         ctx = piece_context(self.context, piece)
         if piece.kind == "staff-roster":  # page-sized parts, each laid out and cached alone
-            staff = ctx["staff"]
-            pages = roster_parts(staff)
-            return [
-                self._prepare(
-                    piece.template,
-                    dict(ctx, staff=rows, chunk=chunk(i == 0, staff, last=i == len(pages) - 1)),
-                )
-                for i, rows in enumerate(pages)
-            ]
+            return self._in_parts(piece.template, ctx, "staff", roster_parts(ctx["staff"]))
         if piece.kind == "policy-manual" and self._reads_chunk(piece.template):
             # a chapter a part (each starts a page): laid out in parallel and cached apart, and
             # a chapter can be an exhibit of a response on the very pages the manual has
@@ -141,26 +133,26 @@ class Renderer:
                 for i, part in enumerate(parts)
             ]
         if piece.kind == "index" and self._reads_chunk(piece.template):
-            # a long index (an entry per staff member): page-sized parts laid out apart, on
-            # every core; the Word copy is made from the whole index's HTML
-            rows = ctx["toc"]
-            whole = dict(ctx, chunk=chunk(True, rows))
-            groups = index_parts(rows)
-            if len(groups) == 1:
-                part = self._prepare(piece.template, whole)
-                self.html[piece.key] = part.html
-                return [part]
-            self.html[piece.key] = render_template(self.registry, piece.template, whole)
-            return [
-                self._prepare(
-                    piece.template,
-                    dict(ctx, toc=group, chunk=chunk(i == 0, rows, last=i == len(groups) - 1)),
-                )
-                for i, group in enumerate(groups)
-            ]
+            # a long index (an entry per staff member) in page-sized parts, on every core; it has
+            # no Word copy, so its whole HTML is never needed
+            return self._in_parts(piece.template, ctx, "toc", index_parts(ctx["toc"]))
         part = self._prepare(piece.template, ctx)
         self.html[piece.key] = part.html
         return [part]
+
+    def _in_parts(
+        self, name: str, ctx: dict[str, Any], field: str, groups: list[list[dict[str, Any]]]
+    ) -> list[Part]:
+        """A long list's document in parts: the list `field` of `ctx` cut into `groups`, each
+        part rendered with its rows and its `chunk`."""
+        rows = ctx[field]
+        return [
+            self._prepare(
+                name,
+                dict(ctx, **{field: group}, chunk=chunk(i == 0, rows, last=i == len(groups) - 1)),
+            )
+            for i, group in enumerate(groups)
+        ]
 
     def _reads_chunk(self, name: str) -> bool:
         """Whether a template lays itself out in parts (reads `chunk`); one that does not (an

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from cmpacket.convert import lay_out_job
+from cmpacket.convert import LayoutJob, lay_out_job
 from cmpacket.templates import TemplateRegistry
 from cmpacket.workers import Pool, Progress
 
@@ -36,7 +36,7 @@ def lay_out(
     """
     roots = tuple(registry.roots)
     order = sorted(range(len(tasks)), key=lambda i: -len(tasks[i][1]))
-    jobs = [(tasks[i][0], tasks[i][1], roots) for i in order]
+    jobs: list[LayoutJob] = [(tasks[i][0], tasks[i][1], roots) for i in order]
     # once workers run, layout goes to them however few the documents: they have imported
     # WeasyPrint (or are importing it), which this process has not
     grow = sum(len(html) for _, html, _ in jobs) > GROW_CHARS
