@@ -205,3 +205,32 @@ def test_ctrl_c_as_the_cache_opens_leaves_no_work_folder(
     with pytest.raises(KeyboardInterrupt):
         api.build(copy_sample(tmp_path), api.Options(quiet=True), out=tmp_path / "out")
     assert list(temp.iterdir()) == []
+
+
+def test_ctrl_c_while_a_command_imports_its_work_waits_for_the_import(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Ctrl-C as the command imports what it runs takes effect once the import is done: raised
+    inside an extension's initialisation, it broke the extension (pikepdf: an internal error, an
+    abort, or a build that went on with the Ctrl-C lost)."""
+    import importlib.abc
+
+    from cmpacket import cli
+
+    hit: list[str] = []
+
+    class Interrupting(importlib.abc.MetaPathFinder):
+        def find_spec(self, name: str, path: object, target: object = None) -> None:
+            if name == "cmpacket.api" and not hit:
+                hit.append(name)
+                os.kill(os.getpid(), signal.SIGINT)  # as the import starts
+            return None  # the import goes on as usual
+
+    monkeypatch.delitem(sys.modules, "cmpacket.api", raising=False)
+    monkeypatch.setattr(sys, "meta_path", [Interrupting(), *sys.meta_path])
+    with pytest.raises(SystemExit) as stopped:
+        cli.main(["validate", str(copy_sample(tmp_path))])
+    assert hit and stopped.value.code == 130
+    assert "interrupted; stopped cleanly" in capsys.readouterr().err
+    assert callable(sys.modules["cmpacket.api"].validate)  # the import was not cut short
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler

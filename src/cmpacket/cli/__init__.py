@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import atexit
+import importlib
 import os
 import sys
 import threading
@@ -12,6 +13,7 @@ import click
 
 from cmpacket import workers
 from cmpacket.errors import CmpacketError, ExitCode
+from cmpacket.interrupt import deferred
 
 __all__ = ["cli", "main", "run"]
 
@@ -23,6 +25,10 @@ from cmpacket.cli._text import MORE_VALIDATE, grouped_lines
 
 # what a spare worker imports as a build starts: what laying documents out needs
 LAYOUT_MODULES = ("weasyprint", "cmpacket.render")
+# the module a command's work is in, imported before it runs (`api` for the rest; none for serve,
+# whose work starts in a process of its own)
+COMMAND_MODULES = {"verify": "cmpacket.review", "inspect": "cmpacket.review"}
+COMMAND_MODULES |= {"diff": "cmpacket.review", "serve": "cmpacket.serve"}
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -32,9 +38,8 @@ def main(argv: list[str] | None = None) -> None:
     command = next((a for a in args if not a.startswith("-")), "")  # the group's options are flags
     try:
         with terminable():  # SIGTERM raises like Ctrl-C: finally blocks run, exit 143
-            if command in ("build", "respond") and not {"--help", "-h"} & set(args):
-                # the first worker imports WeasyPrint while this process imports the stages
-                workers.fork_spare(LAYOUT_MODULES)
+            if command and not {"--help", "-h"} & set(args):
+                start(command)
             code = cli.main(args=args, prog_name="cmpacket", standalone_mode=False)
     except click.exceptions.Exit as exc:
         code = exc.exit_code
@@ -66,6 +71,20 @@ def main(argv: list[str] | None = None) -> None:
     finally:
         workers.drop_spare()  # a build that ended before it needed its workers
     sys.exit(int(code or 0))
+
+
+def start(command: str) -> None:
+    """Before `command` runs: for a build, fork its first worker (it imports WeasyPrint while
+    this process imports the stages); then import the module the command's work is in. Ctrl-C
+    and SIGTERM are held until both are done, then take effect (exit 130 or 143). Raised inside
+    a C extension's initialisation (pikepdf's), KeyboardInterrupt broke the extension: an
+    ImportError reported as an internal error, an abort in nanobind, or the Ctrl-C lost where a
+    library took the ImportError for an optional module missing and the build went on (2 of 45
+    Ctrl-Cs in a build's first 0.4 s); raised as the worker was forked, it left its folder."""
+    with deferred():
+        if command in ("build", "respond"):
+            workers.fork_spare(LAYOUT_MODULES)
+        importlib.import_module(COMMAND_MODULES.get(command, "cmpacket.api"))
 
 
 def run() -> None:
