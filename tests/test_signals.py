@@ -226,6 +226,7 @@ def test_ctrl_c_while_a_command_imports_its_work_waits_for_the_import(
                 os.kill(os.getpid(), signal.SIGINT)  # as the import starts
             return None  # the import goes on as usual
 
+    handler = signal.getsignal(signal.SIGINT)
     monkeypatch.delitem(sys.modules, "cmpacket.api", raising=False)
     monkeypatch.setattr(sys, "meta_path", [Interrupting(), *sys.meta_path])
     with pytest.raises(SystemExit) as stopped:
@@ -233,4 +234,4 @@ def test_ctrl_c_while_a_command_imports_its_work_waits_for_the_import(
     assert hit and stopped.value.code == 130
     assert "interrupted; stopped cleanly" in capsys.readouterr().err
     assert callable(sys.modules["cmpacket.api"].validate)  # the import was not cut short
-    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+    assert signal.getsignal(signal.SIGINT) == handler  # restored

@@ -8,7 +8,6 @@ from cmpacket.assemble._packet import (
     finish,
     manifest_json,
     manifest_sections,
-    merge,
     unstamped_sha256,
 )
 from cmpacket.assemble._parts import Segment, choose_parts, fewest_parts, segments, write_part
@@ -45,7 +44,6 @@ __all__ = [
     "manifest_base",
     "manifest_json",
     "manifest_sections",
-    "merge",
     "number_pages",
     "segments",
     "write_part",

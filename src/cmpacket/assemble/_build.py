@@ -10,10 +10,11 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+import pikepdf
+
 from cmpacket import __version__
 from cmpacket._dates import pdf_date_for
-from cmpacket.assemble._lossless import dedupe_images
-from cmpacket.assemble._packet import finish, manifest_sections, merge
+from cmpacket.assemble._packet import finish, manifest_sections, sources, write_packet
 from cmpacket.assemble._parts import write_part
 from cmpacket.assemble._placed import PacketInfo, Placed, number_pages
 from cmpacket.cache import Cache, file_sha256
@@ -131,14 +132,21 @@ def assemble(
     ):
         meanwhile()
         return Assembled(files, json.loads(hit), refs, cached=True)
-    pdf, known = merge(placed, info, refs, cache, work, pool, meanwhile)
-    with pdf:
-        dedupe_images(pdf)
-        manifest = dict(base, sections=manifest_sections(pdf, placed, known))
-        if count == 1:
-            finish(pdf, manifest, files[0], embed)
-            manifest["packet"]["sha256"] = file_sha256(files[0])
-        else:
+    pages, known = sources(placed, info, cache, work, pool, meanwhile)
+    digests = dict(known)  # the blocks' digests; the writer adds every other page's
+
+    def describe(digests: dict[int, str]) -> dict[str, Any]:
+        return dict(base, sections=manifest_sections(placed, digests))
+
+    if count == 1:
+        manifest = write_packet(
+            pages, placed, info, refs, cache, files[0], digests, describe, embed
+        )
+        manifest["packet"]["sha256"] = file_sha256(files[0])
+    else:  # the parts are cut from the packet written whole (holding it: a receiver's parts)
+        whole = work / "whole.pdf"
+        manifest = write_packet(pages, placed, info, refs, cache, whole, digests, describe, None)
+        with pikepdf.open(whole) as pdf:
             _write_parts(pdf, placed, manifest, names, refs, files, embed)
     for i, path in enumerate(files):
         cache.put_file(f"{key}-{i}", path)

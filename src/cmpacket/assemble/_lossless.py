@@ -29,7 +29,7 @@ def dedupe_images(pdf: pikepdf.Pdf) -> int:
             obj = xobjects[name]
             if not isinstance(obj, pikepdf.Stream) or obj.get("/Subtype") != Name.Image:
                 continue
-            key = _key(obj)
+            key = image_key(obj)
             if key is None:
                 continue
             keep = first.setdefault(key, obj)
@@ -39,7 +39,9 @@ def dedupe_images(pdf: pikepdf.Pdf) -> int:
     return merged
 
 
-def _key(image: pikepdf.Stream) -> str | None:
+def image_key(image: pikepdf.Stream) -> str | None:
+    """What makes two images the same picture: their bytes, dictionaries and masks (None for
+    one too large to hash or unreadable)."""
     length = image.get("/Length")
     if isinstance(length, int) and length > MAX_IMAGE_BYTES:
         return None

@@ -1,16 +1,14 @@
-"""Merge the pieces into the packet: links, outline, labels, stamps, metadata, manifest."""
+"""Write the pieces as the packet: links, outline, labels, stamps, metadata, manifest."""
 
 from __future__ import annotations
 
-import ctypes
 import hashlib
-import json
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pikepdf
-from pikepdf import Name
+from pikepdf import Dictionary, Name
 
 from cmpacket._json import dumps as readable_json
 from cmpacket.assemble._blocks import (
@@ -35,30 +33,29 @@ from cmpacket.assemble._placed import (
     stamp_charset,
     stamp_text,
 )
+from cmpacket.assemble._writer import CATALOG, PAGE_TREE, PacketWriter
 from cmpacket.pdfread import page_digest
 from cmpacket.plan import Content, Piece, outline_tree, section_title
 
+INHERITED = ("/Resources", "/MediaBox", "/CropBox", "/Rotate")  # what a page may inherit
 
-def merge(
+
+def sources(
     pieces: list[Placed],
     info: PacketInfo,
-    refs: dict[str, tuple[int, int]],
     cache: Any,
     work: Path,
     pool: Any = None,
     meanwhile: Callable[[], None] = lambda: None,
-) -> tuple[pikepdf.Pdf, dict[int, str]]:
-    """All pieces in order, references filled and linked, every page stamped, outline and labels.
+) -> tuple[list[Path], dict[int, str]]:
+    """The packet's pages as files in order, and the page digests already known.
 
     Runs of uploads are stamped in blocks kept in `cache` (with their page digests): when an
     agency changes one field, the thousands of proof pages that did not move are reused, not
     re-merged, re-stamped and re-hashed. Blocks not in the cache are built on the build's
-    workers (`pool`), each from files in `work`, in parallel. Every part is a file in `work`;
-    qpdf's own page concatenation (QPDFJob, in process) joins them without loading their
-    content, and the result is opened lazily, so memory holds the page tree, not the pages.
-    `meanwhile` runs once the blocks are sent to the workers (they come first: this process
-    waits for them). Returns the PDF (backed by a file in `work`) and the page digests already
-    known.
+    workers (`pool`), each from files in `work`, in parallel; `meanwhile` runs once they are
+    sent (they come first: this process waits for them). Every generated part is a file in
+    `work`.
     """
     # the workers read the uploads' entries: written first, so an entry counts as held only
     # once it is (a cache that cannot be written holds none, and the uploads go as files)
@@ -100,24 +97,132 @@ def merge(
         for item in job.inputs:
             if isinstance(item, Path):
                 item.unlink(missing_ok=True)
-    merged = work / "merged.pdf"
-    job_args = ["qpdf", "--deterministic-id", "--empty", "--pages", *map(str, files), "--"]
-    pikepdf.Job([*job_args, str(merged)]).run()
-    release_freed_memory()  # the join's copies of every object (GBs at 40,000 pages) are freed
-    pdf = pikepdf.open(merged)
-    font = stamp_font(pdf, stamp_charset(info), cache)
-    resolve_links(pdf, refs, font, {"fingerprint": info.fingerprint, "page_id_prefix": info.prefix})
-    pages = list(pdf.pages)  # pikepdf's pages[i] costs time in the page count: look up here
+    return files, digests
+
+
+def write_packet(
+    files: list[Path],
+    pieces: list[Placed],
+    info: PacketInfo,
+    refs: dict[str, tuple[int, int]],
+    cache: Any,
+    target: Path,
+    digests: dict[int, str],
+    describe: Callable[[dict[int, str]], dict[str, Any]],
+    embed: str | None = "manifest.json",
+) -> dict[str, Any]:
+    """Write the packet to `target` from its page `files` in order, one at a time: references
+    filled and linked, every page stamped (the stamp font's objects written once), outline,
+    labels, metadata, and the manifest `describe` makes from every page's digest (`digests`:
+    those known, the rest computed here on the stamped pages) embedded as `embed` (none when
+    None). Returns the manifest."""
+    total = pieces[-1].last_page
+    piece_at: list[Placed] = []
     for piece in pieces:
-        for n in range(piece.first_page, piece.last_page + 1):
-            if piece.kind != "upload":
-                text = stamp_text(info, piece.piece, n, total)
-                stamp_page(pdf, pages[n - 1], font, text, info.draft)
-            else:  # one font object for the whole packet, not one per stamped block
-                add_font(pages[n - 1], font)
+        piece_at += [piece] * (piece.last_page - piece.first_page + 1)
+    charset, fills = stamp_charset(info), {"fingerprint": info.fingerprint}
+    fills["page_id_prefix"] = info.prefix
+    with PacketWriter(target, total) as writer:
+        with pikepdf.new() as scratch:  # the stamp font, written once for every page
+            shared = stamp_font(scratch, charset, cache).objects
+            numbers = writer.copy(scratch, [(writer.number(), o) for o in shared.values()], {})
+            font_numbers = {name: numbers[obj.objgen] for name, obj in shared.items()}
+        first = 1
+        for path in files:
+            with pikepdf.open(path) as src:
+                pages = list(src.pages)
+                if piece_at[first - 1].kind != "upload":  # a laid-out document's pages share
+                    for page in pages:  # their resources: each keeps what it shows, as qpdf's
+                        page.remove_unreferenced_resources()  # page copying did (auto mode)
+                font = stamp_font(src, charset, cache)
+                preset = {font.objects[k].objgen: font_numbers[k] for k in font_numbers}
+                preset.update(_placed_pages(pages, first))
+
+                resolve_links(src, pages, refs, font, fills, Targets(src, preset, total))
+                memo: dict[tuple[int, int], bytes] = {}
+                for k, page in enumerate(pages):
+                    n, piece = first + k, piece_at[first + k - 1]
+                    if piece.kind != "upload":
+                        stamp_page(
+                            src, page, font, stamp_text(info, piece.piece, n, total), info.draft
+                        )
+                    else:  # one font object for the whole packet, not one per stamped block
+                        add_font(page, font)
+                    if n not in digests:
+                        digests[n] = page_digest(page, memo=memo)
+                roots = [(writer.page(first + k), page.obj) for k, page in enumerate(pages)]
+                writer.copy(src, roots, preset)
+                first += len(pages)
+        manifest = describe(digests)
+        starts = {p.key: p.first_page for p in pieces}
+        tree = outline_tree([p.piece for p in pieces], lambda x: starts[x.key])
+        with pikepdf.new() as skeleton:
+            info_number = _catalog(writer, skeleton, info, tree, manifest, embed)
+        writer.close(info_number)
+    return manifest
+
+
+class Targets:
+    """Objects of one source standing for packet pages (what a link or bookmark goes to), each
+    written as the page's object number: a page can be linked before it is written."""
+
+    def __init__(self, pdf: pikepdf.Pdf, preset: dict[tuple[int, int], int], pages: int) -> None:
+        self.pdf, self.preset, self.pages = pdf, preset, pages
+        self.made: dict[int, Any] = {}
+
+    def __call__(self, n: int) -> Any:
+        """The object standing for page `n` (1-based), None for no page of the packet."""
+        if not 1 <= n <= self.pages:
+            return None
+        if n not in self.made:
+            self.made[n] = self.pdf.make_indirect(Dictionary())
+            self.preset[self.made[n].objgen] = PacketWriter.page(n)
+        return self.made[n]
+
+
+def _placed_pages(pages: list[pikepdf.Page], first: int) -> dict[tuple[int, int], int]:
+    """The numbers of a source's pages in the packet (from packet page `first` on); their page
+    tree nodes are the packet's page tree, and what a page inherits from them is its own."""
+    preset: dict[tuple[int, int], int] = {}
+    for k, page in enumerate(pages):
+        parent = page.obj.get("/Parent")
+        node = parent
+        while isinstance(node, Dictionary) and any(key not in page.obj for key in INHERITED):
+            for key in INHERITED:
+                if key not in page.obj and key in node:
+                    page.obj[key] = node[key]
+            node = node.get("/Parent")
+        if isinstance(parent, Dictionary) and parent.is_indirect:
+            preset[parent.objgen] = PAGE_TREE
+        preset[page.obj.objgen] = PacketWriter.page(first + k)
+    return preset
+
+
+def _catalog(
+    writer: PacketWriter,
+    pdf: pikepdf.Pdf,
+    info: PacketInfo,
+    tree: list[dict[str, Any]],
+    manifest: dict[str, Any],
+    embed: str | None,
+) -> int:
+    """The catalogue (outline, page labels, language, the manifest attached) and the document
+    information, made in the empty `pdf` and written; returns the information's number."""
+    preset = {pdf.Root.Pages.objgen: PAGE_TREE}
+    targets = Targets(pdf, preset, writer.pages)
+    add_outline(pdf, tree, lambda index: targets(index + 1))
     set_page_labels(pdf)
-    first = {p.key: p.first_page for p in pieces}
-    add_outline(pdf, outline_tree([p.piece for p in pieces], lambda x: first[x.key]))
+    set_docinfo(pdf, info)
+    if embed:
+        attach_manifest(pdf, manifest, embed)
+    pdf.Root.PageMode = Name.UseOutlines
+    number = writer.number()
+    writer.copy(pdf, [(CATALOG, pdf.Root), (number, pdf.docinfo)], preset)
+    return number
+
+
+def set_docinfo(pdf: pikepdf.Pdf, info: PacketInfo) -> None:
+    """The document information and language every packet file carries."""
     pdf.docinfo["/Title"] = info.title
     pdf.docinfo["/Author"] = info.legal_name
     pdf.docinfo["/Subject"] = info.subject
@@ -126,19 +231,6 @@ def merge(
     pdf.docinfo["/CreationDate"] = info.pdf_date
     pdf.docinfo["/ModDate"] = info.pdf_date
     pdf.Root.Lang = pikepdf.String("en-US")
-    return pdf, digests
-
-
-def release_freed_memory() -> None:
-    """Hand memory the C++ side has freed back to the system (glibc keeps freed heap for reuse
-    and the process's resident size stays at its peak): qpdf's page concatenation copies every
-    object of the packet and frees the copies when it ends, about 345 MB at 16,000 pages, which
-    stayed resident through the rest of assembly. Nothing happens where there is no glibc."""
-    try:
-        libc = ctypes.CDLL("libc.so.6")
-        libc.malloc_trim(0)
-    except (OSError, AttributeError):
-        pass
 
 
 def unstamped_sha256(piece: Piece, content: Content) -> str:
@@ -157,26 +249,15 @@ def unstamped_sha256(piece: Piece, content: Content) -> str:
     return h.hexdigest()
 
 
-def document_hashes(
-    pages: list[pikepdf.Page],
-    piece: Placed,
-    known: dict[int, str],
-    memo: dict[tuple[int, int], bytes] | None = None,
-) -> tuple[str, list[str]]:
+def document_hashes(piece: Placed, digests: dict[int, str]) -> tuple[str, list[str]]:
     """(content_sha256, per-page short hashes) over the final, stamped pages of one document
-    (`pages`: the packet's pages, in order)."""
-    digests = [
-        known.get(n) or page_digest(pages[n - 1], memo=memo)
-        for n in range(piece.first_page, piece.last_page + 1)
-    ]
-    return hashlib.sha256("".join(digests).encode()).hexdigest(), [p[:16] for p in digests]
+    (`digests`: every page's, by packet page number)."""
+    pages = [digests[n] for n in range(piece.first_page, piece.last_page + 1)]
+    return hashlib.sha256("".join(pages).encode()).hexdigest(), [p[:16] for p in pages]
 
 
-def manifest_sections(
-    pdf: pikepdf.Pdf, pieces: list[Placed], known: dict[int, str]
-) -> list[dict[str, Any]]:
-    memo: dict[tuple[int, int], bytes] = {}  # objects the pages share, hashed once
-    pages = list(pdf.pages)
+def manifest_sections(pieces: list[Placed], digests: dict[int, str]) -> list[dict[str, Any]]:
+    """The manifest's sections and documents (`digests`: every page's, by page number)."""
     sections: list[dict[str, Any]] = []
     for piece in pieces:
         if not sections or sections[-1]["letter"] != piece.section:
@@ -193,7 +274,7 @@ def manifest_sections(
                     ),
                 }
             )
-        digest, hashes = document_hashes(pages, piece, known, memo)
+        digest, hashes = document_hashes(piece, digests)
         sections[-1]["last_page"] = piece.last_page
         sections[-1]["documents"].append(
             {
@@ -222,10 +303,23 @@ def finish(
 ) -> None:
     """Embed the manifest (packet.sha256 null) as `embed` and save deterministically to
     `target`."""
-    embedded = json.loads(json.dumps(manifest))
-    embedded["packet"]["sha256"] = None
-    for part in embedded.get("parts") or []:  # a file cannot hold its own hash or size
-        part["sha256"] = part["bytes"] = None
+    attach_manifest(pdf, manifest, embed)
+    pdf.Root.PageMode = Name.UseOutlines
+    pdf.save(
+        target,
+        deterministic_id=True,
+        compress_streams=True,
+        object_stream_mode=pikepdf.ObjectStreamMode.generate,
+    )
+
+
+def attach_manifest(pdf: pikepdf.Pdf, manifest: dict[str, Any], embed: str) -> None:
+    """The manifest attached to `pdf` as `embed` (with packet.sha256 null: a file cannot hold
+    its own hash, nor a part its own size)."""
+    # copied only where it differs (a deep copy of a 2,000-staff manifest took 100 MB)
+    embedded = dict(manifest, packet=dict(manifest["packet"], sha256=None))
+    if manifest.get("parts"):  # a file cannot hold its own hash or size
+        embedded["parts"] = [dict(p, sha256=None, bytes=None) for p in manifest["parts"]]
     spec = pikepdf.AttachedFileSpec(
         pdf,
         manifest_json(embedded),
@@ -234,10 +328,3 @@ def finish(
         description="cmpacket manifest",
     )
     pdf.attachments[embed] = spec
-    pdf.Root.PageMode = Name.UseOutlines
-    pdf.save(
-        target,
-        deterministic_id=True,
-        compress_streams=True,
-        object_stream_mode=pikepdf.ObjectStreamMode.generate,
-    )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -118,9 +119,11 @@ FILL_PREFIX = "cmpacket:fill/"
 
 def resolve_links(
     pdf: pikepdf.Pdf,
+    pages: list[pikepdf.Page],
     refs: dict[str, tuple[int, int]],
     font: PacketFont,
-    fills: dict[str, str] | None = None,
+    fills: dict[str, str] | None,
+    target_of: Callable[[int], Any],
 ) -> int:
     """Fill page references and values, and turn cmpacket links into GoTo links.
 
@@ -159,9 +162,10 @@ def resolve_links(
                     # follows the words before it, and what the box has to spare is after it
                     align = "right" if style == "range" else "left"
                     drawn.append(_ref_ops(font, annot.Rect, text, align=align))
-            if 1 <= target <= len(pages):
+            dest = target_of(target) if target else None
+            if dest is not None:
                 del annot["/A"]
-                annot.Dest = Array([pages[target - 1].obj, Name.Fit])
+                annot.Dest = Array([dest, Name.Fit])
                 count += 1
         if drawn:
             add_font(page, font)
@@ -200,13 +204,17 @@ def set_page_labels(pdf: pikepdf.Pdf) -> None:
     pdf.Root.PageLabels = Dictionary(Nums=Array([0, Dictionary(S=Name.D)]))
 
 
-def add_outline(pdf: pikepdf.Pdf, tree: list[dict[str, Any]]) -> None:
-    """tree: [{title, page (0-based), children: [...]}] -> the PDF outline."""
+def add_outline(
+    pdf: pikepdf.Pdf, tree: list[dict[str, Any]], page_of: Callable[[int], Any] | None = None
+) -> None:
+    """tree: [{title, page (0-based), children: [...]}] -> the PDF outline; `page_of(i)` is
+    what a bookmark to page i points at (by default the page of `pdf`)."""
 
-    pages = list(pdf.pages)  # each item's page found here, not by pikepdf's pages[i]
+    pages = [] if page_of else list(pdf.pages)  # found here, not by pikepdf's pages[i]
+    find = page_of or (lambda index: pages[index].obj)
 
     def item(node: dict[str, Any]) -> pikepdf.OutlineItem:
-        out = pikepdf.OutlineItem(node["title"], Array([pages[node["page"]].obj, Name.Fit]))
+        out = pikepdf.OutlineItem(node["title"], Array([find(node["page"]), Name.Fit]))
         out.children.extend(item(c) for c in node.get("children", []))
         return out
 
