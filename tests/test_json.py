@@ -56,3 +56,14 @@ def test_a_manifest_sized_document_is_the_same_text() -> None:
     pages = [f"{i:064x}" for i in range(5000)]
     doc = {"sections": [{"documents": [{"pages": pages, "first_page": 1, "title": "Rôster"}]}]}
     assert _json.dumps(doc) == json.dumps(doc, indent=2, sort_keys=True, ensure_ascii=False)
+
+
+def test_a_file_written_as_it_is_made_holds_the_same_text(tmp_path: Any) -> None:
+    """`write` flushes every CHUNK pieces; a value left to json.dumps half way through the
+    document starts the file again, so nothing written before it stays."""
+    rows = [{"code": f"c{i}", "message": "é" * (i % 7), "n": i / 3} for i in range(3 * _json.CHUNK)]
+    for doc in ({"findings": rows}, {"findings": rows, "z": {2: "a", 1: "b"}}):
+        path = tmp_path / "out.json"
+        _json.write(doc, path)
+        text = json.dumps(doc, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+        assert path.read_bytes() == text.encode("utf-8")

@@ -14,7 +14,10 @@ from __future__ import annotations
 
 import json
 from json.encoder import encode_basestring, encode_basestring_ascii
-from typing import Any
+from pathlib import Path
+from typing import IO, Any
+
+CHUNK = 4096  # pieces of text gathered before they are written out (`write`)
 
 _FLOATS = {float("inf"): "Infinity", float("-inf"): "-Infinity"}
 
@@ -31,6 +34,39 @@ def dumps(obj: Any, *, ensure_ascii: bool = False) -> str:
     except (_Unusual, RecursionError):
         return json.dumps(obj, indent=2, sort_keys=True, ensure_ascii=ensure_ascii)
     return "".join(out)
+
+
+def write(obj: Any, path: Path, *, ensure_ascii: bool = False) -> None:
+    """`path` holding `dumps(obj)` and a newline, in UTF-8, written as it is made: the text of
+    a 2,000-staff readiness report (18 MB, in pieces and joined) is never held whole."""
+    with path.open("w", encoding="utf-8", newline="") as fh:
+        out = _Chunks(fh)
+        try:
+            _write(obj, "\n", out, encode_basestring_ascii if ensure_ascii else encode_basestring)
+        except (_Unusual, RecursionError):
+            fh.seek(0)
+            fh.truncate()
+            out.clear()
+            fh.write(json.dumps(obj, indent=2, sort_keys=True, ensure_ascii=ensure_ascii))
+        out.flush()
+        fh.write("\n")
+
+
+class _Chunks(list[str]):
+    """What `_write` appends to for `write`: written to the file every CHUNK pieces."""
+
+    def __init__(self, fh: IO[str]) -> None:
+        super().__init__()
+        self.fh = fh
+
+    def append(self, piece: str) -> None:
+        super().append(piece)
+        if len(self) >= CHUNK:
+            self.flush()
+
+    def flush(self) -> None:
+        self.fh.write("".join(self))
+        self.clear()
 
 
 def _write(o: Any, nl: str, out: list[str], text: Any) -> None:

@@ -9,8 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from cmpacket._json import dumps as readable_json
-from cmpacket.assemble import manifest_json
+from cmpacket._json import write as write_json
 from cmpacket.findings import Report
 
 
@@ -54,9 +53,8 @@ def write_outputs(
         names = [f.name for f in files]
         for f in files:
             shutil.copyfile(f, stage / f.name)
-        (stage / "manifest.json").write_bytes(manifest_json(manifest))
-        readiness = readable_json(report.as_dict())
-        (stage / "readiness.json").write_text(readiness + "\n", encoding="utf-8")
+        write_json(manifest, stage / "manifest.json")  # the text manifest_json gives
+        write_json(report.as_dict(), stage / "readiness.json")
         docs = stage / "documents"
         docs.mkdir()
         for doc_name, blob in sorted(docx.items()):
