@@ -66,7 +66,7 @@ def main_step(module: Any, name: str) -> None:
 
 jobs.lay_out_job = layout.lay_out_job = worker_task(jobs.lay_out_job, "LAYOUT")
 copies._word_copy = worker_task(copies._word_copy, "WORD")
-for step in ("merge", "dedupe_images", "manifest_sections", "finish"):
+for step in ("sources", "write_packet"):
     main_step(build, step)
 for step in ("resolve_links", "set_page_labels", "add_outline"):
     main_step(packet, step)

@@ -2,7 +2,6 @@
 packet (links, outline, labels, stamps, metadata) and describe it in the manifest."""
 
 from cmpacket.assemble._build import Assembled, Layout, assemble, packet_info, place
-from cmpacket.assemble._lossless import dedupe_images
 from cmpacket.assemble._manifest import manifest_base
 from cmpacket.assemble._packet import (
     finish,
@@ -39,7 +38,6 @@ __all__ = [
     "Placed",
     "choose_parts",
     "fewest_parts",
-    "dedupe_images",
     "finish",
     "manifest_base",
     "manifest_json",

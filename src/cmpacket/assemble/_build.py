@@ -14,7 +14,7 @@ import pikepdf
 
 from cmpacket import __version__
 from cmpacket._dates import pdf_date_for
-from cmpacket.assemble._packet import finish, manifest_sections, sources, write_packet
+from cmpacket.assemble._packet import finish, sources, write_packet
 from cmpacket.assemble._parts import write_part
 from cmpacket.assemble._placed import PacketInfo, Placed, number_pages
 from cmpacket.cache import Cache, file_sha256
@@ -133,19 +133,12 @@ def assemble(
         meanwhile()
         return Assembled(files, json.loads(hit), refs, cached=True)
     pages, known = sources(placed, info, cache, work, pool, meanwhile)
-    digests = dict(known)  # the blocks' digests; the writer adds every other page's
-
-    def describe(digests: dict[int, str]) -> dict[str, Any]:
-        return dict(base, sections=manifest_sections(placed, digests))
-
     if count == 1:
-        manifest = write_packet(
-            pages, placed, info, refs, cache, files[0], digests, describe, embed
-        )
+        manifest = write_packet(pages, placed, info, refs, cache, files[0], base, known, embed)
         manifest["packet"]["sha256"] = file_sha256(files[0])
     else:  # the parts are cut from the packet written whole (holding it: a receiver's parts)
         whole = work / "whole.pdf"
-        manifest = write_packet(pages, placed, info, refs, cache, whole, digests, describe, None)
+        manifest = write_packet(pages, placed, info, refs, cache, whole, base, known, None)
         with pikepdf.open(whole) as pdf:
             _write_parts(pdf, placed, manifest, names, refs, files, embed)
     for i, path in enumerate(files):

@@ -26,8 +26,12 @@ from cmpacket.cli._text import MORE_VALIDATE, grouped_lines
 LAYOUT_MODULES = ("weasyprint", "cmpacket.render")
 # the module a command's work is in, imported before it runs (`api` for the rest; none for serve,
 # whose work starts in a process of its own)
-COMMAND_MODULES = {"verify": "cmpacket.review", "inspect": "cmpacket.review"}
-COMMAND_MODULES |= {"diff": "cmpacket.review", "serve": "cmpacket.serve"}
+COMMAND_MODULES = {
+    "verify": "cmpacket.review",
+    "inspect": "cmpacket.review",
+    "diff": "cmpacket.review",
+    "serve": "cmpacket.serve",
+}
 
 
 def main(argv: list[str] | None = None) -> None:
