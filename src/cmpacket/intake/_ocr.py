@@ -5,9 +5,10 @@ without it), `never` leaves pages as they are. Only pages with no font anywhere 
 resources are sent to OCR, and OCRmyPDF runs with options that keep every page looking exactly
 as it did (see OCR_ARGS); results are cached by the sanitized upload's key plus these settings.
 
-All the pages waiting for OCR in a build go through one OCRmyPDF run (in batches of BATCH_PAGES)
-with one Tesseract per core, so a folder of one-page phone photos uses every core as well as one
-long scan does.
+A page that is nothing but one upright image (an image upload, most scanners' pages) is read by
+Tesseract itself, its text laid over the image (`_tesseract`); all the other pages waiting for OCR
+in a build go through one OCRmyPDF run (in batches of BATCH_PAGES). Both run one Tesseract per
+core, so a folder of one-page phone photos uses every core as well as one long scan does.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from typing import Any
 import pikepdf
 
 from cmpacket.errors import UsageError
+from cmpacket.intake import _tesseract
 from cmpacket.intake._pdf import _has_font, _inherited
 
 MODES = ("auto", "always", "never")
@@ -116,7 +118,7 @@ def _tesseract_version(exe: str) -> str:
 
 def settings(engine_name: str) -> str:
     """Everything an OCR result depends on besides the input (its cache key part)."""
-    return f"{engine_name}; {' '.join(OCR_ARGS)}"
+    return f"{engine_name}; {' '.join(OCR_ARGS)}; {_tesseract.SETTINGS}"
 
 
 def cores() -> int:
@@ -155,19 +157,21 @@ def add_text_layers(
     """OCR the listed pages of each job; returns name -> PDF with text layers added. `progress`
     is told (pages done, pages in all) each time another page is done.
 
-    A job whose OCR fails is left out of the result (its pages stay as they were).
+    Pages that are one upright image are read by Tesseract directly (`_tesseract`), the others
+    by OCRmyPDF. A job whose OCR fails is left out of the result (its pages stay as they were).
     """
     results: dict[str, bytes] = {}
     total = sum(len(j.pages) for j in jobs)
     done = 0
     shown = [-1]
 
-    def told(pages: int) -> None:  # pages done in the batch running now
+    def told(pages: int) -> None:  # pages done in the step running now
         now = min(total, done + pages)
         if progress and now != shown[0]:
             shown[0] = now
             progress(now, total)
 
+    jobs, results, done = _read_pictures(jobs, told)
     batch: list[Job] = []
     for i, job in enumerate(jobs):
         batch.append(job)
@@ -178,6 +182,56 @@ def add_text_layers(
             batch = []
             told(0)
     return results
+
+
+def _read_pictures(
+    jobs: list[Job], told: Callable[[int], None]
+) -> tuple[list[Job], dict[str, bytes], int]:
+    """The pages that are one upright image, read by Tesseract directly. Returns the jobs with
+    pages left for OCRmyPDF (their PDFs holding the text added so far), the jobs finished (name
+    -> PDF) and the number of pages read."""
+    pictures: list[_tesseract.Picture] = []
+    where: list[tuple[int, int]] = []  # (job, page) of each picture
+    for j, job in enumerate(jobs):
+        with pikepdf.open(io.BytesIO(job.pdf)) as pdf:
+            for i in job.pages:
+                pic = _tesseract.picture(pdf.pages[i])
+                if pic is not None:
+                    pictures.append(pic)
+                    where.append((j, i))
+    if not pictures:
+        return jobs, {}, 0
+    count = [0]
+
+    def one_more() -> None:
+        count[0] += 1
+        told(count[0])
+
+    texts = _tesseract.read_pictures(pictures, cores(), PAGE_TIMEOUT, one_more)
+    read: dict[int, list[tuple[int, bytes, tuple[float, ...]]]] = {}
+    for (j, i), pic, text in zip(where, pictures, texts, strict=True):
+        if text is not None:
+            read.setdefault(j, []).append((i, text, pic.rect))
+    left: list[Job] = []
+    finished: dict[str, bytes] = {}
+    for j, job in enumerate(jobs):
+        if j not in read:
+            left.append(job)
+            continue
+        laid = set()
+        with pikepdf.open(io.BytesIO(job.pdf)) as pdf:
+            for i, text, rect in read[j]:
+                if _tesseract.lay_over(pdf, i, text, rect):
+                    laid.add(i)
+            pdf.remove_unreferenced_resources()
+            save = io.BytesIO()
+            pdf.save(save, deterministic_id=True)
+        rest = [i for i in job.pages if i not in laid]
+        if rest:
+            left.append(Job(job.name, save.getvalue(), rest))
+        else:
+            finished[job.name] = save.getvalue()
+    return left, finished, sum(len(job.pages) for job in jobs) - sum(len(j.pages) for j in left)
 
 
 def _run_batch(batch: list[Job], told: Callable[[int], None]) -> dict[str, bytes]:
