@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import tracemalloc
 from typing import Any
 
 from hypothesis import given, settings
@@ -33,6 +34,8 @@ documents = st.recursive(
 def test_the_text_is_json_dumps_text(doc: Any, ascii_only: bool) -> None:
     expected = json.dumps(doc, indent=2, sort_keys=True, ensure_ascii=ascii_only)
     assert _json.dumps(doc, ensure_ascii=ascii_only) == expected
+    if not ascii_only:  # the manifest's bytes
+        assert _json.encode(doc) == (expected + "\n").encode("utf-8")
 
 
 class _Text(str):
@@ -43,7 +46,9 @@ def test_what_json_dumps_treats_its_own_way_is_left_to_it() -> None:
     # keys that are not strings are converted and sorted by json.dumps; str subclasses and
     # values it cannot encode keep its behaviour, TypeError included
     for doc in ({2: "a", 1: "b"}, {"k": _Text("v")}, [True, 1.5, {"x": [None]}]):
-        assert _json.dumps(doc) == json.dumps(doc, indent=2, sort_keys=True, ensure_ascii=False)
+        expected = json.dumps(doc, indent=2, sort_keys=True, ensure_ascii=False)
+        assert _json.dumps(doc) == expected
+        assert _json.encode(doc) == (expected + "\n").encode()
     try:
         _json.dumps({"k": object()})
     except TypeError as exc:
@@ -67,3 +72,18 @@ def test_a_file_written_as_it_is_made_holds_the_same_text(tmp_path: Any) -> None
         _json.write(doc, path)
         text = json.dumps(doc, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
         assert path.read_bytes() == text.encode("utf-8")
+
+
+def test_a_large_document_is_never_held_as_its_pieces() -> None:
+    """A manifest's pieces (a million at 2,000 staff) took seven times its text's memory."""
+    doc = {"pages": [{"n": i, "sha256": f"{i:064x}", "label": f"R1-{i:06d}"} for i in range(20000)]}
+    expected = json.dumps(doc, indent=2, sort_keys=True)
+    for make, limit in ((_json.dumps, 2.5), (_json.encode, 2.5)):
+        tracemalloc.start()
+        try:
+            made = make(doc)
+            _, peak = tracemalloc.get_traced_memory()
+        finally:
+            tracemalloc.stop()
+        assert made in (expected, (expected + "\n").encode())
+        assert peak < limit * len(expected), f"{make.__name__}: {peak / len(expected):.1f} times"

@@ -9,6 +9,7 @@ import json
 import re
 import subprocess
 import sys
+import tracemalloc
 import zlib
 from collections.abc import Callable
 from pathlib import Path
@@ -417,6 +418,34 @@ def test_bounded_parse_refuses_before_building_anything() -> None:
         parse_manifest(b" " * (17 * MB))
     with pytest.raises(ManifestInvalid, match="deep"):  # brackets inside strings do not count
         parse_manifest(b'{"a": "' + b"[" * 100 + b'", "b": ' + b"[" * 40 + b"]" * 40 + b"}")
+
+
+def test_a_manifest_of_many_lines_is_scanned_a_window_at_a_time() -> None:
+    """Windows end at line ends (no JSON string holds a raw newline): a string full of brackets
+    in one window does not count, nesting that goes too deep three windows on is found where it
+    is (its character in the text), and the scan holds about a window's pieces, not the whole
+    text's."""
+    from cmpacket.verify._limits import DEFAULT_LIMITS
+    from cmpacket.verify._manifest import WINDOW, _prescan
+
+    lines = [f'  "k{i:07d}": "[[[[{{{{{{{{ a string, with, commas ]]]]",' for i in range(120_000)]
+    deep = "[" * 40 + "0" + "]" * 40
+    text = "{\n" + "\n".join(lines) + '\n  "deep": ' + deep + "\n}"
+    assert len(text) > 3 * WINDOW
+    tracemalloc.start()
+    try:
+        with pytest.raises(ManifestInvalid, match="deep") as exc:
+            _prescan(text, DEFAULT_LIMITS)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    found = re.search(r"at character ([\d,]+)", str(exc.value))
+    assert found is not None
+    at = int(found.group(1).replace(",", ""))
+    assert text[at] == "[" and text[:at].endswith('"deep": ' + "[" * (at - text.index(deep)))
+    assert peak < len(text), f"the scan held {peak / len(text):.1f} times the text"
+    shallow = text.replace(deep, "[[0]]")  # 120,000 values and commas in strings: accepted
+    _prescan(shallow, DEFAULT_LIMITS)
 
 
 def test_decoding_stops_at_the_cap_and_matches_qpdf_below_it() -> None:

@@ -10,7 +10,7 @@ from typing import Any
 import pikepdf
 from pikepdf import Dictionary, Name
 
-from cmpacket._json import dumps as readable_json
+from cmpacket._json import encode as encode_json
 from cmpacket.assemble._blocks import (
     BLOCK,
     BlockJob,
@@ -296,7 +296,7 @@ def manifest_sections(pieces: list[Placed], digests: dict[int, str]) -> list[dic
 
 
 def manifest_json(manifest: dict[str, Any]) -> bytes:
-    return (readable_json(manifest) + "\n").encode("utf-8")
+    return encode_json(manifest)
 
 
 def finish(

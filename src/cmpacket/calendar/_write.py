@@ -13,7 +13,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 from cmpacket._dates import add_months, stamp_time
-from cmpacket._json import dumps as readable_json
+from cmpacket._json import encode as encode_json
 from cmpacket.calendar._events import ALARM_DAYS, Event
 from cmpacket.errors import UsageError
 
@@ -149,7 +149,7 @@ def to_json(events: tuple[Event, ...], name: str, as_of: date, until: date) -> b
         "until": until.isoformat(),
         "events": [e.as_dict() for e in events],
     }
-    return (readable_json(obj) + "\n").encode("utf-8")
+    return encode_json(obj)
 
 
 def write_atomic(path: Path, data: bytes) -> None:

@@ -13,6 +13,7 @@ from cmpacket.intake._batch import (
     read_more,
     sanitized,
     take_in_all,
+    without_text,
 )
 from cmpacket.intake._bounded import Caps, check_image_file, check_pages, decoded_length
 from cmpacket.intake._ocr import INSTALL as OCR_INSTALL
@@ -70,4 +71,5 @@ __all__ = [
     "take_in",
     "take_in_all",
     "with_text",
+    "without_text",
 ]

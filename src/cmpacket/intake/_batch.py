@@ -44,6 +44,15 @@ class Intaken:
     matches: tuple[tuple[Any, Any], ...] = ()
 
 
+def without_text(intaken: dict[Path, Intaken]) -> dict[Path, Intaken]:
+    """The uploads with the proofs' text left out, once the rules have read it: the text of a
+    2,000-staff agency's proofs (about 60 MB) is not held through layout and assembly."""
+    return {
+        path: replace(it, facts=replace(it.facts, text=[])) if it.facts.text else it
+        for path, it in intaken.items()
+    }
+
+
 @dataclass(frozen=True)
 class _Job:
     """One upload to take in (`facts` None) or whose text to read (`facts` cached)."""

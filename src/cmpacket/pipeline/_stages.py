@@ -139,7 +139,7 @@ def checked(ws: Workspace, receiver: Receiver, *, then_render: bool = True) -> V
         _, listed = check_responses(found.data, found.profile, found.report.as_of, bases=False)
         report = validators.with_responses(found.report, found.data, listed)
         found = replace(found, report=report)
-    return Validated(found, intaken, uses)
+    return Validated(found, intake.without_text(intaken), uses)  # the rules have read the text
 
 
 def read_base(ws: Workspace, validated: Validated) -> tuple[Validated, Base | None]:

@@ -104,13 +104,16 @@ def read_manifest(pdf: pikepdf.Pdf, limits: VerifyLimits = DEFAULT_LIMITS) -> di
         return None
     # an honest manifest grows with the packet: its caps too (VerifyLimits.for_pages)
     limits = limits.for_pages(honest_pages(pdf))
+    return parse_manifest(_embedded_bytes(stream, limits), limits)  # the bytes not held here
+
+
+def _embedded_bytes(stream: pikepdf.Object, limits: VerifyLimits) -> bytes:
     try:
-        data = read_bounded(stream, limits.manifest_bytes)
+        return read_bounded(stream, limits.manifest_bytes)
     except StreamTooLarge as exc:
         raise ManifestInvalid([("", f"the embedded file {exc}.")]) from None
     except StreamUnreadable as exc:
         raise ManifestInvalid([("", f"the embedded file cannot be decoded ({exc}).")]) from None
-    return parse_manifest(data, limits)
 
 
 def read_sidecar(
