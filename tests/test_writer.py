@@ -182,3 +182,28 @@ def test_a_real_world_file_copies_whole(tmp_path: Path) -> None:
         return subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True).stdout
 
     assert text(out).split() == text(original).split() != []
+
+
+@pytest.mark.skipif(not shutil.which("qpdf"), reason="qpdf is not installed")
+def test_page_dictionaries_share_object_streams_only_with_each_other(tmp_path: Path) -> None:
+    """A reader walking the page tree opens the streams holding pages; fonts, contents'
+    dictionaries and annotations are not parsed with them."""
+    a = source(tmp_path / "a.pdf", ["a1", "a2", "a3"])
+    b = source(tmp_path / "b.pdf", ["b1", "b2"])
+    out = tmp_path / "out.pdf"
+    write(out, [a, b, a], links={1: 6})
+    xref = subprocess.run(
+        ["qpdf", "--show-xref", str(out)], capture_output=True, text=True, check=True
+    ).stdout
+    stream_of: dict[int, int] = {}
+    for line in xref.splitlines():  # "12/0: compressed; stream = 3, index = 0"
+        head, _, rest = line.partition(": ")
+        if rest.startswith("compressed"):
+            stream_of[int(head.split("/")[0])] = int(rest.split("stream = ")[1].split(",")[0])
+    with pikepdf.open(out) as pdf:
+        pages = {page.obj.objgen[0] for page in pdf.pages}
+    assert len(pages) == 8 and pages <= stream_of.keys()
+    page_streams = {stream_of[n] for n in pages}
+    others = {n for n, s in stream_of.items() if s in page_streams and n not in pages}
+    assert others == set()
+    assert set(stream_of.values()) - page_streams  # the rest sit in streams of their own
